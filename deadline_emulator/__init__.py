@@ -8,3 +8,244 @@ Public surface (see README "The emulator"):
 - ``transport.attach(client, emulator)``: answer a boto3 client in-process, no socket.
 - ``get_default_emulator(seed)``: the process-wide emulator the demo backend uses.
 """
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote
+
+from deadline_emulator.calls import CallCounter
+from deadline_emulator.clock import Clock
+from deadline_emulator.faults import FaultInjector
+from deadline_emulator.responses import (
+    Answer,
+    EmulatorUnavailable,
+    Request,
+    WireProtocol,
+    deadline_protocol,
+    dispatch,
+    encode_json,
+    format_timestamp,
+)
+
+__all__ = ["Emulator", "EmulatorUnavailable", "get_default_emulator", "set_default_emulator"]
+
+ADMIN_PREFIX = "/_emulator/"
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+_REASONS = {
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+class Emulator:
+    """One demo world (the backend) behind the AWS wire protocol, with faults and counts."""
+
+    def __init__(self, seed: int = 0, clock: Clock | None = None, backend: Any = None) -> None:
+        self.seed = seed
+        self.clock = clock if clock is not None else Clock()
+        self.faults = FaultInjector(seed=seed)
+        self.calls = CallCounter()
+        self._backend = backend
+        self._backend_lock = threading.Lock()
+        # Target-based protocols (json-1.1, e.g. CloudWatch Logs) first; rest-json last.
+        self.protocols: list[WireProtocol] = [deadline_protocol()]
+        self._protocol_backends: dict[int, Callable[[], Any]] = {}
+
+    @property
+    def backend(self) -> Any:
+        """The Deadline backend, built on first use (building the world takes a moment)."""
+        if self._backend is None:
+            with self._backend_lock:
+                if self._backend is None:
+                    from deadline_emulator.models import DeadlineBackend
+
+                    self._backend = DeadlineBackend(seed=self.seed, clock=self.clock)
+        return self._backend
+
+    def add_protocol(
+        self, protocol: WireProtocol, get_backend: Callable[[], Any] | None = None
+    ) -> None:
+        """Serve another service's protocol (tried before rest-json, by ``claims``)."""
+        self.protocols.insert(len(self.protocols) - 1, protocol)
+        if get_backend is not None:
+            self._protocol_backends[id(protocol)] = get_backend
+
+    def _count_and_inject(self, operation: str) -> None:
+        self.calls.increment(operation)
+        self.faults.apply(operation)
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query_string: str = "",
+        headers: Any = None,
+        body: bytes | str | None = b"",
+    ) -> Answer:
+        """Answer one AWS API request: ``(status, headers, body)``.
+
+        Raises ``EmulatorUnavailable`` when a ``down`` fault is injected.
+        """
+        request = Request.build(method, path, query_string, headers, body)
+        protocols = self.protocols
+        protocol = protocols[-1]
+        for candidate in protocols[:-1]:
+            if candidate.claims(request):
+                protocol = candidate
+                break
+        get_backend = self._protocol_backends.get(id(protocol), self._get_backend)
+        return dispatch(protocol, request, get_backend, self._count_and_inject)
+
+    def _get_backend(self) -> Any:
+        return self.backend
+
+    # -- WSGI ------------------------------------------------------------------------
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """WSGI application: the AWS API plus the admin API under ``/_emulator/``."""
+        body = _read_body(environ)
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.startswith(ADMIN_PREFIX):
+            status, headers, payload = self.handle_admin(method, path, body)
+        else:
+            request_headers = {
+                key[5:].replace("_", "-"): value
+                for key, value in environ.items()
+                if key.startswith("HTTP_")
+            }
+            if environ.get("CONTENT_TYPE"):
+                request_headers["content-type"] = environ["CONTENT_TYPE"]
+            # PATH_INFO is already %-decoded by the server; rebuild the raw path so encoded
+            # slashes inside labels survive (wsgiref decodes from latin-1).
+            raw_path = environ.get("deadline_emulator.raw_path") or _quote_path(path)
+            try:
+                status, headers, payload = self.handle(
+                    method, raw_path, environ.get("QUERY_STRING", ""), request_headers, body
+                )
+            except EmulatorUnavailable:
+                if environ.get("deadline_emulator.drop_on_down"):
+                    raise  # our server closes the connection without an answer
+                status, headers, payload = (
+                    503,
+                    {"Content-Type": "application/json"},
+                    encode_json({"message": "Service unavailable (emulator fault injection)"}),
+                )
+        headers["Content-Length"] = str(len(payload))
+        start_response(f"{status} {_REASONS.get(status, 'Unknown')}", list(headers.items()))
+        return [payload]
+
+    def handle_admin(self, method: str, path: str, body: bytes) -> Answer:
+        """The non-AWS admin API: call counts, clock, faults (JSON in and out)."""
+        method = method.upper()
+        route = path[len(ADMIN_PREFIX) :].rstrip("/")
+        try:
+            payload = json.loads(body) if body.strip() else {}
+        except ValueError:
+            return _admin_answer(400, {"message": "body is not JSON"})
+        try:
+            if route == "calls" and method == "GET":
+                return _admin_answer(
+                    200, {"calls": self.calls.snapshot(), "total": self.calls.total()}
+                )
+            if route == "calls/reset" and method == "POST":
+                self.calls.reset()
+                return _admin_answer(200, {"calls": {}, "total": 0})
+            if route == "clock" and method in ("GET", "POST"):
+                if method == "POST":
+                    self._admin_clock(payload)
+                return _admin_answer(200, self._clock_state())
+            if route == "faults" and method == "GET":
+                return _admin_answer(200, {"rules": self.faults.rules()})
+            if route == "faults" and method == "POST":
+                for rule in _fault_rules(payload):
+                    rule = dict(rule)
+                    self.faults.set(str(rule.pop("operation", "*")), **rule)
+                return _admin_answer(200, {"rules": self.faults.rules()})
+            if route == "faults" and method == "DELETE":
+                self.faults.clear()
+                return _admin_answer(200, {"rules": {}})
+        except (ValueError, TypeError, AttributeError) as exc:
+            return _admin_answer(400, {"message": str(exc)})
+        return _admin_answer(404, {"message": f"no admin endpoint {method} {path}"})
+
+    def _admin_clock(self, payload: Any) -> None:
+        if not isinstance(payload, dict):
+            raise ValueError("clock settings must be a JSON object")
+        unknown = set(payload) - {"pin", "advance", "unpin"}
+        if unknown:
+            raise ValueError(f"unknown clock settings: {', '.join(sorted(unknown))}")
+        if payload.get("unpin"):
+            self.clock.unpin()
+        if "pin" in payload:
+            self.clock.pin(payload["pin"])  # null pins at the current instant
+        if payload.get("advance"):
+            self.clock.advance(float(payload["advance"]))
+
+    def _clock_state(self) -> dict[str, Any]:
+        return {"now": format_timestamp(self.clock.now()), "pinned": self.clock.is_pinned}
+
+
+def _fault_rules(payload: Any) -> list[dict[str, Any]]:
+    if isinstance(payload, dict) and "rules" in payload:
+        payload = payload["rules"]
+    rules = payload if isinstance(payload, list) else [payload]
+    if not all(isinstance(rule, dict) for rule in rules):
+        raise ValueError("fault rules must be JSON objects")
+    return rules
+
+
+def _admin_answer(status: int, payload: Any) -> Answer:
+    return status, {"Content-Type": "application/json"}, encode_json(payload)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _quote_path(path: str) -> str:
+    # WSGI gives PATH_INFO as latin-1-decoded bytes; undo that, then re-quote.
+    return quote(path.encode("latin-1").decode("utf-8", "replace"), safe="/-_.~")
+
+
+_defaults: dict[int, Emulator] = {}
+_defaults_lock = threading.Lock()
+
+
+def get_default_emulator(seed: int = 0) -> Emulator:
+    """The process-wide emulator for ``seed`` (created once, thread-safe)."""
+    emulator = _defaults.get(seed)
+    if emulator is None:
+        with _defaults_lock:
+            emulator = _defaults.get(seed)
+            if emulator is None:
+                emulator = _defaults[seed] = Emulator(seed=seed)
+    return emulator
+
+
+def set_default_emulator(emulator: Emulator | None, seed: int = 0) -> None:
+    """Replace (or with None, forget) the process-wide emulator for ``seed``; for tests."""
+    with _defaults_lock:
+        if emulator is None:
+            _defaults.pop(seed, None)
+        else:
+            _defaults[seed] = emulator

@@ -61,9 +61,7 @@ class ConflictException(DeadlineError):
     code = "ConflictException"
     status = 409
 
-    def __init__(
-        self, message: str, *, resource_id: str, resource_type: str, reason: str
-    ) -> None:
+    def __init__(self, message: str, *, resource_id: str, resource_type: str, reason: str) -> None:
         super().__init__(message, resourceId=resource_id, resourceType=resource_type, reason=reason)
 
 
