@@ -1,0 +1,1272 @@
+"""The emulator's backend: the demo world answering Deadline Cloud operations.
+
+Methods are named after the operations (``get_task`` for GetTask), take the input members
+in snake_case and return plain dicts in the API's own output member names, timestamps as
+aware UTC datetimes. State is a pure function of (seed, clock) plus UpdateTask calls, kept
+in memory; the backend is shared by server threads.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from deadline_emulator.clock import Clock
+from deadline_emulator.exceptions import ResourceNotFoundException, ValidationException
+from deadline_emulator.pagination import index_page, paginate, query_hash
+from deadline_emulator.search import (
+    JOB_FIELDS,
+    STEP_FIELDS,
+    TASK_FIELDS,
+    Matcher,
+    search_page,
+    sort_items,
+)
+from deadline_emulator.seed import (
+    STREAM_INTERVAL,
+    STREAM_JOB_REF_BASE,
+    STREAM_RETENTION,
+    WIRE_PARAM_KEY,
+    JobSpec,
+    StaticWorld,
+    StepSpec,
+    build_static_world,
+    digest,
+    stream_arrival,
+    stream_job,
+)
+from deadline_emulator.simulation import (
+    INF,
+    STEP_HANDOFF_SECONDS,
+    Attempt,
+    Override,
+    StepAggregate,
+    TaskContext,
+    TaskState,
+    aggregate,
+    combine,
+    evaluate_task,
+    session_action_state,
+)
+
+OPERATOR_IDENTITY = "dashboard-operator@lighthouse.example"
+_FAR_FUTURE = 1e13  # "the end of time" for settled outcomes (finite, unlike INF)
+_SESSION = struct.Struct(">IBIH")  # job_ref, step index, task index, attempt seq
+_DEFAULT_CAPABILITIES = {
+    "attributes": [{"name": "attr.worker.os.family", "anyOf": ["linux", "windows"]}],
+    "amounts": [{"name": "amount.worker.vcpu", "min": 4.0}],
+}
+
+
+def _dt(value: float | None) -> datetime | None:
+    """Epoch seconds to the aware datetime the wire will carry (millisecond precision)."""
+    if value is None or value == INF:
+        return None
+    return datetime.fromtimestamp(round(value, 3), tz=UTC)
+
+
+def _put(answer: dict[str, Any], **members: Any) -> dict[str, Any]:
+    """Add the optional members that have a value."""
+    for name, value in members.items():
+        if value is not None:
+            answer[name] = value
+    return answer
+
+
+def _not_found(kind: str, resource_id: str, where: str = "") -> ResourceNotFoundException:
+    label = kind.capitalize() if kind != "sessionaction" else "Session action"
+    suffix = f" in {where}" if where else ""
+    return ResourceNotFoundException(
+        f"{label} {resource_id} not found{suffix}", resource_id=resource_id, resource_type=kind
+    )
+
+
+class DeadlineBackend:
+    """One demo world (``seed``) on one clock."""
+
+    def __init__(self, seed: int = 0, clock: Clock | None = None) -> None:
+        self.seed = seed
+        self.clock = clock or Clock()
+        self.world: StaticWorld = build_static_world(seed)
+        w = self.world
+        self._farms = {f.farm_id: f for f in w.farms}
+        self._queues = {q.queue_id: q for q in w.queues}
+        self._fleets = {f.fleet_id: f for f in w.fleets}
+        self._workers = {x.worker_id: x for x in w.workers}
+        self._landmarks = {j.landmark: j for j in w.landmark_jobs}
+        self._jobs: dict[str, JobSpec] = {j.job_id: j for j in w.landmark_jobs}
+        self._by_ref: dict[int, JobSpec] = {j.job_ref: j for j in w.landmark_jobs}
+        self._steps: dict[str, tuple[JobSpec, StepSpec]] = {}
+        for job in w.landmark_jobs:
+            self._index_steps(job)
+        self._stream: dict[int, JobSpec] = {}
+        self._pools = {
+            q.queue_id: tuple(
+                wid
+                for fid in q.fleet_ids
+                for wid in self._fleets[fid].worker_ids
+                if self._workers[wid].status in ("RUNNING", "IDLE")
+            )
+            for q in w.queues
+        }
+        self._session_mask = digest(seed, "session-mask", size=_SESSION.size)
+        self._lock = threading.RLock()
+        self._overrides: dict[tuple[str, int, int], tuple[Override, ...]] = {}
+        self._job_versions: dict[str, int] = {}
+        self._client_tokens: dict[str, tuple[str, str]] = {}
+        self._step_cache: dict[str, tuple[int, StepAggregate, list[TaskState]]] = {}
+        self._natural_complete: dict[str, float | None] = {}
+
+    # --- world look-ups ---------------------------------------------------------------------
+
+    def _index_steps(self, job: JobSpec) -> None:
+        for step in job.steps:
+            self._steps[step.step_id] = (job, step)
+
+    def _stream_job(self, k: int) -> JobSpec:
+        job = self._stream.get(k)
+        if job is None:
+            job = stream_job(self.seed, k, self.world)
+            with self._lock:
+                self._stream[k] = job
+                self._jobs[job.job_id] = job
+                self._by_ref[job.job_ref] = job
+                self._index_steps(job)
+        return job
+
+    def _visible_stream(self, t: float) -> list[JobSpec]:
+        """Stream jobs submitted within the retention window before ``t``, oldest first."""
+        from deadline_emulator.seed import DEMO_EPOCH
+
+        low = math.floor((t - STREAM_RETENTION - DEMO_EPOCH) / STREAM_INTERVAL) - 1
+        high = math.floor((t - DEMO_EPOCH) / STREAM_INTERVAL) + 1
+        jobs = []
+        for k in range(low, high + 1):
+            if t - STREAM_RETENTION < stream_arrival(self.seed, k) <= t:
+                jobs.append(self._stream_job(k))
+        return jobs
+
+    def _visible(self, job: JobSpec, t: float) -> bool:
+        if job.stream_k is None:
+            return job.created_at <= t
+        return t - STREAM_RETENTION < job.created_at <= t
+
+    def _all_jobs(self, t: float) -> list[JobSpec]:
+        jobs = [j for j in self.world.landmark_jobs if self._visible(j, t)]
+        return jobs + self._visible_stream(t)
+
+    def _farm(self, farm_id: str) -> Any:
+        farm = self._farms.get(farm_id)
+        if farm is None:
+            raise _not_found("farm", farm_id)
+        return farm
+
+    def _queue(self, farm_id: str, queue_id: str) -> Any:
+        self._farm(farm_id)
+        queue = self._queues.get(queue_id)
+        if queue is None or queue.farm_id != farm_id:
+            raise _not_found("queue", queue_id, f"farm {farm_id}")
+        return queue
+
+    def _fleet(self, farm_id: str, fleet_id: str) -> Any:
+        self._farm(farm_id)
+        fleet = self._fleets.get(fleet_id)
+        if fleet is None or fleet.farm_id != farm_id:
+            raise _not_found("fleet", fleet_id, f"farm {farm_id}")
+        return fleet
+
+    def _job(self, farm_id: str, queue_id: str, job_id: str, t: float) -> JobSpec:
+        self._queue(farm_id, queue_id)
+        job = self._jobs.get(job_id)
+        if job is None:
+            self._visible_stream(t)  # fills the index for the current window
+            job = self._jobs.get(job_id)
+        if job is None or job.queue_id != queue_id or not self._visible(job, t):
+            raise _not_found("job", job_id, f"queue {queue_id}")
+        return job
+
+    def _step(self, farm_id: str, queue_id: str, job_id: str, step_id: str, t: float) -> StepSpec:
+        job = self._job(farm_id, queue_id, job_id, t)
+        found = self._steps.get(step_id)
+        if found is None or found[0].job_id != job.job_id:
+            raise _not_found("step", step_id, f"job {job_id}")
+        return found[1]
+
+    def _task_index(self, step: StepSpec, task_id: str) -> int:
+        prefix = "task-" + step.step_id[len("step-") :] + "-"
+        if task_id.startswith(prefix):
+            number = task_id[len(prefix) :]
+            if number.isdigit() and int(number) < step.task_count:
+                return int(number)
+        raise _not_found("task", task_id, f"step {step.step_id}")
+
+    # --- evaluation ---------------------------------------------------------------------------
+
+    def _version(self, job: JobSpec) -> int:
+        return self._job_versions.get(job.job_id, 0)
+
+    def _context(
+        self, job: JobSpec, step: StepSpec, index: int, ready: float | None
+    ) -> TaskContext:
+        return TaskContext(
+            seed=self.seed,
+            job=job,
+            step=step,
+            index=index,
+            ready_at=ready,
+            worker_pool=self._pools[job.queue_id],
+            unreliable_worker_id=self.world.unreliable_worker_id,
+            user_overrides=self._overrides.get((job.job_id, step.index, index), ()),
+        )
+
+    def _ready_at(self, job: JobSpec, index: int, t: float, memo: dict) -> float | None:
+        """When step ``index`` becomes runnable: its dependency's last task SUCCEEDED."""
+        if index == 0:
+            return job.created_at + job.steps[0].start_delay
+        previous = job.steps[index - 1]
+        if self._version(job) == 0:
+            done = self._natural_completion(job, previous)
+        else:
+            done = self._step_state(job, previous, t, memo)[0].complete_at
+        return None if done is None else done + STEP_HANDOFF_SECONDS
+
+    def _natural_completion(self, job: JobSpec, step: StepSpec) -> float | None:
+        """Clock-independent: when every task of ``step`` has SUCCEEDED, absent UpdateTask."""
+        if step.step_id in self._natural_complete:
+            return self._natural_complete[step.step_id]
+        ready = self._ready_at(job, step.index, _FAR_FUTURE, {})
+        done: float | None = None
+        if ready is not None:
+            states = [
+                evaluate_task(self._context(job, step, i, ready), _FAR_FUTURE)
+                for i in range(step.task_count)
+            ]
+            done = aggregate(states).complete_at
+        self._natural_complete[step.step_id] = done
+        return done
+
+    def _step_state(
+        self, job: JobSpec, step: StepSpec, t: float, memo: dict
+    ) -> tuple[StepAggregate, list[TaskState]]:
+        """Every task of a step at ``t``, cached once the step can no longer change."""
+        version = self._version(job)
+        cached = self._step_cache.get(step.step_id)
+        if cached is not None and cached[0] == version and t >= cached[1].stable_from:
+            return cached[1], cached[2]
+        if step.step_id in memo:
+            return memo[step.step_id]
+        ready = self._ready_at(job, step.index, t, memo)
+        states = [
+            evaluate_task(self._context(job, step, i, ready), t) for i in range(step.task_count)
+        ]
+        agg = aggregate(states)
+        if t >= agg.stable_from and version == self._version(job):
+            self._step_cache[step.step_id] = (version, agg, states)
+        memo[step.step_id] = (agg, states)
+        return agg, states
+
+    def _task_state(self, job: JobSpec, step: StepSpec, index: int, t: float) -> TaskState:
+        cached = self._step_cache.get(step.step_id)
+        if cached is not None and cached[0] == self._version(job) and t >= cached[1].stable_from:
+            return cached[2][index]
+        ready = self._ready_at(job, step.index, t, {})
+        return evaluate_task(self._context(job, step, index, ready), t)
+
+    def _job_state(self, job: JobSpec, t: float, memo: dict) -> StepAggregate:
+        return combine([self._step_state(job, s, t, memo)[0] for s in job.steps])
+
+    # --- answers ----------------------------------------------------------------------------
+
+    def _task_id(self, step: StepSpec, index: int) -> str:
+        return f"task-{step.step_id[5:]}-{index}"
+
+    def _parameters(self, step: StepSpec, index: int) -> dict[str, dict[str, str]]:
+        return {p.name: {WIRE_PARAM_KEY[p.type]: p.value(index)} for p in step.params}
+
+    def _task_answer(self, job: JobSpec, step: StepSpec, index: int, s: TaskState) -> dict:
+        answer: dict[str, Any] = {
+            "taskId": self._task_id(step, index),
+            "createdAt": _dt(job.created_at),
+            "createdBy": job.created_by,
+            "runStatus": s.status,
+        }
+        latest = None
+        if s.attempts:
+            latest = f"sessionaction-{self._session_hex(job, step, index, s.attempts[-1])}-1"
+        _put(
+            answer,
+            targetRunStatus=s.target,
+            failureRetryCount=s.retries if s.attempted else None,
+            startedAt=_dt(s.started_at),
+            endedAt=_dt(s.ended_at),
+            updatedAt=_dt(s.updated_at),
+            updatedBy=s.updated_by,
+            latestSessionActionId=latest,
+            parameters=self._parameters(step, index) if step.params else None,
+        )
+        return answer
+
+    def _halt_target(self, job: JobSpec, t: float) -> str | None:
+        return job.halt.status if job.halt is not None and job.halt.time <= t else None
+
+    def _aggregate_members(self, agg: StepAggregate) -> dict[str, Any]:
+        return _put(
+            {"taskRunStatus": agg.status, "taskRunStatusCounts": dict(agg.counts)},
+            taskFailureRetryCount=agg.retries,
+            startedAt=_dt(agg.started_at),
+            endedAt=_dt(agg.ended_at),
+            updatedAt=_dt(agg.updated_at),
+            updatedBy=agg.updated_by,
+        )
+
+    def _job_answer(self, job: JobSpec, agg: StepAggregate, t: float, shape: str) -> dict:
+        answer: dict[str, Any] = {"jobId": job.job_id}
+        if shape in ("batch",):
+            answer = {"farmId": job.farm_id, "queueId": job.queue_id, **answer}
+        if shape == "search":
+            answer["queueId"] = job.queue_id
+        answer.update(
+            name=job.name,
+            lifecycleStatus=job.lifecycle_status,
+            lifecycleStatusMessage=job.lifecycle_message,
+            priority=job.priority,
+            createdAt=_dt(job.created_at),
+            createdBy=job.created_by,
+        )
+        answer.update(self._aggregate_members(agg))
+        _put(
+            answer,
+            targetTaskRunStatus=self._halt_target(job, t),
+            maxFailedTasksCount=job.max_failed_tasks_count,
+            maxRetriesPerTask=job.max_retries_per_task,
+            maxWorkerCount=job.max_worker_count,
+        )
+        if shape in ("get", "batch"):
+            _put(answer, description=job.description, parameters=job.job_parameters or None)
+        if shape == "search":
+            _put(answer, jobParameters=job.job_parameters or None)
+        return answer
+
+    def _step_answer(
+        self, job: JobSpec, step: StepSpec, agg: StepAggregate, t: float, memo: dict, shape: str
+    ) -> dict:
+        answer: dict[str, Any] = {"stepId": step.step_id}
+        if shape == "batch":
+            answer = {"farmId": job.farm_id, "queueId": job.queue_id, "jobId": job.job_id, **answer}
+        if shape == "search":
+            answer.update(jobId=job.job_id, queueId=job.queue_id)
+        answer.update(name=step.name, lifecycleStatus="CREATE_COMPLETE")
+        answer.update(self._aggregate_members(agg))
+        answer.update(createdAt=_dt(job.created_at), createdBy=job.created_by)
+        _put(answer, targetTaskRunStatus=self._halt_target(job, t))
+        if shape != "search":
+            last = len(job.steps) - 1
+            has_dependency = step.index > 0
+            resolved = has_dependency and self._ready_at(job, step.index, t, memo) is not None
+            consumer = step.index < last
+            consumer_resolved = consumer and agg.complete_at is not None
+            answer["dependencyCounts"] = {
+                "dependenciesResolved": int(resolved),
+                "dependenciesUnresolved": int(has_dependency and not resolved),
+                "consumersResolved": int(consumer_resolved),
+                "consumersUnresolved": int(consumer and not consumer_resolved),
+            }
+        if step.params and shape != "summary":
+            answer["parameterSpace"] = {
+                "parameters": [{"name": p.name, "type": p.type} for p in step.params]
+            }
+        if shape in ("get", "batch"):
+            answer["requiredCapabilities"] = step.required_capabilities or _DEFAULT_CAPABILITIES
+            _put(answer, description=step.description)
+        return answer
+
+    # --- farms, queues, fleets, workers ------------------------------------------------------
+
+    def list_farms(
+        self, next_token: str | None = None, max_results: int | None = None, **_: Any
+    ) -> dict[str, Any]:
+        farms = sorted(self.world.farms, key=lambda f: f.farm_id)
+        page, token = paginate(
+            farms,
+            lambda f: [f.farm_id],
+            query=query_hash("ListFarms"),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        items = [
+            {
+                "farmId": f.farm_id,
+                "displayName": f.display_name,
+                "createdAt": _dt(f.created_at),
+                "createdBy": f.created_by,
+            }
+            for f in page
+        ]
+        return _put({"farms": items}, nextToken=token)
+
+    def get_farm(self, farm_id: str, **_: Any) -> dict[str, Any]:
+        f = self._farm(farm_id)
+        return {
+            "farmId": f.farm_id,
+            "displayName": f.display_name,
+            "description": f.description,
+            "createdAt": _dt(f.created_at),
+            "createdBy": f.created_by,
+            "costScaleFactor": f.cost_scale_factor,
+        }
+
+    def _queue_answer(self, q: Any, full: bool) -> dict[str, Any]:
+        answer = _put(
+            {
+                "farmId": q.farm_id,
+                "queueId": q.queue_id,
+                "displayName": q.display_name,
+                "status": q.status,
+                "defaultBudgetAction": "NONE",
+            },
+            blockedReason=q.blocked_reason,
+        )
+        answer.update(createdAt=_dt(q.created_at), createdBy=q.created_by)
+        if full:
+            answer["description"] = q.description
+            answer["schedulingConfiguration"] = {"priorityFifo": {}}
+        return answer
+
+    def list_queues(
+        self,
+        farm_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        status: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        self._farm(farm_id)
+        queues = [q for q in self.world.queues if q.farm_id == farm_id]
+        queues = [q for q in queues if status is None or q.status == status]
+        queues.sort(key=lambda q: q.queue_id)
+        page, token = paginate(
+            queues,
+            lambda q: [q.queue_id],
+            query=query_hash("ListQueues", farm_id, status),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        return _put({"queues": [self._queue_answer(q, False) for q in page]}, nextToken=token)
+
+    def get_queue(self, farm_id: str, queue_id: str, **_: Any) -> dict[str, Any]:
+        return self._queue_answer(self._queue(farm_id, queue_id), True)
+
+    def _fleet_answer(self, f: Any, full: bool) -> dict[str, Any]:
+        capabilities = {
+            "vCpuCount": {"min": 16},
+            "memoryMiB": {"min": 65536},
+            "osFamily": f.os_family,
+            "cpuArchitectureType": "x86_64",
+        }
+        if f.managed == "serviceManagedEc2":
+            configuration = {
+                "serviceManagedEc2": {
+                    "instanceCapabilities": capabilities,
+                    "instanceMarketOptions": {"type": "spot"},
+                }
+            }
+        else:
+            configuration = {
+                "customerManaged": {"mode": "NO_SCALING", "workerCapabilities": capabilities}
+            }
+        count = len(f.worker_ids)
+        active = sum(self._workers[w].status in ("RUNNING", "IDLE") for w in f.worker_ids)
+        answer = {
+            "fleetId": f.fleet_id,
+            "farmId": f.farm_id,
+            "displayName": f.display_name,
+            "status": f.status,
+            "autoScalingStatus": "STEADY",
+            "targetWorkerCount": active,
+            "workerCount": active,
+            "minWorkerCount": 0,
+            "maxWorkerCount": count,
+            "configuration": configuration,
+            "createdAt": _dt(f.created_at),
+            "createdBy": f.created_by,
+        }
+        if full:
+            answer["description"] = f.description
+            answer["roleArn"] = "arn:aws:iam::123456789012:role/LighthouseFleetRole"
+        return answer
+
+    def list_fleets(
+        self,
+        farm_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        display_name: str | None = None,
+        status: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        self._farm(farm_id)
+        fleets = [
+            f
+            for f in self.world.fleets
+            if f.farm_id == farm_id
+            and (display_name is None or f.display_name == display_name)
+            and (status is None or f.status == status)
+        ]
+        fleets.sort(key=lambda f: f.fleet_id)
+        page, token = paginate(
+            fleets,
+            lambda f: [f.fleet_id],
+            query=query_hash("ListFleets", farm_id, display_name, status),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        return _put({"fleets": [self._fleet_answer(f, False) for f in page]}, nextToken=token)
+
+    def get_fleet(self, farm_id: str, fleet_id: str, **_: Any) -> dict[str, Any]:
+        return self._fleet_answer(self._fleet(farm_id, fleet_id), True)
+
+    def _worker_answer(self, w: Any) -> dict[str, Any]:
+        host: dict[str, Any] = {
+            "ipAddresses": {"ipV4Addresses": [w.ip_address]},
+            "hostName": w.host_name,
+        }
+        if w.instance_type:
+            host["ec2InstanceType"] = w.instance_type
+        return {
+            "farmId": w.farm_id,
+            "fleetId": w.fleet_id,
+            "workerId": w.worker_id,
+            "hostProperties": host,
+            "status": w.status,
+            "log": self._worker_log(w),
+            "createdAt": _dt(w.created_at),
+            "createdBy": w.created_by,
+        }
+
+    def _worker_log(self, w: Any) -> dict[str, Any]:
+        return {
+            "logDriver": "awslogs",
+            "options": {
+                "logGroupName": f"/aws/deadline/{w.farm_id}/{w.fleet_id}",
+                "logStreamName": w.worker_id,
+            },
+        }
+
+    def list_workers(
+        self,
+        farm_id: str,
+        fleet_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        fleet = self._fleet(farm_id, fleet_id)
+        workers = sorted((self._workers[w] for w in fleet.worker_ids), key=lambda w: w.worker_id)
+        page, token = paginate(
+            workers,
+            lambda w: [w.worker_id],
+            query=query_hash("ListWorkers", farm_id, fleet_id),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        return _put({"workers": [self._worker_answer(w) for w in page]}, nextToken=token)
+
+    def get_worker(self, farm_id: str, fleet_id: str, worker_id: str, **_: Any) -> dict[str, Any]:
+        self._fleet(farm_id, fleet_id)
+        w = self._workers.get(worker_id)
+        if w is None or w.fleet_id != fleet_id:
+            raise _not_found("worker", worker_id, f"fleet {fleet_id}")
+        return self._worker_answer(w)
+
+    # --- jobs ---------------------------------------------------------------------------------
+
+    def _queue_jobs(self, queue_id: str, t: float) -> list[JobSpec]:
+        """A queue's jobs, newest first."""
+        jobs = [j for j in self._all_jobs(t) if j.queue_id == queue_id]
+        jobs.sort(key=lambda j: (-j.created_at, j.job_id))
+        return jobs
+
+    def list_jobs(
+        self,
+        farm_id: str,
+        queue_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        self._queue(farm_id, queue_id)
+        page, token = paginate(
+            self._queue_jobs(queue_id, t),
+            lambda j: [-j.created_at, j.job_id],
+            query=query_hash("ListJobs", farm_id, queue_id),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        memo: dict = {}
+        jobs = [self._job_answer(j, self._job_state(j, t, memo), t, "summary") for j in page]
+        return _put({"jobs": jobs}, nextToken=token)
+
+    def get_job(self, farm_id: str, queue_id: str, job_id: str, **_: Any) -> dict[str, Any]:
+        t = self.clock.now()
+        job = self._job(farm_id, queue_id, job_id, t)
+        return self._job_answer(job, self._job_state(job, t, {}), t, "get")
+
+    def batch_get_job(self, identifiers: list[dict[str, str]], **_: Any) -> dict[str, Any]:
+        t = self.clock.now()
+        jobs, errors = [], []
+        memo: dict = {}
+        for ident in identifiers:
+            try:
+                job = self._job(ident["farmId"], ident["queueId"], ident["jobId"], t)
+                jobs.append(self._job_answer(job, self._job_state(job, t, memo), t, "batch"))
+            except ResourceNotFoundException as exc:
+                errors.append({**ident, "code": exc.code, "message": exc.message})
+        return {"jobs": jobs, "errors": errors}
+
+    def _search_queues(self, farm_id: str, queue_ids: list[str]) -> None:
+        for queue_id in queue_ids:
+            self._queue(farm_id, queue_id)
+
+    def search_jobs(
+        self,
+        farm_id: str,
+        queue_ids: list[str],
+        item_offset: int,
+        page_size: int | None = None,
+        filter_expressions: dict[str, Any] | None = None,
+        sort_expressions: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        self._search_queues(farm_id, queue_ids)
+        matcher = Matcher(JOB_FIELDS, filter_expressions)
+        memo: dict = {}
+        wanted = set(queue_ids)
+        items = [
+            self._job_answer(j, self._job_state(j, t, memo), t, "search")
+            for j in self._all_jobs(t)
+            if j.queue_id in wanted
+        ]
+        items.sort(key=lambda a: (-a["createdAt"].timestamp(), a["jobId"]))
+        items = [a for a in items if matcher(a)]
+        sort_items(items, JOB_FIELDS, sort_expressions)
+        page, total, next_offset = search_page(items, item_offset, page_size)
+        return _put({"jobs": page, "totalResults": total}, nextItemOffset=next_offset)
+
+    # --- steps --------------------------------------------------------------------------------
+
+    def list_steps(
+        self,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        job = self._job(farm_id, queue_id, job_id, t)
+        page, token = paginate(
+            job.steps,
+            lambda s: [s.index],
+            query=query_hash("ListSteps", farm_id, queue_id, job_id),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        memo: dict = {}
+        steps = [
+            self._step_answer(job, s, self._step_state(job, s, t, memo)[0], t, memo, "summary")
+            for s in page
+        ]
+        return _put({"steps": steps}, nextToken=token)
+
+    def get_step(
+        self, farm_id: str, queue_id: str, job_id: str, step_id: str, **_: Any
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        step = self._step(farm_id, queue_id, job_id, step_id, t)
+        job = self._jobs[job_id]
+        memo: dict = {}
+        return self._step_answer(job, step, self._step_state(job, step, t, memo)[0], t, memo, "get")
+
+    def batch_get_step(self, identifiers: list[dict[str, str]], **_: Any) -> dict[str, Any]:
+        t = self.clock.now()
+        steps, errors = [], []
+        memo: dict = {}
+        for ident in identifiers:
+            try:
+                step = self._step(
+                    ident["farmId"], ident["queueId"], ident["jobId"], ident["stepId"], t
+                )
+                job = self._jobs[ident["jobId"]]
+                agg = self._step_state(job, step, t, memo)[0]
+                steps.append(self._step_answer(job, step, agg, t, memo, "batch"))
+            except ResourceNotFoundException as exc:
+                errors.append({**ident, "code": exc.code, "message": exc.message})
+        return {"steps": steps, "errors": errors}
+
+    def _search_jobs_in(
+        self, farm_id: str, queue_ids: list[str], job_id: str | None, t: float
+    ) -> list[JobSpec]:
+        self._search_queues(farm_id, queue_ids)
+        if job_id is not None:
+            job = self._jobs.get(job_id) or (self._visible_stream(t) and self._jobs.get(job_id))
+            if job is None or job.queue_id not in queue_ids or not self._visible(job, t):
+                raise _not_found("job", job_id, "the searched queues")
+            return [job]
+        jobs = [j for j in self._all_jobs(t) if j.queue_id in set(queue_ids)]
+        jobs.sort(key=lambda j: (-j.created_at, j.job_id))
+        return jobs
+
+    def search_steps(
+        self,
+        farm_id: str,
+        queue_ids: list[str],
+        item_offset: int,
+        page_size: int | None = None,
+        job_id: str | None = None,
+        filter_expressions: dict[str, Any] | None = None,
+        sort_expressions: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        jobs = self._search_jobs_in(farm_id, queue_ids, job_id, t)
+        matcher = Matcher(STEP_FIELDS, filter_expressions)
+        memo: dict = {}
+        items = []
+        for job in jobs:
+            for step in job.steps:
+                agg = self._step_state(job, step, t, memo)[0]
+                answer = self._step_answer(job, step, agg, t, memo, "search")
+                if matcher(answer):
+                    items.append(answer)
+        sort_items(items, STEP_FIELDS, sort_expressions)
+        page, total, next_offset = search_page(items, item_offset, page_size)
+        return _put({"steps": page, "totalResults": total}, nextItemOffset=next_offset)
+
+    # --- tasks --------------------------------------------------------------------------------
+
+    def list_tasks(
+        self,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        step_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        step = self._step(farm_id, queue_id, job_id, step_id, t)
+        job = self._jobs[job_id]
+        indices, token = index_page(
+            step.task_count,
+            next_token=next_token,
+            max_results=max_results,
+            query=query_hash("ListTasks", farm_id, queue_id, job_id, step_id),
+        )
+        cached = self._step_cache.get(step.step_id)
+        if cached is not None and cached[0] == self._version(job) and t >= cached[1].stable_from:
+            states = [cached[2][i] for i in indices]
+        else:
+            ready = self._ready_at(job, step.index, t, {})
+            states = [evaluate_task(self._context(job, step, i, ready), t) for i in indices]
+        tasks = [self._task_answer(job, step, i, s) for i, s in zip(indices, states, strict=True)]
+        return _put({"tasks": tasks}, nextToken=token)
+
+    def get_task(
+        self, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str, **_: Any
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        step = self._step(farm_id, queue_id, job_id, step_id, t)
+        index = self._task_index(step, task_id)
+        job = self._jobs[job_id]
+        return self._task_answer(job, step, index, self._task_state(job, step, index, t))
+
+    def batch_get_task(self, identifiers: list[dict[str, str]], **_: Any) -> dict[str, Any]:
+        t = self.clock.now()
+        tasks, errors = [], []
+        for ident in identifiers:
+            try:
+                step = self._step(
+                    ident["farmId"], ident["queueId"], ident["jobId"], ident["stepId"], t
+                )
+                index = self._task_index(step, ident["taskId"])
+                job = self._jobs[ident["jobId"]]
+                answer = self._task_answer(job, step, index, self._task_state(job, step, index, t))
+                tasks.append(
+                    {
+                        "farmId": job.farm_id,
+                        "queueId": job.queue_id,
+                        "jobId": job.job_id,
+                        "stepId": step.step_id,
+                        **answer,
+                    }
+                )
+            except ResourceNotFoundException as exc:
+                errors.append({**ident, "code": exc.code, "message": exc.message})
+        return {"tasks": tasks, "errors": errors}
+
+    def search_tasks(
+        self,
+        farm_id: str,
+        queue_ids: list[str],
+        item_offset: int,
+        page_size: int | None = None,
+        job_id: str | None = None,
+        filter_expressions: dict[str, Any] | None = None,
+        sort_expressions: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        jobs = self._search_jobs_in(farm_id, queue_ids, job_id, t)
+        matcher = Matcher(TASK_FIELDS, filter_expressions)
+        # Parameters and session IDs cost a hash each: only the page needs them, unless a
+        # filter or sort looks at parameters or task IDs.
+        needs_all = "parameter" in repr(filter_expressions) + repr(sort_expressions)
+        needs_all = needs_all or "searchTerm" in repr(filter_expressions)
+        memo: dict = {}
+        items = []
+        for job in jobs:
+            for step in job.steps:
+                states = self._step_state(job, step, t, memo)[1]
+                for index, s in enumerate(states):
+                    item = _put(
+                        {
+                            "taskId": self._task_id(step, index),
+                            "stepId": step.step_id,
+                            "jobId": job.job_id,
+                            "queueId": job.queue_id,
+                            "runStatus": s.status,
+                        },
+                        targetRunStatus=s.target,
+                        failureRetryCount=s.retries if s.attempted else None,
+                        startedAt=_dt(s.started_at),
+                        endedAt=_dt(s.ended_at),
+                        updatedAt=_dt(s.updated_at),
+                        updatedBy=s.updated_by,
+                    )
+                    item["_ref"] = (job, step, index, s)
+                    item["_taskNumber"] = index
+                    if needs_all and step.params:
+                        item["parameters"] = self._parameters(step, index)
+                    if matcher(item):
+                        items.append(item)
+        sort_items(items, TASK_FIELDS, sort_expressions)
+        page, total, next_offset = search_page(items, item_offset, page_size)
+        answers = []
+        for item in page:
+            job, step, index, s = item.pop("_ref")
+            item.pop("_taskNumber")
+            full = self._task_answer(job, step, index, s)
+            _put(item, latestSessionActionId=full.get("latestSessionActionId"),
+                 parameters=full.get("parameters"))  # fmt: skip
+            answers.append(item)
+        return _put({"tasks": answers, "totalResults": total}, nextItemOffset=next_offset)
+
+    def update_task(
+        self,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        step_id: str,
+        task_id: str,
+        target_run_status: str,
+        client_token: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        with self._lock:
+            t = self.clock.now()
+            step = self._step(farm_id, queue_id, job_id, step_id, t)
+            index = self._task_index(step, task_id)
+            request = (f"{job_id}/{step_id}/{task_id}", target_run_status)
+            if client_token is not None:
+                seen = self._client_tokens.get(client_token)
+                if seen == request:
+                    return {}  # a retry of a request already applied
+                if seen is not None:
+                    raise ValidationException(
+                        "The client token was already used with different parameters.",
+                        reason="OTHER",
+                        field_list=[{"name": "clientToken", "message": "reused"}],
+                    )
+                self._client_tokens[client_token] = request
+            key = (job_id, step.index, index)
+            override = Override(t, target_run_status, OPERATOR_IDENTITY)
+            self._overrides[key] = (*self._overrides.get(key, ()), override)
+            self._job_versions[job_id] = self._job_versions.get(job_id, 0) + 1
+        return {}
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    def _session_hex(self, job: JobSpec, step: StepSpec, index: int, attempt: Attempt) -> str:
+        payload = _SESSION.pack(job.job_ref, step.index, index, attempt.seq)
+        masked = bytes(a ^ b for a, b in zip(payload, self._session_mask, strict=True))
+        check = digest(self.seed, "session-check", payload.hex(), size=16 - _SESSION.size)
+        return check.hex() + masked.hex()
+
+    def _decode_session(self, session_hex: str) -> tuple[int, int, int, int] | None:
+        try:
+            raw = bytes.fromhex(session_hex)
+        except ValueError:
+            return None
+        size = 16 - _SESSION.size
+        if len(raw) != 16:
+            return None
+        payload = bytes(a ^ b for a, b in zip(raw[size:], self._session_mask, strict=True))
+        if digest(self.seed, "session-check", payload.hex(), size=size) != raw[:size]:
+            return None
+        return _SESSION.unpack(payload)
+
+    def _job_by_ref(self, job_ref: int) -> JobSpec | None:
+        job = self._by_ref.get(job_ref)
+        if job is None and job_ref >= STREAM_JOB_REF_BASE:
+            job = self._stream_job(job_ref - STREAM_JOB_REF_BASE)
+        return job
+
+    def _attempt(
+        self, session_id: str, t: float, job: JobSpec | None = None
+    ) -> tuple[JobSpec, StepSpec, int, Attempt, TaskState]:
+        """The attempt behind a session ID (ResourceNotFound unless it has begun by ``t``)."""
+        decoded = self._decode_session(session_id[len("session-") :])
+        if decoded is not None:
+            job_ref, step_index, index, seq = decoded
+            owner = self._job_by_ref(job_ref)
+            if (
+                owner is not None
+                and (job is None or owner.job_id == job.job_id)
+                and self._visible(owner, t)
+                and step_index < len(owner.steps)
+                and index < owner.steps[step_index].task_count
+            ):
+                step = owner.steps[step_index]
+                state = self._task_state(owner, step, index, t)
+                for attempt in state.attempts:
+                    if attempt.seq == seq:
+                        return owner, step, index, attempt, state
+        where = f"job {job.job_id}" if job is not None else ""
+        raise _not_found("session", session_id, where)
+
+    def _session_answer(
+        self, job: JobSpec, attempt: Attempt, session_id: str, t: float, full: bool
+    ) -> dict:
+        worker = self._workers[attempt.worker_id]
+        ended = attempt.session_end <= t
+        answer: dict[str, Any] = {
+            "sessionId": session_id,
+            "fleetId": worker.fleet_id,
+            "workerId": worker.worker_id,
+            "startedAt": _dt(attempt.assigned_at),
+            "lifecycleStatus": "ENDED" if ended else "STARTED",
+        }
+        if ended:
+            answer["endedAt"] = _dt(attempt.session_end)
+        elif attempt.cut_at <= t:
+            answer["targetLifecycleStatus"] = "ENDED"
+        if full:
+            answer["log"] = {
+                "logDriver": "awslogs",
+                "options": {
+                    "logGroupName": f"/aws/deadline/{job.farm_id}/{job.queue_id}",
+                    "logStreamName": session_id,
+                },
+            }
+            answer["hostProperties"] = self._worker_answer(worker)["hostProperties"]
+            answer["workerLog"] = self._worker_log(worker)
+        return answer
+
+    def _job_attempts(self, job: JobSpec, t: float) -> Iterator[tuple[StepSpec, int, Attempt]]:
+        memo: dict = {}
+        for step in job.steps:
+            for index, state in enumerate(self._step_state(job, step, t, memo)[1]):
+                for attempt in state.attempts:
+                    yield step, index, attempt
+
+    def list_sessions(
+        self,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        job = self._job(farm_id, queue_id, job_id, t)
+        page, token = paginate(
+            self._job_attempts(job, t),
+            lambda x: [x[0].index, x[1], x[2].seq],
+            query=query_hash("ListSessions", farm_id, queue_id, job_id),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        sessions = []
+        for step, index, attempt in page:
+            session_id = "session-" + self._session_hex(job, step, index, attempt)
+            sessions.append(self._session_answer(job, attempt, session_id, t, False))
+        return _put({"sessions": sessions}, nextToken=token)
+
+    def get_session(
+        self, farm_id: str, queue_id: str, job_id: str, session_id: str, **_: Any
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        job = self._job(farm_id, queue_id, job_id, t)
+        _, _, _, attempt, _ = self._attempt(session_id, t, job)
+        return self._session_answer(job, attempt, session_id, t, True)
+
+    def _action_answer(
+        self,
+        job: JobSpec,
+        step: StepSpec,
+        index: int,
+        attempt: Attempt,
+        n: int,
+        t: float,
+        full: bool,
+    ) -> dict[str, Any] | None:
+        state = session_action_state(attempt, n, t)
+        if state is None:
+            return None
+        session_hex = self._session_hex(job, step, index, attempt)
+        answer: dict[str, Any] = {"sessionActionId": f"sessionaction-{session_hex}-{n}"}
+        answer["status"] = state["status"]
+        _put(
+            answer,
+            startedAt=_dt(state.get("startedAt")),  # type: ignore[arg-type]
+            endedAt=_dt(state.get("endedAt")),  # type: ignore[arg-type]
+            workerUpdatedAt=_dt(state.get("workerUpdatedAt")),  # type: ignore[arg-type]
+            progressPercent=state.get("progressPercent"),
+        )
+        environment = f"JOB:{job.job_id}:RenderEnvironment"
+        if n == 1:
+            definition: dict[str, Any] = {
+                "taskRun": {
+                    "taskId": self._task_id(step, index),
+                    "stepId": step.step_id,
+                    "parameters": self._parameters(step, index),
+                }
+            }
+        else:
+            definition = {("envEnter" if n == 0 else "envExit"): {"environmentId": environment}}
+        answer["definition"] = definition
+        if full:
+            answer["sessionId"] = f"session-{session_hex}"
+            _put(
+                answer,
+                processExitCode=state.get("processExitCode"),
+                progressMessage=state.get("progressMessage"),
+            )
+        return answer
+
+    def list_session_actions(
+        self,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        session_id: str | None = None,
+        task_id: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        job = self._job(farm_id, queue_id, job_id, t)
+        if session_id is not None:
+            _, step, index, attempt, _ = self._attempt(session_id, t, job)
+            attempts: Any = [(step, index, attempt)]
+        elif task_id is not None:
+            attempts = self._task_attempts(job, task_id, t)
+        else:
+            attempts = self._job_attempts(job, t)
+
+        def actions() -> Iterator[tuple[tuple[int, int, int, int], dict[str, Any]]]:
+            for step, index, attempt in attempts:
+                for n in range(3):
+                    answer = self._action_answer(job, step, index, attempt, n, t, False)
+                    if answer is not None:
+                        yield (step.index, index, attempt.seq, n), answer
+
+        page, token = paginate(
+            actions(),
+            lambda x: list(x[0]),
+            query=query_hash("ListSessionActions", farm_id, queue_id, job_id, session_id, task_id),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        return _put({"sessionActions": [a for _, a in page]}, nextToken=token)
+
+    def _task_attempts(
+        self, job: JobSpec, task_id: str, t: float
+    ) -> list[tuple[StepSpec, int, Attempt]]:
+        step_hex, _, _number = task_id[len("task-") :].rpartition("-")
+        found = self._steps.get(f"step-{step_hex}")
+        if found is None or found[0].job_id != job.job_id:
+            raise _not_found("task", task_id, f"job {job.job_id}")
+        step = found[1]
+        index = self._task_index(step, task_id)
+        state = self._task_state(job, step, index, t)
+        return [(step, index, a) for a in state.attempts]
+
+    def get_session_action(
+        self, farm_id: str, queue_id: str, job_id: str, session_action_id: str, **_: Any
+    ) -> dict[str, Any]:
+        t = self.clock.now()
+        job = self._job(farm_id, queue_id, job_id, t)
+        body = session_action_id[len("sessionaction-") :]
+        session_hex, _, number = body.rpartition("-")
+        try:
+            _, step, index, attempt, _ = self._attempt(f"session-{session_hex}", t, job)
+        except ResourceNotFoundException:
+            raise _not_found("sessionaction", session_action_id, f"job {job_id}") from None
+        answer = None
+        if number in ("0", "1", "2"):
+            answer = self._action_answer(job, step, index, attempt, int(number), t, True)
+        if answer is None:
+            raise _not_found("sessionaction", session_action_id, f"job {job_id}")
+        return answer
+
+    # --- helpers for tests, benchmarks and the log emulator --------------------------------
+
+    def attempt_timeline(self, session_id: str) -> dict[str, Any]:
+        """Everything a log generator needs about one attempt (session), as of now."""
+        t = self.clock.now()
+        job, step, index, attempt, _ = self._attempt(session_id, t)
+        worker = self._workers[attempt.worker_id]
+        outcome: str | None = None
+        if attempt.cut_at <= t and attempt.cut_at < attempt.ended_at:
+            outcome = "CANCELED" if attempt.cut_end <= t else "CANCELING"
+        elif attempt.ended_at <= t:
+            outcome = attempt.outcome
+        return {
+            "farmId": job.farm_id,
+            "queueId": job.queue_id,
+            "jobId": job.job_id,
+            "jobName": job.name,
+            "stepId": step.step_id,
+            "stepName": step.name,
+            "taskId": self._task_id(step, index),
+            "sessionId": session_id,
+            "attempt": attempt.seq,
+            "workerId": worker.worker_id,
+            "fleetId": worker.fleet_id,
+            "hostName": worker.host_name,
+            "assignedAt": _dt(attempt.assigned_at),
+            "startingAt": _dt(attempt.starting_at),
+            "scheduledAt": _dt(attempt.scheduled_at),
+            "runningAt": _dt(attempt.running_at),
+            "taskRunEndsAt": _dt(attempt.task_run_end),
+            "sessionEndsAt": _dt(attempt.session_end),
+            "outcome": outcome,
+            "plannedOutcome": attempt.outcome or None,
+            "exitCode": attempt.exit_code if outcome in ("SUCCEEDED", "FAILED") else None,
+            "message": attempt.message,
+            "parameters": self._parameters(step, index),
+            "logGroupName": f"/aws/deadline/{job.farm_id}/{job.queue_id}",
+            "logStreamName": session_id,
+            "now": _dt(t),
+        }
+
+    def jobs(self) -> list[dict[str, str]]:
+        """Identifiers of every job visible now (landmarks first)."""
+        t = self.clock.now()
+        return [
+            {"farmId": j.farm_id, "queueId": j.queue_id, "jobId": j.job_id}
+            for j in self._all_jobs(t)
+        ]
+
+    def find_tasks(
+        self,
+        run_status: str | None = None,
+        *,
+        limit: int | None = None,
+        include_landmarks: bool = True,
+        exclude: tuple[str, ...] = ("wedged",),
+        min_retries: int = 0,
+    ) -> list[dict[str, str]]:
+        """Task identifiers (camelCase, ready for boto3) matching ``run_status`` now."""
+        t = self.clock.now()
+        found: list[dict[str, str]] = []
+        memo: dict = {}
+        for job in self._all_jobs(t):
+            if job.landmark is not None and (not include_landmarks or job.landmark in exclude):
+                continue
+            for step in job.steps:
+                for index, s in enumerate(self._step_state(job, step, t, memo)[1]):
+                    if (run_status is None or s.status == run_status) and s.retries >= min_retries:
+                        found.append(
+                            {
+                                "farmId": job.farm_id,
+                                "queueId": job.queue_id,
+                                "jobId": job.job_id,
+                                "stepId": step.step_id,
+                                "taskId": self._task_id(step, index),
+                            }
+                        )
+                        if limit is not None and len(found) >= limit:
+                            return found
+        return found
+
+    def landmarks(self) -> dict[str, Any]:
+        """IDs of the notable resources, so tests never hard-code them."""
+        w = self.world
+
+        def job(key: str) -> dict[str, str]:
+            j = self._landmarks[key]
+            return {"farmId": j.farm_id, "queueId": j.queue_id, "jobId": j.job_id}
+
+        def step(key: str, index: int = 0) -> dict[str, str]:
+            return {**job(key), "stepId": self._landmarks[key].steps[index].step_id}
+
+        def task(key: str, index: int, step_index: int = 0) -> dict[str, str]:
+            s = self._landmarks[key].steps[step_index]
+            return {**step(key, step_index), "taskId": self._task_id(s, index)}
+
+        failed_deps = self._landmarks["failed_deps"]
+        sim = failed_deps.steps[0]
+        states = self._step_state(failed_deps, sim, max(self.clock.now(), _FAR_FUTURE / 10), {})[1]
+        retried = next(i for i, s in enumerate(states) if s.status == "FAILED" and s.retries == 2)
+        unreliable = self._workers[w.unreliable_worker_id]
+        wedged = self._workers[w.wedged_worker_id]
+        return {
+            "farm_main": w.farms[0].farm_id,
+            "farm_previs": w.farms[1].farm_id,
+            "queues": {
+                q.display_name: {"farmId": q.farm_id, "queueId": q.queue_id} for q in w.queues
+            },
+            "blocked_queue": {"farmId": w.queues[3].farm_id, "queueId": w.queues[3].queue_id},
+            "idle_queue": {"farmId": w.queues[6].farm_id, "queueId": w.queues[6].queue_id},
+            "big_job": job("big"),
+            "big_step": step("big"),
+            "big_last_task": task("big", 9_999),
+            "one_task_step": step("one"),
+            "one_task": task("one", 0),
+            "params_step": step("params"),
+            "bare_step": step("bare"),
+            "bare_task": task("bare", 0),
+            "hostile_job": job("hostile"),
+            "hostile_step": step("hostile"),
+            "wedged_step": step("wedged"),
+            "wedged_running_task": task("wedged", 0),
+            "suspended_job": job("suspended"),
+            "canceled_job": job("canceled"),
+            "incompatible_step": step("incompatible"),
+            "failed_deps_job": job("failed_deps"),
+            "failed_with_retries_task": task("failed_deps", retried),
+            "pending_step": step("failed_deps", 1),
+            "archive_job": job("archive"),
+            "unreliable_worker": {
+                "farmId": unreliable.farm_id,
+                "fleetId": unreliable.fleet_id,
+                "workerId": unreliable.worker_id,
+            },
+            "wedged_worker": {
+                "farmId": wedged.farm_id,
+                "fleetId": wedged.fleet_id,
+                "workerId": wedged.worker_id,
+            },
+        }

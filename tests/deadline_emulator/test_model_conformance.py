@@ -1,0 +1,178 @@
+"""Walk the seeded world through every operation with real boto3 (in-process transport) and
+validate each raw wire answer against the botocore model's output shape."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from deadline_emulator import Emulator
+from deadline_emulator.clock import Clock
+from deadline_emulator.seed import DEMO_EPOCH
+from deadline_emulator.transport import in_process_client
+from deadline_emulator.validation import validate_output
+
+
+@pytest.fixture
+def walk() -> tuple[Any, list[tuple[str, list]], Counter[str]]:
+    emulator = Emulator(seed=0, clock=Clock(pinned_at=DEMO_EPOCH + 5 * 3600))
+    client = in_process_client(emulator)
+    problems: list[tuple[str, list]] = []
+    seen: Counter[str] = Counter()
+
+    def check(http_response: Any, model: Any, **_: Any) -> None:
+        seen[model.name] += 1
+        assert http_response.status_code == 200, (model.name, http_response.content[:300])
+        raw = json.loads(http_response.content or b"{}")
+        found = validate_output(model.name, raw)
+        if found:
+            problems.append((model.name, found[:5]))
+
+    client.meta.events.register("after-call.deadline", check)
+    return client, problems, seen
+
+
+OPERATIONS = {
+    "ListFarms",
+    "GetFarm",
+    "ListQueues",
+    "GetQueue",
+    "ListFleets",
+    "GetFleet",
+    "ListWorkers",
+    "GetWorker",
+    "ListJobs",
+    "GetJob",
+    "BatchGetJob",
+    "SearchJobs",
+    "ListSteps",
+    "GetStep",
+    "BatchGetStep",
+    "SearchSteps",
+    "ListTasks",
+    "GetTask",
+    "BatchGetTask",
+    "SearchTasks",
+    "ListSessions",
+    "GetSession",
+    "ListSessionActions",
+    "GetSessionAction",
+    "UpdateTask",
+}
+
+
+def test_every_answer_of_the_world_matches_the_model(walk: Any) -> None:
+    client, problems, seen = walk
+    for farm in client.list_farms()["farms"]:
+        farm_id = farm["farmId"]
+        client.get_farm(farmId=farm_id)
+        for fleet in client.list_fleets(farmId=farm_id)["fleets"]:
+            client.get_fleet(farmId=farm_id, fleetId=fleet["fleetId"])
+            for worker in client.list_workers(farmId=farm_id, fleetId=fleet["fleetId"])["workers"]:
+                client.get_worker(
+                    farmId=farm_id, fleetId=fleet["fleetId"], workerId=worker["workerId"]
+                )
+        queues = client.list_queues(farmId=farm_id)["queues"]
+        queue_ids = [q["queueId"] for q in queues]
+        client.search_jobs(farmId=farm_id, queueIds=queue_ids, itemOffset=0, pageSize=100)
+        client.search_steps(farmId=farm_id, queueIds=queue_ids, itemOffset=0, pageSize=100)
+        client.search_tasks(
+            farmId=farm_id,
+            queueIds=queue_ids,
+            itemOffset=0,
+            pageSize=100,
+            filterExpressions={
+                "operator": "AND",
+                "filters": [
+                    {
+                        "stringFilter": {
+                            "name": "TASK_RUN_STATUS",
+                            "operator": "EQUAL",
+                            "value": "RUNNING",
+                        }
+                    }
+                ],
+            },
+        )
+        for queue in queues:
+            ids = {"farmId": farm_id, "queueId": queue["queueId"]}
+            client.get_queue(**ids)
+            jobs = [
+                j
+                for page in client.get_paginator("list_jobs").paginate(**ids)
+                for j in page["jobs"]
+            ]
+            for job in jobs[:12]:
+                _walk_job(client, {**ids, "jobId": job["jobId"]})
+    assert OPERATIONS - {"UpdateTask"} <= set(seen)
+    assert problems == []
+
+
+def _walk_job(client: Any, ids: dict[str, str]) -> None:
+    client.get_job(**ids)
+    client.batch_get_job(identifiers=[ids])
+    client.search_steps(
+        farmId=ids["farmId"], queueIds=[ids["queueId"]], jobId=ids["jobId"], itemOffset=0
+    )
+    client.search_tasks(
+        farmId=ids["farmId"], queueIds=[ids["queueId"]], jobId=ids["jobId"], itemOffset=0
+    )
+    steps = client.list_steps(**ids)["steps"]
+    client.batch_get_step(identifiers=[{**ids, "stepId": s["stepId"]} for s in steps])
+    for step in steps:
+        step_ids = {**ids, "stepId": step["stepId"]}
+        client.get_step(**step_ids)
+        tasks = client.list_tasks(**step_ids, maxResults=20)["tasks"]
+        client.batch_get_task(identifiers=[{**step_ids, "taskId": t["taskId"]} for t in tasks])
+        for task in tasks[:3]:
+            client.get_task(**step_ids, taskId=task["taskId"])
+    for session in client.list_sessions(**ids, maxResults=5)["sessions"]:
+        client.get_session(**ids, sessionId=session["sessionId"])
+        actions = client.list_session_actions(**ids, sessionId=session["sessionId"])[
+            "sessionActions"
+        ]
+        for action in actions:
+            client.get_session_action(**ids, sessionActionId=action["sessionActionId"])
+
+
+def test_update_task_and_what_follows_match_the_model(walk: Any) -> None:
+    client, problems, seen = walk
+    farm_id = client.list_farms()["farms"][0]["farmId"]
+    queue_id = client.list_queues(farmId=farm_id)["queues"][0]["queueId"]
+    running = client.search_tasks(
+        farmId=farm_id,
+        queueIds=[queue_id],
+        itemOffset=0,
+        pageSize=1,
+        filterExpressions={
+            "operator": "AND",
+            "filters": [
+                {
+                    "stringFilter": {
+                        "name": "TASK_RUN_STATUS",
+                        "operator": "EQUAL",
+                        "value": "RUNNING",
+                    }
+                }
+            ],
+        },
+    )["tasks"]
+    assert running
+    task = running[0]
+    ids = {
+        "farmId": farm_id,
+        "queueId": task["queueId"],
+        "jobId": task["jobId"],
+        "stepId": task["stepId"],
+    }
+    client.update_task(**ids, taskId=task["taskId"], targetRunStatus="CANCELED")
+    answer = client.get_task(**ids, taskId=task["taskId"])
+    assert answer["runStatus"] == "INTERRUPTING" and answer["targetRunStatus"] == "CANCELED"
+    job = {k: ids[k] for k in ("farmId", "queueId", "jobId")}
+    client.list_session_actions(**job, taskId=task["taskId"])
+    client.get_step(**ids)
+    assert seen["UpdateTask"] == 1
+    assert problems == []
