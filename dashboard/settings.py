@@ -55,11 +55,38 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 # --- Core Django -------------------------------------------------------------------------------
 
+# DASHBOARD_ENV=production turns the start-up checks below into hard failures; development
+# (the default) runs with a throw-away key on loopback hosts so `make run` needs nothing.
+DASHBOARD_ENV = env_str("DASHBOARD_ENV", "development").lower()
+if DASHBOARD_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"DASHBOARD_ENV must be 'development' or 'production', got {DASHBOARD_ENV!r}"
+    )
+PRODUCTION = DASHBOARD_ENV == "production"
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-_DEV_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or _DEV_SECRET_KEY
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
-if not DEBUG and not ALLOWED_HOSTS:
+DEV_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "") or DEV_SECRET_KEY
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG must be off in production (DASHBOARD_ENV=production): "
+            "debug pages leak settings and tracebacks."
+        )
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set to a random value of 50+ characters in production "
+            "(DASHBOARD_ENV=production); generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS must list the host names the dashboard is served under "
+            "in production (DASHBOARD_ENV=production), e.g. dashboard.render.internal."
+        )
+elif not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = [
@@ -74,6 +101,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dashboard.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,6 +208,27 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+
+# --- Security headers (see dashboard/middleware.py for the Content-Security-Policy) -----------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Behind a TLS-terminating load balancer the dashboard sees plain HTTP; trust its header.
+if env_bool("DASHBOARD_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+DASHBOARD_HTTPS = env_bool("DASHBOARD_HTTPS", PRODUCTION)
+if DASHBOARD_HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    # Load balancer health checks speak plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+    SECURE_HSTS_SECONDS = env_int("DASHBOARD_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("DASHBOARD_HSTS_PRELOAD", True)
 
 # --- Logging -----------------------------------------------------------------------------------
 
