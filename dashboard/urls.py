@@ -5,3 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("tasks_app.urls")),
 ]
+
+# Error pages that never show a traceback and keep the dashboard's look (and demo marker).
+handler400 = "tasks_app.views.bad_request"
+handler403 = "tasks_app.views.permission_denied"
+handler404 = "tasks_app.views.page_not_found"
+handler500 = "tasks_app.views.server_error"

@@ -1,0 +1,217 @@
+"""The boto3 Deadline Cloud client: backend selection, timeouts, retries, one client per process.
+
+``DEADLINE_BACKEND=demo`` answers from the in-process emulator; ``aws`` uses boto3's standard
+configuration chain (AWS_PROFILE, AWS_REGION, SSO/instance credentials,
+AWS_ENDPOINT_URL_DEADLINE, AWS_DISABLE_HOST_PREFIX_INJECTION), untouched. This module is the only
+place that knows the emulator exists.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+USER_AGENT_APPID = "deadline-task-dashboard"
+DEMO_REGION = "us-west-2"
+# Never resolved: the emulator answers through botocore's before-send event.
+DEMO_ENDPOINT = "https://deadline.demo.invalid"
+# Threads serving requests times the reads one page makes concurrently.
+MAX_POOL_CONNECTIONS = 32
+
+
+@dataclass(frozen=True)
+class BackendIdentity:
+    """What distinguishes one API configuration from another (cache keys include it)."""
+
+    backend: str
+    region: str
+    endpoint: str
+
+    def as_key(self) -> str:
+        return f"{self.backend}|{self.region}|{self.endpoint}"
+
+
+@dataclass(frozen=True)
+class _Connection:
+    client: Any
+    identity: BackendIdentity
+    emulator: Any = None
+
+
+_lock = threading.Lock()
+_connections: dict[tuple[Any, ...], _Connection] = {}
+
+
+def _settings_key() -> tuple[Any, ...]:
+    return (
+        settings.DEADLINE_BACKEND,
+        settings.DEADLINE_DEMO_SEED,
+        settings.DEADLINE_CONNECT_TIMEOUT,
+        settings.DEADLINE_READ_TIMEOUT,
+        settings.DEADLINE_MAX_ATTEMPTS,
+        settings.DEADLINE_RETRY_MODE,
+    )
+
+
+def _config(**extra: Any) -> Config:
+    return Config(
+        connect_timeout=settings.DEADLINE_CONNECT_TIMEOUT,
+        read_timeout=settings.DEADLINE_READ_TIMEOUT,
+        retries={
+            "mode": settings.DEADLINE_RETRY_MODE,
+            "total_max_attempts": settings.DEADLINE_MAX_ATTEMPTS,
+        },
+        user_agent_appid=USER_AGENT_APPID,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
+        **extra,
+    )
+
+
+def _connect_demo() -> _Connection:
+    from deadline_emulator import get_default_emulator
+    from deadline_emulator.transport import attach
+
+    emulator = get_default_emulator(settings.DEADLINE_DEMO_SEED)
+    session = boto3.session.Session(
+        aws_access_key_id="demo",
+        aws_secret_access_key="demo",  # noqa: S106 - the emulator ignores signatures
+        region_name=DEMO_REGION,
+    )
+    client = session.client(
+        "deadline", endpoint_url=DEMO_ENDPOINT, config=_config(inject_host_prefix=False)
+    )
+    attach(client, emulator)
+    identity = BackendIdentity(
+        backend="demo", region=DEMO_REGION, endpoint=f"emulator:seed={settings.DEADLINE_DEMO_SEED}"
+    )
+    return _Connection(client=client, identity=identity, emulator=emulator)
+
+
+def _connect_aws() -> _Connection:
+    # No endpoint or credentials here: boto3's own chain decides, as for the AWS CLI. botocore
+    # reads only AWS_DEFAULT_REGION; AWS_REGION (which other SDKs and the CLI v2 prefer) is
+    # passed on explicitly, and without either the profile's region applies.
+    region = os.environ.get("AWS_REGION", "").strip() or None
+    client = boto3.session.Session().client("deadline", region_name=region, config=_config())
+    identity = BackendIdentity(
+        backend="aws", region=client.meta.region_name or "", endpoint=client.meta.endpoint_url
+    )
+    return _Connection(client=client, identity=identity)
+
+
+def _connection() -> _Connection:
+    key = _settings_key()
+    connection = _connections.get(key)
+    if connection is not None:
+        return connection
+    with _lock:
+        connection = _connections.get(key)
+        if connection is None:
+            demo = settings.DEADLINE_BACKEND == "demo"
+            connection = _connect_demo() if demo else _connect_aws()
+            _connections[key] = connection
+        return connection
+
+
+def get_client() -> Any:
+    """The process's boto3 ``deadline`` client for the configured backend (created once)."""
+    return _connection().client
+
+
+def backend_identity() -> BackendIdentity:
+    """Backend, region and endpoint of the configured client, for cache keys and the UI."""
+    return _connection().identity
+
+
+def is_demo() -> bool:
+    """True when pages show the emulator's demo world."""
+    return settings.DEADLINE_BACKEND == "demo"
+
+
+def backend_now() -> datetime:
+    """ "Now" as the backend sees it: the emulator's (possibly pinned) clock in demo mode.
+
+    Relative times ("3 min ago") and running durations are computed against it, so a demo
+    world whose clock is pinned or advanced still reads consistently.
+    """
+    emulator = _connection().emulator if is_demo() else None
+    if emulator is not None:
+        return datetime.fromtimestamp(emulator.clock.now(), tz=UTC)
+    return datetime.now(tz=UTC)
+
+
+def clear_client_cache() -> None:
+    """Forget the cached clients (tests, and settings changes at run time)."""
+    with _lock:
+        _connections.clear()
+
+
+_PATH_KEYS = ("farm_id", "queue_id", "job_id", "step_id", "task_id")
+
+# (label, landmark key) of the demo world's notable tasks, in the order the home page lists them.
+_TASK_LANDMARKS = (
+    ("Failed after retries", "failed_with_retries_task"),
+    ("Running on a wedged worker", "wedged_running_task"),
+    ("No parameters", "bare_task"),
+    ("The only task of its step", "one_task"),
+    ("Last task of the 10,000-task step", "big_last_task"),
+)
+# (label, landmark key) of steps whose first task is worth opening.
+_STEP_LANDMARKS = (
+    ("Hostile strings (escaping)", "hostile_step"),
+    ("Every parameter type", "params_step"),
+)
+
+
+def _as_task_ids(value: Any) -> dict[str, str] | None:
+    """Five task-locating IDs from a landmark (the API's camelCase keys, or snake_case)."""
+    if not isinstance(value, dict):
+        return None
+    ids = {}
+    for key in _PATH_KEYS:
+        camel = key.split("_")[0] + "Id"
+        found = value.get(camel, value.get(key))
+        if not isinstance(found, str):
+            return None
+        ids[key] = found
+    return ids
+
+
+def demo_tasks(running: int = 3) -> list[tuple[str, dict[str, str]]]:
+    """(label, IDs) of notable demo-world tasks, read from the world itself (no API call).
+
+    Empty outside demo mode.
+    """
+    emulator = _connection().emulator if is_demo() else None
+    if emulator is None:
+        return []
+    backend = emulator.backend
+    found: list[tuple[str, Any]] = [
+        ("Running now", task) for task in backend.find_tasks("RUNNING", limit=running)
+    ]
+    landmarks = backend.landmarks()
+    found += [(label, landmarks.get(key)) for label, key in _TASK_LANDMARKS]
+    for label, key in _STEP_LANDMARKS:
+        step = landmarks.get(key)
+        if isinstance(step, dict):
+            kwargs = {_snake(k): v for k, v in step.items()}
+            first = backend.list_tasks(**kwargs, max_results=1)["tasks"][:1]
+            found += [(label, {**step, "taskId": task["taskId"]}) for task in first]
+    examples = []
+    for label, value in found:
+        ids = _as_task_ids(value)
+        if ids is not None:
+            examples.append((label, ids))
+    return examples
+
+
+def _snake(member: str) -> str:
+    """``farmId`` -> ``farm_id``."""
+    return member.removesuffix("Id") + "_id"

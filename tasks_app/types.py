@@ -1,0 +1,533 @@
+"""Frozen dataclasses built from Deadline Cloud API answers; raw dicts stop at the service layer.
+
+Each type has ``from_api(answer)`` (a botocore answer: datetimes already parsed) and an
+explicit, compact ``to_cache()`` that gives back an API-shaped, JSON-able dict (timestamps as
+ISO 8601 strings, absent members omitted); ``from_cache`` is ``from_api`` on that dict. Cache
+entries therefore never hold pickled botocore objects and survive a process or host change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Self
+
+# --- Statuses ----------------------------------------------------------------------------------
+
+
+class TaskRunStatus(StrEnum):
+    """A task's run status (also used for targets and for step/job aggregates)."""
+
+    PENDING = "PENDING"
+    READY = "READY"
+    ASSIGNED = "ASSIGNED"
+    STARTING = "STARTING"
+    SCHEDULED = "SCHEDULED"
+    INTERRUPTING = "INTERRUPTING"
+    RUNNING = "RUNNING"
+    SUSPENDED = "SUSPENDED"
+    CANCELED = "CANCELED"
+    FAILED = "FAILED"
+    SUCCEEDED = "SUCCEEDED"
+    NOT_COMPATIBLE = "NOT_COMPATIBLE"
+    # A value a newer API may send that this code does not know yet: shown, never a crash.
+    UNKNOWN = "UNKNOWN"
+
+    @classmethod
+    def parse(cls, value: str) -> TaskRunStatus:
+        """The member for ``value``, or UNKNOWN for a status this code does not know."""
+        try:
+            return cls(value)
+        except ValueError:
+            return cls.UNKNOWN
+
+    @classmethod
+    def known(cls) -> tuple[TaskRunStatus, ...]:
+        """The twelve statuses the API defines (UNKNOWN excluded)."""
+        return tuple(status for status in cls if status is not cls.UNKNOWN)
+
+    @property
+    def is_terminal(self) -> bool:
+        """No change without someone acting (a requeue can still revive it)."""
+        return self in _TERMINAL
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def css_class(self) -> str:
+        """Badge modifier class, e.g. ``badge--not-compatible``."""
+        return "badge--" + self.value.lower().replace("_", "-")
+
+
+_TERMINAL = frozenset(
+    {
+        TaskRunStatus.SUCCEEDED,
+        TaskRunStatus.FAILED,
+        TaskRunStatus.CANCELED,
+        TaskRunStatus.NOT_COMPATIBLE,
+    }
+)
+
+
+# --- Conversions -------------------------------------------------------------------------------
+
+
+def parse_datetime(value: datetime | str | None) -> datetime | None:
+    """An aware UTC datetime from a botocore datetime or an ISO 8601 string (cache form)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def format_datetime(value: datetime | None) -> str | None:
+    """The compact cache form of a datetime: ``2026-11-20T10:05:00.123Z``."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def _compact(members: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in members.items() if value is not None}
+
+
+def _counts(answer: Mapping[str, Any]) -> tuple[tuple[TaskRunStatus, int], ...]:
+    raw = answer.get("taskRunStatusCounts") or {}
+    return tuple(
+        (TaskRunStatus.parse(name), int(count))
+        for name, count in sorted(raw.items())
+        if TaskRunStatus.parse(name) is not TaskRunStatus.UNKNOWN
+    )
+
+
+def _optional_status(value: str | None) -> TaskRunStatus | None:
+    return None if value is None else TaskRunStatus.parse(value)
+
+
+# --- Parameters --------------------------------------------------------------------------------
+
+PARAMETER_TYPES = ("int", "float", "string", "path", "chunkInt")
+_CHUNK_ITEM = re.compile(r"(-?\d+)(?:-(-?\d+)(?::(\d+))?)?")
+_MAX_CHUNK_ITEMS = 1000
+
+
+def chunk_frame_count(expression: str) -> int | None:
+    """Number of integers in an OpenJD chunk expression (``1-10``, ``1-3,5,7-20:2``), or None.
+
+    Ranges are inclusive; the count is computed, never by expanding the range.
+    """
+    items = [item.strip() for item in expression.split(",")]
+    if not items or len(items) > _MAX_CHUNK_ITEMS:
+        return None
+    total = 0
+    for item in items:
+        match = _CHUNK_ITEM.fullmatch(item)
+        if match is None:
+            return None
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) is not None else start
+        step = int(match.group(3)) if match.group(3) is not None else 1
+        if step < 1 or end < start:
+            return None
+        total += (end - start) // step + 1
+    return total
+
+
+@dataclass(frozen=True)
+class TaskParameter:
+    """One task parameter: ``type`` is the union member the API used (int, float, ...)."""
+
+    name: str
+    type: str
+    value: str
+
+    @classmethod
+    def from_api(cls, name: str, union: Mapping[str, Any]) -> TaskParameter:
+        for kind in PARAMETER_TYPES:
+            if kind in union:
+                return cls(name=name, type=kind, value=str(union[kind]))
+        # An unknown union member from a newer API: keep it visible rather than dropping it.
+        kind, value = next(iter(union.items()), ("unknown", ""))
+        return cls(name=name, type=str(kind), value=str(value))
+
+    def to_api(self) -> dict[str, str]:
+        return {self.type: self.value}
+
+    @property
+    def frame_count(self) -> int | None:
+        """For chunkInt: how many integers (frames) the chunk holds, when parseable."""
+        if self.type != "chunkInt":
+            return None
+        return chunk_frame_count(self.value)
+
+    @property
+    def is_monospace(self) -> bool:
+        return self.type in {"int", "float", "path", "chunkInt"}
+
+
+def _parameters(answer: Mapping[str, Any]) -> tuple[TaskParameter, ...]:
+    raw = answer.get("parameters") or {}
+    return tuple(TaskParameter.from_api(name, raw[name]) for name in sorted(raw))
+
+
+def _parameters_to_api(parameters: tuple[TaskParameter, ...]) -> dict[str, dict[str, str]] | None:
+    return {p.name: p.to_api() for p in parameters} or None
+
+
+# --- Resources ---------------------------------------------------------------------------------
+
+
+class _Cacheable:
+    """``from_cache``/``version`` shared by the resource types."""
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Self:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_cache(self) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @classmethod
+    def from_cache(cls, data: Mapping[str, Any]) -> Self:
+        return cls.from_api(data)
+
+    @cached_property
+    def version(self) -> str:
+        """A short digest of the content: equal versions render identically."""
+        text = json.dumps(self.to_cache(), sort_keys=True, separators=(",", ":"))
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@dataclass(frozen=True)
+class Task(_Cacheable):
+    """GetTask's answer."""
+
+    task_id: str
+    run_status: TaskRunStatus
+    created_at: datetime
+    created_by: str
+    target_run_status: TaskRunStatus | None = None
+    failure_retry_count: int | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    latest_session_action_id: str | None = None
+    parameters: tuple[TaskParameter, ...] = field(default=())
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Task:
+        created_at = parse_datetime(answer["createdAt"]) or datetime.fromtimestamp(0, tz=UTC)
+        retries = answer.get("failureRetryCount")
+        return cls(
+            task_id=answer["taskId"],
+            run_status=TaskRunStatus.parse(answer["runStatus"]),
+            created_at=created_at,
+            created_by=answer["createdBy"],
+            target_run_status=_optional_status(answer.get("targetRunStatus")),
+            failure_retry_count=None if retries is None else int(retries),
+            started_at=parse_datetime(answer.get("startedAt")),
+            ended_at=parse_datetime(answer.get("endedAt")),
+            updated_at=parse_datetime(answer.get("updatedAt")),
+            updated_by=answer.get("updatedBy"),
+            latest_session_action_id=answer.get("latestSessionActionId"),
+            parameters=_parameters(answer),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return _compact(
+            {
+                "taskId": self.task_id,
+                "runStatus": self.run_status.value,
+                "createdAt": format_datetime(self.created_at),
+                "createdBy": self.created_by,
+                "targetRunStatus": self.target_run_status and self.target_run_status.value,
+                "failureRetryCount": self.failure_retry_count,
+                "startedAt": format_datetime(self.started_at),
+                "endedAt": format_datetime(self.ended_at),
+                "updatedAt": format_datetime(self.updated_at),
+                "updatedBy": self.updated_by,
+                "latestSessionActionId": self.latest_session_action_id,
+                "parameters": _parameters_to_api(self.parameters),
+            }
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.run_status.is_terminal
+
+    @property
+    def retries(self) -> int:
+        return self.failure_retry_count or 0
+
+    @property
+    def shows_target(self) -> bool:
+        """The target run status is set and differs from the current one."""
+        return self.target_run_status is not None and self.target_run_status != self.run_status
+
+    def duration(self, now: datetime) -> timedelta | None:
+        """Run time: started -> ended, or started -> ``now`` while not ended."""
+        if self.started_at is None:
+            return None
+        return max((self.ended_at or now) - self.started_at, timedelta(0))
+
+
+@dataclass(frozen=True)
+class Farm(_Cacheable):
+    """GetFarm's answer (the members the dashboard shows)."""
+
+    farm_id: str
+    display_name: str
+    created_at: datetime | None = None
+    created_by: str | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    description: str | None = None
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Farm:
+        return cls(
+            farm_id=answer["farmId"],
+            display_name=answer["displayName"],
+            created_at=parse_datetime(answer.get("createdAt")),
+            created_by=answer.get("createdBy"),
+            updated_at=parse_datetime(answer.get("updatedAt")),
+            updated_by=answer.get("updatedBy"),
+            description=answer.get("description"),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return _compact(
+            {
+                "farmId": self.farm_id,
+                "displayName": self.display_name,
+                "createdAt": format_datetime(self.created_at),
+                "createdBy": self.created_by,
+                "updatedAt": format_datetime(self.updated_at),
+                "updatedBy": self.updated_by,
+                "description": self.description,
+            }
+        )
+
+    @property
+    def name(self) -> str:
+        return self.display_name
+
+
+@dataclass(frozen=True)
+class Queue(_Cacheable):
+    """GetQueue's answer (the members the dashboard shows)."""
+
+    farm_id: str
+    queue_id: str
+    display_name: str
+    status: str | None = None
+    blocked_reason: str | None = None
+    default_budget_action: str | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    description: str | None = None
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Queue:
+        return cls(
+            farm_id=answer["farmId"],
+            queue_id=answer["queueId"],
+            display_name=answer["displayName"],
+            status=answer.get("status"),
+            blocked_reason=answer.get("blockedReason"),
+            default_budget_action=answer.get("defaultBudgetAction"),
+            created_at=parse_datetime(answer.get("createdAt")),
+            created_by=answer.get("createdBy"),
+            updated_at=parse_datetime(answer.get("updatedAt")),
+            updated_by=answer.get("updatedBy"),
+            description=answer.get("description"),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return _compact(
+            {
+                "farmId": self.farm_id,
+                "queueId": self.queue_id,
+                "displayName": self.display_name,
+                "status": self.status,
+                "blockedReason": self.blocked_reason,
+                "defaultBudgetAction": self.default_budget_action,
+                "createdAt": format_datetime(self.created_at),
+                "createdBy": self.created_by,
+                "updatedAt": format_datetime(self.updated_at),
+                "updatedBy": self.updated_by,
+                "description": self.description,
+            }
+        )
+
+    @property
+    def name(self) -> str:
+        return self.display_name
+
+
+@dataclass(frozen=True, kw_only=True)
+class _WorkItem(_Cacheable):
+    """Members jobs and steps share: lifecycle, aggregate run status, counts, times."""
+
+    name: str
+    lifecycle_status: str
+    lifecycle_status_message: str | None = None
+    task_run_status: TaskRunStatus | None = None
+    target_task_run_status: TaskRunStatus | None = None
+    task_run_status_counts: tuple[tuple[TaskRunStatus, int], ...] = field(default=())
+    task_failure_retry_count: int | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    description: str | None = None
+
+    @staticmethod
+    def _common(answer: Mapping[str, Any]) -> dict[str, Any]:
+        retries = answer.get("taskFailureRetryCount")
+        return {
+            "name": answer["name"],
+            "lifecycle_status": answer["lifecycleStatus"],
+            "lifecycle_status_message": answer.get("lifecycleStatusMessage"),
+            "task_run_status": _optional_status(answer.get("taskRunStatus")),
+            "target_task_run_status": _optional_status(answer.get("targetTaskRunStatus")),
+            "task_run_status_counts": _counts(answer),
+            "task_failure_retry_count": None if retries is None else int(retries),
+            "created_at": parse_datetime(answer.get("createdAt")),
+            "created_by": answer.get("createdBy"),
+            "updated_at": parse_datetime(answer.get("updatedAt")),
+            "updated_by": answer.get("updatedBy"),
+            "started_at": parse_datetime(answer.get("startedAt")),
+            "ended_at": parse_datetime(answer.get("endedAt")),
+            "description": answer.get("description"),
+        }
+
+    def _common_to_cache(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "lifecycleStatus": self.lifecycle_status,
+            "lifecycleStatusMessage": self.lifecycle_status_message,
+            "taskRunStatus": self.task_run_status and self.task_run_status.value,
+            "targetTaskRunStatus": self.target_task_run_status
+            and self.target_task_run_status.value,
+            "taskRunStatusCounts": {s.value: n for s, n in self.task_run_status_counts} or None,
+            "taskFailureRetryCount": self.task_failure_retry_count,
+            "createdAt": format_datetime(self.created_at),
+            "createdBy": self.created_by,
+            "updatedAt": format_datetime(self.updated_at),
+            "updatedBy": self.updated_by,
+            "startedAt": format_datetime(self.started_at),
+            "endedAt": format_datetime(self.ended_at),
+            "description": self.description,
+        }
+
+    @property
+    def status_counts(self) -> dict[TaskRunStatus, int]:
+        return dict(self.task_run_status_counts)
+
+    @property
+    def total_tasks(self) -> int:
+        return sum(count for _, count in self.task_run_status_counts)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job(_WorkItem):
+    """GetJob's answer (the members the dashboard shows)."""
+
+    job_id: str
+    priority: int | None = None
+    max_failed_tasks_count: int | None = None
+    max_retries_per_task: int | None = None
+    max_worker_count: int | None = None
+    source_job_id: str | None = None
+    parameters: tuple[TaskParameter, ...] = field(default=())
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Job:
+        priority = answer.get("priority")
+        return cls(
+            job_id=answer["jobId"],
+            priority=None if priority is None else int(priority),
+            max_failed_tasks_count=answer.get("maxFailedTasksCount"),
+            max_retries_per_task=answer.get("maxRetriesPerTask"),
+            max_worker_count=answer.get("maxWorkerCount"),
+            source_job_id=answer.get("sourceJobId"),
+            parameters=_parameters(answer),
+            **cls._common(answer),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return _compact(
+            {
+                "jobId": self.job_id,
+                "priority": self.priority,
+                "maxFailedTasksCount": self.max_failed_tasks_count,
+                "maxRetriesPerTask": self.max_retries_per_task,
+                "maxWorkerCount": self.max_worker_count,
+                "sourceJobId": self.source_job_id,
+                "parameters": _parameters_to_api(self.parameters),
+                **self._common_to_cache(),
+            }
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Step(_WorkItem):
+    """GetStep's answer (the members the dashboard shows)."""
+
+    step_id: str
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Step:
+        return cls(step_id=answer["stepId"], **cls._common(answer))
+
+    def to_cache(self) -> dict[str, Any]:
+        return _compact({"stepId": self.step_id, **self._common_to_cache()})
+
+
+# --- Paths -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskPath:
+    """The five IDs that locate a task; the API (and our URL) always needs all of them."""
+
+    farm_id: str
+    queue_id: str
+    job_id: str
+    step_id: str
+    task_id: str
+
+    def as_kwargs(self) -> dict[str, str]:
+        return {
+            "farm_id": self.farm_id,
+            "queue_id": self.queue_id,
+            "job_id": self.job_id,
+            "step_id": self.step_id,
+            "task_id": self.task_id,
+        }
+
+    @property
+    def cli_command(self) -> str:
+        """The equivalent ``aws deadline get-task`` command line."""
+        return (
+            f"aws deadline get-task --farm-id {self.farm_id} --queue-id {self.queue_id} "
+            f"--job-id {self.job_id} --step-id {self.step_id} --task-id {self.task_id}"
+        )

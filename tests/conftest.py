@@ -1,0 +1,82 @@
+"""Fixtures shared by every dashboard test: a fresh emulator with a pinned clock, and clean
+client and Django caches, per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.conf import LazySettings
+from django.core.cache import cache
+
+from deadline_emulator import Emulator, set_default_emulator
+from deadline_emulator.clock import Clock
+from tasks_app import deadline
+from tests.tasks_app.tiny_world import NOW, TinyWorld
+
+
+def _demo_epoch() -> float:
+    try:
+        from deadline_emulator.seed import DEMO_EPOCH
+    except ImportError:  # the demo world has not landed yet
+        return datetime(2026, 11, 20, tzinfo=UTC).timestamp()
+    if isinstance(DEMO_EPOCH, datetime):
+        return DEMO_EPOCH.timestamp()
+    return float(DEMO_EPOCH)
+
+
+# Pinned a few days after the demo world's epoch: work is running, failing and finished.
+PINNED_AT = _demo_epoch() + timedelta(days=3).total_seconds()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(pinned_at=PINNED_AT)
+
+
+@pytest.fixture
+def emulator(clock: Clock, settings: LazySettings) -> Iterator[Emulator]:
+    """A fresh emulator of the demo world (seed from settings), installed as the default."""
+    emulator = Emulator(seed=settings.DEADLINE_DEMO_SEED, clock=clock)
+    set_default_emulator(emulator, seed=settings.DEADLINE_DEMO_SEED)
+    yield emulator
+    set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(settings: LazySettings) -> Iterator[None]:
+    """Every test starts in demo mode with no cached client and an empty Django cache."""
+    settings.DEADLINE_BACKEND = "demo"
+    # Serve static files from the finders: tests never run collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    deadline.clear_client_cache()
+    cache.clear()
+    yield
+    deadline.clear_client_cache()
+    cache.clear()
+
+
+@dataclass
+class Tiny:
+    world: TinyWorld
+    emulator: Emulator
+
+
+@pytest.fixture
+def tiny(settings: LazySettings) -> Iterator[Tiny]:
+    """An emulator answering from a TinyWorld (clock pinned at tiny_world.NOW), as the default.
+
+    Reads still go through boto3 and the emulator's wire layer (validation, faults, counts).
+    """
+    world = TinyWorld()
+    emulator = Emulator(
+        seed=settings.DEADLINE_DEMO_SEED, clock=Clock(pinned_at=NOW.timestamp()), backend=world
+    )
+    set_default_emulator(emulator, seed=settings.DEADLINE_DEMO_SEED)
+    yield Tiny(world=world, emulator=emulator)
+    set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)

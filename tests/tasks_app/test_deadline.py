@@ -1,0 +1,95 @@
+"""The client factory: backend selection, timeouts, retries, one client per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import LazySettings
+
+from tasks_app import deadline
+from tests.conftest import Tiny
+
+
+def test_demo_client_is_configured_and_cached(settings: LazySettings, tiny: Tiny) -> None:
+    settings.DEADLINE_CONNECT_TIMEOUT = 2.5
+    settings.DEADLINE_READ_TIMEOUT = 4.0
+    settings.DEADLINE_MAX_ATTEMPTS = 4
+    settings.DEADLINE_RETRY_MODE = "adaptive"
+
+    client = deadline.get_client()
+    config = client.meta.config
+
+    assert deadline.get_client() is client
+    assert client.meta.region_name == "us-west-2"
+    assert config.connect_timeout == 2.5
+    assert config.read_timeout == 4.0
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 4}
+    assert config.user_agent_appid == "deadline-task-dashboard"
+    assert config.inject_host_prefix is False
+    assert deadline.backend_identity().backend == "demo"
+
+
+def test_demo_client_answers_from_the_default_emulator(tiny: Tiny) -> None:
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+
+    answer = deadline.get_client().get_task(
+        farmId=ids.farm_id,
+        queueId=ids.queue_id,
+        jobId=ids.job_id,
+        stepId=ids.step_id,
+        taskId=ids.task_id,
+    )
+
+    assert answer["runStatus"] == "RUNNING"
+    assert tiny.emulator.calls["GetTask"] == 1
+
+
+def test_aws_backend_uses_the_standard_configuration_chain(
+    settings: LazySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEADLINE_BACKEND = "aws"
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DEADLINE", "http://127.0.0.1:8001")
+
+    client = deadline.get_client()
+
+    assert client.meta.region_name == "eu-west-1"
+    assert client.meta.endpoint_url == "http://127.0.0.1:8001"
+    assert client.meta.config.user_agent_appid == "deadline-task-dashboard"
+    assert deadline.backend_identity() == deadline.BackendIdentity(
+        backend="aws", region="eu-west-1", endpoint="http://127.0.0.1:8001"
+    )
+    assert not deadline.is_demo()
+
+
+def test_settings_change_gives_a_new_client(settings: LazySettings, tiny: Tiny) -> None:
+    first = deadline.get_client()
+    settings.DEADLINE_READ_TIMEOUT = 9.0
+
+    assert deadline.get_client() is not first
+
+
+def test_clear_client_cache_forgets_the_client(tiny: Tiny) -> None:
+    first = deadline.get_client()
+    deadline.clear_client_cache()
+
+    assert deadline.get_client() is not first
+
+
+def test_backend_now_is_the_emulator_clock_in_demo_mode(tiny: Tiny) -> None:
+    before = deadline.backend_now()
+    tiny.emulator.clock.advance(3600)
+
+    assert (deadline.backend_now() - before).total_seconds() == 3600
+
+
+def test_only_the_client_factory_knows_the_emulator() -> None:
+    app = Path(deadline.__file__).parent
+    importers = sorted(
+        path.name
+        for path in app.rglob("*.py")
+        if "deadline_emulator" in path.read_text() and path.name != "deadline.py"
+    )
+
+    assert importers == []
