@@ -44,14 +44,14 @@ emulator: $(STAMP)
 
 ## make serve: production-style gunicorn (see README "Production")
 serve: $(STAMP)
-	$(PY) manage.py collectstatic --noinput
+	DASHBOARD_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/gunicorn dashboard.wsgi --bind $${BIND:-127.0.0.1:8000} \
+	DASHBOARD_STATIC_MANIFEST=1 $(VENV)/bin/gunicorn dashboard.wsgi --bind $${BIND:-127.0.0.1:8000} \
 	  --workers $${WORKERS:-2} --threads $${THREADS:-8} --access-logfile -
 
 ## make bench: every benchmark, one run
 bench: $(DEV_STAMP)
-	$(PY) bench/run_all.py
+	$(PY) -m bench.run_all
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """Emulator speed: world build time, GetTask and ListTasks (100 items) in-process.
 
-Run: .venv/bin/python bench/emulator_bench.py   (prints figures; asserts nothing)
+Run: .venv/bin/python -m bench.emulator_bench   (prints figures; asserts nothing)
 Targets (issue 2): GetTask median under 2 ms in-process; full demo world built under 2 s.
 """
 

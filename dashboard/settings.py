@@ -6,6 +6,7 @@ Every variable is listed, with its default, in README.md "Configuration".
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -146,18 +147,23 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed files with far-future caching need `collectstatic` first (make serve does
+# it); without it (make run, tests) files are served straight from the finders.
+DASHBOARD_STATIC_MANIFEST = env_bool("DASHBOARD_STATIC_MANIFEST", PRODUCTION)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if DASHBOARD_STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-# Tests and `make run` serve straight from the finders; production serves collectstatic output.
-WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
+WHITENOISE_USE_FINDERS = not DASHBOARD_STATIC_MANIFEST
+if not DASHBOARD_STATIC_MANIFEST:
+    # Served from the finders, so an absent STATIC_ROOT is expected, not worth a warning.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -165,7 +171,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 DEADLINE_BACKEND = env_str("DEADLINE_BACKEND", "demo").lower()
 if DEADLINE_BACKEND not in {"demo", "aws"}:
-    raise ImproperlyConfigured(f"DEADLINE_BACKEND must be 'demo' or 'aws', got {DEADLINE_BACKEND!r}")
+    raise ImproperlyConfigured(
+        f"DEADLINE_BACKEND must be 'demo' or 'aws', got {DEADLINE_BACKEND!r}"
+    )
 DEADLINE_DEMO_SEED = env_int("DEADLINE_DEMO_SEED", 0)
 DEADLINE_CONNECT_TIMEOUT = env_float("DEADLINE_CONNECT_TIMEOUT", 3.0, minimum=0.1)
 DEADLINE_READ_TIMEOUT = env_float("DEADLINE_READ_TIMEOUT", 5.0, minimum=0.1)
