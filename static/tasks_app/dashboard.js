@@ -90,6 +90,8 @@
     // A hidden tab costs no API calls: skip the poll; "refresh" fires when it is visible.
     if (document.visibilityState === "hidden" && isPoll(evt.detail && evt.detail.elt)) {
       evt.preventDefault();
+      // Counted so that tests (and curious operators) can see a poll was skipped.
+      document.body.dataset.pollsSkipped = String(Number(document.body.dataset.pollsSkipped || 0) + 1);
     }
   });
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.conf import LazySettings
+from playwright.sync_api import expect
 
 from deadline_emulator import Emulator
 from tasks_app.types import TaskRunStatus
@@ -160,7 +161,8 @@ def test_polls_pause_while_the_tab_is_hidden(
 
     # Headless Chromium is always "visible": emulate the tab being hidden.
     page.evaluate(SET_VISIBILITY, "hidden")
-    page.wait_for_timeout(3500)  # one poll interval passes; proving an absence needs a wait
+    # The poll comes due and is skipped rather than sent.
+    expect(page.locator("body")).to_have_attribute("data-polls-skipped", "1", timeout=10_000)
     assert polls == []
 
     # Visible again: it polls at once (the next interval would be 2.5 s away).

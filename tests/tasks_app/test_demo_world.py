@@ -88,14 +88,15 @@ def test_task_without_parameters_shows_the_empty_state(client: Client, emulator:
 def test_statuses_found_in_the_demo_world_render(client: Client, emulator: Emulator) -> None:
     rendered = set()
     for status in TaskRunStatus.known():
-        for ids in emulator.backend.find_tasks(status.value, limit=1):
+        # Transient statuses may live only in the "wedged" landmark job: include it.
+        for ids in emulator.backend.find_tasks(status.value, limit=1, exclude=()):
             html = client.get(task_url(ids)).content.decode()
             assert status_of(html) == status.value
             assert f">{status.label}</span>" in html
             rendered.add(status)
 
-    # The tiny-world test renders all twelve; the demo world shows most at any instant.
-    assert len(rendered) >= 8
+    # The demo world holds every one of the twelve statuses at any instant.
+    assert rendered == set(TaskRunStatus.known())
 
 
 def test_running_task_finishes_when_the_clock_advances(

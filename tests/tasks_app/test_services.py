@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 from django.conf import LazySettings
 from django.core.cache import cache
 
+from deadline_emulator.faults import FaultInjector
 from tasks_app import deadline, services
 from tasks_app.exceptions import AccessDenied, InvalidRequest, NotFound, Unavailable
 from tasks_app.types import Task, TaskPath, TaskRunStatus
@@ -306,15 +307,17 @@ def test_errors_are_not_cached(tiny: Tiny, one_try: None) -> None:
 
 def test_cold_page_reads_run_concurrently(tiny: Tiny) -> None:
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    tiny.emulator.faults.set("*", latency_ms=300)
+    # Each of the five reads waits inside the emulator until all five are in flight at once:
+    # made one after another, the first would wait alone and the barrier would break.
+    in_flight = threading.Barrier(5)
+    tiny.emulator.faults = FaultInjector(sleep=lambda _seconds: in_flight.wait(timeout=10))
+    tiny.emulator.faults.set("*", latency_ms=1)
 
-    started = time.perf_counter()
     page = services.get_task_page(path=TaskPath(**ids.kwargs()))
-    elapsed = time.perf_counter() - started
 
+    assert not in_flight.broken
     assert page.farm is not None and page.step is not None
     assert tiny.emulator.calls.total() == 5
-    assert elapsed < 0.9  # five 300 ms reads one after another would take 1.5 s
 
 
 def test_page_names_degrade_to_ids_when_only_a_name_read_fails(tiny: Tiny) -> None:
