@@ -6,6 +6,8 @@ Public surface (see README "The emulator"):
 - ``Emulator.handle(method, path, query, headers, body)``: answer one HTTP request.
 - ``Emulator.wsgi_app``: the same as a WSGI application (used by ``server.py``).
 - ``transport.attach(client, emulator)``: answer a boto3 client in-process, no socket.
+- CloudWatch Logs (``logs.py``): every emulator also serves the sessions' render logs
+  (json-1.1), e.g. ``transport.in_process_client(emulator, "logs")``.
 - ``get_default_emulator(seed)``: the process-wide emulator the demo backend uses.
 """
 
@@ -20,6 +22,7 @@ from urllib.parse import quote
 from deadline_emulator.calls import CallCounter
 from deadline_emulator.clock import Clock
 from deadline_emulator.faults import FaultInjector
+from deadline_emulator.logs import LogsBackend, logs_protocol
 from deadline_emulator.responses import (
     Answer,
     EmulatorUnavailable,
@@ -65,6 +68,8 @@ class Emulator:
         # Target-based protocols (json-1.1, e.g. CloudWatch Logs) first; rest-json last.
         self.protocols: list[WireProtocol] = [deadline_protocol()]
         self._protocol_backends: dict[int, Callable[[], Any]] = {}
+        self._logs_backend: LogsBackend | None = None
+        self.add_protocol(logs_protocol(), get_backend=self._get_logs_backend)
 
     @property
     def backend(self) -> Any:
@@ -77,11 +82,22 @@ class Emulator:
                     self._backend = DeadlineBackend(seed=self.seed, clock=self.clock)
         return self._backend
 
+    @property
+    def logs_backend(self) -> LogsBackend:
+        """CloudWatch Logs over this world's sessions (reads ``backend`` on first call)."""
+        if self._logs_backend is None:
+            self._logs_backend = LogsBackend(self._get_backend, self.clock, seed=self.seed)
+        return self._logs_backend
+
+    def _get_logs_backend(self) -> LogsBackend:
+        return self.logs_backend
+
     def add_protocol(
         self, protocol: WireProtocol, get_backend: Callable[[], Any] | None = None
     ) -> None:
-        """Serve another service's protocol (tried before rest-json, by ``claims``)."""
-        self.protocols.insert(len(self.protocols) - 1, protocol)
+        """Serve another service's protocol (tried before rest-json, by ``claims``; the
+        latest added is tried first, so it can stand in for a built-in one)."""
+        self.protocols.insert(0, protocol)
         if get_backend is not None:
             self._protocol_backends[id(protocol)] = get_backend
 

@@ -1165,6 +1165,10 @@ class DeadlineBackend:
             "plannedOutcome": attempt.outcome or None,
             "exitCode": attempt.exit_code if outcome in ("SUCCEEDED", "FAILED") else None,
             "message": attempt.message,
+            # The plan behind the visible state, so logs already served never change later.
+            "plannedEndsAt": _dt(attempt.ended_at) if attempt.ended_at < INF else None,
+            "failProgress": attempt.fail_progress,
+            "interruptedAt": _dt(attempt.cut_at) if attempt.cut_at < INF else None,
             "parameters": self._parameters(step, index),
             "logGroupName": f"/aws/deadline/{job.farm_id}/{job.queue_id}",
             "logStreamName": session_id,
