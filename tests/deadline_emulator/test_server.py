@@ -182,16 +182,23 @@ def test_default_emulator_is_one_per_seed() -> None:
     set_default_emulator(None, seed=41)
 
 
-def test_command_line_serves_and_prints_the_client_settings() -> None:
-    pytest.importorskip("deadline_emulator.models")  # the demo world (another module)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["-m", "deadline_emulator"],
+        # Django's wrapper; the emulator package itself never imports Django.
+        ["manage.py", "runemulator"],
+    ],
+    ids=["python -m deadline_emulator", "manage.py runemulator"],
+)
+def test_command_line_serves_and_prints_the_client_settings(command: list[str]) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "deadline_emulator",
+            *command,
             "--port",
             str(port),
             "--seed",
@@ -209,10 +216,11 @@ def test_command_line_serves_and_prints_the_client_settings() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(4)]
+        lines = [process.stdout.readline() for _ in range(5)]
         url = f"http://127.0.0.1:{port}"
         assert url in lines[0]
         assert f"AWS_ENDPOINT_URL_DEADLINE={url}" in "".join(lines)
+        assert f"AWS_ENDPOINT_URL_LOGS={url}" in "".join(lines)
         assert "AWS_DISABLE_HOST_PREFIX_INJECTION=true" in "".join(lines)
         assert http_client(url).list_farms()["farms"]
         state = json.loads(request(url, "GET", "/_emulator/clock")[2])
