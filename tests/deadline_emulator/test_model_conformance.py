@@ -1,10 +1,11 @@
-"""Walk the seeded world through every operation with real boto3 (in-process transport) and
-validate each raw wire answer against the botocore model's output shape."""
+"""Walk the seeded world through every operation with real boto3, over both transports
+(in-process and HTTP), and validate each raw wire answer against the botocore model."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,14 +13,22 @@ import pytest
 from deadline_emulator import Emulator
 from deadline_emulator.clock import Clock
 from deadline_emulator.seed import DEMO_EPOCH
+from deadline_emulator.server import serve_in_thread
 from deadline_emulator.transport import in_process_client
 from deadline_emulator.validation import validate_output
+from tests.deadline_emulator.fakes import http_client
 
 
-@pytest.fixture
-def walk() -> tuple[Any, list[tuple[str, list]], Counter[str]]:
+@pytest.fixture(params=["in-process", "http"])
+def walk(request: pytest.FixtureRequest) -> Iterator[tuple[Any, list[tuple[str, list]], Counter]]:
+    """A boto3 client on the demo world over one transport, checking every answer it gets."""
     emulator = Emulator(seed=0, clock=Clock(pinned_at=DEMO_EPOCH + 5 * 3600))
-    client = in_process_client(emulator)
+    server = None
+    if request.param == "http":
+        server, url = serve_in_thread(emulator)
+        client = http_client(url)
+    else:
+        client = in_process_client(emulator)
     problems: list[tuple[str, list]] = []
     seen: Counter[str] = Counter()
 
@@ -32,7 +41,9 @@ def walk() -> tuple[Any, list[tuple[str, list]], Counter[str]]:
             problems.append((model.name, found[:5]))
 
     client.meta.events.register("after-call.deadline", check)
-    return client, problems, seen
+    yield client, problems, seen
+    if server is not None:
+        server.shutdown()
 
 
 OPERATIONS = {
