@@ -266,7 +266,7 @@ def dashboard_env(emulator_url: str, cache_url: str | None, workdir: Path) -> di
         DEADLINE_CACHE_SECONDS=str(TTL_SECONDS),
         DEADLINE_BACKEND="aws",
         AWS_ENDPOINT_URL_DEADLINE=emulator_url,
-        AWS_ENDPOINT_URL_LOGS=emulator_url,
+        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=emulator_url,
         AWS_DISABLE_HOST_PREFIX_INJECTION="true",
         AWS_ACCESS_KEY_ID="test",
         AWS_SECRET_ACCESS_KEY="test",  # noqa: S106 - the emulator ignores credentials

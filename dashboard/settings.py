@@ -6,6 +6,7 @@ Every variable is listed, with its default, in README.md "Configuration".
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -108,9 +109,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tasks_app.auth.DashboardRemoteUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Per-request "served stale data" record; the stale banner on htmx fragments.
+    "tasks_app.resilience.StaleDataMiddleware",
+    # DASHBOARD_AUTH and DASHBOARD_FARMS, checked before any view runs (tasks_app/auth.py,
+    # tasks_app/access.py).
+    "tasks_app.auth.DashboardLoginRequiredMiddleware",
+    "tasks_app.access.FarmAllowListMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -127,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tasks_app.context_processors.dashboard",
+                "tasks_app.auth.account",
             ],
         },
     },
@@ -186,12 +195,74 @@ if DEADLINE_RETRY_MODE not in {"standard", "adaptive"}:
 # Task reads are cached briefly; names of farms/queues/jobs/steps for much longer.
 DEADLINE_CACHE_SECONDS = env_float("DEADLINE_CACHE_SECONDS", 5.0)
 DEADLINE_NAME_CACHE_SECONDS = env_float("DEADLINE_NAME_CACHE_SECONDS", 300.0)
+# Past its TTL a cached answer still stands in, marked stale, while the API is throttling or
+# down, for this long; then pages answer 503.
+DEADLINE_STALE_SECONDS = env_float("DEADLINE_STALE_SECONDS", 600.0)
+# How long a request waits for an identical read already in flight (this process, or another
+# one holding the Redis lock, which expires after as long).
+DEADLINE_COALESCE_WAIT_SECONDS = env_float(
+    "DEADLINE_COALESCE_WAIT_SECONDS", DEADLINE_READ_TIMEOUT + 1.0, minimum=0.1
+)
+# Circuit breaker per family of operations: opens after this many consecutive throttles or
+# outages, and lets one probe through after the cool-down.
+DEADLINE_BREAKER_FAILURES = env_int("DEADLINE_BREAKER_FAILURES", 5, minimum=1)
+DEADLINE_BREAKER_COOLDOWN_SECONDS = env_float("DEADLINE_BREAKER_COOLDOWN_SECONDS", 15.0)
 
 # --- The dashboard -----------------------------------------------------------------------------
 
 DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 5.0, minimum=1.0)
 # Terminal tasks can still be requeued elsewhere; poll them rarely rather than never.
 DASHBOARD_TERMINAL_POLL_SECONDS = env_float("DASHBOARD_TERMINAL_POLL_SECONDS", 30.0, minimum=1.0)
+
+# --- Who gets in (tasks_app/auth.py, tasks_app/access.py) ---------------------------------------
+
+# none: anyone who reaches the dashboard; login: Django accounts (manage.py createsuperuser);
+# remote-user: an SSO proxy's header names the user. The demo needs nothing; AWS data does.
+DASHBOARD_AUTH = env_str("DASHBOARD_AUTH", "none" if DEADLINE_BACKEND == "demo" else "login")
+DASHBOARD_AUTH = DASHBOARD_AUTH.lower()
+if DASHBOARD_AUTH not in {"none", "login", "remote-user"}:
+    raise ImproperlyConfigured(
+        f"DASHBOARD_AUTH must be 'none', 'login' or 'remote-user', got {DASHBOARD_AUTH!r}"
+    )
+# The header the SSO proxy sets (and strips from clients' requests) in remote-user mode.
+DASHBOARD_REMOTE_USER_HEADER = env_str("DASHBOARD_REMOTE_USER_HEADER", "X-Forwarded-User")
+if not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", DASHBOARD_REMOTE_USER_HEADER):
+    raise ImproperlyConfigured(
+        "DASHBOARD_REMOTE_USER_HEADER must be an HTTP header name of letters, digits and "
+        f"dashes (e.g. X-Forwarded-User), got {DASHBOARD_REMOTE_USER_HEADER!r}"
+    )
+if DASHBOARD_REMOTE_USER_HEADER.upper().replace("-", "_") in {
+    "COOKIE", "HOST", "AUTHORIZATION", "X_FORWARDED_FOR", "X_FORWARDED_PROTO", "HX_REQUEST"
+}:  # fmt: skip
+    raise ImproperlyConfigured(
+        f"DASHBOARD_REMOTE_USER_HEADER cannot be {DASHBOARD_REMOTE_USER_HEADER}: browsers or "
+        "proxies set that header for other purposes."
+    )
+# Failed sign-ins per user name and client address before sign-in is refused for the rest
+# of the window (which opens at the first failure).
+DASHBOARD_LOGIN_MAX_FAILURES = env_int("DASHBOARD_LOGIN_MAX_FAILURES", 5, minimum=1)
+DASHBOARD_LOGIN_LOCKOUT_SECONDS = env_int("DASHBOARD_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+# A sign-in lasts this long, active or not (polls do not extend it).
+SESSION_COOKIE_AGE = env_int("DASHBOARD_SESSION_SECONDS", 12 * 3600, minimum=60)
+AUTHENTICATION_BACKENDS = (
+    ["tasks_app.auth.DashboardRemoteUserBackend"]
+    if DASHBOARD_AUTH == "remote-user"
+    else ["django.contrib.auth.backends.ModelBackend"]
+)
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+CSRF_FAILURE_VIEW = "tasks_app.auth.csrf_failure"
+
+# Farm IDs the dashboard shows (comma-separated); others answer 404 and appear in no list.
+# Empty: every farm the credentials can read. The pattern is the API's (tasks_app.ids.FARM_ID).
+DASHBOARD_FARMS = env_list("DASHBOARD_FARMS")
+for _farm in DASHBOARD_FARMS:
+    if not re.fullmatch(r"farm-[0-9a-f]{32}", _farm):
+        raise ImproperlyConfigured(
+            f"DASHBOARD_FARMS must list farm IDs (farm-<32 lower-case hex digits>), separated "
+            f"by commas; {_farm!r} is not one."
+        )
 
 # --- Cache -------------------------------------------------------------------------------------
 

@@ -2,8 +2,13 @@
 
 from django.urls import include, path
 
+from tasks_app import auth
+
 urlpatterns = [
     path("", include("tasks_app.urls")),
+    # Sign-in and sign-out (DASHBOARD_AUTH=login; 404 in the other modes).
+    path("login/", auth.DashboardLoginView.as_view(), name="login"),
+    path("logout/", auth.logout_view, name="logout"),
 ]
 
 # Error pages that never show a traceback and keep the dashboard's look (and demo marker).

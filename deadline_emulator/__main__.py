@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Deadline Cloud emulator (seed {args.seed}) serving on {server.url}")
     print("Point AWS clients at it with:")
     print(f"  export AWS_ENDPOINT_URL_DEADLINE={server.url}")
-    print(f"  export AWS_ENDPOINT_URL_LOGS={server.url}")
+    print(f"  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS={server.url}")
     print("  export AWS_DISABLE_HOST_PREFIX_INJECTION=true")
     sys.stdout.flush()
     try:

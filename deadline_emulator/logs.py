@@ -6,7 +6,7 @@ validated against botocore's ``logs`` model; the lines come from ``render_logs``
 page at a time, so no call ever materialises a whole long stream.
 
 Clients reach it in-process (``transport.in_process_client(emulator, "logs")``) or over
-HTTP (the emulator's server; point boto3 at it with ``AWS_ENDPOINT_URL_LOGS``).
+HTTP (the emulator's server; point boto3 at it with ``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS``).
 """
 
 from __future__ import annotations

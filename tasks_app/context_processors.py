@@ -1,4 +1,5 @@
-"""Context every page gets: whether the demo world is shown, and which backend answers."""
+"""Context every page gets: whether the demo world is shown, which backend answers, and
+whether this request served stale data (the stale banner)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from . import deadline
+from . import deadline, resilience
 
 
 def dashboard(request: HttpRequest) -> dict[str, Any]:
-    """``demo_mode`` drives the "demo data" marker shown on every page."""
-    return {"demo_mode": deadline.is_demo()}
+    """``demo_mode`` drives the "demo data" marker; ``stale`` the stale-data banner."""
+    return {"demo_mode": deadline.is_demo(), "stale": resilience.current_report()}

@@ -18,10 +18,13 @@ import boto3
 from botocore.config import Config
 from django.conf import settings
 
+from . import access
+
 USER_AGENT_APPID = "deadline-task-dashboard"
 DEMO_REGION = "us-west-2"
 # Never resolved: the emulator answers through botocore's before-send event.
 DEMO_ENDPOINT = "https://deadline.demo.invalid"
+DEMO_LOGS_ENDPOINT = "https://logs.demo.invalid"
 # Threads serving requests times the reads one page makes concurrently.
 MAX_POOL_CONNECTIONS = 32
 
@@ -47,6 +50,7 @@ class _Connection:
 
 _lock = threading.Lock()
 _connections: dict[tuple[Any, ...], _Connection] = {}
+_logs_clients: dict[tuple[Any, ...], Any] = {}
 
 
 def _settings_key() -> tuple[Any, ...]:
@@ -116,6 +120,7 @@ def _connection() -> _Connection:
         if connection is None:
             demo = settings.DEADLINE_BACKEND == "demo"
             connection = _connect_demo() if demo else _connect_aws()
+            access.guard_deadline_client(connection.client)
             _connections[key] = connection
         return connection
 
@@ -147,10 +152,46 @@ def backend_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
+def get_logs_client() -> Any:
+    """The process's boto3 CloudWatch ``logs`` client (session logs), configured like the
+    ``deadline`` one: same timeouts, retries and user agent; in demo mode the same emulator
+    answers it; in aws mode boto3's chain applies (its endpoint variable is
+    AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, named after the service ID "CloudWatch Logs")."""
+    connection = _connection()  # outside _lock: it takes the lock itself
+    key = _settings_key()
+    client = _logs_clients.get(key)
+    if client is not None:
+        return client
+    with _lock:
+        client = _logs_clients.get(key)
+        if client is None:
+            client = _logs_clients[key] = _connect_logs(connection)
+            access.guard_logs_client(client)
+        return client
+
+
+def _connect_logs(connection: _Connection) -> Any:
+    if connection.emulator is not None:
+        from deadline_emulator.transport import attach
+
+        session = boto3.session.Session(
+            aws_access_key_id="demo",
+            aws_secret_access_key="demo",  # noqa: S106 - the emulator ignores signatures
+            region_name=DEMO_REGION,
+        )
+        client = session.client("logs", endpoint_url=DEMO_LOGS_ENDPOINT, config=_config())
+        attach(client, connection.emulator)
+        return client
+    # Same region as the deadline client: the logs live next to the farm.
+    region = connection.identity.region or None
+    return boto3.session.Session().client("logs", region_name=region, config=_config())
+
+
 def clear_client_cache() -> None:
     """Forget the cached clients (tests, and settings changes at run time)."""
     with _lock:
         _connections.clear()
+        _logs_clients.clear()
 
 
 _PATH_KEYS = ("farm_id", "queue_id", "job_id", "step_id", "task_id")

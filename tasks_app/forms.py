@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.validators import RegexValidator
 
+from . import access, goto, services
 from .ids import ID_PATTERNS
+from .types import TaskRunStatus
 
 _EXAMPLES = {
     "farm_id": "farm-<32 hex digits>",
@@ -41,3 +45,245 @@ class TaskIdsForm(forms.Form):
     job_id = _id_field("job_id", "Job ID")
     step_id = _id_field("step_id", "Step ID")
     task_id = _id_field("task_id", "Task ID")
+
+
+# --- Browse ------------------------------------------------------------------------------------
+# Query-string forms of the browse pages, the navigation form and the go-to box. Every field
+# is bounded, every choice closed: a bad value is a message next to its field, never an API
+# call with it.
+
+_STATUS_CHOICES = [("", "Any status"), *((s.value, s.label) for s in TaskRunStatus.known())]
+_ORDER_CHOICES = [("desc", "Descending"), ("asc", "Ascending")]
+_PER_PAGE_CHOICES = [("25", "25"), ("50", "50"), ("100", "100")]
+_DEFAULT_PER_PAGE = 50
+_SEARCH_MAX = 256  # the API's SearchTerm / ParameterValue maximum
+
+
+def _id_validator(kind: str) -> RegexValidator:
+    return RegexValidator(
+        f"^(?:{ID_PATTERNS[kind].pattern})$",
+        message=f"Expected {_EXAMPLES[kind]} (lower-case hex).",
+    )
+
+
+def _page_field() -> forms.IntegerField:
+    # Search* reach items 0..10,000 only: page 400 of 25 is the furthest any page size goes.
+    return forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=services.SEARCH_WINDOW // 25,
+        widget=forms.HiddenInput,
+    )
+
+
+class _ListForm(forms.Form):
+    """Shared by the job and task list forms: sort order, page and page size."""
+
+    order = forms.ChoiceField(required=False, choices=_ORDER_CHOICES, label="Order")
+    per = forms.TypedChoiceField(
+        required=False,
+        choices=_PER_PAGE_CHOICES,
+        coerce=int,
+        empty_value=_DEFAULT_PER_PAGE,
+        label="Per page",
+    )
+    page = _page_field()
+
+    default_order = "desc"
+    default_sort = ""
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        # Render the defaults as chosen when the query string leaves them out.
+        if data is not None:
+            data = data.copy()
+            defaults = {"order": self.default_order, "per": str(_DEFAULT_PER_PAGE)}
+            defaults["sort"] = self.default_sort
+            for key, value in defaults.items():
+                if not data.get(key):
+                    data[key] = value
+        super().__init__(data, *args, **kwargs)
+
+    def value(self, name: str, default: Any) -> Any:
+        """The cleaned value of ``name``, or ``default`` when it is empty or invalid."""
+        if not hasattr(self, "cleaned_data"):
+            self.is_valid()
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+    def window(self) -> tuple[int, int]:
+        """(itemOffset, pageSize), clamped to the 10,000-item search window."""
+        per = int(self.value("per", _DEFAULT_PER_PAGE))
+        last_page = -(-services.SEARCH_WINDOW // per)
+        page = min(int(self.value("page", 1)), last_page)
+        return (page - 1) * per, per
+
+    def descending(self) -> bool:
+        return self.value("order", self.default_order) == "desc"
+
+
+class JobFilterForm(_ListForm):
+    """A queue's job list: run status, lifecycle status, name, sort, page."""
+
+    status = forms.ChoiceField(required=False, choices=_STATUS_CHOICES, label="Run status")
+    lifecycle = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "Any lifecycle"),
+            *((s, s.replace("_", " ").capitalize()) for s in services.JOB_LIFECYCLE_STATUSES),
+        ],
+        label="Lifecycle",
+    )
+    name = forms.CharField(
+        required=False,
+        max_length=_SEARCH_MAX,
+        label="Name contains",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=list(services.JOB_SORTS.items()), label="Sort by"
+    )
+
+    default_sort = "CREATED_AT"
+
+    def query(self) -> services.JobQuery:
+        offset, per = self.window()
+        return services.JobQuery(
+            run_status=self.value("status", ""),
+            lifecycle_status=self.value("lifecycle", ""),
+            name=self.value("name", ""),
+            sort=self.value("sort", "CREATED_AT"),
+            descending=self.descending(),
+            offset=offset,
+            page_size=per,
+        )
+
+
+class TaskFilterForm(_ListForm):
+    """A step's task table: run status, search (index or parameter value), sort, page."""
+
+    status = forms.ChoiceField(required=False, choices=_STATUS_CHOICES, label="Run status")
+    q = forms.CharField(
+        required=False,
+        max_length=_SEARCH_MAX,
+        label="Find a task",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "task index, Frame=1042, or a parameter value",
+            }
+        ),
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=list(services.TASK_SORTS.items()), label="Sort by"
+    )
+
+    default_order = "asc"
+    default_sort = "TASK_ID"
+
+    def clean_q(self) -> str:
+        value = self.cleaned_data.get("q", "")
+        if "\x00" in value:
+            raise forms.ValidationError("The search contains a null character.")
+        return value
+
+    def query(self) -> services.TaskQuery:
+        offset, per = self.window()
+        return services.TaskQuery(
+            run_status=self.value("status", ""),
+            search=self.value("q", ""),
+            sort=self.value("sort", "TASK_ID"),
+            descending=self.descending(),
+            offset=offset,
+            page_size=per,
+        )
+
+
+class GotoForm(forms.Form):
+    """The go-to box: anything pasted that names a farm, queue, job, step or task."""
+
+    q = forms.CharField(
+        label="Go to",
+        max_length=goto.MAX_INPUT,
+        error_messages={
+            "required": "Paste a dashboard URL, an API path, an AWS CLI command or some IDs."
+        },
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "URL, API path, aws deadline get-task …, or IDs",
+            }
+        ),
+    )
+
+    def clean_q(self) -> goto.Destination:
+        try:
+            destination = goto.resolve(self.cleaned_data["q"])
+        except goto.GotoError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        # A farm outside DASHBOARD_FARMS reads as one that does not exist.
+        access.validate_farm_visible(destination.as_kwargs()["farm_id"])
+        return destination
+
+
+class NavigationForm(forms.Form):
+    """Farm -> queue -> job -> step -> task, one select per level (choices from the API).
+
+    Choices are set by the view once the level above is known. An ID is checked against the
+    API's pattern before anything uses it; ``shown`` records the selection the page was
+    rendered for, so a level changed without JavaScript resets the levels below it.
+    """
+
+    farm_id = forms.CharField(
+        required=False,
+        label="Farm",
+        validators=[_id_validator("farm_id"), access.validate_farm_visible],
+        widget=forms.Select,
+    )
+    queue_id = forms.CharField(
+        required=False, label="Queue", validators=[_id_validator("queue_id")], widget=forms.Select
+    )
+    job_filter = forms.CharField(
+        required=False,
+        max_length=_SEARCH_MAX,
+        label="Filter jobs by name",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    job_id = forms.CharField(
+        required=False, label="Job", validators=[_id_validator("job_id")], widget=forms.Select
+    )
+    step_id = forms.CharField(
+        required=False, label="Step", validators=[_id_validator("step_id")], widget=forms.Select
+    )
+    task_search = forms.CharField(
+        required=False,
+        max_length=_SEARCH_MAX,
+        label="Find a task",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "task index, Frame=1042, or a parameter value",
+            }
+        ),
+    )
+    task_status = forms.ChoiceField(required=False, choices=_STATUS_CHOICES, label="Task status")
+    task_id = forms.CharField(
+        required=False, label="Task", validators=[_id_validator("task_id")], widget=forms.Select
+    )
+    shown = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
+
+    LEVELS = ("farm", "queue", "job", "step", "task")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # A deeper level without the ones above it cannot be opened.
+        for position, level in enumerate(self.LEVELS[:-1]):
+            deeper = [d for d in self.LEVELS[position + 1 :] if self.data.get(f"{d}_id")]
+            if deeper and not self.data.get(f"{level}_id") and f"{level}_id" not in self.errors:
+                self.add_error(f"{level}_id", "This field is required.")
+        return data

@@ -531,3 +531,287 @@ class TaskPath:
             f"aws deadline get-task --farm-id {self.farm_id} --queue-id {self.queue_id} "
             f"--job-id {self.job_id} --step-id {self.step_id} --task-id {self.task_id}"
         )
+
+
+# --- Browse ------------------------------------------------------------------------------------
+# List and search answers for the browse pages and the navigation form. Each is cached whole
+# (one entry per API answer), so ``to_cache`` keeps the API's own member names.
+
+
+def _task_index(task_id: str) -> int | None:
+    head, _, index = task_id.rpartition("-")
+    return int(index) if head and index.isdigit() else None
+
+
+@dataclass(frozen=True)
+class TaskSummary(_Cacheable):
+    """One row of SearchTasks' answer (a TaskSearchSummary: no createdAt/createdBy)."""
+
+    task_id: str
+    run_status: TaskRunStatus
+    step_id: str | None = None
+    target_run_status: TaskRunStatus | None = None
+    failure_retry_count: int | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    latest_session_action_id: str | None = None
+    parameters: tuple[TaskParameter, ...] = field(default=())
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> TaskSummary:
+        retries = answer.get("failureRetryCount")
+        return cls(
+            task_id=answer["taskId"],
+            run_status=TaskRunStatus.parse(answer.get("runStatus", "UNKNOWN")),
+            step_id=answer.get("stepId"),
+            target_run_status=_optional_status(answer.get("targetRunStatus")),
+            failure_retry_count=None if retries is None else int(retries),
+            started_at=parse_datetime(answer.get("startedAt")),
+            ended_at=parse_datetime(answer.get("endedAt")),
+            updated_at=parse_datetime(answer.get("updatedAt")),
+            updated_by=answer.get("updatedBy"),
+            latest_session_action_id=answer.get("latestSessionActionId"),
+            parameters=_parameters(answer),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return _compact(
+            {
+                "taskId": self.task_id,
+                "runStatus": self.run_status.value,
+                "stepId": self.step_id,
+                "targetRunStatus": self.target_run_status and self.target_run_status.value,
+                "failureRetryCount": self.failure_retry_count,
+                "startedAt": format_datetime(self.started_at),
+                "endedAt": format_datetime(self.ended_at),
+                "updatedAt": format_datetime(self.updated_at),
+                "updatedBy": self.updated_by,
+                "latestSessionActionId": self.latest_session_action_id,
+                "parameters": _parameters_to_api(self.parameters),
+            }
+        )
+
+    @property
+    def index(self) -> int | None:
+        """The task's index within its step (the ID's numeric suffix)."""
+        return _task_index(self.task_id)
+
+    @property
+    def retries(self) -> int:
+        return self.failure_retry_count or 0
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.run_status.is_terminal
+
+    @property
+    def parameter_summary(self) -> str:
+        """``Frame=1042`` (several parameters comma-separated), or "" without parameters."""
+        return ", ".join(f"{p.name}={p.value}" for p in self.parameters)
+
+    def duration(self, now: datetime) -> timedelta | None:
+        if self.started_at is None:
+            return None
+        return max((self.ended_at or now) - self.started_at, timedelta(0))
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepDetail(Step):
+    """GetStep's answer with the names of the step's task parameters (its parameterSpace)."""
+
+    parameter_names: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> StepDetail:
+        space = (answer.get("parameterSpace") or {}).get("parameters") or []
+        return cls(
+            step_id=answer["stepId"],
+            parameter_names=tuple(str(p["name"]) for p in space if p.get("name")),
+            **cls._common(answer),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        data = super().to_cache()
+        if self.parameter_names:
+            data["parameterSpace"] = {"parameters": [{"name": n} for n in self.parameter_names]}
+        return data
+
+
+@dataclass(frozen=True)
+class StatusSegment:
+    """One run status's share of a job or step, for the stacked status bar."""
+
+    status: TaskRunStatus
+    count: int
+    percent: float  # width, 0..100
+    offset: float  # left edge, 0..100
+
+
+# Bar order: the eye reads trouble first.
+_BAR_ORDER = (
+    TaskRunStatus.FAILED,
+    TaskRunStatus.NOT_COMPATIBLE,
+    TaskRunStatus.CANCELED,
+    TaskRunStatus.SUSPENDED,
+    TaskRunStatus.INTERRUPTING,
+    TaskRunStatus.RUNNING,
+    TaskRunStatus.STARTING,
+    TaskRunStatus.ASSIGNED,
+    TaskRunStatus.SCHEDULED,
+    TaskRunStatus.READY,
+    TaskRunStatus.PENDING,
+    TaskRunStatus.SUCCEEDED,
+)
+
+
+def status_segments(counts: Mapping[TaskRunStatus, int]) -> tuple[StatusSegment, ...]:
+    """Non-empty statuses in bar order with their widths in percent (summing to 100)."""
+    total = sum(counts.values())
+    if total <= 0:
+        return ()
+    segments = []
+    offset = 0.0
+    for status in _BAR_ORDER:
+        count = counts.get(status, 0)
+        if count > 0:
+            percent = round(100 * count / total, 3)
+            segments.append(StatusSegment(status, count, percent, round(offset, 3)))
+            offset += percent
+    return tuple(segments)
+
+
+def is_settled(counts: Mapping[TaskRunStatus, int]) -> bool:
+    """Every task of a job or step is terminal: its lists stop polling."""
+    nonzero = [status for status, count in counts.items() if count > 0]
+    return bool(nonzero) and all(status.is_terminal for status in nonzero)
+
+
+@dataclass(frozen=True)
+class SearchWindow:
+    """Where one page sits in a Search* result (offset-based, 10,000-item window)."""
+
+    offset: int
+    page_size: int
+    total: int
+    shown: int
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.page_size + 1
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.page_count
+
+    @property
+    def first_shown(self) -> int:
+        return self.offset + 1 if self.shown else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.offset + self.shown
+
+
+@dataclass(frozen=True)
+class FarmList(_Cacheable):
+    """ListFarms, all pages."""
+
+    farms: tuple[Farm, ...]
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> FarmList:
+        farms = (Farm.from_api(item) for item in answer.get("farms") or [])
+        return cls(farms=tuple(sorted(farms, key=lambda f: (f.display_name.casefold(), f.farm_id))))
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"farms": [farm.to_cache() for farm in self.farms]}
+
+
+@dataclass(frozen=True)
+class QueueList(_Cacheable):
+    """ListQueues of one farm, all pages."""
+
+    queues: tuple[Queue, ...]
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> QueueList:
+        queues = (Queue.from_api(item) for item in answer.get("queues") or [])
+        return cls(
+            queues=tuple(sorted(queues, key=lambda q: (q.display_name.casefold(), q.queue_id)))
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"queues": [queue.to_cache() for queue in self.queues]}
+
+
+@dataclass(frozen=True)
+class StepList(_Cacheable):
+    """ListSteps of one job, all pages, in the job's order."""
+
+    steps: tuple[Step, ...]
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> StepList:
+        return cls(steps=tuple(Step.from_api(item) for item in answer.get("steps") or []))
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"steps": [step.to_cache() for step in self.steps]}
+
+
+@dataclass(frozen=True)
+class JobSearchPage(_Cacheable):
+    """One page of SearchJobs (``itemOffset``/``pageSize`` kept to place it)."""
+
+    jobs: tuple[Job, ...]
+    window: SearchWindow
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> JobSearchPage:
+        jobs = tuple(Job.from_api(item) for item in answer.get("jobs") or [])
+        return cls(jobs=jobs, window=_window(answer, len(jobs)))
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"jobs": [job.to_cache() for job in self.jobs], **_window_to_api(self.window)}
+
+
+@dataclass(frozen=True)
+class TaskSearchPage(_Cacheable):
+    """One page of SearchTasks."""
+
+    tasks: tuple[TaskSummary, ...]
+    window: SearchWindow
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> TaskSearchPage:
+        tasks = tuple(TaskSummary.from_api(item) for item in answer.get("tasks") or [])
+        return cls(tasks=tasks, window=_window(answer, len(tasks)))
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"tasks": [task.to_cache() for task in self.tasks], **_window_to_api(self.window)}
+
+
+def _window(answer: Mapping[str, Any], shown: int) -> SearchWindow:
+    return SearchWindow(
+        offset=int(answer.get("itemOffset") or 0),
+        page_size=max(1, int(answer.get("pageSize") or 100)),
+        total=int(answer.get("totalResults") or 0),
+        shown=shown,
+    )
+
+
+def _window_to_api(window: SearchWindow) -> dict[str, int]:
+    return {
+        "itemOffset": window.offset,
+        "pageSize": window.page_size,
+        "totalResults": window.total,
+    }

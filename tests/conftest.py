@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
-from tasks_app import deadline
+from tasks_app import deadline, health, resilience
 from tests.tasks_app.tiny_world import NOW, TinyWorld
 
 
@@ -45,9 +45,17 @@ def emulator(clock: Clock, settings: LazySettings) -> Iterator[Emulator]:
     set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
 
 
+def _reset_resilience() -> None:
+    """Circuit breakers, the readiness verdict and the clock are per process: reset them."""
+    resilience.reset()
+    resilience.set_clock(None)
+    health.reset()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches(settings: LazySettings) -> Iterator[None]:
-    """Every test starts in demo mode with no cached client and an empty Django cache."""
+    """Every test starts in demo mode with no cached client, an empty Django cache and closed
+    circuit breakers."""
     settings.DEADLINE_BACKEND = "demo"
     # Serve static files from the finders: tests never run collectstatic.
     settings.STORAGES = {
@@ -56,9 +64,11 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     }
     deadline.clear_client_cache()
     cache.clear()
+    _reset_resilience()
     yield
     deadline.clear_client_cache()
     cache.clear()
+    _reset_resilience()
 
 
 @dataclass

@@ -23,7 +23,8 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        # A missing browser is a broken set-up, not a reason to pass quietly: .ci/run installs it.
+        pytest.fail(f"{CHROMIUM} is not installed: run .ci/run or `apt-get install chromium`")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; our views use no ORM, and

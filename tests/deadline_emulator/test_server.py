@@ -220,7 +220,7 @@ def test_command_line_serves_and_prints_the_client_settings(command: list[str]) 
         url = f"http://127.0.0.1:{port}"
         assert url in lines[0]
         assert f"AWS_ENDPOINT_URL_DEADLINE={url}" in "".join(lines)
-        assert f"AWS_ENDPOINT_URL_LOGS={url}" in "".join(lines)
+        assert f"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS={url}" in "".join(lines)
         assert "AWS_DISABLE_HOST_PREFIX_INJECTION=true" in "".join(lines)
         assert http_client(url).list_farms()["farms"]
         state = json.loads(request(url, "GET", "/_emulator/clock")[2])

@@ -12,10 +12,11 @@ from django.conf import LazySettings
 from django.core.cache import cache
 
 from deadline_emulator.faults import FaultInjector
-from tasks_app import deadline, services
+from tasks_app import deadline, resilience, services
 from tasks_app.exceptions import AccessDenied, InvalidRequest, NotFound, Unavailable
 from tasks_app.types import Task, TaskPath, TaskRunStatus
 from tests.conftest import Tiny
+from tests.manual_clock import ManualClock
 from tests.tasks_app.tiny_world import FARM_ID, JOB_ID, STEP_ID, Ids, hex_id
 
 
@@ -292,14 +293,21 @@ def test_unreadable_cache_entry_is_a_miss(tiny: Tiny) -> None:
     assert tiny.emulator.calls["GetTask"] == 1
 
 
-def test_errors_are_not_cached(tiny: Tiny, one_try: None) -> None:
+def test_errors_are_not_cached_past_retry_after(tiny: Tiny, one_try: None) -> None:
+    clock = ManualClock()
+    resilience.set_clock(clock)
     ids = tiny.world.add_task(0, runStatus="READY")
-    tiny.emulator.faults.set("GetTask", error_rate=1.0)
+    tiny.emulator.faults.set("GetTask", error_rate=1.0, retry_after_seconds=2)
     with pytest.raises(Unavailable):
         services.get_task(**ids.kwargs())
     tiny.emulator.faults.clear()
+    # Inside the Retry-After the API is not asked again; then it is.
+    with pytest.raises(Unavailable):
+        services.get_task(**ids.kwargs())
+    clock.advance(2)
 
     assert services.get_task(**ids.kwargs()).run_status is TaskRunStatus.READY
+    assert tiny.emulator.calls["GetTask"] == 2
 
 
 # --- The task page's reads -----------------------------------------------------------------------

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlencode
 
 import pytest
 from django.conf import LazySettings
 from django.test import Client
+from django.urls import reverse
 
 from deadline_emulator.exceptions import ValidationException
 from tasks_app.types import TaskRunStatus
@@ -344,9 +344,10 @@ def test_missing_task_is_a_404_naming_it_with_its_parent(client: Client, tiny: T
 
     assert response.status_code == 404
     assert f"Task <code>{ids.task_id}</code> was not found" in html
-    parent_link = "/?" + urlencode(
-        {k: v for k, v in ids.kwargs().items() if k != "task_id"}
-    ).replace("&", "&amp;")
+    # The step's browse page (navigation issue) is the nearest parent's page.
+    parent_link = reverse(
+        "step_detail", kwargs={k: v for k, v in ids.kwargs().items() if k != "task_id"}
+    )
     assert (
         f'The nearest existing parent is step <a class="nearest-parent" href="{parent_link}">'
         f"<code>{ids.step_id}</code></a>"

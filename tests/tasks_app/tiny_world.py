@@ -148,3 +148,10 @@ class TinyWorld:
         if task_id not in self.tasks:
             raise self._missing("task", task_id)
         return dict(self.tasks[task_id])
+
+    def list_session_actions(
+        self, *, farm_id: str, queue_id: str, job_id: str, **_: Any
+    ) -> dict[str, Any]:
+        """No task of the tiny world has run yet: no attempts."""
+        self.get_job(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
+        return {"sessionActions": []}

@@ -1,0 +1,696 @@
+"""Surviving a sick API: stale-while-error, request coalescing and a circuit breaker.
+
+``read_through`` is what ``services._cached_read`` delegates to:
+
+1. A fresh entry (younger than its TTL) is served from the cache.
+2. Otherwise one caller per key and process refreshes it (single-flight); the others wait for
+   that answer (bounded). With a shared cache (Redis), one caller per key across every process
+   refreshes it, holding a short lock; the others serve the previous value meanwhile, or wait
+   for the new one to land.
+3. When the refresh fails because the API is throttling, failing, slow or unreachable (or the
+   circuit breaker for that kind of call is open), the last good answer is served for up to
+   ``DEADLINE_STALE_SECONDS`` and the request is marked stale (the page shows a banner). Only
+   with no good answer at all does the error reach the view (503 with Retry-After).
+
+The circuit breaker (per process, per family of operations) is checked by ``services._call``
+before every API call. Clocks are injectable (``set_clock``) so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import math
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+
+from .exceptions import Unavailable
+
+T = TypeVar("T")
+
+logger = logging.getLogger("tasks_app.cache")
+api_logger = logging.getLogger("tasks_app.api")
+
+#: Unavailable reasons that mean "the API is sick right now": stale data may stand in, and
+#: they count towards opening the circuit breaker. Credentials/configuration problems need an
+#: operator, so they are shown, not masked.
+TRANSIENT_REASONS = frozenset({"throttled", "server-error", "timeout", "unreachable"})
+#: Request header set by stale.js while the page shows the stale banner, so a fresh answer
+#: (even an unchanged 204 poll) can clear it.
+BANNER_SHOWN_HEADER = "X-Dashboard-Stale-Shown"
+#: Response header on fragments served from stale data (stale.js notes which poll it was).
+STALE_HEADER = "X-Dashboard-Stale"
+
+
+# --- Clock -------------------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def time(self) -> float: ...  # wall clock (epoch seconds): cache entries' "at"
+
+    def monotonic(self) -> float: ...  # breaker cool-downs
+
+
+class SystemClock:
+    def time(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+_clock: Clock = SystemClock()
+
+
+def clock() -> Clock:
+    """The clock in use (system, or a test's)."""
+    return _clock
+
+
+def set_clock(clock: Clock | None) -> Clock:
+    """Use ``clock`` for freshness and cool-downs (tests); None restores the system clock.
+    Returns the previous clock."""
+    global _clock  # one clock per process, swapped only by tests
+    previous = _clock
+    _clock = clock if clock is not None else SystemClock()
+    return previous
+
+
+# --- Per-request staleness ---------------------------------------------------------------------
+
+
+@dataclass
+class StaleReport:
+    """What one request served from stale data: the oldest answer's time and why."""
+
+    oldest_at: float | None = None
+    reasons: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, at: float, reason: str) -> None:
+        with self._lock:  # concurrent reads of one page record from pool threads
+            if self.oldest_at is None or at < self.oldest_at:
+                self.oldest_at = at
+            self.reasons.add(reason)
+
+    @property
+    def stale(self) -> bool:
+        return self.oldest_at is not None
+
+    @property
+    def since(self) -> datetime | None:
+        return None if self.oldest_at is None else datetime.fromtimestamp(self.oldest_at, UTC)
+
+    @property
+    def cause(self) -> str:
+        """Banner wording: "throttling" or "unavailable"."""
+        return "throttling" if "throttled" in self.reasons else "unavailable"
+
+
+_report: contextvars.ContextVar[StaleReport | None] = contextvars.ContextVar(
+    "dashboard_stale_report", default=None
+)
+
+
+def current_report() -> StaleReport:
+    """This request's staleness (an empty report outside a request)."""
+    return _report.get() or StaleReport()
+
+
+@contextmanager
+def request_scope() -> Iterator[StaleReport]:
+    """A fresh StaleReport for the duration of one request (the middleware; tests)."""
+    report = StaleReport()
+    token = _report.set(report)
+    try:
+        yield report
+    finally:
+        _report.reset(token)
+
+
+def _record_stale(at: float, reason: str) -> None:
+    report = _report.get()
+    if report is not None:
+        report.record(at, reason)
+
+
+class ContextThreadPoolExecutor(ThreadPoolExecutor):
+    """A pool whose tasks run in the submitter's context, so reads made concurrently for one
+    page record staleness into that page's request (contextvars don't cross threads alone)."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        context = contextvars.copy_context()
+        return super().submit(context.run, fn, *args, **kwargs)
+
+
+class StaleDataMiddleware:
+    """Scopes a StaleReport to each request; htmx fragments get the stale banner out of band.
+
+    A fragment (or an unchanged 204 poll, turned into a 200 that swaps nothing else) served
+    from stale data carries the banner; a fresh fragment clears a banner the browser says it
+    shows, and a fresh 204 lets stale.js clear it. Full pages render it from base.html.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_scope() as report:
+            response = self.get_response(request)
+            return self._with_banner(request, response, report)
+
+    def _with_banner(
+        self, request: HttpRequest, response: HttpResponse, report: StaleReport
+    ) -> HttpResponse:
+        htmx = getattr(request, "htmx", None)
+        if not htmx or htmx.boosted or htmx.history_restore_request:
+            return response  # full pages render the banner in base.html
+        shown = request.headers.get(BANNER_SHOWN_HEADER) == "1"
+        if not report.stale and (not shown or response.status_code == 204):
+            # A 204 means "unchanged and fresh" (stale ones are turned into 200 below), and
+            # stale.js clears the banner on it, so the poll stays a few hundred bytes.
+            return response
+        html = render_to_string(
+            "tasks_app/_stale_banner.html", {"stale": report, "oob": True}, request
+        )
+        if response.status_code == 204:
+            # Nothing changed, but the banner must appear: swap only the banner.
+            banner = HttpResponse(html)
+            banner["HX-Reswap"] = "none"
+            banner["Cache-Control"] = "no-store"
+            banner[STALE_HEADER] = "1"
+            patch_vary_headers(banner, ("HX-Request", BANNER_SHOWN_HEADER))
+            return banner
+        content_type = response.get("Content-Type", "")
+        if response.status_code == 200 and content_type.startswith("text/html"):
+            if not response.streaming:
+                response.content = response.content + html.encode()
+                patch_vary_headers(response, (BANNER_SHOWN_HEADER,))
+                if report.stale:
+                    response[STALE_HEADER] = "1"
+        return response
+
+
+# --- Circuit breaker ---------------------------------------------------------------------------
+
+#: Operation -> family; a family's calls share one breaker (one throttled quota or one sick
+#: backend rarely affects only one operation of it).
+_FAMILIES = {
+    "tasks": ("GetTask", "BatchGetTask", "SearchTasks", "ListTasks"),
+    "names": ("GetFarm", "GetQueue", "GetJob", "GetStep", "BatchGetJob", "BatchGetStep"),
+    "lists": ("ListFarms", "ListQueues", "ListJobs", "ListSteps", "SearchJobs", "SearchSteps"),
+    "sessions": (
+        "GetSession",
+        "GetSessionAction",
+        "ListSessions",
+        "ListSessionActions",
+        "ListSessionsForWorker",
+        "GetWorker",
+        "GetFleet",
+    ),
+    "logs": ("GetLogEvents", "FilterLogEvents"),
+}
+_FAMILY_OF = {operation: family for family, ops in _FAMILIES.items() for operation in ops}
+
+
+def family_of(operation: str) -> str:
+    """The breaker family of an operation; writes and unknown reads get their own."""
+    if operation in _FAMILY_OF:
+        return _FAMILY_OF[operation]
+    if operation.startswith(("Update", "Create", "Delete", "Put")):
+        return "writes"
+    return operation
+
+
+class CircuitOpen(Unavailable):
+    """The breaker refused the call: no API call was made. ``cause`` is the last failure's
+    reason (e.g. ``throttled``)."""
+
+    def __init__(self, family: str, cause: str, retry_after: float, failures: int) -> None:
+        self.family = family
+        self.cause = cause
+        super().__init__(
+            f"Deadline Cloud failed {failures} times in a row ({cause}); the dashboard pauses "
+            f"its {family} calls for {math.ceil(retry_after)} s to let it recover.",
+            reason="circuit-open",
+            retry_after=math.ceil(retry_after),
+        )
+
+
+class CircuitBreaker:
+    """Closed -> open after ``threshold`` consecutive transient failures -> after ``cooldown``
+    seconds half-open (one probe call goes through) -> closed on success, open on failure."""
+
+    def __init__(
+        self,
+        family: str,
+        *,
+        threshold: int,
+        cooldown: float,
+        clock: Callable[[], Clock] = lambda: _clock,
+    ) -> None:
+        self.family = family
+        self.threshold = max(1, threshold)
+        self.cooldown = cooldown
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._probing = False
+        self._cause = ""
+
+    @property
+    def state(self) -> str:
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            if self._probing or self._remaining() <= 0:
+                return "half-open"
+            return "open"
+
+    def _remaining(self) -> float:
+        assert self._opened_at is not None
+        return self._opened_at + self.cooldown - self._clock().monotonic()
+
+    def before_call(self) -> None:
+        """Raise CircuitOpen unless a call may go out now (closed, or the half-open probe)."""
+        with self._lock:
+            if self._opened_at is None:
+                return
+            if self._probing:
+                # One probe at a time; the others come back shortly.
+                raise CircuitOpen(self.family, self._cause, 1, self._failures)
+            remaining = self._remaining()
+            if remaining > 0:
+                raise CircuitOpen(self.family, self._cause, remaining, self._failures)
+            self._probing = True
+
+    def record_success(self) -> None:
+        """The API answered (errors such as NotFound included): close."""
+        with self._lock:
+            if self._opened_at is not None:
+                logger.info("breaker=%s state=closed", self.family)
+            self._failures = 0
+            self._opened_at = None
+            self._probing = False
+
+    def record_failure(self, reason: str) -> None:
+        """A transient failure (throttled, 5xx, timeout, unreachable)."""
+        with self._lock:
+            self._cause = reason
+            self._failures += 1
+            if self._probing or (self._opened_at is None and self._failures >= self.threshold):
+                self._opened_at = self._clock().monotonic()
+                self._probing = False
+                logger.warning(
+                    "breaker=%s state=open failures=%d cause=%s cooldown_s=%g",
+                    self.family,
+                    self._failures,
+                    reason,
+                    self.cooldown,
+                )
+
+    def release_probe(self) -> None:
+        """The probe ended without an answer either way (an unexpected error): allow another."""
+        with self._lock:
+            self._probing = False
+
+
+_breakers: dict[str, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(operation: str) -> CircuitBreaker:
+    """This process's breaker for the operation's family (created on first use)."""
+    family = family_of(operation)
+    breaker = _breakers.get(family)
+    if breaker is None:
+        with _breakers_lock:
+            breaker = _breakers.get(family)
+            if breaker is None:
+                breaker = _breakers[family] = CircuitBreaker(
+                    family,
+                    threshold=settings.DEADLINE_BREAKER_FAILURES,
+                    cooldown=settings.DEADLINE_BREAKER_COOLDOWN_SECONDS,
+                )
+    return breaker
+
+
+def reset() -> None:
+    """Forget breakers and in-flight state (tests; settings changed at run time)."""
+    with _breakers_lock:
+        _breakers.clear()
+
+
+# --- Logging -----------------------------------------------------------------------------------
+
+_cache_state: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "dashboard_cache_state", default="none"
+)
+
+
+def log_api_call(
+    operation: str, params: Mapping[str, Any], ms: float, outcome: str, retries: int | None
+) -> None:
+    """One line per API call: operation, resource IDs, latency, outcome, retries and why the
+    call was made (cache miss, refresh of an expired entry, or uncached). Only *Id members of
+    the request are logged: never tokens, credentials or headers."""
+    ids = ",".join(str(v) for k, v in params.items() if k.endswith("Id") and isinstance(v, str))
+    api_logger.log(
+        logging.INFO if outcome == "ok" else logging.WARNING,
+        "api op=%s ids=%s ms=%.1f outcome=%s retries=%s cache=%s",
+        operation,
+        ids or "-",
+        ms,
+        outcome,
+        "-" if retries is None else retries,
+        _cache_state.get(),
+    )
+
+
+def _log_cache(state: str, kind: str, ids: tuple[str, ...], at: float | None, **extra: Any) -> None:
+    age = "-" if at is None else f"{max(0.0, _clock.time() - at):.1f}"
+    details = "".join(f" {k}={v}" for k, v in extra.items())
+    level = logging.WARNING if state == "stale" else logging.DEBUG
+    logger.log(
+        level, "cache=%s kind=%s ids=%s age_s=%s%s", state, kind, ",".join(ids), age, details
+    )
+
+
+# --- Read-through with stale-while-error and coalescing ----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[T]):
+    at: float
+    value: T
+
+
+@dataclass(frozen=True)
+class _Outcome(Generic[T]):
+    """A refresh's result, shared by coalesced callers; ``stale_reason`` set when the value
+    is the last good one standing in for a failed refresh."""
+
+    value: T
+    at: float
+    stale_reason: str | None = None
+
+
+class SingleFlight:
+    """Concurrent calls for one key in one process: the first runs, the others wait for its
+    result (or its error), at most ``timeout`` seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[str, Future[Any]] = {}
+        self._waiting = 0
+
+    def run(self, key: str, fn: Callable[[], T], timeout: float) -> tuple[T, bool]:
+        """``(result, coalesced)``; raises the leader's error, or TimeoutError."""
+        with self._lock:
+            future = self._calls.get(key)
+            leader = future is None
+            if leader:
+                future = self._calls[key] = Future()
+        assert future is not None
+        if not leader:
+            with self._lock:
+                self._waiting += 1
+            try:
+                return future.result(timeout=timeout), True
+            finally:
+                with self._lock:
+                    self._waiting -= 1
+        try:
+            result = fn()
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(result)
+            return result, False
+        finally:
+            with self._lock:
+                self._calls.pop(key, None)
+
+    def waiters(self) -> int:
+        """Callers waiting for another's result (tests await coalescing with it)."""
+        with self._lock:
+            return self._waiting
+
+
+_flights = SingleFlight()
+
+
+_process_cache: Any = None
+_process_cache_lock = threading.Lock()
+
+
+def _cache() -> Any:
+    """One cache client for the whole process.
+
+    ``caches["default"]`` is per thread *and* per context, and the read pool copies each
+    request's context, so with Redis every pooled read opened a new connection pool. Django's
+    cache backends are thread-safe, so one shared client serves every thread.
+    """
+    global _process_cache  # one per process; reset when tests change CACHES
+    if _process_cache is None:
+        with _process_cache_lock:
+            if _process_cache is None:
+                _process_cache = caches.create_connection("default")
+    return _process_cache
+
+
+@receiver(setting_changed)
+def _forget_process_cache(*, setting: str, **_: Any) -> None:
+    global _process_cache
+    if setting == "CACHES":
+        _process_cache = None
+
+
+def shared_cache() -> bool:
+    """True when the cache is shared between processes (Redis): lock across processes."""
+    return isinstance(_cache(), RedisCache)
+
+
+def _stale_seconds() -> float:
+    return float(settings.DEADLINE_STALE_SECONDS)
+
+
+def _wait_seconds() -> float:
+    return float(settings.DEADLINE_COALESCE_WAIT_SECONDS)
+
+
+def _cache_op(name: str, *args: Any, default: Any = None, **kwargs: Any) -> Any:
+    """A cache operation that degrades to ``default`` if the cache itself fails (Redis down):
+    pages then read the API directly rather than answering 500."""
+    try:
+        return getattr(_cache(), name)(*args, **kwargs)
+    except Exception as exc:  # any backend's connection error; the cache is an optimisation
+        logger.warning("cache_error op=%s error=%s", name, type(exc).__name__)
+        return default
+
+
+def _load(key: str, decode: Callable[[Any], T]) -> _Entry[T] | None:
+    raw = _cache_op("get", key)
+    if raw is None:
+        return None
+    try:
+        payload = json.loads(raw)
+        return _Entry(at=float(payload["at"]), value=decode(payload["data"]))
+    except (ValueError, KeyError, TypeError):
+        logger.warning("cache=unreadable key=%s: dropped", key)
+        return None
+
+
+@dataclass(frozen=True)
+class _Failure:
+    at: float
+    reason: str
+    retry_after: int
+    message: str
+    hold: float
+
+    @property
+    def remaining(self) -> float:
+        return self.at + self.hold - _clock.time()
+
+    def as_error(self) -> Unavailable:
+        return Unavailable(
+            self.message, reason=self.reason, retry_after=max(1, math.ceil(self.remaining))
+        )
+
+
+def _load_failure(key: str) -> _Failure | None:
+    """A transient failure recorded for ``key`` recently (by any thread or process): until its
+    hold ends nobody calls the API for this key again, which keeps a throttled API's load flat."""
+    raw = _cache_op("get", f"{key}:failed")
+    if raw is None:
+        return None
+    try:
+        failure = _Failure(**json.loads(raw))
+    except (ValueError, TypeError):
+        return None
+    return failure if failure.remaining > 0 else None
+
+
+def _store_failure(key: str, exc: Unavailable, ttl: float) -> None:
+    hold = max(1.0, min(float(exc.retry_after), ttl)) if ttl > 0 else 1.0
+    failure = {
+        "at": _clock.time(),
+        "reason": exc.reason,
+        "retry_after": exc.retry_after,
+        "message": exc.message,
+        "hold": hold,
+    }
+    _cache_op("set", f"{key}:failed", json.dumps(failure), timeout=math.ceil(hold) + 1)
+
+
+def read_through(
+    *,
+    key: str,
+    kind: str,
+    ids: tuple[str, ...],
+    ttl: float,
+    fetch: Callable[[], T],
+    encode: Callable[[T], Any],
+    decode: Callable[[Any], T],
+) -> T:
+    """The cached value for ``key`` (see the module docstring for the whole policy)."""
+    entry = _load(key, decode)
+    if entry is not None and _clock.time() - entry.at < ttl:
+        _log_cache("hit", kind, ids, entry.at)
+        return entry.value
+
+    read = _Read(key=key, kind=kind, ids=ids, ttl=ttl, fetch=fetch, encode=encode, decode=decode)
+    try:
+        outcome, coalesced = _flights.run(key, lambda: read.refresh(entry), _wait_seconds())
+    except TimeoutError:
+        outcome = read.fallback(
+            entry,
+            Unavailable(
+                f"Deadline Cloud did not answer a {kind} read within "
+                f"{_wait_seconds():g} s (DEADLINE_COALESCE_WAIT_SECONDS).",
+                reason="timeout",
+            ),
+        )
+        coalesced = False
+    if coalesced:
+        _log_cache("coalesced", kind, ids, outcome.at)
+    if outcome.stale_reason is not None:
+        _record_stale(outcome.at, outcome.stale_reason)
+    return outcome.value
+
+
+@dataclass(frozen=True)
+class _Read(Generic[T]):
+    key: str
+    kind: str
+    ids: tuple[str, ...]
+    ttl: float
+    fetch: Callable[[], T]
+    encode: Callable[[T], Any]
+    decode: Callable[[Any], T]
+
+    def usable(self, entry: _Entry[T] | None) -> bool:
+        """Good enough to stand in for a failed refresh (inside TTL + stale window)."""
+        return entry is not None and _clock.time() - entry.at <= self.ttl + _stale_seconds()
+
+    def fresh(self, entry: _Entry[T] | None) -> bool:
+        return entry is not None and _clock.time() - entry.at < self.ttl
+
+    def refresh(self, entry: _Entry[T] | None) -> _Outcome[T]:
+        failure = _load_failure(self.key)
+        if failure is not None:
+            return self.fallback(entry, failure.as_error())
+        if shared_cache():
+            return self._refresh_shared(entry)
+        return self._fetch_and_store(entry)
+
+    def fallback(self, entry: _Entry[T] | None, exc: Unavailable) -> _Outcome[T]:
+        """Serve the last good value for a transient failure, else raise it."""
+        reason = exc.cause if isinstance(exc, CircuitOpen) else exc.reason
+        if entry is None or reason not in TRANSIENT_REASONS or not self.usable(entry):
+            raise exc
+        _log_cache("stale", self.kind, self.ids, entry.at, reason=reason)
+        return _Outcome(entry.value, entry.at, stale_reason=reason)
+
+    def _fetch_and_store(self, entry: _Entry[T] | None) -> _Outcome[T]:
+        token = _cache_state.set("refresh" if entry is not None else "miss")
+        try:
+            value = self.fetch()
+        except Unavailable as exc:
+            if not isinstance(exc, CircuitOpen) and exc.reason in TRANSIENT_REASONS:
+                _store_failure(self.key, exc, self.ttl)
+            return self.fallback(entry, exc)
+        finally:
+            _cache_state.reset(token)
+        at = _clock.time()
+        payload = json.dumps({"at": at, "data": self.encode(value)}, separators=(",", ":"))
+        # Kept past the TTL for the stale window; freshness is judged by "at", not by expiry.
+        _cache_op("set", self.key, payload, timeout=math.ceil(self.ttl + _stale_seconds()))
+        return _Outcome(value, at)
+
+    def _refresh_shared(self, entry: _Entry[T] | None) -> _Outcome[T]:
+        """One refresh per key across processes: a short lock (``cache.add`` is atomic on
+        Redis). Without the lock: serve the previous value, or wait for the new one (bounded
+        poll), or take over when the holder's lock expires (it died)."""
+        lock_key = f"{self.key}:lock"
+        token = uuid.uuid4().hex
+        wait = _wait_seconds()
+        give_up = time.monotonic() + wait
+        interval = 0.005
+        while True:
+            if _cache_op("add", lock_key, token, timeout=math.ceil(wait), default=True):
+                try:
+                    # Double-check: the previous holder may have just stored a fresh value.
+                    latest = _load(self.key, self.decode)
+                    if self.fresh(latest):
+                        assert latest is not None
+                        return _Outcome(latest.value, latest.at)
+                    failure = _load_failure(self.key)
+                    if failure is not None:
+                        return self.fallback(latest or entry, failure.as_error())
+                    return self._fetch_and_store(latest or entry)
+                finally:
+                    # Best effort compare-and-delete: a lock that expired meanwhile may belong
+                    # to someone else by now; deleting it costs at most one extra call.
+                    if _cache_op("get", lock_key) == token:
+                        _cache_op("delete", lock_key)
+            if self.usable(entry):
+                assert entry is not None
+                # Another process is refreshing: the previous answer stands in meanwhile.
+                return _Outcome(entry.value, entry.at)
+            if time.monotonic() >= give_up:
+                raise Unavailable(
+                    f"Another dashboard process is reading this {self.kind} and has not "
+                    f"finished within {wait:g} s (DEADLINE_COALESCE_WAIT_SECONDS).",
+                    reason="timeout",
+                )
+            # Bounded poll for the holder's answer (Django's cache has no notifications).
+            time.sleep(interval)
+            interval = min(interval * 2, 0.05)
+            latest = _load(self.key, self.decode)
+            if self.fresh(latest):
+                assert latest is not None
+                return _Outcome(latest.value, latest.at)
+            failure = _load_failure(self.key)
+            if failure is not None:
+                raise failure.as_error()

@@ -1,0 +1,1117 @@
+"""Triage reads for the task page: its attempts (session actions), their workers and logs.
+
+Deadline Cloud answers the attempts (ListSessionActions filtered by taskId, GetSessionAction,
+GetSession, GetWorker, GetFleet) through ``services._call``/``services._cached_read``; CloudWatch
+Logs answers the session log (GetLogEvents on ``/aws/deadline/<farmId>/<queueId>``, stream
+``<sessionId>``), always a page at a time with its forward/backward tokens: a whole stream is
+never loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import cached_property
+from typing import Any, Self
+
+from botocore import xform_name
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from django.conf import settings
+
+from . import deadline, services
+from .exceptions import AccessDenied, DeadlineError, InvalidRequest, NotFound, Unavailable
+from .ids import ID_PATTERNS
+from .types import format_datetime, parse_datetime
+
+logger = logging.getLogger(__name__)
+
+#: ``?attempt=latest``: the newest attempt, whatever its ID (a bookmark that stays current).
+LATEST = "latest"
+#: Lines one log read returns (the tail, and each "load more" page).
+LOG_PAGE_LINES = 200
+#: The attempt's window is widened by this on both sides: the agent's own lines (exit code,
+#: the failure) are stamped at the very instant the action ends, and clocks differ slightly.
+LOG_WINDOW_SLACK = timedelta(seconds=1)
+#: CloudWatch ingests with a delay: keep following this long after the attempt ended.
+FOLLOW_GRACE = timedelta(seconds=15)
+#: Workers change status (RUNNING -> NOT_RESPONDING): cached shorter than names.
+WORKER_CACHE_SECONDS = 60.0
+_MAX_ACTION_PAGES = 20  # ListSessionActions pages of 100 followed for one task
+_LOG_PAGE_BYTES = 1_048_576  # GetLogEvents stops a page at 1 MB whatever the limit
+
+
+# --- Types -------------------------------------------------------------------------------------
+
+
+class ActionStatus(StrEnum):
+    """A session action's status (SessionActionStatus), UNKNOWN for a newer value."""
+
+    ASSIGNED = "ASSIGNED"
+    SCHEDULED = "SCHEDULED"
+    RUNNING = "RUNNING"
+    CANCELING = "CANCELING"
+    RECLAIMING = "RECLAIMING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    INTERRUPTED = "INTERRUPTED"
+    CANCELED = "CANCELED"
+    NEVER_ATTEMPTED = "NEVER_ATTEMPTED"
+    RECLAIMED = "RECLAIMED"
+    UNKNOWN = "UNKNOWN"
+
+    @classmethod
+    def parse(cls, value: str | None) -> ActionStatus:
+        try:
+            return cls(value or "")
+        except ValueError:
+            return cls.UNKNOWN
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def css_class(self) -> str:
+        return "badge--" + self.value.lower().replace("_", "-")
+
+    @property
+    def is_live(self) -> bool:
+        """Still changing: waiting for, or in, a worker's hands."""
+        return self in _LIVE_ACTIONS
+
+
+_LIVE_ACTIONS = frozenset(
+    {
+        ActionStatus.ASSIGNED,
+        ActionStatus.SCHEDULED,
+        ActionStatus.RUNNING,
+        ActionStatus.CANCELING,
+        ActionStatus.RECLAIMING,
+    }
+)
+
+
+def session_id_of(session_action_id: str) -> str:
+    """``sessionaction-<hex>-<n>`` belongs to ``session-<hex>`` (the ``deadline`` CLI's rule)."""
+    return "session-" + session_action_id.removeprefix("sessionaction-").rpartition("-")[0]
+
+
+def _compact(members: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in members.items() if value is not None}
+
+
+class _Cached:
+    """``from_cache`` is ``from_api`` on the API-shaped ``to_cache`` form (as in types.py)."""
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Self:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_cache(self) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @classmethod
+    def from_cache(cls, data: Mapping[str, Any]) -> Self:
+        return cls.from_api(data)
+
+
+@dataclass(frozen=True)
+class SessionAction(_Cached):
+    """A task-run session action: ListSessionActions' summary, or GetSessionAction's answer
+    (which adds ``progressMessage`` and ``processExitCode``)."""
+
+    session_action_id: str
+    status: ActionStatus
+    task_id: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    worker_updated_at: datetime | None = None
+    progress_percent: float | None = None
+    progress_message: str | None = None
+    process_exit_code: int | None = None
+    detailed: bool = False  # read with GetSessionAction
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> SessionAction:
+        task_run = (answer.get("definition") or {}).get("taskRun") or {}
+        percent = answer.get("progressPercent")
+        code = answer.get("processExitCode")
+        return cls(
+            session_action_id=answer["sessionActionId"],
+            status=ActionStatus.parse(answer.get("status")),
+            task_id=task_run.get("taskId"),
+            started_at=parse_datetime(answer.get("startedAt")),
+            ended_at=parse_datetime(answer.get("endedAt")),
+            worker_updated_at=parse_datetime(answer.get("workerUpdatedAt")),
+            progress_percent=None if percent is None else float(percent),
+            progress_message=answer.get("progressMessage"),
+            process_exit_code=None if code is None else int(code),
+            detailed="sessionId" in answer,
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        answer = _compact(
+            {
+                "sessionActionId": self.session_action_id,
+                "status": self.status.value,
+                "startedAt": format_datetime(self.started_at),
+                "endedAt": format_datetime(self.ended_at),
+                "workerUpdatedAt": format_datetime(self.worker_updated_at),
+                "progressPercent": self.progress_percent,
+                "progressMessage": self.progress_message,
+                "processExitCode": self.process_exit_code,
+                "sessionId": self.session_id if self.detailed else None,
+            }
+        )
+        answer["definition"] = {"taskRun": _compact({"taskId": self.task_id})}
+        return answer
+
+    @property
+    def session_id(self) -> str:
+        return session_id_of(self.session_action_id)
+
+
+@dataclass(frozen=True)
+class SessionActionList(_Cached):
+    """The task-run actions of one task (every ListSessionActions page), in API order."""
+
+    actions: tuple[SessionAction, ...]
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> SessionActionList:
+        return cls(tuple(SessionAction.from_api(item) for item in answer["sessionActions"]))
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"sessionActions": [action.to_cache() for action in self.actions]}
+
+
+@dataclass(frozen=True)
+class Session(_Cached):
+    """GetSession's answer: which worker ran the session, and where its log is."""
+
+    session_id: str
+    fleet_id: str
+    worker_id: str
+    lifecycle_status: str
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    log_group: str | None = None
+    log_stream: str | None = None
+    host_name: str | None = None
+    ip_addresses: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Session:
+        options = (answer.get("log") or {}).get("options") or {}
+        host = answer.get("hostProperties") or {}
+        return cls(
+            session_id=answer["sessionId"],
+            fleet_id=answer["fleetId"],
+            worker_id=answer["workerId"],
+            lifecycle_status=answer.get("lifecycleStatus", ""),
+            started_at=parse_datetime(answer.get("startedAt")),
+            ended_at=parse_datetime(answer.get("endedAt")),
+            log_group=options.get("logGroupName"),
+            log_stream=options.get("logStreamName"),
+            host_name=host.get("hostName"),
+            ip_addresses=_ip_addresses(host),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        answer = _compact(
+            {
+                "sessionId": self.session_id,
+                "fleetId": self.fleet_id,
+                "workerId": self.worker_id,
+                "lifecycleStatus": self.lifecycle_status,
+                "startedAt": format_datetime(self.started_at),
+                "endedAt": format_datetime(self.ended_at),
+            }
+        )
+        answer["log"] = {
+            "options": _compact({"logGroupName": self.log_group, "logStreamName": self.log_stream})
+        }
+        answer["hostProperties"] = _compact(
+            {
+                "hostName": self.host_name,
+                "ipAddresses": {"ipV4Addresses": list(self.ip_addresses)}
+                if self.ip_addresses
+                else None,
+            }
+        )
+        return answer
+
+
+def _ip_addresses(host: Mapping[str, Any]) -> tuple[str, ...]:
+    ips = host.get("ipAddresses") or {}
+    return tuple(ips.get("ipV4Addresses") or ()) + tuple(ips.get("ipV6Addresses") or ())
+
+
+@dataclass(frozen=True)
+class Worker(_Cached):
+    """GetWorker's answer (the members triage shows)."""
+
+    farm_id: str
+    fleet_id: str
+    worker_id: str
+    status: str
+    host_name: str | None = None
+    ip_addresses: tuple[str, ...] = field(default=())
+    instance_type: str | None = None
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Worker:
+        host = answer.get("hostProperties") or {}
+        return cls(
+            farm_id=answer["farmId"],
+            fleet_id=answer["fleetId"],
+            worker_id=answer["workerId"],
+            status=answer.get("status", ""),
+            host_name=host.get("hostName"),
+            ip_addresses=_ip_addresses(host),
+            instance_type=host.get("ec2InstanceType"),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        host = _compact(
+            {
+                "hostName": self.host_name,
+                "ec2InstanceType": self.instance_type,
+                "ipAddresses": {"ipV4Addresses": list(self.ip_addresses)}
+                if self.ip_addresses
+                else None,
+            }
+        )
+        return {
+            "farmId": self.farm_id,
+            "fleetId": self.fleet_id,
+            "workerId": self.worker_id,
+            "status": self.status,
+            "hostProperties": host,
+        }
+
+    @property
+    def status_label(self) -> str:
+        return self.status.replace("_", " ").capitalize()
+
+    @property
+    def is_unhealthy(self) -> bool:
+        return self.status in {"NOT_RESPONDING", "NOT_COMPATIBLE", "STOPPING", "STOPPED"}
+
+
+@dataclass(frozen=True)
+class Fleet(_Cached):
+    """GetFleet's answer: only its name matters here."""
+
+    fleet_id: str
+    display_name: str
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> Fleet:
+        return cls(fleet_id=answer["fleetId"], display_name=answer["displayName"])
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"fleetId": self.fleet_id, "displayName": self.display_name}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt at the task: its task-run action, session, worker and fleet.
+
+    ``session``/``worker``/``fleet`` are None when their read failed (the page says so).
+    """
+
+    number: int  # 1 = the first attempt
+    action: SessionAction
+    session: Session | None = None
+    worker: Worker | None = None
+    fleet: Fleet | None = None
+
+    @property
+    def session_action_id(self) -> str:
+        return self.action.session_action_id
+
+    @property
+    def session_id(self) -> str:
+        return self.action.session_id
+
+    @property
+    def status(self) -> ActionStatus:
+        return self.action.status
+
+    @property
+    def worker_id(self) -> str | None:
+        return self.session.worker_id if self.session else None
+
+    @property
+    def fleet_id(self) -> str | None:
+        return self.session.fleet_id if self.session else None
+
+    @property
+    def host_name(self) -> str | None:
+        if self.worker and self.worker.host_name:
+            return self.worker.host_name
+        return self.session.host_name if self.session else None
+
+    @property
+    def worker_label(self) -> str:
+        """Short host name (``render-a-017``), else the worker ID."""
+        if self.host_name:
+            return self.host_name.split(".")[0]
+        return self.worker_id or "an unknown worker"
+
+    @property
+    def ip_addresses(self) -> tuple[str, ...]:
+        if self.worker and self.worker.ip_addresses:
+            return self.worker.ip_addresses
+        return self.session.ip_addresses if self.session else ()
+
+    @property
+    def progress_value(self) -> str | None:
+        """The ``<progress value>`` attribute (a plain decimal, never localized)."""
+        percent = self.action.progress_percent
+        return None if percent is None else f"{min(max(percent, 0.0), 100.0):g}"
+
+    @property
+    def log_start(self) -> datetime | None:
+        start = self.action.started_at or (self.session.started_at if self.session else None)
+        return None if start is None else start - LOG_WINDOW_SLACK
+
+    @property
+    def log_end(self) -> datetime | None:
+        end = self.action.ended_at
+        return None if end is None else end + LOG_WINDOW_SLACK
+
+    def duration(self, now: datetime) -> timedelta | None:
+        if self.action.started_at is None:
+            return None
+        return max((self.action.ended_at or now) - self.action.started_at, timedelta(0))
+
+    def is_following(self, now: datetime) -> bool:
+        """Its log may still grow: live, or ended so recently that lines are still arriving."""
+        if self.action.ended_at is None:
+            return self.status.is_live or self.status is ActionStatus.UNKNOWN
+        return now < self.action.ended_at + FOLLOW_GRACE
+
+
+@dataclass(frozen=True)
+class FailureCluster:
+    """Several failed attempts ran on one worker: "3 of 4 failed attempts ran on X"."""
+
+    worker_label: str
+    worker_id: str
+    on_worker: int
+    failed: int
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.on_worker} of {self.failed} failed attempts ran on worker {self.worker_label}"
+        )
+
+
+@dataclass(frozen=True)
+class TaskAttempts:
+    """A task's attempts, newest first, plus what could not be read about them."""
+
+    attempts: tuple[Attempt, ...]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def latest(self) -> Attempt | None:
+        return self.attempts[0] if self.attempts else None
+
+    def find(self, session_action_id: str) -> Attempt | None:
+        return next((a for a in self.attempts if a.session_action_id == session_action_id), None)
+
+    @property
+    def any_live(self) -> bool:
+        return any(a.status.is_live for a in self.attempts)
+
+    @property
+    def failed(self) -> tuple[Attempt, ...]:
+        return tuple(a for a in self.attempts if a.status is ActionStatus.FAILED)
+
+    @cached_property
+    def failure_cluster(self) -> FailureCluster | None:
+        """The worker that ran at least two of the failed attempts (the most of them)."""
+        failed = self.failed
+        counts = Counter(a.worker_id for a in failed if a.worker_id)
+        if not counts:
+            return None
+        (worker_id, on_worker), *rest = counts.most_common()
+        if on_worker < 2 or (rest and rest[0][1] == on_worker):
+            return None
+        label = next(a.worker_label for a in failed if a.worker_id == worker_id)
+        return FailureCluster(label, worker_id, on_worker, len(failed))
+
+    @cached_property
+    def version(self) -> str:
+        """Digest of everything shown: equal versions render identically."""
+        parts = [
+            [
+                a.action.to_cache(),
+                a.session.to_cache() if a.session else None,
+                a.worker.to_cache() if a.worker else None,
+                a.fleet.to_cache() if a.fleet else None,
+            ]
+            for a in self.attempts
+        ]
+        text = json.dumps([parts, list(self.problems)], sort_keys=True, separators=(",", ":"))
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+_ERROR_LINE = re.compile(
+    r"\b(ERROR|FATAL|CRITICAL|Traceback|Segmentation fault|FAILED)\b"
+    r"|exit code: -?[1-9]|terminated by signal",
+)
+_WARNING_LINE = re.compile(r"\bWARN(ING)?\b")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One CloudWatch log event."""
+
+    timestamp: datetime
+    message: str
+
+    @property
+    def level(self) -> str:
+        """``error``, ``warning`` or ``""``: for highlighting only, never for decisions."""
+        if _ERROR_LINE.search(self.message):
+            return "error"
+        if _WARNING_LINE.search(self.message):
+            return "warning"
+        return ""
+
+    @property
+    def epoch_ms(self) -> int:
+        return int(self.timestamp.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class LogPage(_Cached):
+    """A page of a session log: lines oldest first, the tokens to page on, and whether
+    earlier lines exist inside the window."""
+
+    lines: tuple[LogLine, ...]
+    forward_token: str | None
+    backward_token: str | None
+    has_earlier: bool
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> LogPage:
+        lines = tuple(
+            LogLine(
+                timestamp=datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=UTC),
+                message=str(event.get("message", "")),
+            )
+            for event in answer.get("events") or ()
+        )
+        return cls(
+            lines=lines,
+            forward_token=answer.get("nextForwardToken"),
+            backward_token=answer.get("nextBackwardToken"),
+            has_earlier=bool(answer.get("hasEarlier")),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return {
+            "events": [{"timestamp": ln.epoch_ms, "message": ln.message} for ln in self.lines],
+            "nextForwardToken": self.forward_token,
+            "nextBackwardToken": self.backward_token,
+            "hasEarlier": self.has_earlier,
+        }
+
+
+class LogNotFound(NotFound):
+    """The session's log group or stream does not exist (yet, or any more)."""
+
+    def __init__(self, *, log_group: str, log_stream: str, missing: str) -> None:
+        self.log_group = log_group
+        self.log_stream = log_stream
+        self.missing = missing  # "group" or "stream"
+        if missing == "group":
+            message = (
+                f"The log group {log_group} does not exist: no session of this queue has "
+                "written a log yet, or the group was deleted."
+            )
+        else:
+            message = (
+                f"No log yet for session {log_stream} in {log_group}: the worker has not "
+                "uploaded any output for it, or the log expired under the group's retention."
+            )
+        super().__init__("log stream", log_stream, message)
+
+
+# --- Attempts ----------------------------------------------------------------------------------
+
+
+def _list_task_run_actions(
+    *, farm_id: str, queue_id: str, job_id: str, task_id: str
+) -> dict[str, Any]:
+    """Every page of ListSessionActions(taskId), keeping only this task's task runs."""
+    actions: list[dict[str, Any]] = []
+    params: dict[str, Any] = {
+        "farmId": farm_id,
+        "queueId": queue_id,
+        "jobId": job_id,
+        "taskId": task_id,
+        "maxResults": 100,
+    }
+    for _ in range(_MAX_ACTION_PAGES):
+        answer = services._call("ListSessionActions", **params)
+        for item in answer.get("sessionActions") or ():
+            task_run = (item.get("definition") or {}).get("taskRun")
+            # envEnter/envExit of the same sessions carry no taskRun: not attempts.
+            if task_run is not None and task_run.get("taskId", task_id) == task_id:
+                actions.append(item)
+        token = answer.get("nextToken")
+        if not token:
+            break
+        params["nextToken"] = token
+    else:
+        logger.warning("task %s has more than %d pages of actions", task_id, _MAX_ACTION_PAGES)
+    return {"sessionActions": actions}
+
+
+def list_session_actions(
+    *, farm_id: str, queue_id: str, job_id: str, task_id: str
+) -> SessionActionList:
+    """The task-run actions of a task, cached for DEADLINE_CACHE_SECONDS."""
+    return services._cached_read(
+        kind="task-actions",
+        ids=(farm_id, queue_id, job_id, task_id),
+        ttl=settings.DEADLINE_CACHE_SECONDS,
+        fetch=lambda: _list_task_run_actions(
+            farm_id=farm_id, queue_id=queue_id, job_id=job_id, task_id=task_id
+        ),
+        parse=SessionActionList,  # type: ignore[arg-type]
+    )
+
+
+def get_session_action(
+    *, farm_id: str, queue_id: str, job_id: str, session_action_id: str, ended: bool = False
+) -> SessionAction:
+    """GetSessionAction; an ended action never changes, so it is cached like a name.
+
+    ``ended`` is what the caller knows (from the list): it picks the cache entry, so an
+    action that ends is read afresh rather than served from its live entry.
+    """
+    return services._cached_read(
+        kind="session-action",
+        ids=(farm_id, queue_id, job_id, session_action_id, "ended" if ended else "live"),
+        ttl=settings.DEADLINE_NAME_CACHE_SECONDS if ended else settings.DEADLINE_CACHE_SECONDS,
+        fetch=lambda: services._call(
+            "GetSessionAction",
+            farmId=farm_id,
+            queueId=queue_id,
+            jobId=job_id,
+            sessionActionId=session_action_id,
+        ),
+        parse=SessionAction,  # type: ignore[arg-type]
+    )
+
+
+def get_session(*, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Session:
+    """GetSession (its worker, fleet and log never change): cached like a name."""
+    return services._cached_read(
+        kind="session",
+        ids=(farm_id, queue_id, job_id, session_id),
+        ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
+        fetch=lambda: services._call(
+            "GetSession", farmId=farm_id, queueId=queue_id, jobId=job_id, sessionId=session_id
+        ),
+        parse=Session,  # type: ignore[arg-type]
+    )
+
+
+def get_worker(*, farm_id: str, fleet_id: str, worker_id: str) -> Worker:
+    """GetWorker, cached for a minute (its status matters while triaging)."""
+    return services._cached_read(
+        kind="worker",
+        ids=(farm_id, fleet_id, worker_id),
+        ttl=min(WORKER_CACHE_SECONDS, settings.DEADLINE_NAME_CACHE_SECONDS),
+        fetch=lambda: services._call(
+            "GetWorker", farmId=farm_id, fleetId=fleet_id, workerId=worker_id
+        ),
+        parse=Worker,  # type: ignore[arg-type]
+    )
+
+
+def get_fleet(*, farm_id: str, fleet_id: str) -> Fleet:
+    """GetFleet (for its name), cached for DEADLINE_NAME_CACHE_SECONDS."""
+    return services._cached_read(
+        kind="fleet",
+        ids=(farm_id, fleet_id),
+        ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
+        fetch=lambda: services._call("GetFleet", farmId=farm_id, fleetId=fleet_id),
+        parse=Fleet,  # type: ignore[arg-type]
+    )
+
+
+def _results(futures: Mapping[str, Future[Any]], what: str, problems: list[str]) -> dict[str, Any]:
+    """Each future's value; a failed read becomes a problem line, not a failed page."""
+    results: dict[str, Any] = {}
+    for key, future in futures.items():
+        try:
+            results[key] = future.result()
+        except DeadlineError as exc:
+            problems.append(f"{what} {key}: {exc.message}")
+    return results
+
+
+def choose_attempt(attempts: Sequence[Attempt], wanted: str) -> tuple[Attempt | None, bool]:
+    """The attempt ``?attempt=`` names among ``attempts`` (newest first): ``""`` or
+    ``"latest"`` mean the latest. False when ``wanted`` names none of them (the latest
+    stands in)."""
+    latest = attempts[0] if attempts else None
+    if wanted in ("", LATEST):
+        return latest, True
+    if is_session_action_id(wanted):
+        found = next((a for a in attempts if a.session_action_id == wanted), None)
+        if found is not None:
+            return found, True
+    return latest, False
+
+
+class AttemptReads:
+    """A task's attempt reads in flight and, optionally, one attempt's log tail.
+
+    Construction submits ListSessionActions to the pool and returns, so a page can start it
+    before its own reads and wait for both together. ``attempts()``/``log_tail()`` then run the
+    later stages from the calling thread, each as soon as what it needs is known:
+    GetSessionAction and GetSession together (the session ID is in the session action ID),
+    GetLogEvents beside them (the window is in the list's summary), GetWorker and GetFleet once
+    the sessions name them. Pool threads never wait on the pool (that can deadlock under load).
+    """
+
+    def __init__(
+        self,
+        *,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        task_id: str,
+        log_of: str | None = None,
+        log_before: str | None = None,
+    ) -> None:
+        self._ids = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id}
+        self._log_of = log_of
+        self._log_before = log_before or None
+        self._pool = services._pool()
+        self._listed = self._pool.submit(list_session_actions, **self._ids, task_id=task_id)
+        self._summaries: tuple[Attempt, ...] | None = None
+        self._log: Future[LogPage] | None = None
+        self._log_attempt: Attempt | None = None
+        self._attempts: TaskAttempts | None = None
+
+    def summaries(self) -> tuple[Attempt, ...]:
+        """The attempts as ListSessionActions tells them (no session or worker), newest first.
+
+        Enough for an attempt's log window and whether it is still live. Raises DeadlineError.
+        """
+        if self._summaries is None:
+            ordered = sorted(self._listed.result().actions, key=_chronological)
+            numbered = (Attempt(number=n, action=a) for n, a in enumerate(ordered, start=1))
+            self._summaries = tuple(reversed(tuple(numbered)))
+        return self._summaries
+
+    def attempts(self) -> TaskAttempts:
+        """Every attempt with its session, worker and fleet.
+
+        Only the list read raises: a failed detail read leaves that detail out and is reported
+        in ``problems``.
+        """
+        if self._attempts is not None:
+            return self._attempts
+        summaries = self.summaries()
+        problems: list[str] = []
+        action_futures = {
+            a.session_action_id: self._pool.submit(
+                get_session_action,
+                **self._ids,
+                session_action_id=a.session_action_id,
+                ended=a.action.ended_at is not None and not a.status.is_live,
+            )
+            for a in reversed(summaries)
+        }
+        session_futures = {
+            session_id: self._pool.submit(get_session, **self._ids, session_id=session_id)
+            for session_id in dict.fromkeys(a.session_id for a in reversed(summaries))
+        }
+        self._start_log(session_futures, wait_for_session=False)
+        details = _results(action_futures, "Session action", problems)
+        sessions = _results(session_futures, "Session", problems)
+        self._start_log(session_futures, wait_for_session=True)
+
+        farm_id = self._ids["farm_id"]
+        workers_wanted = {(s.fleet_id, s.worker_id) for s in sessions.values()}
+        worker_futures = {
+            worker_id: self._pool.submit(
+                get_worker, farm_id=farm_id, fleet_id=fleet_id, worker_id=worker_id
+            )
+            for fleet_id, worker_id in sorted(workers_wanted)
+        }
+        fleet_futures = {
+            fleet_id: self._pool.submit(get_fleet, farm_id=farm_id, fleet_id=fleet_id)
+            for fleet_id in sorted({fleet_id for fleet_id, _ in workers_wanted})
+        }
+        workers = _results(worker_futures, "Worker", problems)
+        fleets = _results(fleet_futures, "Fleet", problems)
+
+        attempts = []
+        for summary in summaries:
+            session = sessions.get(summary.session_id)
+            attempts.append(
+                Attempt(
+                    number=summary.number,
+                    action=details.get(summary.session_action_id, summary.action),
+                    session=session,
+                    worker=workers.get(session.worker_id) if session else None,
+                    fleet=fleets.get(session.fleet_id) if session else None,
+                )
+            )
+        self._attempts = TaskAttempts(attempts=tuple(attempts), problems=tuple(problems))
+        return self._attempts
+
+    def _start_log(
+        self, sessions: Mapping[str, Future[Session]], *, wait_for_session: bool
+    ) -> None:
+        """Submit the log read of the attempt ``log_of`` chooses once its window is known:
+        from the summary, or (an attempt not started yet) from its session's start."""
+        if self._log_of is None or self._log is not None:
+            return
+        chosen, found = choose_attempt(self.summaries(), self._log_of)
+        if chosen is None:
+            return
+        if chosen.log_start is None and not wait_for_session:
+            return
+        if chosen.log_start is None and chosen.session_id in sessions:
+            try:
+                chosen = replace(chosen, session=sessions[chosen.session_id].result())
+            except DeadlineError:
+                pass  # read the whole stream up to now, as without the session
+        self._log_attempt = chosen
+        self._log = self._pool.submit(
+            get_log_tail,
+            farm_id=self._ids["farm_id"],
+            queue_id=self._ids["queue_id"],
+            session_id=chosen.session_id,
+            start=chosen.log_start,
+            end=chosen.log_end,
+            before_token=self._log_before if found else None,
+        )
+
+    def log_tail(self) -> tuple[Attempt, LogPage | DeadlineError] | None:
+        """The chosen attempt (as listed) and its log page, or the error reading it; None
+        when no log was asked for or the task has no attempt. Raises DeadlineError only when
+        the list itself failed."""
+        if self._log_of is None:
+            return None
+        self._start_log({}, wait_for_session=True)
+        if self._log is None or self._log_attempt is None:
+            return None
+        try:
+            return self._log_attempt, self._log.result()
+        except DeadlineError as exc:
+            return self._log_attempt, exc
+
+
+def list_task_attempts(
+    *, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
+) -> TaskAttempts:
+    """The task's attempts, newest first, each with its session, worker and fleet
+    (see ``AttemptReads`` for the order of the reads). Raises only when the list read fails."""
+    del step_id  # the API locates session actions by job; kept for a uniform signature
+    reads = AttemptReads(farm_id=farm_id, queue_id=queue_id, job_id=job_id, task_id=task_id)
+    return reads.attempts()
+
+
+def _chronological(action: SessionAction) -> tuple[float, str]:
+    # Not yet started (ASSIGNED) sorts last: it is the newest attempt.
+    started = action.started_at.timestamp() if action.started_at else float("inf")
+    return (started, action.session_action_id)
+
+
+# --- Logs --------------------------------------------------------------------------------------
+
+
+def log_group_name(*, farm_id: str, queue_id: str) -> str:
+    """Where Deadline Cloud writes a queue's session logs."""
+    return f"/aws/deadline/{farm_id}/{queue_id}"
+
+
+def _epoch_ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def _map_logs_error(exc: ClientError, operation: str, params: Mapping[str, Any]) -> DeadlineError:
+    response: Mapping[str, Any] = exc.response
+    code = str(response.get("Error", {}).get("Code", ""))
+    message = str(response.get("Error", {}).get("Message", ""))
+    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    group = str(params.get("logGroupName", ""))
+    stream = str(params.get("logStreamName", ""))
+    if code == "ResourceNotFoundException":
+        missing = "group" if "group" in message.lower() else "stream"
+        return LogNotFound(log_group=group, log_stream=stream, missing=missing)
+    if code == "AccessDeniedException" or status == 403:
+        return AccessDenied(f"logs:{operation}", message)
+    if code == "InvalidParameterException" and "token" in message.lower():
+        return InvalidRequest(
+            "The log position is no longer valid (CloudWatch tokens last 24 hours): reload "
+            "the log to start again from its latest lines."
+        )
+    mapped = services._map_client_error(exc, operation, params)
+    if isinstance(mapped, Unavailable):
+        return Unavailable(
+            mapped.message.replace("Deadline Cloud", "CloudWatch Logs"),
+            reason=mapped.reason,
+            retry_after=mapped.retry_after,
+        )
+    if isinstance(mapped, NotFound):  # a 404 without the modelled code
+        return LogNotFound(log_group=group, log_stream=stream, missing="stream")
+    return mapped
+
+
+def _map_logs_transport_error(exc: BotoCoreError, operation: str) -> DeadlineError:
+    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
+        return Unavailable(
+            f"CloudWatch Logs did not answer {operation} in time. DEADLINE_CONNECT_TIMEOUT and "
+            "DEADLINE_READ_TIMEOUT set the limits.",
+            reason="timeout",
+        )
+    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
+        return Unavailable(
+            f"Cannot reach the CloudWatch Logs endpoint ({operation}). Check AWS_REGION / "
+            "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, DNS and proxy settings.",
+            reason="unreachable",
+        )
+    return services._map_botocore_error(exc, operation)
+
+
+def _call_logs(operation: str, **params: Any) -> dict[str, Any]:
+    """Call one CloudWatch Logs operation; botocore errors become domain errors."""
+    started = time.perf_counter()
+    outcome = "ok"
+    try:
+        client = deadline.get_logs_client()
+        answer: dict[str, Any] = getattr(client, xform_name(operation))(**params)
+        return answer
+    except ClientError as exc:
+        mapped = _map_logs_error(exc, operation, params)
+        outcome = type(mapped).__name__
+        raise mapped from exc
+    except BotoCoreError as exc:
+        mapped = _map_logs_transport_error(exc, operation)
+        outcome = type(mapped).__name__
+        raise mapped from exc
+    finally:
+        logger.debug(
+            "api operation=%s stream=%s outcome=%s ms=%.1f",
+            operation,
+            params.get("logStreamName", ""),
+            outcome,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+def _get_log_events(
+    *,
+    group: str,
+    stream: str,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    token: str | None,
+    from_head: bool,
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "logGroupName": group,
+        "logStreamName": stream,
+        "limit": limit,
+        "startFromHead": from_head,
+    }
+    if start is not None:
+        params["startTime"] = _epoch_ms(start)
+    if end is not None:
+        params["endTime"] = _epoch_ms(end)
+    if token is not None:
+        params["nextToken"] = token
+    answer = _call_logs("GetLogEvents", **params)
+    events = answer.get("events") or []
+    size = sum(len(str(e.get("message", "")).encode()) + 26 for e in events)
+    backward = answer.get("nextBackwardToken")
+    # A full page (by count, or by CloudWatch's 1 MB cap) may have lines before it; a short
+    # one reached the window's start. At the very start CloudWatch echoes the token back.
+    full = len(events) >= limit or size >= _LOG_PAGE_BYTES * 0.9
+    has_earlier = bool(events) and full and backward not in (None, token)
+    return {
+        "events": events,
+        "nextForwardToken": answer.get("nextForwardToken"),
+        "nextBackwardToken": backward,
+        "hasEarlier": has_earlier,
+    }
+
+
+def _window_key(start: datetime | None, end: datetime | None) -> str:
+    return f"{_epoch_ms(start) if start else ''}-{_epoch_ms(end) if end else ''}"
+
+
+def get_log_tail(
+    *,
+    farm_id: str,
+    queue_id: str,
+    session_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int = LOG_PAGE_LINES,
+    before_token: str | None = None,
+) -> LogPage:
+    """The last ``limit`` lines of a session log inside [start, end) (end None: still open),
+    or with ``before_token`` the ``limit`` lines before an earlier page.
+
+    Raises LogNotFound when the group or stream does not exist, AccessDenied naming
+    ``logs:GetLogEvents``. Earlier pages never change and are cached like names; the tail is
+    cached for DEADLINE_CACHE_SECONDS while the window is open.
+    """
+    group = log_group_name(farm_id=farm_id, queue_id=queue_id)
+    settled = end is not None and services.now() > end + FOLLOW_GRACE
+    ttl = (
+        settings.DEADLINE_NAME_CACHE_SECONDS
+        if settled or before_token
+        else settings.DEADLINE_CACHE_SECONDS
+    )
+    return services._cached_read(
+        kind="log-page",
+        ids=(group, session_id, _window_key(start, end), str(limit), "b", before_token or ""),
+        ttl=ttl,
+        fetch=lambda: _get_log_events(
+            group=group,
+            stream=session_id,
+            start=start,
+            end=end,
+            limit=limit,
+            token=before_token,
+            from_head=False,
+        ),
+        parse=LogPage,  # type: ignore[arg-type]
+    )
+
+
+def get_log_since(
+    *,
+    farm_id: str,
+    queue_id: str,
+    session_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    after_token: str,
+    limit: int = LOG_PAGE_LINES,
+) -> LogPage:
+    """Lines written after an earlier page (follow mode): GetLogEvents with its
+    ``nextForwardToken``; no lines and the same token when nothing new arrived."""
+    group = log_group_name(farm_id=farm_id, queue_id=queue_id)
+    return services._cached_read(
+        kind="log-page",
+        ids=(group, session_id, _window_key(start, end), str(limit), "f", after_token),
+        ttl=settings.DEADLINE_CACHE_SECONDS,
+        fetch=lambda: _get_log_events(
+            group=group,
+            stream=session_id,
+            start=start,
+            end=end,
+            limit=limit,
+            token=after_token,
+            from_head=True,
+        ),
+        parse=LogPage,  # type: ignore[arg-type]
+    )
+
+
+# --- Commands ----------------------------------------------------------------------------------
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def deadline_logs_command(
+    *, farm_id: str, queue_id: str, job_id: str, attempt: Attempt, limit: int = LOG_PAGE_LINES
+) -> str:
+    """The ``deadline job logs`` command line for the same lines (the `deadline` CLI)."""
+    parts = [
+        "deadline job logs",
+        f"--farm-id {farm_id}",
+        f"--queue-id {queue_id}",
+        f"--job-id {job_id}",
+        f"--session-id {attempt.session_id}",
+    ]
+    if attempt.log_start is not None:
+        parts.append(f"--start-time {_iso(attempt.log_start)}")
+    if attempt.log_end is not None:
+        # The CLI takes whole seconds: round the end up so the last lines stay inside.
+        parts.append(f"--end-time {_iso(attempt.log_end + timedelta(seconds=1))}")
+    parts.append(f"--limit {limit}")
+    return " ".join(parts)
+
+
+def aws_logs_command(
+    *, farm_id: str, queue_id: str, attempt: Attempt, limit: int = LOG_PAGE_LINES
+) -> str:
+    """The ``aws logs get-log-events`` command line for the same lines."""
+    parts = [
+        "aws logs get-log-events",
+        f"--log-group-name {log_group_name(farm_id=farm_id, queue_id=queue_id)}",
+        f"--log-stream-name {attempt.session_id}",
+    ]
+    if attempt.log_start is not None:
+        parts.append(f"--start-time {_epoch_ms(attempt.log_start)}")
+    if attempt.log_end is not None:
+        parts.append(f"--end-time {_epoch_ms(attempt.log_end)}")
+    parts.append(f"--limit {limit}")
+    return " ".join(parts)
+
+
+def is_session_action_id(value: str) -> bool:
+    return ID_PATTERNS["session_action_id"].fullmatch(value) is not None
+
+
+__all__ = [
+    "LATEST",
+    "LOG_PAGE_LINES",
+    "ActionStatus",
+    "Attempt",
+    "AttemptReads",
+    "FailureCluster",
+    "LogLine",
+    "LogNotFound",
+    "LogPage",
+    "Session",
+    "SessionAction",
+    "TaskAttempts",
+    "Worker",
+    "aws_logs_command",
+    "choose_attempt",
+    "deadline_logs_command",
+    "get_log_since",
+    "get_log_tail",
+    "list_task_attempts",
+]

@@ -1,0 +1,332 @@
+"""Views of the task page's triage sections: attempts, and the selected attempt's log.
+
+By default the full task page holds light placeholders that htmx fills at once from
+``task_attempts`` and ``task_log``, so the task panel an operator came for never waits on a
+session or CloudWatch read. With ``?attempt=<sessionActionId>`` or ``?attempt=latest`` (a
+bookmark, and the path without JavaScript) the page renders both inline (``triage_context``),
+their reads started before and run alongside the task's (``start_triage``). Without htmx the
+fragment URLs redirect to that page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+from django_htmx.http import reswap
+
+from . import services, triage
+from .exceptions import DeadlineError
+from .triage import Attempt, TaskAttempts
+from .types import TaskPath
+
+logger = logging.getLogger(__name__)
+
+
+# --- Context -----------------------------------------------------------------------------------
+
+
+def _urls(path: TaskPath) -> dict[str, str]:
+    kwargs = path.as_kwargs()
+    return {
+        "page_url": reverse("task_detail", kwargs=kwargs),
+        "attempts_url": reverse("task_attempts", kwargs=kwargs),
+        "log_url": reverse("task_log", kwargs=kwargs),
+    }
+
+
+def _with_query(url: str, **params: str) -> str:
+    query = urlencode({key: value for key, value in params.items() if value})
+    return f"{url}?{query}" if query else url
+
+
+def _attempts_context(
+    path: TaskPath, attempts: TaskAttempts | None, error: DeadlineError | None
+) -> dict[str, Any]:
+    urls = _urls(path)
+    version = attempts.version if attempts is not None else ""
+    # The section re-reads when the task panel changes (a new attempt, a new status); only a
+    # live attempt's progress also needs a (slower) poll of its own.
+    live = attempts is not None and attempts.any_live
+    return {
+        "attempts": attempts,
+        "attempts_error": error,
+        "attempts_live": live,
+        "attempts_poll_url": _with_query(urls["attempts_url"], v=version),
+        "attempts_poll_ms": int(settings.DASHBOARD_POLL_SECONDS * 2 * 1000),
+        "triage_urls": urls,
+    }
+
+
+def _select(attempts: TaskAttempts | None, wanted: str) -> tuple[Attempt | None, str | None]:
+    """The attempt ``?attempt=`` names (default, or ``latest``: the latest), and a note when it
+    is unknown."""
+    if attempts is None:
+        return None, None
+    selected, found = triage.choose_attempt(attempts.attempts, wanted)
+    if found:
+        return selected, None
+    return selected, "That attempt is not one of this task's; showing the latest attempt instead."
+
+
+def _log_context(
+    path: TaskPath,
+    attempt: Attempt,
+    *,
+    before: str = "",
+    log: triage.LogPage | None = None,
+    error: DeadlineError | None = None,
+) -> dict[str, Any]:
+    """Everything the log panel shows for ``attempt`` (reads the tail unless given)."""
+    now = services.now()
+    if log is None and error is None:
+        try:
+            log = triage.get_log_tail(
+                farm_id=path.farm_id,
+                queue_id=path.queue_id,
+                session_id=attempt.session_id,
+                start=attempt.log_start,
+                end=attempt.log_end,
+                before_token=before or None,
+            )
+        except DeadlineError as exc:
+            error = exc
+    urls = _urls(path)
+    attempt_id = attempt.session_action_id
+    following = attempt.is_following(now) and not before
+    context: dict[str, Any] = {
+        "log_attempt": attempt,
+        "log": log,
+        "log_error": error,
+        "log_missing": isinstance(error, triage.LogNotFound),
+        "log_before": before,
+        "log_following": following,
+        "log_poll_ms": int(settings.DASHBOARD_POLL_SECONDS * 1000),
+        "log_page_lines": triage.LOG_PAGE_LINES,
+        "log_permalink": _with_query(urls["page_url"], attempt=attempt_id) + "#log-panel",
+        "log_latest_url": _with_query(urls["page_url"], attempt=attempt_id) + "#log-panel",
+        "log_panel_url": _with_query(urls["log_url"], attempt=attempt_id),
+        "deadline_logs_command": triage.deadline_logs_command(
+            farm_id=path.farm_id, queue_id=path.queue_id, job_id=path.job_id, attempt=attempt
+        ),
+        "aws_logs_command": triage.aws_logs_command(
+            farm_id=path.farm_id, queue_id=path.queue_id, attempt=attempt
+        ),
+        "now": now,
+        "path": path,
+    }
+    if log is not None:
+        context.update(_paging_context(path, attempt, log, following=following))
+    return context
+
+
+def _paging_context(
+    path: TaskPath, attempt: Attempt, log: triage.LogPage, *, following: bool
+) -> dict[str, Any]:
+    urls = _urls(path)
+    attempt_id = attempt.session_action_id
+    context: dict[str, Any] = {"log": log, "log_following": following}
+    if log.has_earlier and log.backward_token:
+        before = log.backward_token
+        context["log_earlier_href"] = (
+            _with_query(urls["page_url"], attempt=attempt_id, before=before) + "#log-panel"
+        )
+        context["log_earlier_url"] = _with_query(urls["log_url"], attempt=attempt_id, before=before)
+    if following and log.forward_token:
+        context["log_follow_url"] = _with_query(
+            urls["log_url"], attempt=attempt_id, after=log.forward_token
+        )
+    return context
+
+
+def start_triage(request: HttpRequest, path: TaskPath) -> triage.AttemptReads | None:
+    """Start the inline triage's reads when the page shows it (``?attempt=``), before the
+    page's own reads so both run together; None for the default page (placeholders)."""
+    wanted = request.GET.get("attempt")
+    if wanted is None:
+        return None
+    return triage.AttemptReads(
+        farm_id=path.farm_id,
+        queue_id=path.queue_id,
+        job_id=path.job_id,
+        task_id=path.task_id,
+        log_of=wanted,
+        log_before=request.GET.get("before", "")[:4096],
+    )
+
+
+def triage_context(
+    request: HttpRequest, path: TaskPath, reads: triage.AttemptReads | None
+) -> dict[str, Any]:
+    """The triage part of the full task page: placeholders that htmx fills (``reads`` None),
+    or the attempts and the selected attempt's log, collected from ``reads``.
+
+    Failures stay inside their section: the rest of the page renders whatever happens here.
+    """
+    if reads is None:
+        return _placeholder_context(path)
+    attempts: TaskAttempts | None = None
+    error: DeadlineError | None = None
+    try:
+        attempts = reads.attempts()
+    except DeadlineError as exc:
+        error = exc
+    context = _attempts_context(path, attempts, error)
+    context["triage_inline"] = True
+    selected, note = _select(attempts, request.GET.get("attempt", ""))
+    context["attempt_note"] = note
+    if selected is not None:
+        before = request.GET.get("before", "")[:4096] if note is None else ""
+        context.update(_log_context(path, selected, before=before, **_log_read(reads, selected)))
+    return context
+
+
+def _log_read(reads: triage.AttemptReads, selected: Attempt) -> dict[str, Any]:
+    """The log page (or error) ``reads`` fetched for ``selected``: {} to read it afresh."""
+    read = reads.log_tail()
+    if read is None or read[0].session_action_id != selected.session_action_id:
+        return {}
+    outcome = read[1]
+    return {"error": outcome} if isinstance(outcome, DeadlineError) else {"log": outcome}
+
+
+def _placeholder_context(path: TaskPath) -> dict[str, Any]:
+    urls = _urls(path)
+    latest = _with_query(urls["page_url"], attempt=triage.LATEST)
+    return {
+        "triage_inline": False,
+        "triage_urls": urls,
+        "attempts_inline_href": latest + "#attempts",
+        "log_inline_href": latest + "#log-panel",
+    }
+
+
+# --- Views -------------------------------------------------------------------------------------
+
+
+def _to_task_page(path: TaskPath, request: HttpRequest, anchor: str = "#log-panel") -> HttpResponse:
+    """Without htmx a fragment URL is the task page with the triage inline (same attempt, same
+    log page; the latest attempt when none is named)."""
+    attempt = request.GET.get("attempt", "")
+    params = {"attempt": attempt or triage.LATEST, "before": request.GET.get("before", "")}
+    url = _with_query(_urls(path)["page_url"], **params)
+    return HttpResponseRedirect(url + ("#log-panel" if attempt else anchor))
+
+
+def _no_change() -> HttpResponse:
+    response = HttpResponse(status=204)
+    del response["Content-Type"]
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def task_attempts(
+    request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
+) -> HttpResponse:
+    """The attempts section (htmx poll: 204 while unchanged); the task page without htmx."""
+    path = TaskPath(farm_id, queue_id, job_id, step_id, task_id)
+    if not request.htmx:
+        response = _to_task_page(path, request)
+    else:
+        try:
+            attempts = triage.list_task_attempts(**path.as_kwargs())
+        except DeadlineError as exc:
+            logger.info("attempts poll failed: %s", exc.message)
+            response = _no_change()  # keep what the page shows; the next poll retries
+        else:
+            if request.GET.get("v") == attempts.version:
+                response = _no_change()
+            else:
+                context = _attempts_context(path, attempts, None)
+                context.update(path=path, now=services.now())
+                response = render(request, "tasks_app/_attempts.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+def task_log(
+    request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
+) -> HttpResponse:
+    """The log of one attempt, for htmx: the whole panel (``?attempt=``), earlier lines
+    (``&before=<token>``) or new lines while following (``&after=<token>``, 204 if none)."""
+    path = TaskPath(farm_id, queue_id, job_id, step_id, task_id)
+    if not request.htmx:
+        response = _to_task_page(path, request)
+    else:
+        response = _log_fragment(request, path)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _log_fragment(request: HttpRequest, path: TaskPath) -> HttpResponse:
+    before = request.GET.get("before", "")[:4096]
+    after = request.GET.get("after", "")[:4096]
+    try:
+        attempts = triage.list_task_attempts(**path.as_kwargs())
+    except DeadlineError as exc:
+        if after:
+            return _no_change()
+        return render(
+            request, "tasks_app/_log_panel.html", {"log_error": exc, "now": services.now()}
+        )
+    attempt, note = _select(attempts, request.GET.get("attempt", ""))
+    if attempt is None:
+        return render(request, "tasks_app/_log_panel.html", {"now": services.now()})
+    if note is not None and (before or after):
+        return reswap(HttpResponse(""), "none")
+    read = {
+        "farm_id": path.farm_id,
+        "queue_id": path.queue_id,
+        "session_id": attempt.session_id,
+        "start": attempt.log_start,
+        "end": attempt.log_end,
+    }
+    if after:
+        return _follow(request, path, attempt, read, after)
+    if before:
+        context: dict[str, Any] = {"log_attempt": attempt}
+        try:
+            page = triage.get_log_tail(**read, before_token=before)
+        except DeadlineError as exc:
+            context["log_earlier_error"] = exc
+            context["log_earlier_url"] = request.get_full_path()
+            context["log_earlier_href"] = _to_task_page(path, request)["Location"]
+            return render(request, "tasks_app/_log_earlier.html", context)
+        context.update(_paging_context(path, attempt, page, following=False))
+        context["lines"] = page.lines
+        return render(request, "tasks_app/_log_earlier_chunk.html", context)
+    context = _log_context(path, attempt)
+    context["attempt_note"] = note
+    return render(request, "tasks_app/_log_panel.html", context)
+
+
+def _follow(
+    request: HttpRequest, path: TaskPath, attempt: Attempt, read: dict[str, Any], after: str
+) -> HttpResponse:
+    following = attempt.is_following(services.now())
+    try:
+        page = triage.get_log_since(**read, after_token=after)
+    except DeadlineError as exc:
+        context = {
+            "log_following": True,
+            "log_follow_url": request.get_full_path(),
+            "log_poll_ms": int(settings.DASHBOARD_POLL_SECONDS * 1000),
+            "log_follow_error": exc,
+        }
+        return render(request, "tasks_app/_log_follow.html", context)
+    if following and not page.lines and page.forward_token in (None, after):
+        return _no_change()
+    context = _paging_context(path, attempt, page, following=following)
+    if following and not context.get("log_follow_url"):
+        context["log_follow_url"] = request.get_full_path()
+    context.update(lines=page.lines, log_poll_ms=int(settings.DASHBOARD_POLL_SECONDS * 1000))
+    return render(request, "tasks_app/_log_follow_chunk.html", context)

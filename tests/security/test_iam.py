@@ -1,0 +1,34 @@
+"""The IAM actions README documents are exactly what the dashboard calls."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.test import Client
+
+from tasks_app.access import REQUIRED_IAM_ACTIONS
+from tests.security.conftest import ApiCalls, Hostile
+from tests.security.routes import page_urls
+
+HX = {"HX-Request": "true"}
+
+
+def test_every_page_calls_only_the_documented_actions(
+    client: Client, hostile: Hostile, api_calls: ApiCalls
+) -> None:
+    urls = list(page_urls(hostile.kwargs(), skip=frozenset({"login", "logout"})).values())
+    step = page_urls(hostile.kwargs("step"))["step_detail"]
+    urls += [
+        "/?" + urlencode(hostile.kwargs("step")),
+        f"{step}?{urlencode({'q': 'x'})}",  # a free-text search reads parameter names first
+    ]
+    for url in urls:
+        for headers in ({}, HX):
+            assert client.get(url, headers=headers).status_code in {200, 204, 302}, url
+    used = {
+        operation if operation.startswith("logs:") else f"deadline:{operation}"
+        for operation, _ in api_calls.calls
+    }
+    assert used <= set(REQUIRED_IAM_ACTIONS), used - set(REQUIRED_IAM_ACTIONS)
+    # Nothing listed that no page needs (a stale list grants more than necessary).
+    assert set(REQUIRED_IAM_ACTIONS) <= used, set(REQUIRED_IAM_ACTIONS) - used

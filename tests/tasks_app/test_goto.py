@@ -1,0 +1,144 @@
+"""The go-to box: every accepted input form resolves; malformed input gets a field message and
+never reaches the API."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from deadline_emulator import Emulator
+from tasks_app.goto import GotoError, resolve
+
+FARM = "farm-" + "1" * 32
+QUEUE = "queue-" + "2" * 32
+JOB = "job-" + "3" * 32
+STEP = "step-" + "4" * 32
+TASK = "task-" + "4" * 32 + "-1042"
+ALL = {"farm_id": FARM, "queue_id": QUEUE, "job_id": JOB, "step_id": STEP, "task_id": TASK}
+TASK_URL = f"/farms/{FARM}/queues/{QUEUE}/jobs/{JOB}/steps/{STEP}/tasks/{TASK}/"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"http://dashboard.internal{TASK_URL}",
+        TASK_URL,
+        f"/2023-10-12/farms/{FARM}/queues/{QUEUE}/jobs/{JOB}/steps/{STEP}/tasks/{TASK}",
+        f"https://management.deadline.us-west-2.amazonaws.com/2023-10-12/farms/{FARM}"
+        f"/queues/{QUEUE}/jobs/{JOB}/steps/{STEP}/tasks/{TASK}",
+        f"aws deadline get-task --farm-id {FARM} --queue-id {QUEUE} --job-id {JOB} "
+        f"--step-id {STEP} --task-id {TASK}",
+        f"aws deadline get-task --task-id={TASK} --step-id {STEP} --job-id='{JOB}' "
+        f'--queue-id "{QUEUE}" --farm-id={FARM} --region us-west-2',
+        f"{TASK} {STEP} {JOB} {QUEUE} {FARM}",
+        f"{FARM},{QUEUE}, {JOB}\n{STEP}\t{TASK}",
+        f"https://x.us-west-2.deadlinecloud.amazonaws.com/us-west-2/farms/{FARM}/queues/{QUEUE}"
+        f"?jobId={JOB}&stepId={STEP}&taskId={TASK}",
+    ],
+)
+def test_every_accepted_form_resolves_to_the_task(text: str) -> None:
+    destination = resolve(text)
+
+    assert destination.level == "task"
+    assert destination.as_kwargs() == ALL
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        (FARM, "farm"),
+        (f"{QUEUE} {FARM}", "queue"),
+        (f"/farms/{FARM}/queues/{QUEUE}/jobs/{JOB}/", "job"),
+        (f"aws deadline get-step --farm-id {FARM} --queue-id {QUEUE} --job-id {JOB} "
+         f"--step-id {STEP}", "step"),
+    ],
+)  # fmt: skip
+def test_the_deepest_level_named_wins(text: str, level: str) -> None:
+    assert resolve(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Paste a dashboard URL"),
+        (f"{FARM} task-12", "`task-12` is not a valid task ID."),
+        (f"{FARM} {QUEUE} {STEP}", "A job ID is needed to open a step."),
+        (f"{FARM} {QUEUE} {JOB} {TASK}", "A step ID is needed to open a task."),
+        (f"{QUEUE}", "A farm ID is needed to open a queue."),
+        (f"aws deadline get-task --farm-id {FARM} --queue-id", "`--queue-id` has no value."),
+        (f"--farm-id FARM-{'A' * 32}", "is not a valid farm ID."),
+        (f"/farms/{FARM}/queues/", "without a queue ID"),
+        ("https://example.com/nothing/here", "names no farm, queue, job, step or task"),
+        ("hello world", "`hello` is not a farm, queue, job, step or task ID."),
+        (f"{FARM} farm-{'f' * 32}", "Two different farm IDs"),
+        ("worker-" + "a" * 32, "is a worker ID"),
+        ("farm-<script>alert(1)</script>", "is not a valid farm ID"),
+        ("x" * 5000, "too long"),
+    ],
+)
+def test_malformed_input_names_the_part(text: str, message: str) -> None:
+    with pytest.raises(GotoError) as caught:
+        resolve(text)
+
+    assert message in str(caught.value)
+
+
+def test_go_redirects_to_the_deepest_page(client: Client, emulator: Emulator) -> None:
+    response = client.get(
+        "/go/", {"q": f"aws deadline get-task --farm-id={FARM} --queue-id {QUEUE}"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/farms/{FARM}/queues/{QUEUE}/"
+    assert emulator.calls.total() == 0
+
+
+def test_go_to_a_task_redirects_to_its_canonical_url(client: Client, emulator: Emulator) -> None:
+    response = client.get("/go/", {"q": f"{TASK} {STEP} {JOB} {QUEUE} {FARM}"})
+
+    assert response.status_code == 302
+    assert response["Location"] == TASK_URL
+
+
+def test_go_with_htmx_redirects_the_client(client: Client, emulator: Emulator) -> None:
+    response = client.get("/go/", {"q": FARM}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/farms/{FARM}/"
+
+
+def test_go_malformed_shows_the_message_next_to_the_field(
+    client: Client, emulator: Emulator
+) -> None:
+    response = client.get("/go/", {"q": f"{FARM} {QUEUE} {JOB} task-12"})
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert '<p class="field-error" id="goto-error">`task-12` is not a valid task ID.</p>' in html
+    assert 'aria-invalid="true"' in html
+    assert emulator.calls.total() == 0
+
+
+def test_go_missing_level_message_as_htmx_fragment(client: Client, emulator: Emulator) -> None:
+    response = client.get("/go/", {"q": f"{FARM} {STEP}"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert "A queue ID is needed to open a step." in html
+    assert "<html" not in html
+    assert emulator.calls.total() == 0
+
+
+def test_go_escapes_what_was_pasted(client: Client, emulator: Emulator) -> None:
+    html = client.get("/go/", {"q": "<img src=x onerror=alert(1)>"}).content.decode()
+
+    assert "<img src=x" not in html
+    assert "&lt;img" in html
+
+
+def test_go_without_a_query_shows_the_empty_form(client: Client, emulator: Emulator) -> None:
+    response = client.get("/go/")
+
+    assert response.status_code == 200
+    assert 'name="q"' in response.content.decode()
+    assert "field-error" not in response.content.decode()

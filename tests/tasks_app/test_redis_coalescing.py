@@ -1,0 +1,264 @@
+"""The cache on a real Redis: compact values, stale-while-error, and coalescing across
+processes (two real gunicorn processes, one redis-server, calls counted at the emulator)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.conf import LazySettings
+from django.core.cache import cache
+
+from deadline_emulator import Emulator
+from deadline_emulator.clock import Clock
+from deadline_emulator.server import serve_in_thread
+from tasks_app import resilience, services
+from tests.conftest import Tiny
+from tests.manual_clock import ManualClock
+from tests.redis_server import free_port, redis_server
+from tests.tasks_app.tiny_world import NOW, TinyWorld
+
+pytestmark = pytest.mark.redis
+
+REPO = Path(__file__).resolve().parents[2]
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_cache(redis_url: str, settings: LazySettings) -> Iterator[None]:
+    """Django's cache on the real Redis for this test (settings' own switch, as in production)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "dtd",
+        }
+    }
+    cache.clear()
+    assert resilience.shared_cache()
+    yield
+    cache.clear()
+
+
+# --- One process on Redis ------------------------------------------------------------------------
+
+
+def test_values_in_redis_are_compact_json_and_serve_stale(
+    redis_cache: None, tiny: Tiny, settings: LazySettings
+) -> None:
+    settings.DEADLINE_MAX_ATTEMPTS = 1
+    wall = ManualClock()
+    resilience.set_clock(wall)
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    services.get_task(**ids.kwargs())
+    raw = cache.get(services.cache_key("task", *ids.kwargs().values()))
+    assert isinstance(raw, str) and raw.startswith('{"at":') and "RUNNING" in raw
+
+    tiny.emulator.faults.set("*", throttle_rate=1.0)
+    wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
+    with resilience.request_scope() as report:
+        task = services.get_task(**ids.kwargs())
+
+    assert task.task_id == ids.task_id and report.stale and report.cause == "throttling"
+
+
+def test_a_refresh_held_by_another_process_serves_the_previous_value(
+    redis_cache: None, tiny: Tiny, settings: LazySettings
+) -> None:
+    wall = ManualClock()
+    resilience.set_clock(wall)
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    services.get_task(**ids.kwargs())
+    key = services.cache_key("task", *ids.kwargs().values())
+    assert cache.add(f"{key}:lock", "another-process", timeout=30)
+    wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
+
+    with resilience.request_scope() as report:
+        task = services.get_task(**ids.kwargs())
+
+    assert task.task_id == ids.task_id and not report.stale
+    assert tiny.emulator.calls["GetTask"] == 1  # the lock holder refreshes, not us
+
+
+def test_a_miss_waits_for_the_value_another_process_stores(redis_cache: None, tiny: Tiny) -> None:
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    key = services.cache_key("task", *ids.kwargs().values())
+    assert cache.add(f"{key}:lock", "another-process", timeout=30)
+    result: dict[str, object] = {}
+    waiter = threading.Thread(target=lambda: result.update(task=services.get_task(**ids.kwargs())))
+    waiter.start()
+    # "Another process" answers: it fetches (the one call) and stores, as _Read would.
+    params = {f"{name.removesuffix('_id')}Id": value for name, value in ids.kwargs().items()}
+    answer = services._call("GetTask", **params)
+    payload = services.Task.from_api(answer).to_cache()
+    cache.set(key, json.dumps({"at": time.time(), "data": payload}), timeout=60)
+    waiter.join(timeout=10)
+
+    assert not waiter.is_alive()
+    assert result["task"].task_id == ids.task_id  # type: ignore[attr-defined]
+    assert tiny.emulator.calls["GetTask"] == 1
+
+
+def test_a_dead_lock_holder_is_taken_over_when_its_lock_expires(
+    redis_cache: None, tiny: Tiny
+) -> None:
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    key = services.cache_key("task", *ids.kwargs().values())
+    assert cache.add(f"{key}:lock", "a-process-that-died", timeout=1)
+
+    task = services.get_task(**ids.kwargs())
+
+    assert task.task_id == ids.task_id
+    assert tiny.emulator.calls["GetTask"] == 1
+
+
+# --- Two real processes --------------------------------------------------------------------------
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> int:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _await_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dashboard exited: {log.read_text()[-2000:]}")
+        try:
+            if _get(f"{base}/healthz") == 200:
+                return
+        except OSError:
+            pass
+        # Polling a readiness condition, bounded by the deadline above.
+        time.sleep(0.05)
+    raise RuntimeError(f"dashboard did not become healthy: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def two_dashboards(redis_url: str) -> Iterator[tuple[Emulator, TinyWorld, list[str]]]:
+    """The emulator over HTTP (80 ms per call), and two gunicorn processes sharing Redis."""
+    world = TinyWorld()
+    emulator = Emulator(clock=Clock(pinned_at=NOW.timestamp()), backend=world)
+    emulator.faults.set("*", latency_ms=80)
+    server, emulator_url = serve_in_thread(emulator)
+    processes: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory(prefix="dtd-two-") as workdir:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+            "DEADLINE_BACKEND": "aws",
+            "AWS_ENDPOINT_URL_DEADLINE": emulator_url,
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-west-2",
+            "DASHBOARD_CACHE_URL": redis_url,
+            "DEADLINE_CACHE_SECONDS": "1",
+            "DASHBOARD_LOG_LEVEL": "WARNING",
+            "DASHBOARD_AUTH": "none",
+            "DJANGO_DB_PATH": str(Path(workdir) / "db.sqlite3"),
+        }
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION", "DASHBOARD_ENV"):
+            env.pop(name, None)
+        bases = []
+        try:
+            for n in range(2):
+                port = free_port()
+                log = Path(workdir) / f"dashboard-{n}.log"
+                processes.append(
+                    subprocess.Popen(
+                        [
+                            str(Path(sys.executable).parent / "gunicorn"),
+                            "dashboard.wsgi",
+                            "--bind", f"127.0.0.1:{port}",
+                            "--workers", "1",
+                            "--threads", "16",
+                        ],
+                        cwd=REPO,
+                        env=env,
+                        stdout=log.open("wb"),
+                        stderr=subprocess.STDOUT,
+                    )
+                )  # fmt: skip
+                bases.append(f"http://127.0.0.1:{port}")
+            for base, process, n in zip(bases, processes, range(2), strict=True):
+                _await_healthy(base, process, Path(workdir) / f"dashboard-{n}.log")
+            yield emulator, world, bases
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            server.shutdown()
+
+
+def test_cross_process_coalescing_with_two_real_processes_and_one_redis(
+    two_dashboards: tuple[Emulator, TinyWorld, list[str]],
+) -> None:
+    emulator, world, bases = two_dashboards
+    ids = world.add_task(0, runStatus="RUNNING")
+    urls = [f"{base}{ids.url()}" for base in bases]
+    viewers = 32
+    cold = threading.Barrier(viewers)
+
+    def cold_poll(n: int) -> int:
+        cold.wait(timeout=10)
+        return _get(urls[n % 2], HTMX)
+
+    with ThreadPoolExecutor(viewers) as pool:
+        cold_statuses = list(pool.map(cold_poll, range(viewers)))
+
+    # 32 concurrent cold misses over two processes: one GetTask.
+    assert cold_statuses == [200] * viewers
+    assert emulator.calls["GetTask"] == 1
+
+    # Then steady polling from both processes for a few TTL windows (TTL = 1 s).
+    emulator.calls.reset()
+    ttl = 1.0
+    statuses: list[int] = []
+    lock = threading.Lock()
+    started = time.monotonic()
+    stop_at = started + 3.5
+
+    def keep_polling(n: int) -> None:
+        while time.monotonic() < stop_at:
+            status = _get(urls[n % 2], HTMX)
+            with lock:
+                statuses.append(status)
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(keep_polling, range(16)))
+    elapsed = time.monotonic() - started
+
+    assert statuses and set(statuses) <= {200}
+    assert len(statuses) > 50  # many viewers polled
+    # At most one GetTask per TTL window across both processes, and the TTL does expire.
+    assert 1 <= emulator.calls["GetTask"] <= math.ceil(elapsed / ttl) + 1, emulator.calls["GetTask"]

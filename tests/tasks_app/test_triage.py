@@ -1,0 +1,574 @@
+"""Triage on the task page: attempts, workers and the log tail, through boto3 and the emulator."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+from django.conf import LazySettings
+from django.test import Client
+
+from deadline_emulator import Emulator
+from deadline_emulator.transport import in_process_client
+from tasks_app import deadline, triage
+from tasks_app.exceptions import AccessDenied
+from tasks_app.triage import ActionStatus, LogNotFound
+from tests.demo import task_url
+from tests.triage_demo import (
+    clustered_failed_task,
+    failed_workers,
+    host_name,
+    long_log_task,
+    long_running_task,
+)
+
+HTMX = {"HX-Request": "true"}
+
+
+def _kwargs(ids: dict[str, str]) -> dict[str, str]:
+    return {
+        "farm_id": ids["farmId"],
+        "queue_id": ids["queueId"],
+        "job_id": ids["jobId"],
+        "step_id": ids["stepId"],
+        "task_id": ids["taskId"],
+    }
+
+
+def _attempts(ids: dict[str, str]) -> triage.TaskAttempts:
+    return triage.list_task_attempts(**_kwargs(ids))
+
+
+def _tail(ids: dict[str, str], attempt: triage.Attempt, **extra: Any) -> triage.LogPage:
+    return triage.get_log_tail(
+        farm_id=ids["farmId"],
+        queue_id=ids["queueId"],
+        session_id=attempt.session_id,
+        start=attempt.log_start,
+        end=attempt.log_end,
+        **extra,
+    )
+
+
+def _running(emulator: Emulator) -> dict[str, str]:
+    return long_running_task(emulator)
+
+
+def html_of(response: Any) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def no_cache(settings: LazySettings) -> None:
+    settings.DEADLINE_CACHE_SECONDS = 0
+
+
+# --- Attempts ----------------------------------------------------------------------------------
+
+
+def test_attempts_are_newest_first_with_their_sessions_and_workers(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    attempts = _attempts(ids)
+
+    assert [a.number for a in attempts.attempts] == [3, 2, 1]
+    started = [a.action.started_at for a in attempts.attempts]
+    assert started == sorted(started, reverse=True)
+    assert all(a.status is ActionStatus.FAILED for a in attempts.attempts)
+    latest = attempts.latest
+    assert latest is not None
+    assert latest.action.process_exit_code not in (None, 0)
+    assert latest.action.progress_message
+    assert latest.session_id == triage.session_id_of(latest.session_action_id)
+    # Every attempt names the worker that ran it, as GetWorker tells it.
+    for attempt in attempts.attempts:
+        assert attempt.worker is not None and attempt.worker_id == attempt.worker.worker_id
+        assert attempt.worker_label == host_name(emulator, ids, attempt.worker.worker_id)
+        assert attempt.ip_addresses and attempt.fleet is not None
+    assert attempts.problems == ()
+
+
+def test_attempts_cost_one_call_per_distinct_resource_then_nothing(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    attempts = _attempts(ids)
+    cold = emulator.calls.snapshot()
+    emulator.calls.reset()
+    assert _attempts(ids) == attempts
+
+    workers = {a.worker_id for a in attempts.attempts}
+    assert cold == {
+        "ListSessionActions": 1,
+        "GetSessionAction": 3,
+        "GetSession": 3,
+        "GetWorker": len(workers),
+        "GetFleet": 1,
+    }
+    assert emulator.calls.total() == 0
+
+
+def test_failures_clustered_on_one_worker_are_summarised(emulator: Emulator) -> None:
+    ids, worker_id, on_worker, failed = clustered_failed_task(emulator)
+
+    cluster = _attempts(ids).failure_cluster
+
+    assert cluster is not None
+    label = host_name(emulator, ids, worker_id)
+    assert cluster.worker_id == worker_id
+    assert cluster.summary == f"{on_worker} of {failed} failed attempts ran on worker {label}"
+
+
+def test_failures_spread_over_workers_are_not_summarised(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    assert max(failed_workers(emulator, ids).values()) == 1
+
+    assert _attempts(ids).failure_cluster is None
+
+
+def test_a_task_never_run_has_no_attempts(emulator: Emulator) -> None:
+    step = emulator.backend.landmarks()["pending_step"]
+    kwargs = {k.removesuffix("Id") + "_id": v for k, v in step.items()}
+    task = emulator.backend.list_tasks(**kwargs, max_results=1)["tasks"][0]
+
+    attempts = _attempts({**step, "taskId": task["taskId"]})
+
+    assert attempts.attempts == () and attempts.latest is None
+
+
+# --- Log tail ----------------------------------------------------------------------------------
+
+
+def test_log_tail_is_the_last_lines_of_the_attempts_window(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    latest = _attempts(ids).latest
+    assert latest is not None and latest.log_start and latest.log_end
+
+    page = _tail(ids, latest)
+
+    assert 0 < len(page.lines) <= triage.LOG_PAGE_LINES
+    assert all(latest.log_start <= line.timestamp < latest.log_end for line in page.lines)
+    code = latest.action.process_exit_code
+    errors = [line.message for line in page.lines if line.level == "error"]
+    assert f"Process exited with exit code: {code}" in errors
+    assert any(latest.action.progress_message in message for message in errors)
+    assert page.forward_token and page.backward_token
+
+
+def test_load_more_pages_backwards_through_a_long_log_to_its_start(
+    emulator: Emulator, no_cache: None
+) -> None:
+    ids = long_log_task(emulator)
+    latest = _attempts(ids).latest
+    assert latest is not None
+    logs = in_process_client(emulator, "logs")
+    window = {
+        "logGroupName": triage.log_group_name(farm_id=ids["farmId"], queue_id=ids["queueId"]),
+        "logStreamName": latest.session_id,
+        "startTime": int(latest.log_start.timestamp() * 1000),
+        "endTime": int(latest.log_end.timestamp() * 1000),
+        "startFromHead": True,
+    }
+    emulator.calls.reset()
+    expected = [e["message"] for e in logs.get_log_events(**window, limit=10_000)["events"]]
+    assert len(expected) > 400  # ten pages of 40 and more
+
+    pages = [_tail(ids, latest, limit=40)]
+    while pages[-1].has_earlier:
+        pages.append(_tail(ids, latest, limit=40, before_token=pages[-1].backward_token))
+        assert len(pages) < 100
+
+    read = [line.message for page in reversed(pages) for line in page.lines]
+    assert read == expected  # every line once, in order, back to the window's first
+    assert all(len(page.lines) <= 40 for page in pages)
+    assert emulator.calls["GetLogEvents"] == 1 + len(pages)
+
+
+def test_follow_returns_the_lines_written_after_the_clock_advances(
+    emulator: Emulator, no_cache: None
+) -> None:
+    ids = _running(emulator)
+    latest = _attempts(ids).latest
+    assert latest is not None and latest.status is ActionStatus.RUNNING
+    read = {
+        "farm_id": ids["farmId"],
+        "queue_id": ids["queueId"],
+        "session_id": latest.session_id,
+        "start": latest.log_start,
+        "end": latest.log_end,
+    }
+    tail = triage.get_log_tail(**read)
+    assert tail.forward_token
+
+    idle = triage.get_log_since(**read, after_token=tail.forward_token)
+    assert idle.lines == () and idle.forward_token == tail.forward_token
+
+    emulator.clock.advance(30)
+    grown = triage.get_log_since(**read, after_token=tail.forward_token)
+
+    assert grown.lines
+    assert grown.lines[0].timestamp >= tail.lines[-1].timestamp
+    assert grown.forward_token != tail.forward_token
+
+
+def test_a_missing_stream_is_a_clear_log_not_found(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    session_id = "session-" + "0" * 32
+
+    with pytest.raises(LogNotFound) as raised:
+        triage.get_log_tail(
+            farm_id=ids["farmId"],
+            queue_id=ids["queueId"],
+            session_id=session_id,
+            start=None,
+            end=None,
+        )
+
+    assert raised.value.missing == "stream"
+    assert session_id in raised.value.message and "No log yet" in raised.value.message
+
+
+def test_a_missing_group_is_a_clear_log_not_found(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    queue_id = "queue-" + "f" * 32
+
+    with pytest.raises(LogNotFound) as raised:
+        triage.get_log_tail(
+            farm_id=ids["farmId"],
+            queue_id=queue_id,
+            session_id="session-" + "0" * 32,
+            start=None,
+            end=None,
+        )
+
+    assert raised.value.missing == "group"
+    assert f"/aws/deadline/{ids['farmId']}/{queue_id}" in raised.value.message
+
+
+def test_access_denied_on_get_log_events_names_the_logs_action(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    latest = _attempts(ids).latest
+    assert latest is not None
+    emulator.faults.set(operation="GetLogEvents", deny=True)
+
+    with pytest.raises(AccessDenied) as raised:
+        _tail(ids, latest)
+
+    assert raised.value.action == "logs:GetLogEvents"
+
+
+def test_log_pages_are_cached_and_earlier_pages_never_refetched(emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    latest = _attempts(ids).latest
+    assert latest is not None
+    tail = _tail(ids, latest, limit=20)
+    earlier = _tail(ids, latest, limit=20, before_token=tail.backward_token)
+    emulator.calls.reset()
+
+    assert _tail(ids, latest, limit=20) == tail
+    assert _tail(ids, latest, limit=20, before_token=tail.backward_token) == earlier
+    assert emulator.calls.total() == 0
+
+
+# --- Client factory ----------------------------------------------------------------------------
+
+
+def test_logs_client_shares_the_deadline_clients_configuration(emulator: Emulator) -> None:
+    logs = deadline.get_logs_client()
+    config = logs.meta.config
+
+    assert logs is deadline.get_logs_client()
+    assert logs.meta.service_model.service_name == "logs"
+    assert config.user_agent_appid == deadline.USER_AGENT_APPID
+    assert config.connect_timeout == deadline.get_client().meta.config.connect_timeout
+    assert config.retries == deadline.get_client().meta.config.retries
+
+
+def test_aws_mode_logs_client_uses_the_standard_chain(
+    settings: LazySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEADLINE_BACKEND = "aws"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    # boto3 names the service-specific variable after the service ID "CloudWatch Logs".
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://127.0.0.1:8002")
+    deadline.clear_client_cache()
+
+    logs = deadline.get_logs_client()
+
+    assert logs.meta.endpoint_url == "http://127.0.0.1:8002"
+    assert logs.meta.region_name == "eu-west-1"
+
+
+# --- The task page -----------------------------------------------------------------------------
+
+
+def test_page_shows_attempts_workers_and_the_latest_log_tail(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    attempts = _attempts(ids)
+    latest = attempts.latest
+    assert latest is not None
+
+    html = html_of(client.get(task_url(ids)))
+
+    section = html[html.index('id="attempts"') : html.index('id="log-panel"')]
+    numbers = re.findall(r'class="attempt-number">Attempt (\d+)<', section)
+    assert numbers == ["3", "2", "1"]
+    assert section.count("<details open>") == 1
+    assert section.index("<details open>") < section.index("Attempt 2")
+    for attempt in attempts.attempts:
+        assert f'<strong class="worker-name">{attempt.worker_label}</strong>' in section
+        assert attempt.session_id in section
+    assert f'<progress max="100" value="{latest.progress_value}">' in section
+    assert f'<code class="exit-code--nonzero">{latest.action.process_exit_code}</code>' in section
+    log = html[html.index('id="log-panel"') :]
+    assert "Log of attempt 3" in log
+    assert f"Process exited with exit code: {latest.action.process_exit_code}" in log
+    assert 'class="log-line log-line--error"' in log
+    # Finished attempt: the whole window is there, nothing to follow.
+    assert "data-log-follow>" not in log and "data-log-ended" in log
+
+
+def test_page_shows_the_failure_cluster(client: Client, emulator: Emulator) -> None:
+    ids, worker_id, on_worker, failed = clustered_failed_task(emulator)
+
+    html = html_of(client.get(task_url(ids)))
+
+    label = host_name(emulator, ids, worker_id)
+    assert f"{on_worker} of {failed} failed attempts ran on worker {label}" in html
+
+
+def test_attempt_query_selects_another_attempts_log(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    first = _attempts(ids).attempts[-1]
+
+    html = html_of(client.get(task_url(ids), {"attempt": first.session_action_id}))
+
+    assert "Log of attempt 1" in html
+    assert f"--session-id {first.session_id}" in html
+    assert first.action.progress_message in html[html.index('id="log-lines"') :]
+
+
+def test_unknown_attempt_falls_back_to_the_latest_with_a_note(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    for wanted in ("sessionaction-" + "0" * 32 + "-1", "<script>"):
+        html = html_of(client.get(task_url(ids), {"attempt": wanted}))
+        assert "Log of attempt 3" in html
+        assert "not one of this task" in html
+        assert "<script>" not in html.split("</head>", 1)[1].replace(
+            '<script src="/static/tasks_app/triage.js" defer></script>', ""
+        )
+
+
+def test_page_shows_the_copyable_commands(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    latest = _attempts(ids).latest
+    assert latest is not None and latest.log_start and latest.log_end
+
+    html = html_of(client.get(task_url(ids)))
+
+    start_ms = int(latest.log_start.timestamp() * 1000)
+    end_ms = int(latest.log_end.timestamp() * 1000)
+    assert (
+        f"deadline job logs --farm-id {ids['farmId']} --queue-id {ids['queueId']} "
+        f"--job-id {ids['jobId']} --session-id {latest.session_id} --start-time "
+    ) in html
+    assert (
+        f"aws logs get-log-events --log-group-name /aws/deadline/{ids['farmId']}/{ids['queueId']}"
+        f" --log-stream-name {latest.session_id} --start-time {start_ms} --end-time {end_ms}"
+        " --limit 200"
+    ) in html
+    assert 'data-copy="#deadline-logs-command"' in html and 'data-copy="#aws-logs-command"' in html
+
+
+def test_access_denied_on_logs_shows_a_403_message_and_the_rest_renders(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    emulator.faults.set(operation="GetLogEvents", deny=True)
+
+    response = client.get(task_url(ids))
+
+    html = html_of(response)
+    assert response.status_code == 200
+    assert 'data-log-error="denied"' in html
+    assert "403" in html and "<code>logs:GetLogEvents</code>" in html
+    assert 'id="task-panel"' in html and 'class="attempt-number">Attempt 3<' in html
+    assert 'id="log-lines"' not in html
+
+
+def test_missing_stream_shows_log_not_available_and_keeps_checking_while_live(
+    client: Client, emulator: Emulator, settings: LazySettings
+) -> None:
+    ids = _running(emulator)
+    # A CloudWatch answer for a stream the worker has not created yet.
+    logs = deadline.get_logs_client()
+    with Stubber(logs) as stubber:
+        stubber.add_client_error(
+            "get_log_events",
+            service_error_code="ResourceNotFoundException",
+            service_message="The specified log stream does not exist.",
+            http_status_code=400,
+        )
+        html = html_of(client.get(task_url(ids)))
+
+    assert 'data-log-error="missing"' in html and "Log not available." in html
+    assert "No log yet for session" in html
+    panel = html[html.index('id="log-panel"') :]
+    assert 'hx-target="#log-panel"' in panel and "data-poll" in panel
+    assert 'id="task-panel"' in html
+
+
+def test_log_lines_are_escaped(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    hostile = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
+    logs = deadline.get_logs_client()
+    with Stubber(logs) as stubber:
+        stubber.add_response(
+            "get_log_events",
+            {
+                "events": [{"timestamp": 1_795_000_000_000, "message": hostile}],
+                "nextForwardToken": "f/1",
+                "nextBackwardToken": "b/1",
+            },
+        )
+        html = html_of(client.get(task_url(ids)))
+
+    assert hostile not in html
+    assert (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(1)&gt;"
+        in html
+    )
+
+
+# --- Fragments ---------------------------------------------------------------------------------
+
+
+def _fragment_url(ids: dict[str, str], name: str) -> str:
+    return task_url(ids) + f"{name}/"
+
+
+def test_attempts_fragment_then_204_while_unchanged(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    response = client.get(_fragment_url(ids, "attempts"), headers=HTMX)
+
+    html = html_of(response)
+    assert response.status_code == 200
+    assert html.startswith('<section id="attempts"') and "<html" not in html
+    # Finished attempts: re-read only when the task panel changes, no poll of its own.
+    assert 'hx-trigger="task-changed from:body"' in html and "data-poll" not in html
+    version = re.search(r'data-version="(\w+)"', html).group(1)
+    again = client.get(_fragment_url(ids, "attempts"), {"v": version}, headers=HTMX)
+    assert again.status_code == 204 and again.content == b""
+    assert "HX-Request" in response["Vary"]
+
+
+def test_fragments_without_htmx_lead_to_the_task_page(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    action = _attempts(ids).attempts[-1].session_action_id
+
+    for name in ("attempts", "log"):
+        response = client.get(_fragment_url(ids, name), {"attempt": action})
+        assert response.status_code == 302
+        assert response["Location"] == f"{task_url(ids)}?attempt={action}#log-panel"
+
+
+def test_log_fragment_renders_the_selected_attempts_panel(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    first = _attempts(ids).attempts[-1]
+
+    html = html_of(
+        client.get(_fragment_url(ids, "log"), {"attempt": first.session_action_id}, headers=HTMX)
+    )
+
+    assert html.startswith('<section id="log-panel"') and "Log of attempt 1" in html
+    assert "<html" not in html
+
+
+def test_load_more_fragment_prepends_earlier_lines_with_a_new_link(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = long_log_task(emulator)
+    latest = _attempts(ids).latest
+    assert latest is not None
+    tail = _tail(ids, latest)
+    assert tail.has_earlier
+
+    html = html_of(
+        client.get(
+            _fragment_url(ids, "log"),
+            {"attempt": latest.session_action_id, "before": tail.backward_token},
+            headers=HTMX,
+        )
+    )
+
+    earlier = _tail(ids, latest, before_token=tail.backward_token)
+    assert html.lstrip().startswith('<div id="log-earlier"')
+    assert html.index('id="log-earlier"') < html.index('class="log-chunk"')
+    assert html.count('class="log-line') == len(earlier.lines)
+    assert earlier.lines[-1].timestamp <= tail.lines[0].timestamp
+    if earlier.has_earlier:
+        assert "before=" in html.split('class="log-chunk"')[0]
+
+
+def test_load_more_without_js_shows_the_earlier_page_on_the_task_page(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = long_log_task(emulator)
+    latest = _attempts(ids).latest
+    assert latest is not None
+    tail = _tail(ids, latest)
+    page = html_of(client.get(task_url(ids)))
+    href = re.search(r'class="log-earlier-link" href="([^"]+)"', page).group(1)
+
+    html = html_of(client.get(href.replace("&amp;", "&").split("#")[0]))
+
+    earlier = _tail(ids, latest, before_token=tail.backward_token)
+    assert earlier.lines[0].message in html
+    assert "back to the latest lines" in html
+    assert "data-log-follow>" not in html  # an earlier page does not follow
+
+
+def test_follow_fragment_is_204_until_new_lines_then_appends_them(
+    client: Client, emulator: Emulator, no_cache: None
+) -> None:
+    ids = _running(emulator)
+    page = html_of(client.get(task_url(ids)))
+    follow = re.search(r'id="log-follow" class="log-follow" hx-get="([^"]+)"', page)
+    assert follow is not None
+    url = follow.group(1).replace("&amp;", "&")
+
+    assert client.get(url, headers=HTMX).status_code == 204
+
+    emulator.clock.advance(30)
+    response = client.get(url, headers=HTMX)
+
+    html = html_of(response)
+    assert response.status_code == 200
+    assert html.index('class="log-chunk"') < html.index('id="log-follow"')
+    new_url = re.search(r'id="log-follow" class="log-follow" hx-get="([^"]+)"', html).group(1)
+    assert new_url != follow.group(1)
+
+
+def test_follow_stops_once_the_attempt_has_ended(
+    client: Client, emulator: Emulator, no_cache: None
+) -> None:
+    ids = _running(emulator)
+    page = html_of(client.get(task_url(ids)))
+    url = re.search(r'id="log-follow" class="log-follow" hx-get="([^"]+)"', page).group(1)
+
+    emulator.clock.advance(timedelta(hours=12).total_seconds())
+    html = html_of(client.get(url.replace("&amp;", "&"), headers=HTMX))
+
+    assert "data-log-ended" in html and "hx-trigger" not in html
