@@ -733,9 +733,11 @@ class AttemptReads:
             self._summaries = tuple(reversed(tuple(numbered)))
         return self._summaries
 
-    def attempts(self) -> TaskAttempts:
+    def attempts(self, *, workers: bool = True) -> TaskAttempts:
         """Every attempt with its session, worker and fleet.
 
+        ``workers=False`` (the log panel, which names the host alone) skips GetWorker and
+        GetFleet for sessions that carry their host's name: one round trip fewer.
         Only the list read raises: a failed detail read leaves that detail out and is reported
         in ``problems``.
         """
@@ -762,7 +764,9 @@ class AttemptReads:
         self._start_log(session_futures, wait_for_session=True)
 
         farm_id = self._ids["farm_id"]
-        workers_wanted = {(s.fleet_id, s.worker_id) for s in sessions.values()}
+        workers_wanted = {
+            (s.fleet_id, s.worker_id) for s in sessions.values() if workers or not s.host_name
+        }
         worker_futures = {
             worker_id: self._pool.submit(
                 get_worker, farm_id=farm_id, fleet_id=fleet_id, worker_id=worker_id
@@ -773,7 +777,7 @@ class AttemptReads:
             fleet_id: self._pool.submit(get_fleet, farm_id=farm_id, fleet_id=fleet_id)
             for fleet_id in sorted({fleet_id for fleet_id, _ in workers_wanted})
         }
-        workers = _results(worker_futures, "Worker", problems)
+        found_workers = _results(worker_futures, "Worker", problems)
         fleets = _results(fleet_futures, "Fleet", problems)
 
         attempts = []
@@ -784,12 +788,14 @@ class AttemptReads:
                     number=summary.number,
                     action=details.get(summary.session_action_id, summary.action),
                     session=session,
-                    worker=workers.get(session.worker_id) if session else None,
+                    worker=found_workers.get(session.worker_id) if session else None,
                     fleet=fleets.get(session.fleet_id) if session else None,
                 )
             )
-        self._attempts = TaskAttempts(attempts=tuple(attempts), problems=tuple(problems))
-        return self._attempts
+        result = TaskAttempts(attempts=tuple(attempts), problems=tuple(problems))
+        if workers:
+            self._attempts = result
+        return result
 
     def _start_log(
         self, sessions: Mapping[str, Future[Session]], *, wait_for_session: bool

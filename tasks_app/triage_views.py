@@ -231,23 +231,28 @@ def _no_change() -> HttpResponse:
 def task_attempts(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
 ) -> HttpResponse:
-    """The attempts section (htmx poll: 204 while unchanged); the task page without htmx."""
+    """The attempts section, for htmx: the whole section on the first load (no ``v``: it
+    replaces the page's placeholder), then 204 while unchanged; the task page without htmx."""
     path = TaskPath(farm_id, queue_id, job_id, step_id, task_id)
     if not request.htmx:
-        response = _to_task_page(path, request)
+        response = _to_task_page(path, request, anchor="#attempts")
     else:
+        held = request.GET.get("v")  # None: the first load
+        attempts: TaskAttempts | None = None
+        error: DeadlineError | None = None
         try:
             attempts = triage.list_task_attempts(**path.as_kwargs())
         except DeadlineError as exc:
-            logger.info("attempts poll failed: %s", exc.message)
+            error = exc
+        if error is not None and held is not None:
+            logger.info("attempts poll failed: %s", error.message)
             response = _no_change()  # keep what the page shows; the next poll retries
+        elif attempts is not None and held == attempts.version:
+            response = _no_change()
         else:
-            if request.GET.get("v") == attempts.version:
-                response = _no_change()
-            else:
-                context = _attempts_context(path, attempts, None)
-                context.update(path=path, now=services.now())
-                response = render(request, "tasks_app/_attempts.html", context)
+            context = _attempts_context(path, attempts, error)
+            context.update(path=path, now=services.now())
+            response = render(request, "tasks_app/_attempts.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
 
@@ -256,7 +261,8 @@ def task_attempts(
 def task_log(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
 ) -> HttpResponse:
-    """The log of one attempt, for htmx: the whole panel (``?attempt=``), earlier lines
+    """The log of one attempt, for htmx: the whole panel (``?attempt=``, default the latest;
+    also the first load that replaces the page's placeholder), earlier lines
     (``&before=<token>``) or new lines while following (``&after=<token>``, 204 if none)."""
     path = TaskPath(farm_id, queue_id, job_id, step_id, task_id)
     if not request.htmx:
@@ -270,18 +276,49 @@ def task_log(
 def _log_fragment(request: HttpRequest, path: TaskPath) -> HttpResponse:
     before = request.GET.get("before", "")[:4096]
     after = request.GET.get("after", "")[:4096]
+    wanted = request.GET.get("attempt", "")
+    paging = bool(before or after)
+    reads = triage.AttemptReads(
+        farm_id=path.farm_id,
+        queue_id=path.queue_id,
+        job_id=path.job_id,
+        task_id=path.task_id,
+        log_of=None if paging else wanted,
+    )
+    if paging:
+        # A page of lines needs only the attempt's window and liveness: the list tells both.
+        return _log_lines(request, path, reads, wanted, before=before, after=after)
     try:
-        attempts = triage.list_task_attempts(**path.as_kwargs())
+        attempts = reads.attempts(workers=False)
     except DeadlineError as exc:
-        if after:
-            return _no_change()
         return render(
             request, "tasks_app/_log_panel.html", {"log_error": exc, "now": services.now()}
         )
-    attempt, note = _select(attempts, request.GET.get("attempt", ""))
+    attempt, note = _select(attempts, wanted)
     if attempt is None:
         return render(request, "tasks_app/_log_panel.html", {"now": services.now()})
-    if note is not None and (before or after):
+    context = _log_context(path, attempt, **_log_read(reads, attempt))
+    context["attempt_note"] = note
+    return render(request, "tasks_app/_log_panel.html", context)
+
+
+def _log_lines(
+    request: HttpRequest,
+    path: TaskPath,
+    reads: triage.AttemptReads,
+    wanted: str,
+    *,
+    before: str,
+    after: str,
+) -> HttpResponse:
+    """Earlier lines (``before``) or new ones (``after``) of the attempt ``wanted`` names."""
+    try:
+        attempt, found = triage.choose_attempt(reads.summaries(), wanted)
+    except DeadlineError as exc:
+        if after:
+            return _no_change()  # the follow poll retries
+        return _earlier_error(request, path, exc)
+    if attempt is None or not found:
         return reswap(HttpResponse(""), "none")
     read = {
         "farm_id": path.farm_id,
@@ -292,21 +329,23 @@ def _log_fragment(request: HttpRequest, path: TaskPath) -> HttpResponse:
     }
     if after:
         return _follow(request, path, attempt, read, after)
-    if before:
-        context: dict[str, Any] = {"log_attempt": attempt}
-        try:
-            page = triage.get_log_tail(**read, before_token=before)
-        except DeadlineError as exc:
-            context["log_earlier_error"] = exc
-            context["log_earlier_url"] = request.get_full_path()
-            context["log_earlier_href"] = _to_task_page(path, request)["Location"]
-            return render(request, "tasks_app/_log_earlier.html", context)
-        context.update(_paging_context(path, attempt, page, following=False))
-        context["lines"] = page.lines
-        return render(request, "tasks_app/_log_earlier_chunk.html", context)
-    context = _log_context(path, attempt)
-    context["attempt_note"] = note
-    return render(request, "tasks_app/_log_panel.html", context)
+    try:
+        page = triage.get_log_tail(**read, before_token=before)
+    except DeadlineError as exc:
+        return _earlier_error(request, path, exc)
+    context: dict[str, Any] = {"log_attempt": attempt}
+    context.update(_paging_context(path, attempt, page, following=False))
+    context["lines"] = page.lines
+    return render(request, "tasks_app/_log_earlier_chunk.html", context)
+
+
+def _earlier_error(request: HttpRequest, path: TaskPath, error: DeadlineError) -> HttpResponse:
+    context = {
+        "log_earlier_error": error,
+        "log_earlier_url": request.get_full_path(),
+        "log_earlier_href": _to_task_page(path, request)["Location"],
+    }
+    return render(request, "tasks_app/_log_earlier.html", context)
 
 
 def _follow(

@@ -82,6 +82,9 @@ def task_detail(
     if request.htmx and not request.htmx.boosted:
         response = _task_panel(request, path)
     else:
+        # Attempts and the log tail: placeholders htmx fills, or with ?attempt= inline (no-JS,
+        # bookmarks), their reads started first so they run alongside the page's own.
+        triage_reads = triage_views.start_triage(request, path)
         try:
             page = services.get_task_page(path=path)
         except DeadlineError as exc:
@@ -89,8 +92,7 @@ def task_detail(
         else:
             context = _panel_context(request, path, page.task)
             context["crumbs"] = _crumbs(path, names=_names(page))
-            # Attempts and the log tail: inline, so the page works without JavaScript.
-            context = {**triage_views.triage_context(request, path), **context}
+            context = {**triage_views.triage_context(request, path, triage_reads), **context}
             response = render(request, "tasks_app/task_detail.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response

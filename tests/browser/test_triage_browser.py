@@ -152,7 +152,7 @@ def test_running_task_log_grows_as_the_clock_advances(
     page.close()
 
 
-def test_triage_renders_without_javascript(
+def test_without_javascript_the_placeholder_link_shows_the_triage(
     browser: Any, live_server: Any, emulator: Emulator
 ) -> None:
     from playwright.sync_api import expect
@@ -161,8 +161,15 @@ def test_triage_renders_without_javascript(
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url + task_url(ids))
+    # Nothing fills the placeholders: the task is there, the triage one link away.
+    expect(page.locator("#task-panel")).to_be_visible()
+    expect(page.locator("#attempts .attempt")).to_have_count(0)
 
+    page.get_by_role("link", name="Show attempts and the log tail").click()
+
+    assert page.url.endswith("?attempt=latest#attempts")
     expect(page.locator("#attempts .attempt")).to_have_count(3)
+    expect(page.locator("#log-heading")).to_contain_text("Log of attempt 3")
     expect(page.locator("#log-lines .log-line--error").first).to_be_visible()
     first = page.locator("#attempts .attempt").last
     first.locator("summary").click()

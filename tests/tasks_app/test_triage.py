@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 from django.conf import LazySettings
+from django.core.cache import cache
 from django.test import Client
 
 from deadline_emulator import Emulator
+from deadline_emulator.faults import FaultInjector
 from deadline_emulator.transport import in_process_client
 from tasks_app import deadline, triage
 from tasks_app.exceptions import AccessDenied
@@ -26,6 +29,8 @@ from tests.triage_demo import (
 )
 
 HTMX = {"HX-Request": "true"}
+#: The task page with the triage inline (bookmarks, and the page without JavaScript).
+INLINE = {"attempt": "latest"}
 
 
 def _kwargs(ids: dict[str, str]) -> dict[str, str]:
@@ -55,6 +60,10 @@ def _tail(ids: dict[str, str], attempt: triage.Attempt, **extra: Any) -> triage.
 
 def _running(emulator: Emulator) -> dict[str, str]:
     return long_running_task(emulator)
+
+
+def _fragment_url(ids: dict[str, str], name: str) -> str:
+    return task_url(ids) + f"{name}/"
 
 
 def html_of(response: Any) -> str:
@@ -314,7 +323,7 @@ def test_page_shows_attempts_workers_and_the_latest_log_tail(
     latest = attempts.latest
     assert latest is not None
 
-    html = html_of(client.get(task_url(ids)))
+    html = html_of(client.get(task_url(ids), INLINE))
 
     section = html[html.index('id="attempts"') : html.index('id="log-panel"')]
     numbers = re.findall(r'class="attempt-number">Attempt (\d+)<', section)
@@ -337,7 +346,7 @@ def test_page_shows_attempts_workers_and_the_latest_log_tail(
 def test_page_shows_the_failure_cluster(client: Client, emulator: Emulator) -> None:
     ids, worker_id, on_worker, failed = clustered_failed_task(emulator)
 
-    html = html_of(client.get(task_url(ids)))
+    html = html_of(client.get(_fragment_url(ids, "attempts"), headers=HTMX))
 
     label = host_name(emulator, ids, worker_id)
     assert f"{on_worker} of {failed} failed attempts ran on worker {label}" in html
@@ -373,7 +382,7 @@ def test_page_shows_the_copyable_commands(client: Client, emulator: Emulator) ->
     latest = _attempts(ids).latest
     assert latest is not None and latest.log_start and latest.log_end
 
-    html = html_of(client.get(task_url(ids)))
+    html = html_of(client.get(_fragment_url(ids, "log"), headers=HTMX))
 
     start_ms = int(latest.log_start.timestamp() * 1000)
     end_ms = int(latest.log_end.timestamp() * 1000)
@@ -395,7 +404,7 @@ def test_access_denied_on_logs_shows_a_403_message_and_the_rest_renders(
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
     emulator.faults.set(operation="GetLogEvents", deny=True)
 
-    response = client.get(task_url(ids))
+    response = client.get(task_url(ids), INLINE)
 
     html = html_of(response)
     assert response.status_code == 200
@@ -418,7 +427,7 @@ def test_missing_stream_shows_log_not_available_and_keeps_checking_while_live(
             service_message="The specified log stream does not exist.",
             http_status_code=400,
         )
-        html = html_of(client.get(task_url(ids)))
+        html = html_of(client.get(task_url(ids), INLINE))
 
     assert 'data-log-error="missing"' in html and "Log not available." in html
     assert "No log yet for session" in html
@@ -440,7 +449,7 @@ def test_log_lines_are_escaped(client: Client, emulator: Emulator) -> None:
                 "nextBackwardToken": "b/1",
             },
         )
-        html = html_of(client.get(task_url(ids)))
+        html = html_of(client.get(task_url(ids), INLINE))
 
     assert hostile not in html
     assert (
@@ -450,10 +459,6 @@ def test_log_lines_are_escaped(client: Client, emulator: Emulator) -> None:
 
 
 # --- Fragments ---------------------------------------------------------------------------------
-
-
-def _fragment_url(ids: dict[str, str], name: str) -> str:
-    return task_url(ids) + f"{name}/"
 
 
 def test_attempts_fragment_then_204_while_unchanged(client: Client, emulator: Emulator) -> None:
@@ -529,7 +534,7 @@ def test_load_more_without_js_shows_the_earlier_page_on_the_task_page(
     latest = _attempts(ids).latest
     assert latest is not None
     tail = _tail(ids, latest)
-    page = html_of(client.get(task_url(ids)))
+    page = html_of(client.get(task_url(ids), INLINE))
     href = re.search(r'class="log-earlier-link" href="([^"]+)"', page).group(1)
 
     html = html_of(client.get(href.replace("&amp;", "&").split("#")[0]))
@@ -544,7 +549,7 @@ def test_follow_fragment_is_204_until_new_lines_then_appends_them(
     client: Client, emulator: Emulator, no_cache: None
 ) -> None:
     ids = _running(emulator)
-    page = html_of(client.get(task_url(ids)))
+    page = html_of(client.get(_fragment_url(ids, "log"), headers=HTMX))
     follow = re.search(r'id="log-follow" class="log-follow" hx-get="([^"]+)"', page)
     assert follow is not None
     url = follow.group(1).replace("&amp;", "&")
@@ -565,10 +570,176 @@ def test_follow_stops_once_the_attempt_has_ended(
     client: Client, emulator: Emulator, no_cache: None
 ) -> None:
     ids = _running(emulator)
-    page = html_of(client.get(task_url(ids)))
+    page = html_of(client.get(_fragment_url(ids, "log"), headers=HTMX))
     url = re.search(r'id="log-follow" class="log-follow" hx-get="([^"]+)"', page).group(1)
 
     emulator.clock.advance(timedelta(hours=12).total_seconds())
     html = html_of(client.get(url.replace("&amp;", "&"), headers=HTMX))
 
     assert "data-log-ended" in html and "hx-trigger" not in html
+
+
+# --- The default page defers triage to htmx; ?attempt= renders it inline, concurrently ---------
+
+PAGE_READS = {"GetFarm": 1, "GetQueue": 1, "GetJob": 1, "GetStep": 1, "GetTask": 1}
+
+
+def _placeholders(html: str) -> dict[str, re.Match[str]]:
+    found = {
+        m.group("id"): m
+        for m in re.finditer(
+            r'<section id="(?P<id>attempts|log-panel)"[^>]*?hx-get="(?P<get>[^"]+)"'
+            r' hx-trigger="load" hx-swap="outerHTML" data-triage-placeholder>'
+            r'.*?<a href="(?P<href>[^"]+)">',
+            html,
+            re.S,
+        )
+    }
+    return found
+
+
+def test_default_page_reads_only_the_task_and_names_and_defers_triage(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    response = client.get(task_url(ids))
+
+    html = html_of(response)
+    assert response.status_code == 200 and 'id="task-panel"' in html
+    # No session, worker or CloudWatch read holds back the task status.
+    assert emulator.calls.snapshot() == PAGE_READS
+    assert 'class="attempt-number"' not in html and 'id="log-lines"' not in html
+    slots = _placeholders(html)
+    assert set(slots) == {"attempts", "log-panel"}
+    # htmx fetches each section at once; without JavaScript a real link shows them inline.
+    assert slots["attempts"].group("get") == _fragment_url(ids, "attempts")
+    assert slots["log-panel"].group("get") == _fragment_url(ids, "log")
+    assert slots["attempts"].group("href") == f"{task_url(ids)}?attempt=latest#attempts"
+    assert slots["log-panel"].group("href") == f"{task_url(ids)}?attempt=latest#log-panel"
+
+
+def test_placeholders_first_loads_answer_the_whole_sections(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    slots = _placeholders(html_of(client.get(task_url(ids))))
+    latest = _attempts(ids).latest
+    assert latest is not None
+
+    attempts = client.get(slots["attempts"].group("get"), headers=HTMX)
+    log = client.get(slots["log-panel"].group("get"), headers=HTMX)
+
+    section = html_of(attempts)
+    assert attempts.status_code == 200 and section.startswith('<section id="attempts"')
+    assert re.findall(r'class="attempt-number">Attempt (\d+)<', section) == ["3", "2", "1"]
+    assert "data-triage-placeholder" not in section and "<html" not in section
+    panel = html_of(log)
+    assert log.status_code == 200 and panel.startswith('<section id="log-panel"')
+    assert "Log of attempt 3" in panel and "not one of this task" not in panel
+    assert f"Process exited with exit code: {latest.action.process_exit_code}" in panel
+    assert "data-triage-placeholder" not in panel
+
+
+def test_attempts_first_load_shows_a_failed_read_but_a_poll_keeps_the_page(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    emulator.faults.set("ListSessionActions", deny=True)
+
+    first = client.get(_fragment_url(ids, "attempts"), headers=HTMX)
+    poll = client.get(_fragment_url(ids, "attempts"), {"v": "0123456789abcdef"}, headers=HTMX)
+
+    html = html_of(first)
+    assert first.status_code == 200 and html.startswith('<section id="attempts"')
+    assert "Could not read this task's attempts." in html
+    assert "deadline:ListSessionActions" in html
+    assert poll.status_code == 204
+
+
+def test_attempt_latest_renders_the_triage_inline(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    html = html_of(client.get(task_url(ids), INLINE))
+
+    assert "data-triage-placeholder" not in html
+    section = html[html.index('id="attempts"') : html.index('id="log-panel"')]
+    assert re.findall(r'class="attempt-number">Attempt (\d+)<', section) == ["3", "2", "1"]
+    assert "Log of attempt 3" in html and 'class="log-line log-line--error"' in html
+    assert "not one of this task" not in html  # "latest" is not an unknown attempt
+    assert 'id="task-panel"' in html
+
+
+def test_fragments_without_htmx_and_without_an_attempt_lead_to_the_inline_triage(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    attempts = client.get(_fragment_url(ids, "attempts"))
+    log = client.get(_fragment_url(ids, "log"))
+
+    assert attempts["Location"] == f"{task_url(ids)}?attempt=latest#attempts"
+    assert log["Location"] == f"{task_url(ids)}?attempt=latest#log-panel"
+
+
+def _staged_barriers(emulator: Emulator, stages: list[tuple[set[str], int]]) -> list[Any]:
+    """One barrier per stage: each call of a stage's operations waits until ``parties`` of
+    them are in flight at once (made one after another, the first would wait alone and the
+    barrier would break). Each stage gets its own latency, which the sleep hook maps back."""
+    barriers = [threading.Barrier(parties) for _, parties in stages]
+    by_seconds = {(number + 1) / 1000: barrier for number, barrier in enumerate(barriers)}
+    emulator.faults = FaultInjector(sleep=lambda seconds: by_seconds[seconds].wait(timeout=10))
+    for number, (operations, _) in enumerate(stages):
+        for operation in operations:
+            emulator.faults.set(operation, latency_ms=number + 1)
+    return barriers
+
+
+def test_inline_triage_reads_run_alongside_the_task_reads_and_each_other(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    workers = len({a.worker_id for a in _attempts(ids).attempts})
+    cache.clear()
+    emulator.calls.reset()
+    barriers = _staged_barriers(
+        emulator,
+        [
+            # The task, its names and the attempts list start together...
+            ({*PAGE_READS, "ListSessionActions"}, 6),
+            # ...then each attempt's action and session (its ID is in the action's) and the
+            # latest attempt's log (its window is in the list) together...
+            ({"GetSessionAction", "GetSession", "GetLogEvents"}, 3 + 3 + 1),
+            # ...then the workers and fleet the sessions name.
+            ({"GetWorker", "GetFleet"}, workers + 1),
+        ],
+    )
+
+    response = client.get(task_url(ids), INLINE)
+
+    assert [barrier.broken for barrier in barriers] == [False, False, False]
+    html = html_of(response)
+    assert "Log of attempt 3" in html and 'class="log-line log-line--error"' in html
+    assert emulator.calls["ListSessionActions"] == 1 and emulator.calls["GetLogEvents"] == 1
+
+
+def test_log_fragment_reads_the_log_beside_the_attempt_details(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    latest = _attempts(ids).latest
+    assert latest is not None
+    cache.clear()
+    emulator.calls.reset()
+    barriers = _staged_barriers(
+        emulator, [({"GetSessionAction", "GetSession", "GetLogEvents"}, 3 + 3 + 1)]
+    )
+
+    response = client.get(_fragment_url(ids, "log"), headers=HTMX)
+
+    assert not barriers[0].broken
+    html = html_of(response)
+    assert "Log of attempt 3" in html
+    # The sessions name their hosts: the panel needs no GetWorker/GetFleet round trip.
+    assert f"<strong>{latest.worker_label}</strong>" in html
+    assert emulator.calls["GetWorker"] == 0 and emulator.calls["GetFleet"] == 0
