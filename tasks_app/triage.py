@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Self
+from typing import Any
 
 from botocore import xform_name
 from botocore.exceptions import (
@@ -37,7 +37,7 @@ from django.conf import settings
 from . import deadline, services
 from .exceptions import AccessDenied, DeadlineError, InvalidRequest, NotFound, Unavailable
 from .ids import ID_PATTERNS
-from .types import format_datetime, parse_datetime
+from .types import _Cacheable, _compact, format_datetime, parse_datetime
 
 logger = logging.getLogger(__name__)
 
@@ -112,27 +112,8 @@ def session_id_of(session_action_id: str) -> str:
     return "session-" + session_action_id.removeprefix("sessionaction-").rpartition("-")[0]
 
 
-def _compact(members: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in members.items() if value is not None}
-
-
-class _Cached:
-    """``from_cache`` is ``from_api`` on the API-shaped ``to_cache`` form (as in types.py)."""
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Self:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def to_cache(self) -> dict[str, Any]:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    @classmethod
-    def from_cache(cls, data: Mapping[str, Any]) -> Self:
-        return cls.from_api(data)
-
-
 @dataclass(frozen=True)
-class SessionAction(_Cached):
+class SessionAction(_Cacheable):
     """A task-run session action: ListSessionActions' summary, or GetSessionAction's answer
     (which adds ``progressMessage`` and ``processExitCode``)."""
 
@@ -188,7 +169,7 @@ class SessionAction(_Cached):
 
 
 @dataclass(frozen=True)
-class SessionActionList(_Cached):
+class SessionActionList(_Cacheable):
     """The task-run actions of one task (every ListSessionActions page), in API order."""
 
     actions: tuple[SessionAction, ...]
@@ -202,7 +183,7 @@ class SessionActionList(_Cached):
 
 
 @dataclass(frozen=True)
-class Session(_Cached):
+class Session(_Cacheable):
     """GetSession's answer: which worker ran the session, and where its log is."""
 
     session_id: str
@@ -264,7 +245,7 @@ def _ip_addresses(host: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Worker(_Cached):
+class Worker(_Cacheable):
     """GetWorker's answer (the members triage shows)."""
 
     farm_id: str
@@ -316,7 +297,7 @@ class Worker(_Cached):
 
 
 @dataclass(frozen=True)
-class Fleet(_Cached):
+class Fleet(_Cacheable):
     """GetFleet's answer: only its name matters here."""
 
     fleet_id: str
@@ -506,7 +487,7 @@ class LogLine:
 
 
 @dataclass(frozen=True)
-class LogPage(_Cached):
+class LogPage(_Cacheable):
     """A page of a session log: lines oldest first, the tokens to page on, and whether
     earlier lines exist inside the window."""
 
