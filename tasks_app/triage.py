@@ -34,7 +34,7 @@ from botocore.exceptions import (
 )
 from django.conf import settings
 
-from . import deadline, services
+from . import deadline, resilience, services
 from .exceptions import AccessDenied, DeadlineError, InvalidRequest, NotFound, Unavailable
 from .ids import ID_PATTERNS
 from .types import _Cacheable, _compact, format_datetime, parse_datetime
@@ -895,29 +895,34 @@ def _map_logs_transport_error(exc: BotoCoreError, operation: str) -> DeadlineErr
 
 
 def _call_logs(operation: str, **params: Any) -> dict[str, Any]:
-    """Call one CloudWatch Logs operation; botocore errors become domain errors."""
+    """Call one CloudWatch Logs operation; botocore errors become domain errors.
+
+    Like ``services._call``: the "logs" circuit breaker is asked first and told the outcome,
+    and the call gets the same structured log line.
+    """
+    breaker = resilience.breaker_for(operation)
+    breaker.before_call()
     started = time.perf_counter()
-    outcome = "ok"
     try:
         client = deadline.get_logs_client()
         answer: dict[str, Any] = getattr(client, xform_name(operation))(**params)
-        return answer
     except ClientError as exc:
         mapped = _map_logs_error(exc, operation, params)
-        outcome = type(mapped).__name__
+        services._settle_breaker(breaker, mapped)
+        code = str(exc.response.get("Error", {}).get("Code") or type(mapped).__name__)
+        services._log_call(operation, params, started, code, services._retries(exc.response))
         raise mapped from exc
     except BotoCoreError as exc:
         mapped = _map_logs_transport_error(exc, operation)
-        outcome = type(mapped).__name__
+        services._settle_breaker(breaker, mapped)
+        services._log_call(operation, params, started, type(exc).__name__, None)
         raise mapped from exc
-    finally:
-        logger.debug(
-            "api operation=%s stream=%s outcome=%s ms=%.1f",
-            operation,
-            params.get("logStreamName", ""),
-            outcome,
-            (time.perf_counter() - started) * 1000,
-        )
+    except BaseException:
+        breaker.release_probe()
+        raise
+    breaker.record_success()
+    services._log_call(operation, params, started, "ok", services._retries(answer))
+    return answer
 
 
 def _get_log_events(

@@ -17,7 +17,7 @@ from deadline_emulator import Emulator
 from deadline_emulator.faults import FaultInjector
 from deadline_emulator.transport import in_process_client
 from tasks_app import deadline, triage
-from tasks_app.exceptions import AccessDenied
+from tasks_app.exceptions import AccessDenied, Unavailable
 from tasks_app.triage import ActionStatus, LogNotFound
 from tests.demo import task_url
 from tests.triage_demo import (
@@ -266,6 +266,26 @@ def test_access_denied_on_get_log_events_names_the_logs_action(emulator: Emulato
         _tail(ids, latest)
 
     assert raised.value.action == "logs:GetLogEvents"
+
+
+def test_throttled_log_reads_open_the_logs_breaker(
+    emulator: Emulator, settings: LazySettings
+) -> None:
+    settings.DEADLINE_MAX_ATTEMPTS = 1
+    settings.DEADLINE_BREAKER_FAILURES = 2
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    attempts = _attempts(ids).attempts
+    emulator.faults.set(operation="GetLogEvents", throttle_rate=1.0)
+    for attempt in attempts[:2]:  # distinct streams: no key is held back by an earlier failure
+        with pytest.raises(Unavailable):
+            _tail(ids, attempt)
+    assert emulator.calls["GetLogEvents"] == 2
+
+    with pytest.raises(Unavailable) as refused:
+        _tail(ids, attempts[2])
+
+    assert emulator.calls["GetLogEvents"] == 2  # the open breaker made no call
+    assert refused.value.reason == "circuit-open"
 
 
 def test_log_pages_are_cached_and_earlier_pages_never_refetched(emulator: Emulator) -> None:
