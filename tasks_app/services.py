@@ -108,13 +108,51 @@ def _retry_after(response: Mapping[str, Any]) -> int:
         return DEFAULT_RETRY_AFTER
 
 
-def _map_client_error(exc: ClientError, operation: str, params: Mapping[str, Any]) -> DeadlineError:
+def _no_specific_mapping(
+    exc: ClientError, operation: str, params: Mapping[str, Any]
+) -> DeadlineError | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ApiService:
+    """One AWS API the dashboard reads: how to reach it, and how its errors read to operators.
+
+    ``map_specific`` turns the API's own error codes into domain errors first (None: the
+    shared mapping below applies).
+    """
+
+    name: str  # as operators know it, e.g. "Deadline Cloud"
+    iam_prefix: str  # IAM action prefix, e.g. "deadline" (deadline:GetTask)
+    endpoint_variable: str  # boto3's service-specific endpoint variable
+    client: Callable[[], Any]
+    endpoint: Callable[[], str]
+    map_specific: Callable[[ClientError, str, Mapping[str, Any]], DeadlineError | None] = (
+        _no_specific_mapping
+    )
+
+
+DEADLINE = ApiService(
+    name="Deadline Cloud",
+    iam_prefix="deadline",
+    endpoint_variable="AWS_ENDPOINT_URL_DEADLINE",
+    client=lambda: deadline.get_client(),
+    endpoint=lambda: deadline.backend_identity().endpoint,
+)
+
+
+def _map_client_error(
+    exc: ClientError, operation: str, params: Mapping[str, Any], api: ApiService = DEADLINE
+) -> DeadlineError:
     response: Mapping[str, Any] = exc.response
     error = response.get("Error", {})
     code = str(error.get("Code", ""))
     message = str(error.get("Message", ""))
     status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    action = f"deadline:{operation}"
+    action = f"{api.iam_prefix}:{operation}"
+    specific = api.map_specific(exc, operation, params)
+    if specific is not None:
+        return specific
 
     if code == "ResourceNotFoundException" or status == 404:
         resource_id = str(response.get("resourceId") or "")
@@ -136,7 +174,7 @@ def _map_client_error(exc: ClientError, operation: str, params: Mapping[str, Any
     if code in _THROTTLING_CODES or status == 429:
         seconds = _retry_after(response)
         return Unavailable(
-            f"Deadline Cloud is throttling the dashboard ({operation} refused after "
+            f"{api.name} is throttling the dashboard ({operation} refused after "
             f"{settings.DEADLINE_MAX_ATTEMPTS} attempts). Try again in {seconds} s; if it lasts, "
             "fewer open dashboards or a higher API rate quota for the account will help.",
             reason="throttled",
@@ -145,17 +183,19 @@ def _map_client_error(exc: ClientError, operation: str, params: Mapping[str, Any
     if status >= 500 or code in {"InternalServerErrorException", "ServiceUnavailable"}:
         seconds = _retry_after(response)
         return Unavailable(
-            f"Deadline Cloud answered {operation} with a server error ({code or status}). "
+            f"{api.name} answered {operation} with a server error ({code or status}). "
             f"This is usually brief: try again in {seconds} s, and check the AWS Health "
             "Dashboard if it persists.",
             reason="server-error",
             retry_after=seconds,
         )
-    return InvalidRequest(f"Deadline Cloud refused {operation} as invalid ({code}): {message}")
+    return InvalidRequest(f"{api.name} refused {operation} as invalid ({code}): {message}")
 
 
-def _map_botocore_error(exc: BotoCoreError, operation: str) -> DeadlineError:
-    endpoint = _endpoint_for_messages()
+def _map_botocore_error(
+    exc: BotoCoreError, operation: str, api: ApiService = DEADLINE
+) -> DeadlineError:
+    endpoint = _endpoint_for_messages(api)
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return Unavailable(
             "The dashboard found no usable AWS credentials. Set AWS_PROFILE (run `aws sso "
@@ -165,50 +205,55 @@ def _map_botocore_error(exc: BotoCoreError, operation: str) -> DeadlineError:
         )
     if isinstance(exc, NoRegionError):
         return Unavailable(
-            "No AWS region is configured for Deadline Cloud: set AWS_REGION (or a region in "
+            f"No AWS region is configured for {api.name}: set AWS_REGION (or a region in "
             "the AWS_PROFILE's config).",
             reason="configuration",
             retry_after=60,
         )
     if isinstance(exc, ConnectTimeoutError):
         return Unavailable(
-            f"Could not connect to the Deadline Cloud endpoint {endpoint} within "
+            f"Could not connect to the {api.name} endpoint {endpoint} within "
             f"{settings.DEADLINE_CONNECT_TIMEOUT:g} s ({operation}). Check the network path "
             "and proxy; DEADLINE_CONNECT_TIMEOUT sets the limit.",
             reason="timeout",
         )
     if isinstance(exc, ReadTimeoutError):
         return Unavailable(
-            f"Deadline Cloud did not answer {operation} within "
+            f"{api.name} did not answer {operation} within "
             f"{settings.DEADLINE_READ_TIMEOUT:g} s ({endpoint}). DEADLINE_READ_TIMEOUT sets "
             "the limit.",
             reason="timeout",
         )
     if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
         return Unavailable(
-            f"Cannot reach the Deadline Cloud endpoint {endpoint} ({operation}). Check "
-            "AWS_REGION / AWS_ENDPOINT_URL_DEADLINE, DNS and proxy settings.",
+            f"Cannot reach the {api.name} endpoint {endpoint} ({operation}). Check "
+            f"AWS_REGION / {api.endpoint_variable}, DNS and proxy settings.",
             reason="unreachable",
         )
     if isinstance(exc, ParamValidationError):
         return InvalidRequest(f"The request for {operation} was malformed: {exc}")
     # Token refresh (SSO), proxy and other client-side failures: operator-visible, not a 500.
     return Unavailable(
-        f"The AWS client failed before Deadline Cloud answered {operation}: "
+        f"The AWS client failed before {api.name} answered {operation}: "
         f"{type(exc).__name__}. Check the dashboard's AWS configuration and credentials.",
         reason="client-error",
     )
 
 
-def _endpoint_for_messages() -> str:
+def _endpoint_for_messages(api: ApiService) -> str:
     try:
-        return deadline.backend_identity().endpoint
+        return api.endpoint()
     except Exception:  # only decorates a message: never fail because of it
         return "(not configured)"
 
 
 def _call(operation: str, **params: Any) -> dict[str, Any]:
-    """Call one Deadline Cloud operation (e.g. ``GetTask``); botocore errors become ours.
+    """Call one Deadline Cloud operation (e.g. ``GetTask``); botocore errors become ours."""
+    return _call_api(DEADLINE, operation, params)
+
+
+def _call_api(api: ApiService, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Call one operation of ``api``; botocore errors become domain errors.
 
     The operation family's circuit breaker is asked first (CircuitOpen: no call is made) and
     told the outcome: throttling and outages open it, any answer from the API closes it.
@@ -217,16 +262,15 @@ def _call(operation: str, **params: Any) -> dict[str, Any]:
     breaker.before_call()
     started = time.perf_counter()
     try:
-        client = deadline.get_client()
-        answer: dict[str, Any] = getattr(client, xform_name(operation))(**params)
+        answer: dict[str, Any] = getattr(api.client(), xform_name(operation))(**params)
     except ClientError as exc:
-        mapped = _map_client_error(exc, operation, params)
+        mapped = _map_client_error(exc, operation, params, api)
         _settle_breaker(breaker, mapped)
         code = str(exc.response.get("Error", {}).get("Code") or type(mapped).__name__)
         _log_call(operation, params, started, code, _retries(exc.response))
         raise mapped from exc
     except BotoCoreError as exc:
-        mapped = _map_botocore_error(exc, operation)
+        mapped = _map_botocore_error(exc, operation, api)
         _settle_breaker(breaker, mapped)
         _log_call(operation, params, started, type(exc).__name__, None)
         raise mapped from exc

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
@@ -23,19 +22,13 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from botocore import xform_name
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
 )
 from django.conf import settings
 
-from . import deadline, resilience, services
-from .exceptions import AccessDenied, DeadlineError, InvalidRequest, NotFound, Unavailable
+from . import deadline, services
+from .exceptions import DeadlineError, InvalidRequest, NotFound
 from .ids import ID_PATTERNS
 from .types import _Cacheable, _compact, format_datetime, parse_datetime
 
@@ -849,80 +842,39 @@ def _epoch_ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
-def _map_logs_error(exc: ClientError, operation: str, params: Mapping[str, Any]) -> DeadlineError:
+def _map_logs_error(
+    exc: ClientError, operation: str, params: Mapping[str, Any]
+) -> DeadlineError | None:
+    """CloudWatch Logs' own errors; the rest follow the shared mapping in services."""
     response: Mapping[str, Any] = exc.response
     code = str(response.get("Error", {}).get("Code", ""))
     message = str(response.get("Error", {}).get("Message", ""))
     status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    group = str(params.get("logGroupName", ""))
-    stream = str(params.get("logStreamName", ""))
-    if code == "ResourceNotFoundException":
-        missing = "group" if "group" in message.lower() else "stream"
-        return LogNotFound(log_group=group, log_stream=stream, missing=missing)
-    if code == "AccessDeniedException" or status == 403:
-        return AccessDenied(f"logs:{operation}", message)
+    if code == "ResourceNotFoundException" or status == 404:
+        # A 404 without the modelled code is a stream not written yet.
+        missing = "group" if code and "group" in message.lower() else "stream"
+        return LogNotFound(
+            log_group=str(params.get("logGroupName", "")),
+            log_stream=str(params.get("logStreamName", "")),
+            missing=missing,
+        )
     if code == "InvalidParameterException" and "token" in message.lower():
         return InvalidRequest(
             "The log position is no longer valid (CloudWatch tokens last 24 hours): reload "
             "the log to start again from its latest lines."
         )
-    mapped = services._map_client_error(exc, operation, params)
-    if isinstance(mapped, Unavailable):
-        return Unavailable(
-            mapped.message.replace("Deadline Cloud", "CloudWatch Logs"),
-            reason=mapped.reason,
-            retry_after=mapped.retry_after,
-        )
-    if isinstance(mapped, NotFound):  # a 404 without the modelled code
-        return LogNotFound(log_group=group, log_stream=stream, missing="stream")
-    return mapped
+    return None
 
 
-def _map_logs_transport_error(exc: BotoCoreError, operation: str) -> DeadlineError:
-    if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError)):
-        return Unavailable(
-            f"CloudWatch Logs did not answer {operation} in time. DEADLINE_CONNECT_TIMEOUT and "
-            "DEADLINE_READ_TIMEOUT set the limits.",
-            reason="timeout",
-        )
-    if isinstance(exc, (EndpointConnectionError, ConnectionClosedError)):
-        return Unavailable(
-            f"Cannot reach the CloudWatch Logs endpoint ({operation}). Check AWS_REGION / "
-            "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, DNS and proxy settings.",
-            reason="unreachable",
-        )
-    return services._map_botocore_error(exc, operation)
-
-
-def _call_logs(operation: str, **params: Any) -> dict[str, Any]:
-    """Call one CloudWatch Logs operation; botocore errors become domain errors.
-
-    Like ``services._call``: the "logs" circuit breaker is asked first and told the outcome,
-    and the call gets the same structured log line.
-    """
-    breaker = resilience.breaker_for(operation)
-    breaker.before_call()
-    started = time.perf_counter()
-    try:
-        client = deadline.get_logs_client()
-        answer: dict[str, Any] = getattr(client, xform_name(operation))(**params)
-    except ClientError as exc:
-        mapped = _map_logs_error(exc, operation, params)
-        services._settle_breaker(breaker, mapped)
-        code = str(exc.response.get("Error", {}).get("Code") or type(mapped).__name__)
-        services._log_call(operation, params, started, code, services._retries(exc.response))
-        raise mapped from exc
-    except BotoCoreError as exc:
-        mapped = _map_logs_transport_error(exc, operation)
-        services._settle_breaker(breaker, mapped)
-        services._log_call(operation, params, started, type(exc).__name__, None)
-        raise mapped from exc
-    except BaseException:
-        breaker.release_probe()
-        raise
-    breaker.record_success()
-    services._log_call(operation, params, started, "ok", services._retries(answer))
-    return answer
+LOGS = services.ApiService(
+    name="CloudWatch Logs",
+    iam_prefix="logs",
+    # boto3 names it after the service ID "CloudWatch Logs", not the client name "logs".
+    endpoint_variable="AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+    client=lambda: deadline.get_logs_client(),
+    endpoint=lambda: deadline.get_logs_client().meta.endpoint_url,
+    map_specific=_map_logs_error,
+)
 
 
 def _get_log_events(
@@ -947,7 +899,7 @@ def _get_log_events(
         params["endTime"] = _epoch_ms(end)
     if token is not None:
         params["nextToken"] = token
-    answer = _call_logs("GetLogEvents", **params)
+    answer = services._call_api(LOGS, "GetLogEvents", params)
     events = answer.get("events") or []
     size = sum(len(str(e.get("message", "")).encode()) + 26 for e in events)
     backward = answer.get("nextBackwardToken")
