@@ -210,8 +210,58 @@ class _Cacheable:
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
+def _task_run_members(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The members GetTask and SearchTasks share (status target, retries, timings,
+    parameters), as dataclass keyword arguments."""
+    retries = answer.get("failureRetryCount")
+    return {
+        "target_run_status": _optional_status(answer.get("targetRunStatus")),
+        "failure_retry_count": None if retries is None else int(retries),
+        "started_at": parse_datetime(answer.get("startedAt")),
+        "ended_at": parse_datetime(answer.get("endedAt")),
+        "updated_at": parse_datetime(answer.get("updatedAt")),
+        "updated_by": answer.get("updatedBy"),
+        "latest_session_action_id": answer.get("latestSessionActionId"),
+        "parameters": _parameters(answer),
+    }
+
+
+class _TaskRun:
+    """Behaviour shared by a task (GetTask) and a task row (SearchTasks)."""
+
+    run_status: TaskRunStatus
+    target_run_status: TaskRunStatus | None
+    failure_retry_count: int | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    updated_at: datetime | None
+    updated_by: str | None
+    latest_session_action_id: str | None
+    parameters: tuple[TaskParameter, ...]
+
+    def _run_to_api(self) -> dict[str, Any]:
+        return {
+            "targetRunStatus": self.target_run_status and self.target_run_status.value,
+            "failureRetryCount": self.failure_retry_count,
+            "startedAt": format_datetime(self.started_at),
+            "endedAt": format_datetime(self.ended_at),
+            "updatedAt": format_datetime(self.updated_at),
+            "updatedBy": self.updated_by,
+            "latestSessionActionId": self.latest_session_action_id,
+            "parameters": _parameters_to_api(self.parameters),
+        }
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.run_status.is_terminal
+
+    @property
+    def retries(self) -> int:
+        return self.failure_retry_count or 0
+
+
 @dataclass(frozen=True)
-class Task(_Cacheable):
+class Task(_TaskRun, _Cacheable):
     """GetTask's answer."""
 
     task_id: str
@@ -230,20 +280,12 @@ class Task(_Cacheable):
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> Task:
         created_at = parse_datetime(answer["createdAt"]) or datetime.fromtimestamp(0, tz=UTC)
-        retries = answer.get("failureRetryCount")
         return cls(
             task_id=answer["taskId"],
             run_status=TaskRunStatus.parse(answer["runStatus"]),
             created_at=created_at,
             created_by=answer["createdBy"],
-            target_run_status=_optional_status(answer.get("targetRunStatus")),
-            failure_retry_count=None if retries is None else int(retries),
-            started_at=parse_datetime(answer.get("startedAt")),
-            ended_at=parse_datetime(answer.get("endedAt")),
-            updated_at=parse_datetime(answer.get("updatedAt")),
-            updated_by=answer.get("updatedBy"),
-            latest_session_action_id=answer.get("latestSessionActionId"),
-            parameters=_parameters(answer),
+            **_task_run_members(answer),
         )
 
     def to_cache(self) -> dict[str, Any]:
@@ -253,24 +295,9 @@ class Task(_Cacheable):
                 "runStatus": self.run_status.value,
                 "createdAt": format_datetime(self.created_at),
                 "createdBy": self.created_by,
-                "targetRunStatus": self.target_run_status and self.target_run_status.value,
-                "failureRetryCount": self.failure_retry_count,
-                "startedAt": format_datetime(self.started_at),
-                "endedAt": format_datetime(self.ended_at),
-                "updatedAt": format_datetime(self.updated_at),
-                "updatedBy": self.updated_by,
-                "latestSessionActionId": self.latest_session_action_id,
-                "parameters": _parameters_to_api(self.parameters),
+                **self._run_to_api(),
             }
         )
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.run_status.is_terminal
-
-    @property
-    def retries(self) -> int:
-        return self.failure_retry_count or 0
 
     @property
     def shows_target(self) -> bool:
@@ -544,7 +571,7 @@ def _task_index(task_id: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class TaskSummary(_Cacheable):
+class TaskSummary(_TaskRun, _Cacheable):
     """One row of SearchTasks' answer (a TaskSearchSummary: no createdAt/createdBy)."""
 
     task_id: str
@@ -561,19 +588,11 @@ class TaskSummary(_Cacheable):
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> TaskSummary:
-        retries = answer.get("failureRetryCount")
         return cls(
             task_id=answer["taskId"],
             run_status=TaskRunStatus.parse(answer.get("runStatus", "UNKNOWN")),
             step_id=answer.get("stepId"),
-            target_run_status=_optional_status(answer.get("targetRunStatus")),
-            failure_retry_count=None if retries is None else int(retries),
-            started_at=parse_datetime(answer.get("startedAt")),
-            ended_at=parse_datetime(answer.get("endedAt")),
-            updated_at=parse_datetime(answer.get("updatedAt")),
-            updated_by=answer.get("updatedBy"),
-            latest_session_action_id=answer.get("latestSessionActionId"),
-            parameters=_parameters(answer),
+            **_task_run_members(answer),
         )
 
     def to_cache(self) -> dict[str, Any]:
@@ -582,14 +601,7 @@ class TaskSummary(_Cacheable):
                 "taskId": self.task_id,
                 "runStatus": self.run_status.value,
                 "stepId": self.step_id,
-                "targetRunStatus": self.target_run_status and self.target_run_status.value,
-                "failureRetryCount": self.failure_retry_count,
-                "startedAt": format_datetime(self.started_at),
-                "endedAt": format_datetime(self.ended_at),
-                "updatedAt": format_datetime(self.updated_at),
-                "updatedBy": self.updated_by,
-                "latestSessionActionId": self.latest_session_action_id,
-                "parameters": _parameters_to_api(self.parameters),
+                **self._run_to_api(),
             }
         )
 
@@ -597,14 +609,6 @@ class TaskSummary(_Cacheable):
     def index(self) -> int | None:
         """The task's index within its step (the ID's numeric suffix)."""
         return _task_index(self.task_id)
-
-    @property
-    def retries(self) -> int:
-        return self.failure_retry_count or 0
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.run_status.is_terminal
 
     @property
     def parameter_summary(self) -> str:
