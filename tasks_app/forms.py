@@ -151,7 +151,7 @@ class JobFilterForm(_ListForm):
             run_status=self.value("status", ""),
             lifecycle_status=self.value("lifecycle", ""),
             name=self.value("name", ""),
-            sort=self.value("sort", "CREATED_AT"),
+            sort=self.value("sort", self.default_sort),
             descending=self.descending(),
             offset=offset,
             page_size=per,
@@ -193,7 +193,7 @@ class TaskFilterForm(_ListForm):
         return services.TaskQuery(
             run_status=self.value("status", ""),
             search=self.value("q", ""),
-            sort=self.value("sort", "TASK_ID"),
+            sort=self.value("sort", self.default_sort),
             descending=self.descending(),
             offset=offset,
             page_size=per,
