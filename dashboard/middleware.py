@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 # No inline script or style anywhere: htmx is configured (meta htmx-config) not to inject its
@@ -48,9 +47,6 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # WhiteNoise answers static files before XFrameOptionsMiddleware runs: cover them too.
-        if not getattr(response, "xframe_options_exempt", False):
-            response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         if response.status_code in BODYLESS_STATUSES:
             response.headers.setdefault("Content-Security-Policy", BODYLESS_CONTENT_SECURITY_POLICY)
             # CommonMiddleware adds "Content-Length: 0"; RFC 9110 forbids it on a 204 and on a
