@@ -5,7 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format serve emulator bench clean
+.PHONY: run test lint format serve emulator bench clean system-packages
+
+# Debian packages the test suite drives for real: a browser, Redis, PostgreSQL (initdb/pg_ctl of
+# a throw-away cluster) and nginx (the request-buffering front of `make serve`). Each is
+# "package:the file that shows it is installed".
+TEST_PACKAGES := chromium:/usr/bin/chromium redis-server:/usr/bin/redis-server \
+	postgresql:/usr/lib/postgresql/*/bin/initdb nginx:/usr/sbin/nginx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +31,28 @@ run: $(STAMP)
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
 ## make test: set up and run the whole suite (lint included)
-test: $(DEV_STAMP)
+test: system-packages $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Installs what is missing when it can (root with apt-get); otherwise stops at once, naming the
+# exact command to run.
+system-packages:
+	@missing=""; \
+	for entry in $(TEST_PACKAGES); do \
+	  ls $${entry#*:} >/dev/null 2>&1 || missing="$$missing $${entry%%:*}"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	install="apt-get install -y --no-install-recommends$$missing"; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make test: installing the Debian packages its tests need:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && $$install; \
+	else \
+	  echo "make test needs the Debian packages$$missing. Install them, then run make test again:" >&2; \
+	  echo "  sudo sh -c 'apt-get update && $$install'" >&2; \
+	  exit 1; \
+	fi
 
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
