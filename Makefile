@@ -35,6 +35,8 @@ test: system-packages $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@echo "The database tests again, on a throw-away PostgreSQL cluster:"
+	$(PY) -m pytest --postgres $(PYTEST_ARGS)
 
 # Installs what is missing when it can (root with apt-get); otherwise stops at once, naming the
 # exact command to run.

@@ -10,6 +10,7 @@ import re
 import warnings
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -142,12 +143,30 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env_str("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+# Users, sessions, sign-in failures (and the audit): SQLite on this host by default; a shared
+# PostgreSQL (DATABASE_URL=postgres://...) when several hosts serve the dashboard.
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    if not DATABASE_URL.startswith(("postgres://", "postgresql://", "sqlite://")):
+        raise ImproperlyConfigured(
+            "DATABASE_URL must be a postgres://user:password@host:5432/name (or sqlite:///path) "
+            f"URL, got one starting {DATABASE_URL.split(':', 1)[0]!r}"
+        )
+    DATABASES = {
+        # Connections are kept per thread for a minute, and checked before reuse (a restarted
+        # or failed-over server costs one error-free reconnect, not a 500).
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
-}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("DJANGO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Several processes share the file: writers take the lock up front and wait for
+            # it rather than failing with "database is locked".
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    }
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

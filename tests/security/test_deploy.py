@@ -24,6 +24,8 @@ PRODUCTION = {
     "DASHBOARD_STATIC_MANIFEST": "1",
     "DEADLINE_BACKEND": "aws",
     "AWS_REGION": "us-west-2",
+    # Every host shares one PostgreSQL (`check --deploy` does not connect to it).
+    "DATABASE_URL": "postgres://dashboard:s3cret@db.render.internal:5432/dashboard",
 }
 
 
@@ -32,7 +34,7 @@ def _environment(overrides: dict[str, str | None]) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DASHBOARD_", "DEADLINE_", "AWS_"))
+        if not key.startswith(("DJANGO_", "DASHBOARD_", "DEADLINE_", "AWS_", "DATABASE_"))
     }
     env["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
     for key, value in overrides.items():
@@ -103,6 +105,7 @@ def test_check_deploy_warns_when_real_farms_are_open_to_anyone() -> None:
         ({"DASHBOARD_REMOTE_USER_HEADER": "X User"}, "DASHBOARD_REMOTE_USER_HEADER"),
         ({"DASHBOARD_REMOTE_USER_HEADER": "Cookie"}, "DASHBOARD_REMOTE_USER_HEADER"),
         ({"DASHBOARD_LOGIN_MAX_FAILURES": "0"}, "DASHBOARD_LOGIN_MAX_FAILURES"),
+        ({"DATABASE_URL": "mysql://db.render.internal/dashboard"}, "DATABASE_URL"),
     ],
 )  # fmt: skip
 def test_production_refuses_to_start_naming_the_variable(
@@ -138,3 +141,20 @@ def test_the_farm_pattern_in_settings_is_the_apis() -> None:
 
     settings_text = (ROOT / "dashboard" / "settings.py").read_text()
     assert f'r"{FARM_ID}"' in settings_text
+
+
+def test_database_url_selects_a_shared_postgresql_and_sqlite_stays_the_default() -> None:
+    database = _setting("DATABASES['default']", PRODUCTION)
+    for expected in (
+        "'ENGINE': 'django.db.backends.postgresql'",
+        "'NAME': 'dashboard'",
+        "'HOST': 'db.render.internal'",
+        "'PORT': 5432",
+        "'USER': 'dashboard'",
+        "'CONN_MAX_AGE': 60",
+        "'CONN_HEALTH_CHECKS': True",
+    ):
+        assert expected in database
+    sqlite = _setting("DATABASES['default']", {"DJANGO_DB_PATH": "/srv/dashboard/db.sqlite3"})
+    assert "'ENGINE': 'django.db.backends.sqlite3'" in sqlite
+    assert "'NAME': '/srv/dashboard/db.sqlite3'" in sqlite
