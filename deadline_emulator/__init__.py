@@ -9,11 +9,14 @@ Public surface (see README "The emulator"):
 - CloudWatch Logs (``logs.py``): every emulator also serves the sessions' render logs
   (json-1.1), e.g. ``transport.in_process_client(emulator, "logs")``.
 - ``get_default_emulator(seed)``: the process-wide emulator the demo backend uses.
+- ``Emulator.search``: the search mode (``lenient``, ``strict``, ``ignore``; see
+  ``search.py``), from ``DEADLINE_EMULATOR_SEARCH``, ``--search`` or the admin API.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,6 +36,7 @@ from deadline_emulator.responses import (
     encode_json,
     format_timestamp,
 )
+from deadline_emulator.search import SEARCH_MODES, SearchPolicy
 
 __all__ = ["Emulator", "EmulatorUnavailable", "get_default_emulator", "set_default_emulator"]
 
@@ -58,10 +62,21 @@ _REASONS = {
 class Emulator:
     """One demo world (the backend) behind the AWS wire protocol, with faults and counts."""
 
-    def __init__(self, seed: int = 0, clock: Clock | None = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        seed: int = 0,
+        clock: Clock | None = None,
+        backend: Any = None,
+        search_mode: str | None = None,
+    ) -> None:
         self.seed = seed
         self.clock = clock if clock is not None else Clock()
         self.faults = FaultInjector(seed=seed)
+        # One policy for the wire and the backend (a backend built elsewhere brings its own).
+        shared = getattr(backend, "search", None)
+        self.search: SearchPolicy = shared if isinstance(shared, SearchPolicy) else SearchPolicy()
+        if search_mode is not None:
+            self.search.set(search_mode)
         self.calls = CallCounter()
         self._backend = backend
         self._backend_lock = threading.Lock()
@@ -79,7 +94,9 @@ class Emulator:
                 if self._backend is None:
                     from deadline_emulator.models import DeadlineBackend
 
-                    self._backend = DeadlineBackend(seed=self.seed, clock=self.clock)
+                    self._backend = DeadlineBackend(
+                        seed=self.seed, clock=self.clock, search=self.search
+                    )
         return self._backend
 
     @property
@@ -196,6 +213,10 @@ class Emulator:
             if route == "faults" and method == "DELETE":
                 self.faults.clear()
                 return _admin_answer(200, {"rules": {}})
+            if route == "search" and method in ("GET", "POST"):
+                if method == "POST":
+                    self._admin_search(payload)
+                return _admin_answer(200, {"mode": self.search.mode, "modes": list(SEARCH_MODES)})
         except (ValueError, TypeError, AttributeError) as exc:
             return _admin_answer(400, {"message": str(exc)})
         return _admin_answer(404, {"message": f"no admin endpoint {method} {path}"})
@@ -212,6 +233,11 @@ class Emulator:
             self.clock.pin(payload["pin"])  # null pins at the current instant
         if payload.get("advance"):
             self.clock.advance(float(payload["advance"]))
+
+    def _admin_search(self, payload: Any) -> None:
+        if not isinstance(payload, dict) or set(payload) != {"mode"}:
+            raise ValueError('search settings must be {"mode": "lenient|strict|ignore"}')
+        self.search.set(payload["mode"])
 
     def _clock_state(self) -> dict[str, Any]:
         return {"now": format_timestamp(self.clock.now()), "pinned": self.clock.is_pinned}
@@ -248,13 +274,15 @@ _defaults_lock = threading.Lock()
 
 
 def get_default_emulator(seed: int = 0) -> Emulator:
-    """The process-wide emulator for ``seed`` (created once, thread-safe)."""
+    """The process-wide emulator for ``seed`` (created once, thread-safe); its search mode
+    comes from ``DEADLINE_EMULATOR_SEARCH`` (default lenient)."""
     emulator = _defaults.get(seed)
     if emulator is None:
         with _defaults_lock:
             emulator = _defaults.get(seed)
             if emulator is None:
-                emulator = _defaults[seed] = Emulator(seed=seed)
+                mode = SearchPolicy.from_env(os.environ).mode
+                emulator = _defaults[seed] = Emulator(seed=seed, search_mode=mode)
     return emulator
 
 

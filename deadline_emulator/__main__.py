@@ -9,6 +9,7 @@ import sys
 
 from deadline_emulator import Emulator
 from deadline_emulator.clock import Clock
+from deadline_emulator.search import SEARCH_MODES, SearchPolicy
 from deadline_emulator.server import make_server
 
 
@@ -22,13 +23,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--clock", metavar="ISO", help="pin the clock at this instant")
     parser.add_argument("--latency-ms", type=float, help="add this latency to every call")
+    parser.add_argument(
+        "--search",
+        choices=SEARCH_MODES,
+        help="which Search* names to honour (default: DEADLINE_EMULATOR_SEARCH or lenient)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     clock = Clock()
     if args.clock:
         clock.pin(args.clock)
-    emulator = Emulator(seed=args.seed, clock=clock)
+    try:
+        search_mode = args.search or SearchPolicy.from_env(os.environ).mode
+    except ValueError as exc:
+        parser.error(str(exc))
+    emulator = Emulator(seed=args.seed, clock=clock, search_mode=search_mode)
     try:
         emulator.faults.load_env(os.environ)
         if args.latency_ms is not None:
@@ -39,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     _ = emulator.backend  # build the world now, not on the first request
     server = make_server(emulator, args.host, args.port)
-    print(f"Deadline Cloud emulator (seed {args.seed}) serving on {server.url}")
+    print(
+        f"Deadline Cloud emulator (seed {args.seed}, search {search_mode}) serving on {server.url}"
+    )
     print("Point AWS clients at it with:")
     print(f"  export AWS_ENDPOINT_URL_DEADLINE={server.url}")
     print(f"  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS={server.url}")

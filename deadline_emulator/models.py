@@ -23,6 +23,7 @@ from deadline_emulator.search import (
     STEP_FIELDS,
     TASK_FIELDS,
     Matcher,
+    SearchPolicy,
     search_page,
     sort_items,
 )
@@ -88,9 +89,12 @@ def _not_found(kind: str, resource_id: str, where: str = "") -> ResourceNotFound
 class DeadlineBackend:
     """One demo world (``seed``) on one clock."""
 
-    def __init__(self, seed: int = 0, clock: Clock | None = None) -> None:
+    def __init__(
+        self, seed: int = 0, clock: Clock | None = None, search: SearchPolicy | None = None
+    ) -> None:
         self.seed = seed
         self.clock = clock or Clock()
+        self.search = search or SearchPolicy()
         self.world: StaticWorld = build_static_world(seed)
         w = self.world
         self._farms = {f.farm_id: f for f in w.farms}
@@ -644,7 +648,7 @@ class DeadlineBackend:
     ) -> dict[str, Any]:
         t = self.clock.now()
         self._search_queues(farm_id, queue_ids)
-        matcher = Matcher(JOB_FIELDS, filter_expressions)
+        matcher = Matcher(JOB_FIELDS, filter_expressions, self.search)
         memo: dict = {}
         wanted = set(queue_ids)
         items = [
@@ -654,7 +658,7 @@ class DeadlineBackend:
         ]
         items.sort(key=lambda a: (-a["createdAt"].timestamp(), a["jobId"]))
         items = [a for a in items if matcher(a)]
-        sort_items(items, JOB_FIELDS, sort_expressions)
+        sort_items(items, JOB_FIELDS, sort_expressions, self.search)
         page, total, next_offset = search_page(items, item_offset, page_size)
         return _put({"jobs": page, "totalResults": total}, nextItemOffset=next_offset)
 
@@ -736,7 +740,7 @@ class DeadlineBackend:
     ) -> dict[str, Any]:
         t = self.clock.now()
         jobs = self._search_jobs_in(farm_id, queue_ids, job_id, t)
-        matcher = Matcher(STEP_FIELDS, filter_expressions)
+        matcher = Matcher(STEP_FIELDS, filter_expressions, self.search)
         memo: dict = {}
         items = []
         for job in jobs:
@@ -745,7 +749,7 @@ class DeadlineBackend:
                 answer = self._step_answer(job, step, agg, t, memo, "search")
                 if matcher(answer):
                     items.append(answer)
-        sort_items(items, STEP_FIELDS, sort_expressions)
+        sort_items(items, STEP_FIELDS, sort_expressions, self.search)
         page, total, next_offset = search_page(items, item_offset, page_size)
         return _put({"steps": page, "totalResults": total}, nextItemOffset=next_offset)
 
@@ -825,7 +829,7 @@ class DeadlineBackend:
     ) -> dict[str, Any]:
         t = self.clock.now()
         jobs = self._search_jobs_in(farm_id, queue_ids, job_id, t)
-        matcher = Matcher(TASK_FIELDS, filter_expressions)
+        matcher = Matcher(TASK_FIELDS, filter_expressions, self.search)
         # Parameters and session IDs cost a hash each: only the page needs them, unless a
         # filter or sort looks at parameters or task IDs.
         needs_all = "parameter" in repr(filter_expressions) + repr(sort_expressions)
@@ -857,7 +861,7 @@ class DeadlineBackend:
                         item["parameters"] = self._parameters(step, index)
                     if matcher(item):
                         items.append(item)
-        sort_items(items, TASK_FIELDS, sort_expressions)
+        sort_items(items, TASK_FIELDS, sort_expressions, self.search)
         page, total, next_offset = search_page(items, item_offset, page_size)
         answers = []
         for item in page:

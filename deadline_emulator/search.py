@@ -1,32 +1,119 @@
 """Search* filters and sorts: grouped AND/OR filter expressions, field/parameter sorts.
 
-Field names follow the service's convention (UPPER_SNAKE of the summary member, as the
-``deadline`` CLI sends them: ``TASK_RUN_STATUS``, ``CREATED_AT``, ``ENDED_AT``...). For
-tasks, ``TASK_RUN_STATUS`` and ``RUN_STATUS`` both name ``runStatus``. Unknown names and
-operators a filter kind does not support are ValidationExceptions naming the field.
-Results stop at the service's 10,000-item window (``totalResults`` <= 10,000).
+Which names each operation understands comes from ``deadline_facts.search_names``, the table
+the dashboard reads too; what the emulator does with a name depends on its search mode
+(``SearchPolicy``), so tests can play every way a real account may answer:
+
+- ``lenient`` (default): confirmed and conventional (assumed) names work; anything else is a
+  ValidationException naming the field.
+- ``strict``: only confirmed names work; every other name is a ValidationException.
+- ``ignore``: confirmed names work; the names ``strict`` refuses are silently ignored, as a
+  service that does not know them might: such a filter matches everything, such a sort is
+  dropped.
+
+``TASK_RUN_STATUS`` on tasks is not a name in any mode (the task member is ``runStatus``).
+Operators a filter kind does not support are ValidationExceptions in every mode. Results
+stop at the service's 10,000-item window (``totalResults`` <= 10,000).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from deadline_emulator.exceptions import ValidationException
+from deadline_facts import search_names as names
 
 SEARCH_WINDOW = 10_000
 DEFAULT_PAGE_SIZE = 100
 MAX_GROUP_DEPTH = 2  # "two groupings per search": the top level and one nested groupFilter
 
+LENIENT = "lenient"
+STRICT = "strict"
+IGNORE = "ignore"
+SEARCH_MODES = (LENIENT, STRICT, IGNORE)
+ENV_VARIABLE = "DEADLINE_EMULATOR_SEARCH"
+
 Getter = Callable[[dict[str, Any]], Any]
+
+
+class SearchPolicy:
+    """The emulator's search mode (thread-safe; changeable while serving)."""
+
+    def __init__(self, mode: str = LENIENT) -> None:
+        self._mode = _checked(mode)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> SearchPolicy:
+        """From ``DEADLINE_EMULATOR_SEARCH`` (unset or empty: lenient); ValueError if bad."""
+        value = environ.get(ENV_VARIABLE, "").strip()
+        try:
+            return cls(value or LENIENT)
+        except ValueError as exc:
+            raise ValueError(f"bad {ENV_VARIABLE}: {exc}") from None
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set(self, mode: str) -> str:
+        """Switch to ``mode`` (one of SEARCH_MODES); returns it."""
+        checked = _checked(mode)
+        with self._lock:
+            self._mode = checked
+        return checked
+
+    def admit(self, operation: str, kind: str, name: str, where: str) -> bool:
+        """True: honour the name. False: ignore it. Raises ValidationException: refuse it."""
+        row = names.lookup(operation, kind, name)
+        mode = self._mode
+        if row is not None and (row.confirmed or mode == LENIENT):
+            return True
+        if mode == LENIENT and (operation, kind, name) in _TRANSITIONAL:
+            return True
+        if mode == IGNORE:
+            return False
+        if kind in (names.PARAMETER_FILTER, names.PARAMETER_SORT):
+            raise _invalid(f"{operation} does not support {kind}", where)
+        message = f"Unsupported {_KIND_NOUNS[kind]} for {operation}: {name}"
+        hint = names.MISNAMED.get((operation, name)) if row is None else None
+        raise _invalid(f"{message} ({hint})" if hint else message, where)
+
+
+# TEMPORARY (issue 10): the dashboard still sends TASK_RUN_STATUS to SearchTasks until its
+# step page moves to RUN_STATUS with fallbacks; lenient mode tolerates it until then. Strict
+# and ignore modes already treat it as the unknown name it is.
+_TRANSITIONAL = {
+    ("SearchTasks", names.STRING, "TASK_RUN_STATUS"),
+    ("SearchTasks", names.FIELD, "TASK_RUN_STATUS"),
+}
+
+_KIND_NOUNS = {
+    names.STRING: "string filter field",
+    names.DATE_TIME: "dateTime filter field",
+    names.FIELD: "sort field",
+    names.SEARCH_TERM: "searchTermFilter matchType",
+}
+
+
+def _checked(mode: str) -> str:
+    if mode not in SEARCH_MODES:
+        raise ValueError(f"search mode must be one of {', '.join(SEARCH_MODES)}, not {mode!r}")
+    return mode
+
+
+_DEFAULT_POLICY = SearchPolicy()
 
 
 @dataclass(frozen=True)
 class SearchFields:
-    """What one resource's search understands."""
+    """What one resource's search understands (from the shared table)."""
 
+    operation: str
     resource: str
     strings: dict[str, str]  # FIELD -> summary member
     datetimes: dict[str, str]
@@ -35,96 +122,40 @@ class SearchFields:
     parameters: str | None  # member holding parameters (parameterFilter / parameterSort)
 
 
-JOB_FIELDS = SearchFields(
-    "jobs",
-    strings={
-        "TASK_RUN_STATUS": "taskRunStatus",
-        "TARGET_TASK_RUN_STATUS": "targetTaskRunStatus",
-        "LIFECYCLE_STATUS": "lifecycleStatus",
-        "NAME": "name",
-        "CREATED_BY": "createdBy",
-        "UPDATED_BY": "updatedBy",
-        "JOB_ID": "jobId",
-        "QUEUE_ID": "queueId",
-    },
-    datetimes={
-        "CREATED_AT": "createdAt",
-        "STARTED_AT": "startedAt",
-        "ENDED_AT": "endedAt",
-        "UPDATED_AT": "updatedAt",
-    },
-    sorts={
-        "CREATED_AT": "createdAt",
-        "STARTED_AT": "startedAt",
-        "ENDED_AT": "endedAt",
-        "UPDATED_AT": "updatedAt",
-        "PRIORITY": "priority",
-        "NAME": "name",
-        "TASK_RUN_STATUS": "taskRunStatus",
-        "LIFECYCLE_STATUS": "lifecycleStatus",
-        "CREATED_BY": "createdBy",
-        "JOB_ID": "jobId",
-    },
-    text=("name",),
-    parameters="jobParameters",
-)
+def _fields(
+    operation: str,
+    resource: str,
+    *,
+    text: tuple[str, ...],
+    parameters: str | None = None,
+    sort_members: dict[str, str] | None = None,
+) -> SearchFields:
+    def members(kind: str) -> dict[str, str]:
+        return {row.name: row.member for row in names.names(operation, kind=kind)}
 
-STEP_FIELDS = SearchFields(
-    "steps",
-    strings={
-        "TASK_RUN_STATUS": "taskRunStatus",
-        "TARGET_TASK_RUN_STATUS": "targetTaskRunStatus",
-        "LIFECYCLE_STATUS": "lifecycleStatus",
-        "NAME": "name",
-        "STEP_ID": "stepId",
-        "JOB_ID": "jobId",
-        "QUEUE_ID": "queueId",
-        "CREATED_BY": "createdBy",
-    },
-    datetimes=JOB_FIELDS.datetimes,
-    sorts={
-        "CREATED_AT": "createdAt",
-        "STARTED_AT": "startedAt",
-        "ENDED_AT": "endedAt",
-        "UPDATED_AT": "updatedAt",
-        "NAME": "name",
-        "TASK_RUN_STATUS": "taskRunStatus",
-        "LIFECYCLE_STATUS": "lifecycleStatus",
-        "STEP_ID": "stepId",
-    },
-    text=("name",),
-    parameters=None,
-)
+    return SearchFields(
+        operation,
+        resource,
+        strings=members(names.STRING),
+        datetimes=members(names.DATE_TIME),
+        sorts={**members(names.FIELD), **(sort_members or {})},
+        text=text,
+        parameters=parameters,
+    )
 
-TASK_FIELDS = SearchFields(
+
+JOB_FIELDS = _fields("SearchJobs", "jobs", text=("name",), parameters="jobParameters")
+STEP_FIELDS = _fields("SearchSteps", "steps", text=("name",))
+# Task IDs sort by their number (task-<hex>-9 before task-<hex>-10), as the index is meant.
+TASK_FIELDS = _fields(
+    "SearchTasks",
     "tasks",
-    strings={
-        "TASK_RUN_STATUS": "runStatus",
-        "RUN_STATUS": "runStatus",
-        "TARGET_RUN_STATUS": "targetRunStatus",
-        "TASK_ID": "taskId",
-        "STEP_ID": "stepId",
-        "JOB_ID": "jobId",
-        "QUEUE_ID": "queueId",
-        "UPDATED_BY": "updatedBy",
-    },
-    datetimes={
-        "STARTED_AT": "startedAt",
-        "ENDED_AT": "endedAt",
-        "UPDATED_AT": "updatedAt",
-    },
-    sorts={
-        "TASK_ID": "_taskNumber",
-        "STARTED_AT": "startedAt",
-        "ENDED_AT": "endedAt",
-        "UPDATED_AT": "updatedAt",
-        "TASK_RUN_STATUS": "runStatus",
-        "RUN_STATUS": "runStatus",
-        "FAILURE_RETRY_COUNT": "failureRetryCount",
-    },
     text=("taskId",),
     parameters="parameters",
+    sort_members={"TASK_ID": "_taskNumber", "TASK_RUN_STATUS": "runStatus"},
 )
+TASK_FIELDS.strings["TASK_RUN_STATUS"] = "runStatus"  # _TRANSITIONAL
+WORKER_FIELDS = _fields("SearchWorkers", "workers", text=("workerId", "_hostName"))
 
 _DATE_OPERATORS = {
     "EQUAL": lambda a, b: a == b,
@@ -184,11 +215,21 @@ def _compare_parameter(parameter: dict[str, str] | None, operator: str, wanted: 
     return _PARAM_OPERATORS[operator](raw, wanted)
 
 
+def _everything(item: dict[str, Any]) -> bool:
+    return True
+
+
 class Matcher:
     """A compiled filterExpressions tree (validated once, applied to every item)."""
 
-    def __init__(self, fields: SearchFields, expression: dict[str, Any] | None) -> None:
+    def __init__(
+        self,
+        fields: SearchFields,
+        expression: dict[str, Any] | None,
+        policy: SearchPolicy | None = None,
+    ) -> None:
         self.fields = fields
+        self.policy = policy or _DEFAULT_POLICY
         self._test = self._group(expression, "filterExpressions", 1) if expression else None
 
     def __call__(self, item: dict[str, Any]) -> bool:
@@ -215,9 +256,14 @@ class Matcher:
         fields = self.fields
         if kind == "groupFilter":
             return self._group(body, f"{path}.groupFilter", depth + 1)
+        admit = self.policy.admit
+        operation = fields.operation
         if kind == "searchTermFilter":
             term = str(body.get("searchTerm", ""))
-            if body.get("matchType", "FUZZY_MATCH") == "CONTAINS":
+            match_type = body.get("matchType", "FUZZY_MATCH")
+            if not admit(operation, names.SEARCH_TERM, match_type, f"{path}.{kind}"):
+                return _everything
+            if match_type == "CONTAINS":
                 needles = [term.casefold()]
                 mode = all
             else:
@@ -231,41 +277,36 @@ class Matcher:
         operator = body.get("operator")
         where = f"{path}.{kind}.name"
         if kind == "stringFilter":
-            member = fields.strings.get(name)
-            if member is None:
-                raise _invalid(
-                    f"Unsupported string filter field for {fields.resource}: {name}", where
-                )
             if operator not in ("EQUAL", "NOT_EQUAL"):
                 raise _invalid(f"stringFilter supports EQUAL and NOT_EQUAL, not {operator}", where)
+            if not admit(operation, names.STRING, name, where):
+                return _everything
+            member = fields.strings[name]
             value = body.get("value")
             if operator == "EQUAL":
                 return lambda item: item.get(member) == value
             return lambda item: item.get(member) != value
         if kind == "stringListFilter":
-            member = fields.strings.get(name)
-            if member is None:
+            if operator not in ("ANY_EQUALS", "ALL_NOT_EQUALS"):
                 raise _invalid(
-                    f"Unsupported string filter field for {fields.resource}: {name}", where
+                    f"stringListFilter supports ANY_EQUALS and ALL_NOT_EQUALS, not {operator}",
+                    where,
                 )
+            if not admit(operation, names.STRING, name, where):
+                return _everything
+            member = fields.strings[name]
             values = set(body.get("values") or [])
             if operator == "ANY_EQUALS":
                 return lambda item: item.get(member) in values
-            if operator == "ALL_NOT_EQUALS":
-                return lambda item: item.get(member) not in values
-            raise _invalid(
-                f"stringListFilter supports ANY_EQUALS and ALL_NOT_EQUALS, not {operator}", where
-            )
+            return lambda item: item.get(member) not in values
         if kind == "dateTimeFilter":
-            member = fields.datetimes.get(name)
-            if member is None:
-                raise _invalid(
-                    f"Unsupported dateTime filter field for {fields.resource}: {name}", where
-                )
             compare = _DATE_OPERATORS.get(operator)
             if compare is None:
                 raise _invalid(f"dateTimeFilter does not support {operator}", where)
             when = _as_datetime(body.get("dateTime"), f"{path}.{kind}.dateTime")
+            if not admit(operation, names.DATE_TIME, name, where):
+                return _everything
+            member = fields.datetimes[name]
 
             def test_date(item: dict[str, Any]) -> bool:
                 value = item.get(member)
@@ -273,11 +314,12 @@ class Matcher:
 
             return test_date
         if kind == "parameterFilter":
-            holder = fields.parameters
-            if holder is None:
-                raise _invalid(f"{fields.resource} cannot be filtered by parameter", where)
             if operator not in _PARAM_OPERATORS:
                 raise _invalid(f"parameterFilter does not support {operator}", where)
+            if not admit(operation, names.PARAMETER_FILTER, names.ANY_PARAMETER, f"{path}.{kind}"):
+                return _everything
+            holder = fields.parameters
+            assert holder is not None, f"{operation} admits parameterFilter without parameters"
             wanted = str(body.get("value"))
             return lambda item: _compare_parameter(
                 (item.get(holder) or {}).get(name), operator, wanted
@@ -286,10 +328,17 @@ class Matcher:
 
 
 def sort_items(
-    items: list[dict[str, Any]], fields: SearchFields, expressions: list[dict[str, Any]] | None
+    items: list[dict[str, Any]],
+    fields: SearchFields,
+    expressions: list[dict[str, Any]] | None,
+    policy: SearchPolicy | None = None,
 ) -> None:
-    """Sort in place by the sortExpressions (stable; missing values last either way)."""
-    for n, expression in reversed(list(enumerate(expressions or []))):
+    """Sort in place by the sortExpressions (stable; missing values last either way).
+
+    Every expression is checked before any sorting, so a refused one fails the whole call."""
+    admit = (policy or _DEFAULT_POLICY).admit
+    keys: list[tuple[Getter, bool]] = []
+    for n, expression in enumerate(expressions or []):
         path = f"sortExpressions[{n}]"
         if len(expression) != 1:
             raise _invalid("Each sort expression must set exactly one sort type.", path)
@@ -298,33 +347,32 @@ def sort_items(
             if fields.resource != "jobs":
                 raise _invalid("userJobsFirst only sorts jobs.", path)
             user = body.get("userIdentityId")
-            items.sort(key=lambda item: item.get("createdBy") != user)
+            keys.append((lambda item, user=user: item.get("createdBy") == user, True))
             continue
         descending = body.get("sortOrder") == "DESCENDING"
         name = body.get("name")
         if kind == "fieldSort":
-            member = fields.sorts.get(name)
-            if member is None:
-                raise _invalid(
-                    f"Unsupported sort field for {fields.resource}: {name}",
-                    f"{path}.fieldSort.name",
-                )
+            if not admit(fields.operation, names.FIELD, name, f"{path}.fieldSort.name"):
+                continue  # ignored: the sort is dropped
 
-            def value(item: dict[str, Any], member: str = member) -> Any:
+            def value(item: dict[str, Any], member: str = fields.sorts[name]) -> Any:
                 return item.get(member)
         elif kind == "parameterSort":
+            if not admit(fields.operation, names.PARAMETER_SORT, names.ANY_PARAMETER, path):
+                continue
             holder = fields.parameters
-            if holder is None:
-                raise _invalid(f"{fields.resource} cannot be sorted by parameter", path)
+            assert holder is not None, f"{fields.operation} admits parameterSort without parameters"
 
             def value(item: dict[str, Any], holder: str = holder, name: Any = name) -> Any:
                 return parameter_sort_value((item.get(holder) or {}).get(name))
         else:
             raise _invalid(f"Unsupported sort type: {kind}", path)
+        keys.append((value, descending))
+    for value, descending in reversed(keys):
         if descending:
-            items.sort(key=lambda i: (value(i) is not None, value(i)), reverse=True)
+            items.sort(key=lambda i, v=value: (v(i) is not None, v(i)), reverse=True)
         else:
-            items.sort(key=lambda i: (value(i) is None, value(i)))
+            items.sort(key=lambda i, v=value: (v(i) is None, v(i)))
 
 
 def search_page(

@@ -100,7 +100,7 @@ def test_every_answer_of_the_world_matches_the_model(walk: Any) -> None:
                 "filters": [
                     {
                         "stringFilter": {
-                            "name": "TASK_RUN_STATUS",
+                            "name": "RUN_STATUS",
                             "operator": "EQUAL",
                             "value": "RUNNING",
                         }
@@ -163,7 +163,7 @@ def test_update_task_and_what_follows_match_the_model(walk: Any) -> None:
             "filters": [
                 {
                     "stringFilter": {
-                        "name": "TASK_RUN_STATUS",
+                        "name": "RUN_STATUS",
                         "operator": "EQUAL",
                         "value": "RUNNING",
                     }

@@ -114,7 +114,7 @@ def test_search_tasks_filters_failed_tasks(b: DeadlineBackend) -> None:
             "filters": [
                 {
                     "stringFilter": {
-                        "name": "TASK_RUN_STATUS",
+                        "name": "RUN_STATUS",
                         "operator": "EQUAL",
                         "value": "FAILED",
                     }
@@ -136,14 +136,14 @@ def test_grouped_or_and_string_list_filters(b: DeadlineBackend) -> None:
             "filters": [
                 {
                     "stringFilter": {
-                        "name": "TASK_RUN_STATUS",
+                        "name": "RUN_STATUS",
                         "operator": "EQUAL",
                         "value": "FAILED",
                     }
                 },
                 {
                     "stringFilter": {
-                        "name": "TASK_RUN_STATUS",
+                        "name": "RUN_STATUS",
                         "operator": "EQUAL",
                         "value": "CANCELED",
                     }
@@ -162,7 +162,7 @@ def test_grouped_or_and_string_list_filters(b: DeadlineBackend) -> None:
                         "filters": [
                             {
                                 "stringListFilter": {
-                                    "name": "TASK_RUN_STATUS",
+                                    "name": "RUN_STATUS",
                                     "operator": "ANY_EQUALS",
                                     "values": ["FAILED", "CANCELED"],
                                 }
@@ -282,7 +282,7 @@ def test_user_jobs_first(b: DeadlineBackend) -> None:
                 "filters": [
                     {
                         "stringFilter": {
-                            "name": "TASK_RUN_STATUS",
+                            "name": "RUN_STATUS",
                             "operator": "LESS_THAN",
                             "value": "x",
                         }

@@ -105,7 +105,7 @@ def test_aggregates_follow_updates(b: DeadlineBackend) -> None:
             "filters": [
                 {
                     "stringFilter": {
-                        "name": "TASK_RUN_STATUS",
+                        "name": "RUN_STATUS",
                         "operator": "EQUAL",
                         "value": "FAILED",
                     }

@@ -282,7 +282,7 @@ def test_union_in_request_with_two_members_is_rejected() -> None:
             "filters": [
                 {
                     "stringFilter": {
-                        "name": "TASK_RUN_STATUS",
+                        "name": "RUN_STATUS",
                         "operator": "EQUAL",
                         "value": "READY",
                     },

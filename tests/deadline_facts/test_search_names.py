@@ -1,0 +1,92 @@
+"""The confirmed/assumed table: every name it lists names a real member, the confirmed ones
+cite a public client, and the emulator and the README read the same table."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deadline_emulator.search import (
+    JOB_FIELDS,
+    STEP_FIELDS,
+    TASK_FIELDS,
+    WORKER_FIELDS,
+    SearchFields,
+)
+from deadline_emulator.service_model import deadline_model
+from deadline_facts import search_names as sn
+
+REPO = Path(__file__).resolve().parents[2]
+SUMMARIES = {
+    "SearchJobs": "JobSearchSummary",
+    "SearchSteps": "StepSearchSummary",
+    "SearchTasks": "TaskSearchSummary",
+    "SearchWorkers": "WorkerSearchSummary",
+}
+
+
+@pytest.mark.parametrize("row", sn.SEARCH_NAMES, ids=lambda r: f"{r.operation}-{r.kind}-{r.name}")
+def test_every_name_names_a_member_of_the_search_summary(row: sn.SearchName) -> None:
+    members = deadline_model().shape(SUMMARIES[row.operation])["members"]
+    assert row.member in members
+    if row.kind in (sn.STRING, sn.DATE_TIME, sn.FIELD):
+        # The naming rule: the upper-snake form of the member.
+        assert row.name == re.sub(r"(?<!^)([A-Z])", r"_\1", row.member).upper()
+
+
+def test_confirmed_names_cite_a_public_client_and_assumed_ones_the_convention() -> None:
+    for row in sn.SEARCH_NAMES:
+        if row.confirmed:
+            assert row.source.startswith("deadline CLI client/"), row
+        else:
+            assert row.status == sn.ASSUMED and row.source == sn.CONVENTION, row
+
+
+def test_what_public_clients_send_is_confirmed() -> None:
+    # Read in the `deadline` package: job list / TUI / recent-by-timestamp / _mcp / downloads.
+    assert sn.is_confirmed("SearchJobs", sn.STRING, "TASK_RUN_STATUS")
+    assert sn.is_confirmed("SearchJobs", sn.FIELD, "CREATED_AT")
+    assert sn.is_confirmed("SearchJobs", sn.DATE_TIME, "ENDED_AT")
+    assert sn.is_confirmed("SearchJobs", sn.SEARCH_TERM, "CONTAINS")
+    # Never sent by a public client: the step page's names.
+    for kind, name in [(sn.STRING, "RUN_STATUS"), (sn.STRING, "STEP_ID"), (sn.FIELD, "TASK_ID")]:
+        assert not sn.is_confirmed("SearchTasks", kind, name)
+        assert sn.lookup("SearchTasks", kind, name) is not None
+    assert not sn.is_confirmed("SearchJobs", sn.FIELD, "PRIORITY")
+
+
+def test_task_run_status_is_not_a_task_field() -> None:
+    assert sn.lookup("SearchTasks", sn.STRING, "TASK_RUN_STATUS") is None
+    assert sn.lookup("SearchTasks", sn.FIELD, "TASK_RUN_STATUS") is None
+    assert "runStatus" in sn.MISNAMED["SearchTasks", "TASK_RUN_STATUS"]
+
+
+@pytest.mark.parametrize(
+    "fields", [JOB_FIELDS, STEP_FIELDS, TASK_FIELDS, WORKER_FIELDS], ids=lambda f: f.operation
+)
+def test_the_emulator_understands_every_name_of_the_table(fields: SearchFields) -> None:
+    for row in sn.names(fields.operation):
+        table = {sn.STRING: fields.strings, sn.DATE_TIME: fields.datetimes, sn.FIELD: fields.sorts}
+        if row.kind in table:
+            assert row.name in table[row.kind], row
+        elif row.kind in (sn.PARAMETER_FILTER, sn.PARAMETER_SORT):
+            assert fields.parameters == row.member
+
+
+def test_the_readme_shows_the_table() -> None:
+    assert sn.markdown_table() in (REPO / "README.md").read_text()
+
+
+def test_the_table_imports_nothing_but_the_standard_library() -> None:
+    code = (
+        "import sys; import deadline_facts.search_names; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('django', 'boto3', 'botocore', 'tasks_app', 'deadline_emulator', 'dashboard')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
