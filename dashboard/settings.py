@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -99,6 +100,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Failed sign-ins, counted where every process and host sees them (tasks_app/auth.py).
+    "axes",
     "tasks_app",
 ]
 
@@ -121,6 +124,8 @@ MIDDLEWARE = [
     # tasks_app/access.py).
     "tasks_app.auth.DashboardLoginRequiredMiddleware",
     "tasks_app.access.FarmAllowListMiddleware",
+    # Innermost: turns django-axes' lockout mark into the 429 sign-in page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -258,17 +263,31 @@ if DASHBOARD_REMOTE_USER_HEADER.upper().replace("-", "_") in {
         f"DASHBOARD_REMOTE_USER_HEADER cannot be {DASHBOARD_REMOTE_USER_HEADER}: browsers or "
         "proxies set that header for other purposes."
     )
-# Failed sign-ins per user name and client address before sign-in is refused for the rest
-# of the window (which opens at the first failure).
+# Failed sign-ins per user name and client address before that name is refused from that
+# address, until the window has passed since the last attempt (django-axes, tasks_app/auth.py).
 DASHBOARD_LOGIN_MAX_FAILURES = env_int("DASHBOARD_LOGIN_MAX_FAILURES", 5, minimum=1)
 DASHBOARD_LOGIN_LOCKOUT_SECONDS = env_int("DASHBOARD_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+AXES_ENABLED = DASHBOARD_AUTH == "login"
+AXES_FAILURE_LIMIT = DASHBOARD_LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=DASHBOARD_LOGIN_LOCKOUT_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "tasks_app.auth.lockout_username"
+AXES_LOCKOUT_CALLABLE = "tasks_app.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Redis when DASHBOARD_CACHE_URL is set, else the database; sign-in fails open if Redis is down.
+AXES_HANDLER = "tasks_app.auth.SharedLockoutHandler"
+# No row per successful sign-in (the log has a line for each).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 # A sign-in lasts this long, active or not (polls do not extend it).
 SESSION_COOKIE_AGE = env_int("DASHBOARD_SESSION_SECONDS", 12 * 3600, minimum=60)
-AUTHENTICATION_BACKENDS = (
-    ["tasks_app.auth.DashboardRemoteUserBackend"]
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out name before any password check (inert unless AXES_ENABLED).
+    "axes.backends.AxesStandaloneBackend",
+    "tasks_app.auth.DashboardRemoteUserBackend"
     if DASHBOARD_AUTH == "remote-user"
-    else ["django.contrib.auth.backends.ModelBackend"]
-)
+    else "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,7 +1,8 @@
 """Who gets in: ``DASHBOARD_AUTH=none | login | remote-user``.
 
 - ``login``: Django's own accounts (``manage.py createsuperuser``), a sign-in page with failed
-  attempts throttled per user name and client address, and sign-out by POST.
+  attempts throttled per user name and client address by django-axes (counted in Redis or the
+  database, so every process and host agrees), and sign-out by POST.
 - ``remote-user``: an SSO proxy in front of the dashboard authenticates people and passes the
   user name in a header (``DASHBOARD_REMOTE_USER_HEADER``); the dashboard trusts that header.
 - ``none``: everyone who can reach the dashboard is let in (the demo's default).
@@ -13,12 +14,13 @@ browser goes to the sign-in page, instead of a sign-in form swapped into a task 
 
 from __future__ import annotations
 
-import hashlib
-import time
+import logging
 import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+from axes.handlers.cache import AxesCacheHandler
+from axes.handlers.database import AxesDatabaseHandler
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -28,13 +30,17 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.core import checks
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
+from redis.exceptions import RedisError
 
 from . import health
+
+logger = logging.getLogger(__name__)
 
 AUTH_MODES = ("none", "login", "remote-user")
 
@@ -151,56 +157,91 @@ class DashboardRemoteUserBackend(RemoteUserBackend):
         return super().authenticate(request, name)
 
 
-# --- Throttled sign-in -------------------------------------------------------------------------
+# --- Throttled sign-in (django-axes) --------------------------------------------------------------
 
 
-class LoginThrottle:
-    """Failed sign-ins per (user name, client address), counted in the cache.
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
+    """AXES_USERNAME_CALLABLE: "ADA" and "ada" are one name for counting failures."""
+    raw = (credentials or {}).get("username")
+    if raw is None and request is not None:
+        raw = request.POST.get("username")
+    if not raw:
+        return None
+    return unicodedata.normalize("NFKC", str(raw)).casefold()[:_USERNAME_MAX]
 
-    After ``DASHBOARD_LOGIN_MAX_FAILURES`` failures within ``DASHBOARD_LOGIN_LOCKOUT_SECONDS``
-    of the first one, that name is refused from that address for the rest of the window
-    (even with the right password). The cache is shared by every process when
-    DASHBOARD_CACHE_URL points at Redis.
+
+def _shared_cache() -> bool:
+    """Whether the cache is one every process sees (Redis), not this process's memory."""
+    return isinstance(caches[getattr(settings, "AXES_CACHE", "default")], RedisCache)
+
+
+class SharedLockoutHandler(AxesDatabaseHandler):
+    """AXES_HANDLER: failed sign-ins counted where every process and host sees them.
+
+    In the shared cache (Redis) when DASHBOARD_CACHE_URL is set, in the database otherwise
+    (shared by every host when DATABASE_URL names PostgreSQL). If the cache does not answer,
+    sign-in goes on unthrottled rather than failing, and each such sign-in is logged.
     """
 
-    def __init__(self, username: str, address: str) -> None:
-        name = unicodedata.normalize("NFKC", username).casefold()[:_USERNAME_MAX]
-        digest = hashlib.blake2b(f"{name}\x1f{address}".encode(), digest_size=16).hexdigest()
-        self._count_key = f"dtd:login-failures:{digest}"
-        self._since_key = f"dtd:login-failures-since:{digest}"
-
-    @property
-    def window(self) -> int:
-        return int(settings.DASHBOARD_LOGIN_LOCKOUT_SECONDS)
-
-    def failures(self) -> int:
-        return int(cache.get(self._count_key) or 0)
-
-    def locked(self) -> bool:
-        return self.failures() >= int(settings.DASHBOARD_LOGIN_MAX_FAILURES)
-
-    def retry_after(self) -> int:
-        """Seconds until the window of the first failure closes."""
-        since = cache.get(self._since_key)
-        if since is None:
-            return self.window
-        return max(1, int(float(since) + self.window - time.time()))
-
-    def record_failure(self) -> None:
-        # add() starts the window only if none is open; incr() is atomic in Redis and locmem.
-        if cache.add(self._since_key, time.time(), self.window):
-            cache.set(self._count_key, 0, self.window)
+    def _in_cache(self, request: HttpRequest | None, method: str, default: Any, *args: Any) -> Any:
         try:
-            cache.incr(self._count_key)
-        except ValueError:  # the count expired between add() and incr()
-            cache.set(self._count_key, 1, self.window)
+            return getattr(AxesCacheHandler(), method)(*args)
+        except (RedisError, OSError) as exc:
+            logger.error(
+                "sign-in throttling unavailable (%s from the shared cache): %s for user %r "
+                "from %s goes on unthrottled",
+                type(exc).__name__,
+                method,
+                lockout_username(request, None) if request is not None else None,
+                client_address(request) if request is not None else "-",
+            )
+            return default
 
-    def reset(self) -> None:
-        cache.delete_many([self._count_key, self._since_key])
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        if _shared_cache():
+            return int(self._in_cache(request, "get_failures", 0, request, credentials))
+        return super().get_failures(request, credentials)
+
+    def user_login_failed(
+        self,
+        sender: Any,
+        credentials: dict[str, Any],
+        request: HttpRequest | None = None,
+        **kw: Any,
+    ) -> None:
+        if _shared_cache():
+            self._in_cache(request, "user_login_failed", None, sender, credentials, request)
+        else:
+            super().user_login_failed(sender, credentials, request, **kw)
+
+    def user_logged_in(self, sender: Any, request: HttpRequest, user: Any, **kw: Any) -> None:
+        if _shared_cache():
+            self._in_cache(request, "user_logged_in", None, sender, request, user)
+        else:
+            super().user_logged_in(sender, request, user, **kw)
+
+    def user_logged_out(self, sender: Any, request: HttpRequest, user: Any, **kw: Any) -> None:
+        if _shared_cache():
+            self._in_cache(request, "user_logged_out", None, sender, request, user)
+        else:
+            super().user_logged_out(sender, request, user, **kw)
+
+    def reset_attempts(
+        self,
+        *,
+        ip_address: str | None = None,
+        username: str | None = None,
+        ip_or_username: bool = False,
+    ) -> int:
+        """``manage.py axes_reset_username ada`` and friends: lift a lockout early."""
+        kwargs = {"ip_address": ip_address, "username": username, "ip_or_username": ip_or_username}
+        if _shared_cache():
+            return int(AxesCacheHandler().reset_attempts(**kwargs))  # type: ignore[arg-type]
+        return super().reset_attempts(**kwargs)  # type: ignore[arg-type]
 
 
 def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR: behind a proxy that is the proxy's address (see README "Sign-in")."""
+    """REMOTE_ADDR: behind a proxy that is the proxy's address (see README "Who gets in")."""
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
@@ -213,32 +254,42 @@ def lockout_message(seconds: int) -> str:
     )
 
 
+def lockout_seconds() -> int:
+    """Every refused attempt restarts the cool-off (axes' default), so it is a full window."""
+    return int(settings.DASHBOARD_LOGIN_LOCKOUT_SECONDS)
+
+
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, refusing a (user name, address) after too many failures."""
+    """Django's sign-in form, saying so when django-axes refuses the name from this address."""
 
     throttled = False
-    retry_after = 0
 
     def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username") or ""
-        throttle = LoginThrottle(username, client_address(self.request))
-        if throttle.locked():
-            self._refuse(throttle)
         try:
-            cleaned = super().clean()
-        except forms.ValidationError as exc:
-            if getattr(exc, "code", None) == "invalid_login":
-                throttle.record_failure()
-                if throttle.locked():
-                    self._refuse(throttle)
+            return super().clean()
+        except forms.ValidationError:
+            if getattr(self.request, "axes_locked_out", False):
+                self.throttled = True
+                raise forms.ValidationError(
+                    lockout_message(lockout_seconds()), code="throttled"
+                ) from None
             raise
-        throttle.reset()
-        return cleaned
 
-    def _refuse(self, throttle: LoginThrottle) -> None:
-        self.throttled = True
-        self.retry_after = throttle.retry_after()
-        raise forms.ValidationError(lockout_message(self.retry_after), code="throttled")
+
+def lockout_response(
+    request: HttpRequest,
+    original_response: HttpResponseBase | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponseBase:
+    """AXES_LOCKOUT_CALLABLE: the sign-in page already says so (429); anything else, text."""
+    if original_response is not None and original_response.status_code == 429:
+        return original_response
+    return HttpResponse(
+        lockout_message(lockout_seconds()),
+        status=429,
+        content_type="text/plain; charset=utf-8",
+        headers={"Retry-After": str(lockout_seconds())},
+    )
 
 
 class DashboardLoginView(auth_views.LoginView):
@@ -257,7 +308,7 @@ class DashboardLoginView(auth_views.LoginView):
         response = super().form_invalid(form)
         if getattr(form, "throttled", False):
             response.status_code = 429
-            response["Retry-After"] = str(form.retry_after)  # type: ignore[attr-defined]
+            response["Retry-After"] = str(lockout_seconds())
         return response
 
 

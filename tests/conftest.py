@@ -3,6 +3,9 @@ client and Django caches, per test."""
 
 from __future__ import annotations
 
+import os
+import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +17,7 @@ from django.core.cache import cache
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
 from tasks_app import deadline, health, resilience
+from tests import postgres_plugin, postgres_server
 from tests.tasks_app.tiny_world import NOW, TinyWorld
 
 
@@ -90,3 +94,16 @@ def tiny(settings: LazySettings) -> Iterator[Tiny]:
     set_default_emulator(emulator, seed=settings.DEADLINE_DEMO_SEED)
     yield Tiny(world=world, emulator=emulator)
     set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
+
+
+@pytest.fixture(scope="module")
+def shared_database_url() -> Iterator[str]:
+    """DATABASE_URL of a new database for processes the test starts itself (``database``
+    marker): a SQLite file, or under ``pytest --postgres`` a database on its cluster."""
+    server = os.environ.get(postgres_plugin.SERVER_URL_VARIABLE)
+    if server:
+        with postgres_server.scratch_database(server, f"dtd_{uuid.uuid4().hex[:12]}") as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="dtd-sqlite-") as workdir:
+        yield f"sqlite:///{workdir}/db.sqlite3"

@@ -155,7 +155,11 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def login_mode(settings: LazySettings, db: None) -> None:
     settings.DASHBOARD_AUTH = "login"
-    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    settings.AXES_ENABLED = True
+    settings.AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
     # Hashing with production's work factor would make each sign-in take a third of a second.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -163,7 +167,10 @@ def login_mode(settings: LazySettings, db: None) -> None:
 @pytest.fixture
 def remote_user_mode(settings: LazySettings, db: None) -> None:
     settings.DASHBOARD_AUTH = "remote-user"
-    settings.AUTHENTICATION_BACKENDS = ["tasks_app.auth.DashboardRemoteUserBackend"]
+    settings.AUTHENTICATION_BACKENDS = [
+        "axes.backends.AxesStandaloneBackend",
+        "tasks_app.auth.DashboardRemoteUserBackend",
+    ]
 
 
 @pytest.fixture

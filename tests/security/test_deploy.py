@@ -124,6 +124,10 @@ def test_auth_defaults_follow_the_backend() -> None:
     assert "RemoteUserBackend" in _setting(
         "AUTHENTICATION_BACKENDS", {"DASHBOARD_AUTH": "remote-user"}
     )
+    # Sign-in goes through django-axes' lockout first, in login mode only.
+    login = _setting("AXES_ENABLED, AUTHENTICATION_BACKENDS", PRODUCTION)
+    assert login.startswith("(True, ['axes.backends.AxesStandaloneBackend', ")
+    assert _setting("AXES_ENABLED", {"DASHBOARD_AUTH": "remote-user"}) == "False"
 
 
 def test_https_turns_on_secure_cookies_hsts_and_redirects() -> None:

@@ -1,0 +1,151 @@
+"""Real dashboard processes for tests that cross a process boundary: a clean environment, a
+migrated database of their own, gunicorn processes awaited until healthy, and a small HTTP
+client with cookies and CSRF, as a browser signs in."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.redis_server import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    """This process's environment without any dashboard setting, plus ``overrides``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DASHBOARD_", "DEADLINE_", "AWS_", "DATABASE_"))
+    }
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "dashboard.settings",
+        "DASHBOARD_LOG_LEVEL": "WARNING",
+        **overrides,
+    }
+
+
+def manage(*args: str, env: Mapping[str, str]) -> str:
+    """``python manage.py ...`` in a fresh interpreter; its output, or an error naming it."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed: {result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def await_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{base} exited: {log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        # Polling a readiness condition, bounded by the deadline above.
+        time.sleep(0.05)
+    raise RuntimeError(f"{base} did not become healthy: {log.read_text()[-3000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def gunicorn_processes(count: int, env: Mapping[str, str]) -> Iterator[list[str]]:
+    """``count`` separate gunicorn processes (one worker each) on loopback; their base URLs."""
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dtd-gunicorn-")))
+        started: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+        for n in range(count):
+            port = free_port()
+            log = workdir / f"gunicorn-{n}.log"
+            process = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"), "dashboard.wsgi",
+                    "--bind", f"127.0.0.1:{port}",
+                    "--workers", "1", "--threads", "4",
+                ],
+                cwd=REPO,
+                env=dict(env),
+                stdout=log.open("wb"),
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            stack.callback(stop, process)
+            started.append((f"http://127.0.0.1:{port}", process, log))
+        for base, process, log in started:
+            await_healthy(base, process, log)
+        yield [base for base, _, _ in started]
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    text: str
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class Browser:
+    """Cookies shared across every dashboard it talks to (one browser, one site, many hosts
+    behind a load balancer); redirects are returned, not followed."""
+
+    def __init__(self) -> None:
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
+        )
+
+    def request(self, url: str, data: Mapping[str, str] | None = None) -> Answer:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body)  # noqa: S310 - loopback
+        if data is not None:
+            request.add_header("Referer", url)
+        try:
+            with self._opener.open(request, timeout=30) as response:
+                return Answer(response.status, dict(response.headers), response.read().decode())
+        except urllib.error.HTTPError as exc:
+            return Answer(exc.code, dict(exc.headers), exc.read().decode())
+
+    def sign_in(self, base: str, username: str, password: str) -> Answer:
+        """GET the sign-in form (a CSRF token), then POST it, as the page does."""
+        form = self.request(f"{base}/login/")
+        match = _CSRF_FIELD.search(form.text)
+        assert form.status == 200 and match, form.text[:500]
+        fields = {"username": username, "password": password, "csrfmiddlewaretoken": match[1]}
+        return self.request(f"{base}/login/", fields)
