@@ -2,7 +2,7 @@
  *
  * - keeps relative times, running durations and "updated N s ago" current between polls;
  * - pauses htmx polls while the tab is hidden and refreshes as soon as it is visible again;
- * - copy buttons (the task ID, the AWS CLI command);
+ * - copy buttons (IDs, the AWS CLI command);
  * - after an unchanged poll (204) marks the data fresh and clears the poll warning.
  *
  * The Content-Security-Policy forbids inline script and eval: everything lives here and htmx
@@ -137,7 +137,7 @@
 
   function showCopyButtons(root) {
     if (!root.querySelectorAll) return;
-    Array.prototype.forEach.call(root.querySelectorAll("[data-copy]"), function (button) {
+    Array.prototype.forEach.call(root.querySelectorAll("[data-copy], [data-copy-text]"), function (button) {
       button.hidden = false;
     });
   }
@@ -170,24 +170,43 @@
   }
 
   function flash(button, text) {
-    var original = button.getAttribute("data-label") || button.textContent;
+    // Icon buttons keep their icon (CSS swaps in a tick); text buttons say what happened.
+    var icon = button.classList.contains("copy-button--icon");
+    var attribute = icon ? "aria-label" : null;
+    var original = button.getAttribute("data-label") ||
+      (icon ? button.getAttribute("aria-label") : button.textContent);
     button.setAttribute("data-label", original);
-    button.textContent = text;
+    if (icon) {
+      button.setAttribute(attribute, text);
+    } else {
+      button.textContent = text;
+    }
     button.setAttribute("data-copied", "");
     window.setTimeout(function () {
-      button.textContent = original;
+      if (icon) {
+        button.setAttribute(attribute, original);
+      } else {
+        button.textContent = original;
+      }
       button.removeAttribute("data-copied");
     }, 1500);
   }
 
   document.addEventListener("click", function (evt) {
-    var button = evt.target.closest && evt.target.closest("[data-copy]");
+    var button = evt.target.closest && evt.target.closest("[data-copy], [data-copy-text]");
     if (!button) return;
-    var source = document.querySelector(button.getAttribute("data-copy"));
-    if (!source) return;
-    copyText(source.textContent.trim()).then(
+    // data-copy-text carries the value (an ID); data-copy names the element holding it.
+    var source = button.hasAttribute("data-copy-text")
+      ? button.parentNode.querySelector(".id__text")
+      : document.querySelector(button.getAttribute("data-copy"));
+    var text = button.hasAttribute("data-copy-text")
+      ? button.getAttribute("data-copy-text")
+      : source && source.textContent.trim();
+    if (!text) return;
+    copyText(text).then(
       function () { flash(button, "Copied"); },
       function () {
+        if (!source) return;
         var range = document.createRange();
         range.selectNodeContents(source);
         var selection = window.getSelection();

@@ -48,8 +48,8 @@ def test_farm_list_links_every_farm_by_name(client: Client, emulator: Emulator) 
     html = html_of(response)
 
     assert response.status_code == 200
-    assert f'<a href="{farm_url(landmarks["farm_main"])}">Lighthouse Studios — Main</a>' in html
-    assert f'<a href="{farm_url(landmarks["farm_previs"])}">' in html
+    assert _row_link(farm_url(landmarks["farm_main"]), "Lighthouse Studios — Main") in html
+    assert f'<a href="{farm_url(landmarks["farm_previs"])}" data-row-link>' in html
     assert emulator.calls.snapshot() == {"ListFarms": 1}
 
 
@@ -73,8 +73,8 @@ def test_farm_page_lists_queues_with_status_and_blocked_reason(
     html = html_of(response)
 
     assert response.status_code == 200
-    assert '<span class="crumb-name">Lighthouse Studios — Main</span>' in html
-    assert f'<a href="{queue_url(blocked)}">Client Review (no budget)</a>' in html
+    assert '<bdi class="crumb-name">Lighthouse Studios — Main</bdi>' in html
+    assert _row_link(queue_url(blocked), "Client Review (no budget)") in html
     assert "Scheduling blocked" in html
     assert '<span class="blocked-reason">No budget configured</span>' in html
     assert 'hx-trigger="every 5000ms, refresh"' in html
@@ -95,7 +95,16 @@ def test_farm_page_fragment_skips_the_name_reads(client: Client, emulator: Emula
 
 
 def _job_rows(html: str) -> list[str]:
-    return re.findall(r'<th scope="row"><a href="[^"]*/jobs/(job-[0-9a-f]{32})/">', html)
+    return re.findall(
+        r'<th scope="row" class="cell-name"><a href="[^"]*/jobs/(job-[0-9a-f]{32})/"', html
+    )
+
+
+def _row_link(url: str, name: str) -> str:
+    """A table row's main link: the name, isolated (<bdi>) and truncated with a tooltip."""
+    return (
+        f'<a href="{url}" data-row-link><bdi class="truncate name" title="{name}">{name}</bdi></a>'
+    )
 
 
 def test_queue_page_lists_jobs_newest_first_with_one_search(
@@ -237,13 +246,13 @@ def test_job_page_shows_the_job_and_links_its_steps(client: Client, emulator: Em
         },
     )
     assert response.status_code == 200
-    assert f'<a href="{step_url}">beauty</a>' in html
-    assert f'href="{step_url}?status=FAILED">113</a>' in html
+    assert _row_link(step_url, "beauty") in html
+    assert f'href="{step_url}?status=FAILED">113<' in html
     assert "Tasks: 113 failed, 57 canceled, 9830 succeeded (10000 in all)" in html
     assert 'title="Tasks: 113 failed' in html
     assert "<dt>Priority</dt><dd>70</dd>" in html
     assert "Job creation completed successfully" in html
-    assert "<dt>Failure retries</dt><dd>1065</dd>" in html
+    assert "<dt>Failure retries</dt><dd>1,065</dd>" in html
     assert "2 h 34 min" in html
     # Every task has finished: the page does not poll.
     assert "hx-trigger" not in html.split('<section id="live"')[1].split(">")[0]

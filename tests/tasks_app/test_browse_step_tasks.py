@@ -51,9 +51,13 @@ def test_first_page_costs_five_calls_and_links_each_task(
     assert response.status_code == 200
     assert [index(t) for t in rows(response)] == list(range(50))
     first = f"task-{big['stepId'].removeprefix('step-')}-0"
-    assert f'href="{step_url(big)}tasks/{first}/"><code>{first}</code></a>' in html
-    assert '<code class="value">Frame=1</code>' in html
-    assert "1\u201350 of 10000 · page 1 of 200" in html
+    # The frame is the row's link (operators think in frames, not hashed task IDs).
+    assert (
+        f'href="{step_url(big)}tasks/{first}/" data-row-link>'
+        '<bdi class="truncate value" title="Frame=1">Frame=1</bdi></a>'
+    ) in html
+    assert f'data-copy-text="{first}"' in html
+    assert "1\u201350 of 10,000 · page 1 of 200" in html
     assert emulator.calls.snapshot() == {
         "GetFarm": 1,
         "GetJob": 1,
@@ -82,7 +86,7 @@ def test_last_page_of_100_reaches_task_9999(
     html = response.content.decode()
 
     assert rows(response)[-1] == emulator.backend.landmarks()["big_last_task"]["taskId"]
-    assert "9901\u201310000 of 10000 · page 100 of 100" in html
+    assert "9,901\u201310,000 of 10,000 · page 100 of 100" in html
     assert 'rel="next"' not in html
     assert emulator.calls.total() == 5
 
@@ -113,7 +117,9 @@ def test_failed_only_is_one_click_and_every_row_failed(
     client: Client, emulator: Emulator, big: dict[str, str]
 ) -> None:
     page = client.get(step_url(big)).content.decode()
-    link = re.search(r'<a href="([^"]+)" class="quick-filter">Failed only \(113\)</a>', page)
+    link = re.search(
+        r'<a href="([^"]+)" class="quick-filter" data-failed-toggle>Failed only \(113\)</a>', page
+    )
     assert link is not None
 
     response = client.get(step_url(big) + link.group(1).replace("&amp;", "&"))
@@ -137,7 +143,10 @@ def test_sort_by_retries_descending(
     ).content.decode()
 
     retries = [
-        int(n) for n in re.findall(r'<td class="num"><span class="retries[^"]*">(\d+)<', html)
+        int(n)
+        for n in re.findall(
+            r'<td class="num" data-label="Retries"><span class="retries[^"]*">(\d+)<', html
+        )
     ]
     assert retries == sorted(retries, reverse=True)
     assert retries[0] > 0

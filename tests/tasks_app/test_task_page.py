@@ -55,11 +55,11 @@ def test_full_page_shows_the_task(client: Client, tiny: Tiny) -> None:
 
     assert response.status_code == 200
     assert badge(html) == "RUNNING"
-    assert '<code id="task-id" class="task-id">' + ids.task_id + "</code>" in html
+    assert '<code id="task-id" class="task-id" dir="ltr">' + ids.task_id + "</code>" in html
     assert 'data-copy="#task-id"' in html
     # Breadcrumbs with display names
     for name in ("Paris render farm", "Lighting", "shot_042_v3", "Render"):
-        assert f'<span class="crumb-name">{name}</span>' in html
+        assert f'<bdi class="crumb-name">{name}</bdi>' in html
     # Times: absolute UTC and relative
     assert "2026-11-23 11:47:55 UTC" in html
     assert "12 min ago" in html
@@ -165,7 +165,7 @@ def test_all_five_parameter_variants_rendered(client: Client, tiny: Tiny) -> Non
     html = html_of(client.get(ids.url()))
 
     rows = re.findall(
-        r'<tr class="parameter parameter--(\w+)">\s*<th scope="row">([^<]+)</th>', html
+        r'<tr class="parameter parameter--(\w+)">\s*<th scope="row" dir="auto">([^<]+)</th>', html
     )
     assert sorted(rows) == sorted(
         [
