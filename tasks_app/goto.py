@@ -2,8 +2,10 @@
 
 Pure functions (no Django, no API): a dashboard URL, an API path
 (``/2023-10-12/farms/.../tasks/...``), an ``aws deadline get-task --farm-id ...`` command line
-(flags in any order, ``--flag=value`` too), a Deadline Cloud monitor link
-(``...?jobId=...&stepId=...``) or bare IDs in any order. Malformed IDs are reported, never
+(flags in any order, ``--flag=value`` too), an ARN
+(``arn:aws:deadline:<region>:<account>:farm/<id>/queue/<id>/job/<id>``), a Deadline Cloud
+monitor link (``https://<sub>.<region>.deadlinecloud.amazonaws.com/<region>/farms/<id>/queues/<id>
+?jobId=...&stepId=...&taskId=...``) or bare IDs in any order. Malformed IDs are reported, never
 passed on, so nothing reaches the API that the API would refuse.
 """
 
@@ -33,6 +35,21 @@ _OTHER_KINDS = {
     "sessionaction": "session action",
 }
 _SEPARATORS = re.compile(r"[\s,;/|]+")
+# arn:<partition>:deadline:<region>:<account>:<resource path>. IAM's resource types name the
+# path's pairs in the singular (farm/<id>/queue/<id>/job/<id>); fleets, workers, monitors,
+# budgets... have ARNs too, but no page here.
+_ARN = re.compile(r"arn:([a-z-]*):([a-z0-9-]*):([a-z0-9-]*):(\d*):(\S*)", re.IGNORECASE)
+_ARN_LEVELS = {level: level for level in LEVELS}
+_ARN_OTHER_KINDS = {
+    "fleet": "fleet",
+    "worker": "worker",
+    "monitor": "monitor",
+    "budget": "budget",
+    "license-endpoint": "license endpoint",
+    "metered-product": "metered product",
+    "storage-profile": "storage profile",
+    "queue-environment": "queue environment",
+}
 
 
 class GotoError(ValueError):
@@ -106,6 +123,36 @@ def _from_url(text: str, found: dict[str, str]) -> None:
         raise GotoError("This address names no farm, queue, job, step or task.")
 
 
+def _from_arn(text: str, found: dict[str, str]) -> None:
+    """``arn:aws:deadline:us-west-2:123456789012:farm/farm-.../queue/queue-.../job/job-...``
+    (anywhere in the text, e.g. inside a JSON answer); deeper ``/step/.../task/...`` pairs too."""
+    match = _ARN.search(text)
+    if match is None:
+        raise GotoError("This ARN could not be read.")
+    service, resource = match.group(2).lower(), match.group(5).strip("'\",;)]}>")
+    if service != "deadline":
+        raise GotoError(f"This is an ARN of `{service or '?'}`, not of AWS Deadline Cloud.")
+    parts = [unquote(part) for part in resource.split("/")]
+    if len(parts) < 2 or not parts[1]:
+        raise GotoError("This ARN names no farm, queue, job, step or task.")
+    for position in range(0, len(parts) - 1, 2):
+        kind, value = parts[position].lower(), parts[position + 1]
+        if not value:
+            raise GotoError(f"The ARN ends at `{kind}/` without an ID.")
+        if kind in _ARN_OTHER_KINDS:
+            raise GotoError(
+                f"This is the ARN of a {_ARN_OTHER_KINDS[kind]}: the dashboard opens farms, "
+                "queues, jobs, steps and tasks."
+            )
+        level = _ARN_LEVELS.get(kind)
+        if level is None:
+            shown = kind if len(kind) <= 40 else kind[:37] + "..."
+            raise GotoError(f"`{shown}` in this ARN is not a farm, queue, job, step or task.")
+        _put(found, level, value)
+    if len(parts) % 2:
+        raise GotoError(f"The ARN ends at `{parts[-1]}/` without an ID.")
+
+
 def _tokens(text: str) -> list[str]:
     try:
         return shlex.split(text)
@@ -162,6 +209,8 @@ def resolve(text: str) -> Destination:
     lowered = text.lower()
     if any(flag in lowered for flag in _FLAGS):
         _from_command(text, found)
+    elif _ARN.search(text) is not None:
+        _from_arn(text, found)
     elif "://" in text or text.startswith(("/", "?")):
         _from_url(text, found)
     else:

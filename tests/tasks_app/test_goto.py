@@ -142,3 +142,93 @@ def test_go_without_a_query_shows_the_empty_form(client: Client, emulator: Emula
     assert response.status_code == 200
     assert 'name="q"' in response.content.decode()
     assert "field-error" not in response.content.decode()
+
+
+ARN_PREFIX = "arn:aws:deadline:us-west-2:123456789012"
+MONITOR = "https://studio.us-west-2.deadlinecloud.amazonaws.com/us-west-2"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{ARN_PREFIX}:farm/{FARM}", {"farm_id": FARM}),
+        (f"{ARN_PREFIX}:farm/{FARM}/queue/{QUEUE}", {"farm_id": FARM, "queue_id": QUEUE}),
+        (
+            f"{ARN_PREFIX}:farm/{FARM}/queue/{QUEUE}/job/{JOB}",
+            {"farm_id": FARM, "queue_id": QUEUE, "job_id": JOB},
+        ),
+        # Other partitions, and an ARN inside a pasted JSON answer.
+        (
+            f"arn:aws-us-gov:deadline:us-gov-west-1:123456789012:farm/{FARM}/queue/{QUEUE}",
+            {"farm_id": FARM, "queue_id": QUEUE},
+        ),
+        (
+            f'  "jobArn": "{ARN_PREFIX}:farm/{FARM}/queue/{QUEUE}/job/{JOB}",',
+            {"farm_id": FARM, "queue_id": QUEUE, "job_id": JOB},
+        ),
+        # Deeper than IAM's resource types go: step and task pairs in the same form.
+        (f"{ARN_PREFIX}:farm/{FARM}/queue/{QUEUE}/job/{JOB}/step/{STEP}/task/{TASK}", ALL),
+    ],
+)
+def test_an_arn_opens_what_it_names(text: str, expected: dict[str, str]) -> None:
+    assert resolve(text).as_kwargs() == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("arn:aws:s3:::render-bucket/out.exr", "an ARN of `s3`, not of AWS Deadline Cloud"),
+        (f"{ARN_PREFIX}:farm/{FARM}/fleet/fleet-{'a' * 32}", "the ARN of a fleet"),
+        (f"{ARN_PREFIX}:monitor/monitor-{'a' * 32}", "the ARN of a monitor"),
+        (f"{ARN_PREFIX}:farm/{FARM}/queue/", "ends at `queue/` without an ID"),
+        (f"{ARN_PREFIX}:farm/{FARM}/queue/queue-XYZ", "`queue-XYZ` is not a valid queue ID"),
+        (f"{ARN_PREFIX}:farm/{FARM}/gadget/{QUEUE}", "`gadget` in this ARN is not a farm"),
+        (f"{ARN_PREFIX}:queue/{QUEUE}", "A farm ID is needed to open a queue."),
+    ],
+)
+def test_a_wrong_arn_is_named(text: str, message: str) -> None:
+    with pytest.raises(GotoError) as caught:
+        resolve(text)
+
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{MONITOR}/farms/{FARM}", {"farm_id": FARM}),
+        (f"{MONITOR}/farms/{FARM}/queues/{QUEUE}", {"farm_id": FARM, "queue_id": QUEUE}),
+        (
+            f"{MONITOR}/farms/{FARM}/queues/{QUEUE}?jobId={JOB}",
+            {"farm_id": FARM, "queue_id": QUEUE, "job_id": JOB},
+        ),
+        (
+            f"{MONITOR}/farms/{FARM}/queues/{QUEUE}?jobId={JOB}&stepId={STEP}",
+            {"farm_id": FARM, "queue_id": QUEUE, "job_id": JOB, "step_id": STEP},
+        ),
+        (f"{MONITOR}/farms/{FARM}/queues/{QUEUE}?jobId={JOB}&stepId={STEP}&taskId={TASK}", ALL),
+        # Parameters in another order, others mixed in, and a fragment.
+        (
+            f"{MONITOR}/farms/{FARM}/queues/{QUEUE}?taskId={TASK}&tab=logs&stepId={STEP}"
+            f"&jobId={JOB}#top",
+            ALL,
+        ),
+    ],
+)
+def test_a_monitor_link_opens_what_it_names(text: str, expected: dict[str, str]) -> None:
+    assert resolve(text).as_kwargs() == expected
+
+
+def test_a_monitor_link_with_a_mistyped_job_id_is_refused() -> None:
+    with pytest.raises(GotoError) as caught:
+        resolve(f"{MONITOR}/farms/{FARM}/queues/{QUEUE}?jobId=job-123")
+
+    assert "`job-123` is not a valid job ID." in str(caught.value)
+
+
+def test_go_with_an_arn_redirects_without_an_api_call(client: Client, emulator: Emulator) -> None:
+    response = client.get("/go/", {"q": f"{ARN_PREFIX}:farm/{FARM}/queue/{QUEUE}/job/{JOB}"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/farms/{FARM}/queues/{QUEUE}/jobs/{JOB}/"
+    assert emulator.calls.total() == 0
