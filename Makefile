@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint format serve emulator bench clean system-packages
+.PHONY: run test lint format serve emulator bench clean system-packages screenshots
 
 # Debian packages the test suite drives for real: a browser, Redis, PostgreSQL (initdb/pg_ctl of
 # a throw-away cluster) and nginx (the request-buffering front of `make serve`). Each is
@@ -74,6 +74,10 @@ serve: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	DASHBOARD_STATIC_MANIFEST=1 $(VENV)/bin/gunicorn dashboard.wsgi --bind $${BIND:-127.0.0.1:8000} \
 	  --workers $${WORKERS:-2} --threads $${THREADS:-8} --access-logfile -
+
+## make screenshots: the README's pictures of the main pages (Chromium, the demo world)
+screenshots: system-packages $(DEV_STAMP)
+	$(PY) -m tests.browser.screenshots --out docs/screenshots
 
 ## make bench: every benchmark, one run
 bench: $(DEV_STAMP)
