@@ -30,10 +30,11 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
-## make test: set up and run the whole suite (lint included)
+## make test: set up and run the whole suite (lint and the import contracts included)
 test: system-packages $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@echo "The database tests again, on a throw-away PostgreSQL cluster:"
 	$(PY) -m pytest --postgres $(PYTEST_ARGS)
@@ -59,6 +60,7 @@ system-packages:
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(DEV_STAMP)
 	$(PY) -m ruff format .

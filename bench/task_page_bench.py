@@ -23,7 +23,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 from deadline_emulator import get_default_emulator  # noqa: E402
-from tasks_app.types import Task  # noqa: E402
+from tasks_app.deadline.types import Task  # noqa: E402
 
 REPEAT = 2000
 

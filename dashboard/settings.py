@@ -119,11 +119,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Per-request "served stale data" record; the stale banner on htmx fragments.
-    "tasks_app.resilience.StaleDataMiddleware",
+    "tasks_app.views.middleware.StaleDataMiddleware",
     # DASHBOARD_AUTH and DASHBOARD_FARMS, checked before any view runs (tasks_app/auth.py,
-    # tasks_app/access.py).
+    # tasks_app/views/middleware.py).
     "tasks_app.auth.DashboardLoginRequiredMiddleware",
-    "tasks_app.access.FarmAllowListMiddleware",
+    "tasks_app.views.middleware.FarmAllowListMiddleware",
     # Innermost: turns django-axes' lockout mark into the 429 sign-in page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -239,7 +239,7 @@ DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 5.0, minimum=1.0)
 # Terminal tasks can still be requeued elsewhere; poll them rarely rather than never.
 DASHBOARD_TERMINAL_POLL_SECONDS = env_float("DASHBOARD_TERMINAL_POLL_SECONDS", 30.0, minimum=1.0)
 
-# --- Who gets in (tasks_app/auth.py, tasks_app/access.py) ---------------------------------------
+# --- Who gets in (tasks_app/auth.py, tasks_app/deadline/allow_list.py) ---------------------
 
 # none: anyone who reaches the dashboard; login: Django accounts (manage.py createsuperuser);
 # remote-user: an SSO proxy's header names the user. The demo needs nothing; AWS data does.
@@ -294,7 +294,8 @@ LOGOUT_REDIRECT_URL = "login"
 CSRF_FAILURE_VIEW = "tasks_app.auth.csrf_failure"
 
 # Farm IDs the dashboard shows (comma-separated); others answer 404 and appear in no list.
-# Empty: every farm the credentials can read. The pattern is the API's (tasks_app.ids.FARM_ID).
+# Empty: every farm the credentials can read. The pattern is the API's
+# (tasks_app.deadline.ids.FARM_ID).
 DASHBOARD_FARMS = env_list("DASHBOARD_FARMS")
 for _farm in DASHBOARD_FARMS:
     if not re.fullmatch(r"farm-[0-9a-f]{32}", _farm):

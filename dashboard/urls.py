@@ -12,7 +12,7 @@ urlpatterns = [
 ]
 
 # Error pages that never show a traceback and keep the dashboard's look (and demo marker).
-handler400 = "tasks_app.views.bad_request"
-handler403 = "tasks_app.views.permission_denied"
-handler404 = "tasks_app.views.page_not_found"
-handler500 = "tasks_app.views.server_error"
+handler400 = "tasks_app.views.errors.bad_request"
+handler403 = "tasks_app.views.errors.permission_denied"
+handler404 = "tasks_app.views.errors.page_not_found"
+handler500 = "tasks_app.views.errors.server_error"

@@ -20,7 +20,7 @@ from deadline_emulator.responses import EmulatorUnavailable
 _HANDLER_ID = "deadline-emulator-in-process"
 
 
-class _RawBody(BytesIO):
+class RawBody(BytesIO):
     """The ``raw`` object ``AWSResponse`` reads (``stream()``), like urllib3's response."""
 
     def stream(self, amt: int | None = None, decode_content: bool = True) -> Any:
@@ -51,7 +51,7 @@ def attach(client: Any, emulator: Any) -> None:
             )
         except EmulatorUnavailable as exc:
             raise EndpointConnectionError(endpoint_url=url) from exc
-        return AWSResponse(url, status, headers, _RawBody(payload))
+        return AWSResponse(url, status, headers, RawBody(payload))
 
     event = f"before-send.{service_id}"
     client.meta.events.unregister(event, unique_id=_HANDLER_ID)

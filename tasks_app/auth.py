@@ -38,7 +38,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from redis.exceptions import RedisError
 
-from . import health
+from .views import health
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from . import deadline, resilience
+from .deadline import client, resilience
 
 
 def dashboard(request: HttpRequest) -> dict[str, Any]:
     """``demo_mode`` drives the "demo data" marker; ``stale`` the stale-data banner."""
-    return {"demo_mode": deadline.is_demo(), "stale": resilience.current_report()}
+    return {"demo_mode": client.is_demo(), "stale": resilience.current_report()}

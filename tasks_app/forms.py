@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
-from . import access, goto, services
-from .ids import ID_PATTERNS
-from .types import TaskRunStatus
+from . import goto
+from .deadline import allow_list
+from .deadline.ids import ID_PATTERNS
+from .deadline.types import TaskRunStatus
+from .selectors import browse
 
 _EXAMPLES = {
     "farm_id": "farm-<32 hex digits>",
@@ -19,6 +22,14 @@ _EXAMPLES = {
     "step_id": "step-<32 hex digits>",
     "task_id": "task-<32 hex digits>-<index>",
 }
+
+
+def validate_farm_visible(value: str) -> None:
+    """A farm outside DASHBOARD_FARMS gets the same answer as one that does not exist."""
+    if value and not allow_list.is_farm_allowed(value):
+        raise ValidationError(
+            "Farm %(farm)s was not found.", code="farm_not_found", params={"farm": value}
+        )
 
 
 # --- Browse ------------------------------------------------------------------------------------
@@ -45,7 +56,7 @@ def _page_field() -> forms.IntegerField:
     return forms.IntegerField(
         required=False,
         min_value=1,
-        max_value=services.SEARCH_WINDOW // 25,
+        max_value=browse.SEARCH_WINDOW // 25,
         widget=forms.HiddenInput,
     )
 
@@ -87,7 +98,7 @@ class _ListForm(forms.Form):
     def window(self) -> tuple[int, int]:
         """(itemOffset, pageSize), clamped to the 10,000-item search window."""
         per = int(self.value("per", _DEFAULT_PER_PAGE))
-        last_page = -(-services.SEARCH_WINDOW // per)
+        last_page = -(-browse.SEARCH_WINDOW // per)
         page = min(int(self.value("page", 1)), last_page)
         return (page - 1) * per, per
 
@@ -103,7 +114,7 @@ class JobFilterForm(_ListForm):
         required=False,
         choices=[
             ("", "Any lifecycle"),
-            *((s, s.replace("_", " ").capitalize()) for s in services.JOB_LIFECYCLE_STATUSES),
+            *((s, s.replace("_", " ").capitalize()) for s in browse.JOB_LIFECYCLE_STATUSES),
         ],
         label="Lifecycle",
     )
@@ -114,14 +125,14 @@ class JobFilterForm(_ListForm):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     sort = forms.ChoiceField(
-        required=False, choices=list(services.JOB_SORTS.items()), label="Sort by"
+        required=False, choices=list(browse.JOB_SORTS.items()), label="Sort by"
     )
 
     default_sort = "CREATED_AT"
 
-    def query(self) -> services.JobQuery:
+    def query(self) -> browse.JobQuery:
         offset, per = self.window()
-        return services.JobQuery(
+        return browse.JobQuery(
             run_status=self.value("status", ""),
             lifecycle_status=self.value("lifecycle", ""),
             name=self.value("name", ""),
@@ -150,7 +161,7 @@ class TaskFilterForm(_ListForm):
         ),
     )
     sort = forms.ChoiceField(
-        required=False, choices=list(services.TASK_SORTS.items()), label="Sort by"
+        required=False, choices=list(browse.TASK_SORTS.items()), label="Sort by"
     )
 
     default_order = "asc"
@@ -162,9 +173,9 @@ class TaskFilterForm(_ListForm):
             raise forms.ValidationError("The search contains a null character.")
         return value
 
-    def query(self) -> services.TaskQuery:
+    def query(self) -> browse.TaskQuery:
         offset, per = self.window()
-        return services.TaskQuery(
+        return browse.TaskQuery(
             run_status=self.value("status", ""),
             search=self.value("q", ""),
             sort=self.value("sort", self.default_sort),
@@ -199,7 +210,7 @@ class GotoForm(forms.Form):
         except goto.GotoError as exc:
             raise forms.ValidationError(str(exc)) from exc
         # A farm outside DASHBOARD_FARMS reads as one that does not exist.
-        access.validate_farm_visible(destination.as_kwargs()["farm_id"])
+        validate_farm_visible(destination.as_kwargs()["farm_id"])
         return destination
 
 
@@ -214,7 +225,7 @@ class NavigationForm(forms.Form):
     farm_id = forms.CharField(
         required=False,
         label="Farm",
-        validators=[_id_validator("farm_id"), access.validate_farm_visible],
+        validators=[_id_validator("farm_id"), validate_farm_visible],
         widget=forms.Select,
     )
     queue_id = forms.CharField(

@@ -16,7 +16,7 @@ import shlex
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .ids import ID_PATTERNS
+from .deadline.ids import ID_PATTERNS
 
 LEVELS = ("farm", "queue", "job", "step", "task")
 MAX_INPUT = 4000

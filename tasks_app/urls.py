@@ -4,54 +4,50 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import (
-    health,
-    ids,  # noqa: F401 - registers the ID path converters
-    triage_views,
-    views,
-)
+from . import converters  # noqa: F401 - registers the ID path converters
+from .views import browse, health, home, task, triage
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     # Load balancer probes (public: see health.PUBLIC_PATHS).
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     # --- Browse (navigation issue) ---
-    path("go/", views.go_to, name="go"),
-    path("farms/", views.farm_list, name="farm_list"),
-    path("farms/<farm_id:farm_id>/", views.farm_detail, name="farm_detail"),
+    path("go/", home.go_to, name="go"),
+    path("farms/", browse.farm_list, name="farm_list"),
+    path("farms/<farm_id:farm_id>/", browse.farm_detail, name="farm_detail"),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/",
-        views.queue_detail,
+        browse.queue_detail,
         name="queue_detail",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/",
-        views.job_detail,
+        browse.job_detail,
         name="job_detail",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/",
-        views.step_detail,
+        browse.step_detail,
         name="step_detail",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/tasks/<task_id:task_id>/",
-        views.task_detail,
+        task.task_detail,
         name="task_detail",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/tasks/<task_id:task_id>/attempts/",
-        triage_views.task_attempts,
+        triage.task_attempts,
         name="task_attempts",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/tasks/<task_id:task_id>/log/",
-        triage_views.task_log,
+        triage.task_log,
         name="task_log",
     ),
 ]

@@ -16,7 +16,9 @@ from django.core.cache import cache
 
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
-from tasks_app import deadline, health, resilience
+from tasks_app.deadline import client as deadline_client
+from tasks_app.deadline import resilience
+from tasks_app.views import health
 from tests import postgres_plugin, postgres_server
 from tests.tasks_app.tiny_world import NOW, TinyWorld
 
@@ -66,11 +68,11 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    deadline.clear_client_cache()
+    deadline_client.clear_client_cache()
     cache.clear()
     _reset_resilience()
     yield
-    deadline.clear_client_cache()
+    deadline_client.clear_client_cache()
     cache.clear()
     _reset_resilience()
 

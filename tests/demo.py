@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from deadline_emulator import Emulator
-from tasks_app.types import TaskRunStatus
+from tasks_app.deadline.types import TaskRunStatus
 
 
 def task_url(ids: dict[str, str]) -> str:

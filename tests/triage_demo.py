@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from deadline_emulator import Emulator
+from tasks_app.deadline.session_types import LogPage
+from tasks_app.selectors import triage
 
 
 def _kwargs(ids: dict[str, str]) -> dict[str, str]:
@@ -89,3 +92,31 @@ def long_log_task(emulator: Emulator, *, lines: int = 400) -> dict[str, str]:
         if log.count >= lines:
             return ids
     raise AssertionError(f"no succeeded task with a {lines}-line log")
+
+
+def task_kwargs(ids: dict[str, str]) -> dict[str, str]:
+    """The snake_case keyword arguments of the selectors, from the API's camelCase IDs."""
+    return {
+        "farm_id": ids["farmId"],
+        "queue_id": ids["queueId"],
+        "job_id": ids["jobId"],
+        "step_id": ids["stepId"],
+        "task_id": ids["taskId"],
+    }
+
+
+def attempts_of(ids: dict[str, str]) -> triage.TaskAttempts:
+    """The task's attempts, read through the selector (boto3 and the emulator)."""
+    return triage.list_task_attempts(**task_kwargs(ids))
+
+
+def tail_of(ids: dict[str, str], attempt: triage.Attempt, **extra: Any) -> LogPage:
+    """The log tail of one attempt, read through the selector."""
+    return triage.get_log_tail(
+        farm_id=ids["farmId"],
+        queue_id=ids["queueId"],
+        session_id=attempt.session_id,
+        start=attempt.log_start,
+        end=attempt.log_end,
+        **extra,
+    )

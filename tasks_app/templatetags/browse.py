@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from tasks_app.types import TaskRunStatus, status_segments
+from tasks_app.deadline.types import TaskRunStatus, status_segments
 
 register = template.Library()
 

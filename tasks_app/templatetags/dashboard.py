@@ -11,7 +11,7 @@ from typing import Any
 
 from django import template
 
-from tasks_app.types import TaskRunStatus
+from tasks_app.deadline.types import TaskRunStatus
 
 register = template.Library()
 

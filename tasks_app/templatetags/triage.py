@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from django import template
 
-from tasks_app.triage import Attempt, LogLine
+from tasks_app.deadline.session_types import LogLine
+from tasks_app.selectors.triage import Attempt
 
 register = template.Library()
 

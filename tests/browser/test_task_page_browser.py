@@ -10,7 +10,7 @@ from django.conf import LazySettings
 from playwright.sync_api import expect
 
 from deadline_emulator import Emulator
-from tasks_app.types import TaskRunStatus
+from tasks_app.deadline.types import TaskRunStatus
 from tests.conftest import Tiny
 from tests.demo import advance_until_terminal, task_url
 from tests.tasks_app.tiny_world import NOW

@@ -21,7 +21,7 @@ from deadline_emulator.exceptions import (
 )
 from deadline_emulator.responses import Answer, Request, WireProtocol
 from deadline_emulator.server import serve_in_thread
-from deadline_emulator.transport import _RawBody, attach, detach
+from deadline_emulator.transport import RawBody, attach, detach
 from tests.deadline_emulator.fakes import (
     FARM_ID,
     MISSING_TASK_ID,
@@ -184,7 +184,7 @@ def test_attach_replaces_and_detach_removes_the_handler() -> None:
     client.list_farms()
     assert (first.calls.total(), second.calls.total()) == (0, 1)
     detach(client)
-    canned = AWSResponse("https://x", 200, {}, _RawBody(b'{"farms": []}'))
+    canned = AWSResponse("https://x", 200, {}, RawBody(b'{"farms": []}'))
     client.meta.events.register("before-send.deadline", lambda **_: canned)
     assert client.list_farms()["farms"] == []
     assert second.calls.total() == 1  # the emulator no longer sees the client's calls

@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from deadline_emulator import Emulator
-from tasks_app import deadline
-from tasks_app.ids import ID_PATTERNS
+from tasks_app.deadline import client as deadline_client
+from tasks_app.deadline.ids import ID_PATTERNS
 
 # API members that carry an ID, and the pattern each must match (lists: every item).
 _ID_MEMBERS = {
@@ -104,8 +104,8 @@ def api_calls(emulator: Emulator) -> ApiCalls:
     """Records every API call of the dashboard's (fresh) clients, checking each ID."""
     recorder = ApiCalls()
     for client, handler in (
-        (deadline.get_client(), recorder._deadline),
-        (deadline.get_logs_client(), recorder._logs),
+        (deadline_client.get_client(), recorder._deadline),
+        (deadline_client.get_logs_client(), recorder._logs),
     ):
         service = client.meta.service_model.service_id.hyphenize()
         client.meta.events.register(f"provide-client-params.{service}", handler)

@@ -9,9 +9,9 @@ from urllib.parse import quote
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tasks_app import services
-from tasks_app.ids import ID_PATTERNS
-from tasks_app.types import TaskRunStatus
+from tasks_app.deadline.ids import ID_PATTERNS
+from tasks_app.deadline.types import TaskRunStatus
+from tasks_app.selectors import browse
 
 #: Bounded and derandomized so CI runs the same examples every time; raise
 #: DASHBOARD_FUZZ_EXAMPLES (and set DASHBOARD_FUZZ_RANDOM=1) to explore further locally.
@@ -77,9 +77,9 @@ SAMPLES = [
 # Values a real form or link would send, so fuzzing also reaches the deep, valid paths.
 PLAUSIBLE = [
     *(status.value for status in TaskRunStatus.known()),
-    *services.JOB_SORTS,
-    *services.TASK_SORTS,
-    *services.JOB_LIFECYCLE_STATUSES,
+    *browse.JOB_SORTS,
+    *browse.TASK_SORTS,
+    *browse.JOB_LIFECYCLE_STATUSES,
     "asc",
     "desc",
     "25",

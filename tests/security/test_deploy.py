@@ -141,7 +141,7 @@ def test_https_turns_on_secure_cookies_hsts_and_redirects() -> None:
 
 
 def test_the_farm_pattern_in_settings_is_the_apis() -> None:
-    from tasks_app.ids import FARM_ID
+    from tasks_app.deadline.ids import FARM_ID
 
     settings_text = (ROOT / "dashboard" / "settings.py").read_text()
     assert f'r"{FARM_ID}"' in settings_text

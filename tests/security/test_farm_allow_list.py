@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import pytest
 from django.conf import LazySettings
+from django.core.cache import cache
 from django.test import Client
 
 from deadline_emulator import Emulator
-from tasks_app import access, services, triage
-from tasks_app.exceptions import NotFound
+from tasks_app.deadline import allow_list
+from tasks_app.deadline import client as deadline_client
+from tasks_app.deadline.errors import NotFound
+from tasks_app.selectors import browse, resources, triage
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
 
@@ -88,14 +91,14 @@ def test_farm_list_and_navigation_select_offer_only_allowed_farms(
 ) -> None:
     for allowed, hidden in ((farms["main"], farms["previs"]), (farms["previs"], farms["main"])):
         settings.DASHBOARD_FARMS = [allowed]
-        services.cache.clear()
+        cache.clear()
         for url in ("/farms/", "/"):
             html = client.get(url).content.decode()
             assert allowed in html, url
             assert hidden not in html, url
-        assert [f.farm_id for f in services.list_farms().farms] == [allowed]
+        assert [f.farm_id for f in browse.list_farms().farms] == [allowed]
     settings.DASHBOARD_FARMS = []
-    services.cache.clear()
+    cache.clear()
     html = client.get("/farms/").content.decode()
     assert farms["main"] in html and farms["previs"] in html
 
@@ -153,10 +156,10 @@ def test_service_layer_refuses_another_farm_before_calling(
     main_only: None, previs_ids: dict[str, str], api_calls: ApiCalls
 ) -> None:
     with pytest.raises(NotFound) as raised:
-        services.get_task(**previs_ids)
+        resources.get_task(**previs_ids)
     assert raised.value.resource_type == "farm"
     with pytest.raises(NotFound):
-        services.list_queues(farm_id=previs_ids["farm_id"])
+        browse.list_queues(farm_id=previs_ids["farm_id"])
     with pytest.raises(NotFound):
         triage.get_log_tail(
             farm_id=previs_ids["farm_id"],
@@ -167,7 +170,7 @@ def test_service_layer_refuses_another_farm_before_calling(
         )
     # BatchGet* name farms inside their identifiers: refused all the same.
     with pytest.raises(NotFound):
-        services.deadline.get_client().batch_get_task(
+        deadline_client.get_client().batch_get_task(
             identifiers=[{k.removesuffix("_id") + "Id": v for k, v in previs_ids.items()}]
         )
     assert api_calls.calls == []
@@ -176,14 +179,14 @@ def test_service_layer_refuses_another_farm_before_calling(
 def test_home_examples_only_from_allowed_farms(
     client: Client, settings: LazySettings, farms: dict[str, str]
 ) -> None:
-    assert {e.path.farm_id for e in services.example_tasks()} == {farms["main"]}
+    assert {e.path.farm_id for e in browse.example_tasks()} == {farms["main"]}
     settings.DASHBOARD_FARMS = [farms["previs"]]
-    assert services.example_tasks() == []
+    assert browse.example_tasks() == []
     assert farms["main"] not in client.get("/").content.decode()
 
 
 def test_log_group_farm() -> None:
     farm = "farm-" + "a" * 32
-    assert access.log_group_farm(f"/aws/deadline/{farm}/queue-{'b' * 32}") == farm
-    assert access.log_group_farm("/aws/lambda/x") is None
-    assert access.log_group_farm("/aws/deadline/") is None
+    assert allow_list.log_group_farm(f"/aws/deadline/{farm}/queue-{'b' * 32}") == farm
+    assert allow_list.log_group_farm("/aws/lambda/x") is None
+    assert allow_list.log_group_farm("/aws/deadline/") is None

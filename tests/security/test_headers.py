@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from django.conf import LazySettings
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator import Emulator
-from tasks_app import services
+from tasks_app.selectors import resources, task_page
 from tests.security.conftest import PASSWORD, Hostile
 from tests.security.html_checks import check_page
 from tests.security.routes import page_urls
@@ -44,7 +45,7 @@ def _answers(client: Client, hostile: Hostile, emulator: Emulator) -> dict[str, 
     """One answer of each kind the dashboard gives."""
     pages = page_urls(hostile.kwargs(), skip=AUTH_PAGES)
     task_url = pages["task_detail"]
-    task = services.get_task(**hostile.kwargs())
+    task = resources.get_task(**hostile.kwargs())
     answers: dict[str, Any] = {}
     for name, url in pages.items():
         answers[name] = client.get(url)
@@ -58,11 +59,11 @@ def _answers(client: Client, hostile: Hostile, emulator: Emulator) -> dict[str, 
     answers["static css"] = client.get("/static/tasks_app/dashboard.css")
     answers["static js"] = client.get("/static/tasks_app/dashboard.js")
     emulator.faults.set("GetTask", deny=True)
-    services.cache.clear()
+    cache.clear()
     answers["403 access denied"] = client.get(task_url)
     emulator.faults.clear()
     emulator.faults.set("*", down=True)
-    services.cache.clear()
+    cache.clear()
     # A task never read before: no stale copy to fall back on.
     never_read = task_url.replace(hostile.task_id, hostile.task_id.rsplit("-", 1)[0] + "-7")
     answers["503 unavailable"] = client.get(never_read)
@@ -96,7 +97,7 @@ def test_server_errors_carry_the_headers_and_no_traceback(
     def broken(**_: Any) -> None:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(services, "get_task_page", broken)
+    monkeypatch.setattr(task_page, "get_task_page", broken)
     client = Client(raise_request_exception=False)
     response = client.get(page_urls(hostile.kwargs())["task_detail"])
     assert response.status_code == 500

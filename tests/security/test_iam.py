@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.test import Client
 
-from tasks_app.access import REQUIRED_IAM_ACTIONS
+from tasks_app.deadline.allow_list import REQUIRED_IAM_ACTIONS
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
 

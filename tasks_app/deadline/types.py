@@ -1,4 +1,4 @@
-"""Frozen dataclasses built from Deadline Cloud API answers; raw dicts stop at the service layer.
+"""Frozen dataclasses built from Deadline Cloud API answers; raw dicts stop at this boundary.
 
 Each type has ``from_api(answer)`` (a botocore answer: datetimes already parsed) and an
 explicit, compact ``to_cache()`` that gives back an API-shaped, JSON-able dict (timestamps as
@@ -99,7 +99,8 @@ def format_datetime(value: datetime | None) -> str | None:
     return text.replace("+00:00", "Z")
 
 
-def _compact(members: Mapping[str, Any]) -> dict[str, Any]:
+def compact(members: Mapping[str, Any]) -> dict[str, Any]:
+    """The members that are set: absent members stay absent in the cache form."""
     return {key: value for key, value in members.items() if value is not None}
 
 
@@ -189,8 +190,9 @@ def _parameters_to_api(parameters: tuple[TaskParameter, ...]) -> dict[str, dict[
 # --- Resources ---------------------------------------------------------------------------------
 
 
-class _Cacheable:
-    """``from_cache``/``version`` shared by the resource types."""
+class Cacheable:
+    """Base of every type built from an answer: ``from_api``/``to_cache`` (overridden),
+    ``from_cache`` and ``version``. ``cache.cached_read`` stores and rebuilds these."""
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> Self:  # pragma: no cover - overridden
@@ -261,7 +263,7 @@ class _TaskRun:
 
 
 @dataclass(frozen=True)
-class Task(_TaskRun, _Cacheable):
+class Task(_TaskRun, Cacheable):
     """GetTask's answer."""
 
     task_id: str
@@ -289,7 +291,7 @@ class Task(_TaskRun, _Cacheable):
         )
 
     def to_cache(self) -> dict[str, Any]:
-        return _compact(
+        return compact(
             {
                 "taskId": self.task_id,
                 "runStatus": self.run_status.value,
@@ -312,7 +314,7 @@ class Task(_TaskRun, _Cacheable):
 
 
 @dataclass(frozen=True)
-class Farm(_Cacheable):
+class Farm(Cacheable):
     """GetFarm's answer (the members the dashboard shows)."""
 
     farm_id: str
@@ -336,7 +338,7 @@ class Farm(_Cacheable):
         )
 
     def to_cache(self) -> dict[str, Any]:
-        return _compact(
+        return compact(
             {
                 "farmId": self.farm_id,
                 "displayName": self.display_name,
@@ -354,7 +356,7 @@ class Farm(_Cacheable):
 
 
 @dataclass(frozen=True)
-class Queue(_Cacheable):
+class Queue(Cacheable):
     """GetQueue's answer (the members the dashboard shows)."""
 
     farm_id: str
@@ -386,7 +388,7 @@ class Queue(_Cacheable):
         )
 
     def to_cache(self) -> dict[str, Any]:
-        return _compact(
+        return compact(
             {
                 "farmId": self.farm_id,
                 "queueId": self.queue_id,
@@ -408,7 +410,7 @@ class Queue(_Cacheable):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _WorkItem(_Cacheable):
+class _WorkItem(Cacheable):
     """Members jobs and steps share: lifecycle, aggregate run status, counts, times."""
 
     name: str
@@ -501,7 +503,7 @@ class Job(_WorkItem):
         )
 
     def to_cache(self) -> dict[str, Any]:
-        return _compact(
+        return compact(
             {
                 "jobId": self.job_id,
                 "priority": self.priority,
@@ -526,7 +528,7 @@ class Step(_WorkItem):
         return cls(step_id=answer["stepId"], **cls._common(answer))
 
     def to_cache(self) -> dict[str, Any]:
-        return _compact({"stepId": self.step_id, **self._common_to_cache()})
+        return compact({"stepId": self.step_id, **self._common_to_cache()})
 
 
 # --- Paths -------------------------------------------------------------------------------------
@@ -571,7 +573,7 @@ def _task_index(task_id: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class TaskSummary(_TaskRun, _Cacheable):
+class TaskSummary(_TaskRun, Cacheable):
     """One row of SearchTasks' answer (a TaskSearchSummary: no createdAt/createdBy)."""
 
     task_id: str
@@ -596,7 +598,7 @@ class TaskSummary(_TaskRun, _Cacheable):
         )
 
     def to_cache(self) -> dict[str, Any]:
-        return _compact(
+        return compact(
             {
                 "taskId": self.task_id,
                 "runStatus": self.run_status.value,
@@ -727,7 +729,7 @@ class SearchWindow:
 
 
 @dataclass(frozen=True)
-class FarmList(_Cacheable):
+class FarmList(Cacheable):
     """ListFarms, all pages."""
 
     farms: tuple[Farm, ...]
@@ -742,7 +744,7 @@ class FarmList(_Cacheable):
 
 
 @dataclass(frozen=True)
-class QueueList(_Cacheable):
+class QueueList(Cacheable):
     """ListQueues of one farm, all pages."""
 
     queues: tuple[Queue, ...]
@@ -759,7 +761,7 @@ class QueueList(_Cacheable):
 
 
 @dataclass(frozen=True)
-class StepList(_Cacheable):
+class StepList(Cacheable):
     """ListSteps of one job, all pages, in the job's order."""
 
     steps: tuple[Step, ...]
@@ -773,7 +775,7 @@ class StepList(_Cacheable):
 
 
 @dataclass(frozen=True)
-class JobSearchPage(_Cacheable):
+class JobSearchPage(Cacheable):
     """One page of SearchJobs (``itemOffset``/``pageSize`` kept to place it)."""
 
     jobs: tuple[Job, ...]
@@ -789,7 +791,7 @@ class JobSearchPage(_Cacheable):
 
 
 @dataclass(frozen=True)
-class TaskSearchPage(_Cacheable):
+class TaskSearchPage(Cacheable):
     """One page of SearchTasks."""
 
     tasks: tuple[TaskSummary, ...]

@@ -2,27 +2,25 @@
 
 Enforced in three places, each on its own enough for what it guards:
 
-- ``FarmAllowListMiddleware``: a URL naming another farm answers 404 before its view runs
-  (no API call), whatever the page.
-- ``guard_deadline_client`` / ``guard_logs_client``: botocore event hooks on the process's
-  clients refuse, before anything is sent, any call whose ``farmId`` (at any depth: BatchGet*
-  identifiers too) or log group names another farm, and drop other farms from every
+- ``views.middleware.FarmAllowListMiddleware``: a URL naming another farm answers 404 before
+  its view runs (no API call), whatever the page.
+- ``guard_deadline_client`` / ``guard_logs_client`` (here): botocore event hooks on the
+  process's clients refuse, before anything is sent, any call whose ``farmId`` (at any depth:
+  BatchGet* identifiers too) or log group names another farm, and drop other farms from every
   ListFarms answer, so every list, select and form built from the API omits them.
-- ``validate_farm_visible``: the form validator that rejects a typed or pasted farm ID.
+- ``forms.validate_farm_visible``: the form validator that rejects a typed or pasted farm ID.
 
 An empty allow-list (the default) shows every farm the credentials can read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseBase
 
-from .exceptions import NotFound
+from .errors import NotFound
 
 _LOG_GROUP_PREFIX = "/aws/deadline/"
 
@@ -63,41 +61,6 @@ def check_farm(farm_id: str) -> None:
     """Raise NotFound, exactly as for a farm that does not exist, unless the farm is shown."""
     if not is_farm_allowed(farm_id):
         raise NotFound("farm", farm_id)
-
-
-def validate_farm_visible(value: str) -> None:
-    """Form validator: the same answer as for a farm that does not exist."""
-    if value and not is_farm_allowed(value):
-        raise ValidationError(
-            "Farm %(farm)s was not found.", code="farm_not_found", params={"farm": value}
-        )
-
-
-# --- URLs --------------------------------------------------------------------------------------
-
-
-class FarmAllowListMiddleware:
-    """404 for any URL whose ``farm_id`` is not on the allow-list, before the view runs."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        view_func: Callable[..., Any],
-        view_args: tuple[Any, ...],
-        view_kwargs: dict[str, Any],
-    ) -> HttpResponseBase | None:
-        farm_id = view_kwargs.get("farm_id")
-        if isinstance(farm_id, str) and not is_farm_allowed(farm_id):
-            from .views import error_response  # views import services: import late
-
-            return error_response(request, NotFound("farm", farm_id))
-        return None
 
 
 # --- API clients -------------------------------------------------------------------------------

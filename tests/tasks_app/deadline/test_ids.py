@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tasks_app.ids import is_valid_id
+from tasks_app.deadline.ids import is_valid_id
 from tests.conftest import Tiny
 from tests.tasks_app.tiny_world import FARM_ID, JOB_ID, QUEUE_ID, STEP_ID, task_id
 

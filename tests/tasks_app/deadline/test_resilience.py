@@ -17,9 +17,11 @@ from django.conf import LazySettings
 from django.test import Client
 
 from deadline_emulator.faults import FaultInjector
-from tasks_app import resilience, services
-from tasks_app.exceptions import AccessDenied, NotFound, Unavailable
-from tasks_app.resilience import CircuitBreaker, CircuitOpen
+from tasks_app.deadline import cache as read_cache
+from tasks_app.deadline import resilience
+from tasks_app.deadline.errors import AccessDenied, NotFound, Unavailable
+from tasks_app.deadline.resilience import CircuitBreaker, CircuitOpen
+from tasks_app.selectors import resources
 from tests.conftest import Tiny
 from tests.manual_clock import ManualClock
 from tests.tasks_app.tiny_world import Ids
@@ -132,28 +134,28 @@ def test_not_found_and_access_denied_are_never_masked_by_stale_data(
     tiny: Tiny, wall: ManualClock, settings: LazySettings
 ) -> None:
     ids = tiny.world.add_task(0)
-    services.get_task(**ids.kwargs())
+    resources.get_task(**ids.kwargs())
     wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
     tiny.emulator.faults.set("GetTask", deny=True)
     with pytest.raises(AccessDenied):
-        services.get_task(**ids.kwargs())
+        resources.get_task(**ids.kwargs())
     tiny.emulator.faults.clear()
     del tiny.world.tasks[ids.task_id]
 
     with pytest.raises(NotFound):
-        services.get_task(**ids.kwargs())
+        resources.get_task(**ids.kwargs())
 
 
 def test_the_whole_stale_report_is_per_request(
     tiny: Tiny, wall: ManualClock, settings: LazySettings, one_try: None
 ) -> None:
     ids = tiny.world.add_task(0)
-    services.get_task(**ids.kwargs())
+    resources.get_task(**ids.kwargs())
     wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
     tiny.emulator.faults.set("GetTask", throttle_rate=1.0)
 
     with resilience.request_scope() as report:
-        services.get_task(**ids.kwargs())
+        resources.get_task(**ids.kwargs())
     with resilience.request_scope() as other:
         pass
 
@@ -238,7 +240,7 @@ def _release_when_coalesced(tiny: Tiny, waiters: int) -> threading.Event:
     def hold(_seconds: float) -> None:
         deadline = threading.Event()
         for _ in range(1000):  # bounded: ~10 s
-            if resilience._flights.waiters() >= waiters:
+            if resilience.coalesced_waiters() >= waiters:
                 break
             deadline.wait(0.01)
         release.set()
@@ -256,7 +258,7 @@ def test_concurrent_misses_in_one_process_make_one_call(tiny: Tiny) -> None:
 
     def read() -> object:
         start.wait(timeout=10)
-        return services.get_task(**ids.kwargs())
+        return resources.get_task(**ids.kwargs())
 
     with ThreadPoolExecutor(threads) as pool:
         results = list(pool.map(lambda _: read(), range(threads)))
@@ -276,7 +278,7 @@ def test_coalesced_callers_share_the_error(tiny: Tiny, one_try: None) -> None:
     def read() -> str:
         start.wait(timeout=10)
         try:
-            services.get_task(**ids.kwargs())
+            resources.get_task(**ids.kwargs())
         except Unavailable as exc:
             return exc.reason
         return "ok"
@@ -329,18 +331,18 @@ def test_open_breaker_stops_calls_and_serves_stale_then_probes(
     settings.DEADLINE_BREAKER_FAILURES = 2
     settings.DEADLINE_BREAKER_COOLDOWN_SECONDS = 15
     warm = tiny.world.add_task(0, runStatus="RUNNING")
-    services.get_task(**warm.kwargs())
+    resources.get_task(**warm.kwargs())
     tiny.emulator.faults.set("GetTask", throttle_rate=1.0)
     for index in (1, 2):  # distinct tasks: no key is held back by a previous failure
         with pytest.raises(Unavailable):
-            services.get_task(**tiny.world.add_task(index).kwargs())
+            resources.get_task(**tiny.world.add_task(index).kwargs())
     assert tiny.emulator.calls["GetTask"] == 3
 
     wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
     with resilience.request_scope() as report:
-        stale = services.get_task(**warm.kwargs())
+        stale = resources.get_task(**warm.kwargs())
     with pytest.raises(Unavailable) as refused:
-        services.get_task(**tiny.world.add_task(3).kwargs())
+        resources.get_task(**tiny.world.add_task(3).kwargs())
 
     assert tiny.emulator.calls["GetTask"] == 3  # the breaker made no call
     assert stale.task_id == warm.task_id and report.stale and report.cause == "throttling"
@@ -349,7 +351,7 @@ def test_open_breaker_stops_calls_and_serves_stale_then_probes(
 
     tiny.emulator.faults.clear()
     wall.advance(15)
-    assert services.get_task(**tiny.world.add_task(4).kwargs()).task_id  # the probe
+    assert resources.get_task(**tiny.world.add_task(4).kwargs()).task_id  # the probe
     assert resilience.breaker_for("GetTask").state == "closed"
     assert tiny.emulator.calls["GetTask"] == 4
 
@@ -359,11 +361,11 @@ def test_breakers_are_per_family(tiny: Tiny, settings: LazySettings, one_try: No
     ids = tiny.world.add_task(0)
     tiny.emulator.faults.set("GetTask", error_rate=1.0)
     with pytest.raises(Unavailable):
-        services.get_task(**ids.kwargs())
+        resources.get_task(**ids.kwargs())
 
     assert resilience.breaker_for("SearchTasks").state == "open"
     assert resilience.breaker_for("GetFarm").state == "closed"
-    assert services.get_farm(farm_id=ids.farm_id).name
+    assert resources.get_farm(farm_id=ids.farm_id).name
 
 
 # --- Probes --------------------------------------------------------------------------------------
@@ -416,11 +418,11 @@ def test_one_log_line_per_api_call_without_secrets(
 ) -> None:
     ids = tiny.world.add_task(0)
     caplog.set_level(logging.DEBUG, logger="tasks_app")
-    services.get_task(**ids.kwargs())
-    services.get_task(**ids.kwargs())
+    resources.get_task(**ids.kwargs())
+    resources.get_task(**ids.kwargs())
     wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
     tiny.emulator.faults.set("GetTask", throttle_rate=1.0)
-    services.get_task(**ids.kwargs())
+    resources.get_task(**ids.kwargs())
 
     api = [r.getMessage() for r in caplog.records if r.name == "tasks_app.api"]
     cache_lines = [r.getMessage() for r in caplog.records if r.name == "tasks_app.cache"]
@@ -447,7 +449,7 @@ def test_cache_values_are_compact_json(tiny: Tiny) -> None:
     from django.core.cache import cache
 
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    services.get_task(**ids.kwargs())
-    raw = cache.get(services.cache_key("task", *Ids(task_id=ids.task_id).kwargs().values()))
+    resources.get_task(**ids.kwargs())
+    raw = cache.get(read_cache.cache_key("task", *Ids(task_id=ids.task_id).kwargs().values()))
 
     assert isinstance(raw, str) and raw.startswith('{"at":') and '"runStatus":"RUNNING"' in raw

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import deadline, resilience, services
-from .exceptions import DeadlineError, Unavailable
+from ..deadline import calls, client, resilience
+from ..deadline.errors import DeadlineError, Unavailable
 
 #: Paths served without authentication (load balancers carry no session).
 PUBLIC_PATHS = ("/healthz", "/readyz")
@@ -66,8 +66,8 @@ def _readiness() -> _Readiness:
 def _check(now: float) -> _Readiness:
     started = time.perf_counter()
     try:
-        identity = deadline.backend_identity()
-        services._call("ListFarms", maxResults=1)
+        identity = client.backend_identity()
+        calls.call("ListFarms", maxResults=1)
     except DeadlineError as exc:
         reason = exc.reason if isinstance(exc, Unavailable) else type(exc).__name__
         retry_after = exc.retry_after if isinstance(exc, Unavailable) else None
@@ -75,14 +75,14 @@ def _check(now: float) -> _Readiness:
             now,
             503,
             {"status": "unavailable", "reason": reason, "message": exc.message},
-            retry_after or services.DEFAULT_RETRY_AFTER,
+            retry_after or calls.DEFAULT_RETRY_AFTER,
         )
     except Exception as exc:  # client creation failing (bad profile...) is "not ready", not 500
         return _Readiness(
             now,
             503,
             {"status": "unavailable", "reason": "client-error", "message": type(exc).__name__},
-            services.DEFAULT_RETRY_AFTER,
+            calls.DEFAULT_RETRY_AFTER,
         )
     return _Readiness(
         now,

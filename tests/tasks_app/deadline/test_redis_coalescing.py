@@ -24,7 +24,9 @@ from django.core.cache import cache
 from deadline_emulator import Emulator
 from deadline_emulator.clock import Clock
 from deadline_emulator.server import serve_in_thread
-from tasks_app import resilience, services
+from tasks_app.deadline import cache as read_cache
+from tasks_app.deadline import calls, resilience, types
+from tasks_app.selectors import resources
 from tests.conftest import Tiny
 from tests.manual_clock import ManualClock
 from tests.redis_server import free_port, redis_server
@@ -32,7 +34,7 @@ from tests.tasks_app.tiny_world import NOW, TinyWorld
 
 pytestmark = pytest.mark.redis
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 HTMX = {"HX-Request": "true"}
 
 
@@ -68,14 +70,14 @@ def test_values_in_redis_are_compact_json_and_serve_stale(
     wall = ManualClock()
     resilience.set_clock(wall)
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    services.get_task(**ids.kwargs())
-    raw = cache.get(services.cache_key("task", *ids.kwargs().values()))
+    resources.get_task(**ids.kwargs())
+    raw = cache.get(read_cache.cache_key("task", *ids.kwargs().values()))
     assert isinstance(raw, str) and raw.startswith('{"at":') and "RUNNING" in raw
 
     tiny.emulator.faults.set("*", throttle_rate=1.0)
     wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
     with resilience.request_scope() as report:
-        task = services.get_task(**ids.kwargs())
+        task = resources.get_task(**ids.kwargs())
 
     assert task.task_id == ids.task_id and report.stale and report.cause == "throttling"
 
@@ -86,13 +88,13 @@ def test_a_refresh_held_by_another_process_serves_the_previous_value(
     wall = ManualClock()
     resilience.set_clock(wall)
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    services.get_task(**ids.kwargs())
-    key = services.cache_key("task", *ids.kwargs().values())
+    resources.get_task(**ids.kwargs())
+    key = read_cache.cache_key("task", *ids.kwargs().values())
     assert cache.add(f"{key}:lock", "another-process", timeout=30)
     wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
 
     with resilience.request_scope() as report:
-        task = services.get_task(**ids.kwargs())
+        task = resources.get_task(**ids.kwargs())
 
     assert task.task_id == ids.task_id and not report.stale
     assert tiny.emulator.calls["GetTask"] == 1  # the lock holder refreshes, not us
@@ -100,15 +102,15 @@ def test_a_refresh_held_by_another_process_serves_the_previous_value(
 
 def test_a_miss_waits_for_the_value_another_process_stores(redis_cache: None, tiny: Tiny) -> None:
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    key = services.cache_key("task", *ids.kwargs().values())
+    key = read_cache.cache_key("task", *ids.kwargs().values())
     assert cache.add(f"{key}:lock", "another-process", timeout=30)
     result: dict[str, object] = {}
-    waiter = threading.Thread(target=lambda: result.update(task=services.get_task(**ids.kwargs())))
+    waiter = threading.Thread(target=lambda: result.update(task=resources.get_task(**ids.kwargs())))
     waiter.start()
     # "Another process" answers: it fetches (the one call) and stores, as _Read would.
     params = {f"{name.removesuffix('_id')}Id": value for name, value in ids.kwargs().items()}
-    answer = services._call("GetTask", **params)
-    payload = services.Task.from_api(answer).to_cache()
+    answer = calls.call("GetTask", **params)
+    payload = types.Task.from_api(answer).to_cache()
     cache.set(key, json.dumps({"at": time.time(), "data": payload}), timeout=60)
     waiter.join(timeout=10)
 
@@ -121,10 +123,10 @@ def test_a_dead_lock_holder_is_taken_over_when_its_lock_expires(
     redis_cache: None, tiny: Tiny
 ) -> None:
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    key = services.cache_key("task", *ids.kwargs().values())
+    key = read_cache.cache_key("task", *ids.kwargs().values())
     assert cache.add(f"{key}:lock", "a-process-that-died", timeout=1)
 
-    task = services.get_task(**ids.kwargs())
+    task = resources.get_task(**ids.kwargs())
 
     assert task.task_id == ids.task_id
     assert tiny.emulator.calls["GetTask"] == 1

@@ -1,10 +1,10 @@
 """Triage reads for the task page: its attempts (session actions), their workers and logs.
 
 Deadline Cloud answers the attempts (ListSessionActions filtered by taskId, GetSessionAction,
-GetSession, GetWorker, GetFleet) through ``services._call``/``services._cached_read``; CloudWatch
-Logs answers the session log (GetLogEvents on ``/aws/deadline/<farmId>/<queueId>``, stream
-``<sessionId>``), always a page at a time with its forward/backward tokens: a whole stream is
-never loaded.
+GetSession, GetWorker, GetFleet) and CloudWatch Logs the session log (GetLogEvents on
+``/aws/deadline/<farmId>/<queueId>``, stream ``<sessionId>``), always a page at a time with
+its forward/backward tokens: a whole stream is never loaded. Every read goes through the
+public read helper ``deadline.cache.cached_read``.
 """
 
 from __future__ import annotations
@@ -12,25 +12,32 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from botocore.exceptions import (
-    ClientError,
-)
 from django.conf import settings
 
-from . import deadline, services
-from .exceptions import DeadlineError, InvalidRequest, NotFound
-from .ids import ID_PATTERNS
-from .types import _Cacheable, _compact, format_datetime, parse_datetime
+from ..deadline.cache import cached_read
+from ..deadline.calls import call
+from ..deadline.errors import DeadlineError
+from ..deadline.ids import ID_PATTERNS
+from ..deadline.logs import epoch_ms, get_log_events, log_group_name
+from ..deadline.resilience import read_pool
+from ..deadline.session_types import (
+    ActionStatus,
+    Fleet,
+    LogPage,
+    Session,
+    SessionAction,
+    SessionActionList,
+    Worker,
+)
+from .resources import now
 
 logger = logging.getLogger(__name__)
 
@@ -46,262 +53,9 @@ FOLLOW_GRACE = timedelta(seconds=15)
 #: Workers change status (RUNNING -> NOT_RESPONDING): cached shorter than names.
 WORKER_CACHE_SECONDS = 60.0
 _MAX_ACTION_PAGES = 20  # ListSessionActions pages of 100 followed for one task
-_LOG_PAGE_BYTES = 1_048_576  # GetLogEvents stops a page at 1 MB whatever the limit
 
 
-# --- Types -------------------------------------------------------------------------------------
-
-
-class ActionStatus(StrEnum):
-    """A session action's status (SessionActionStatus), UNKNOWN for a newer value."""
-
-    ASSIGNED = "ASSIGNED"
-    SCHEDULED = "SCHEDULED"
-    RUNNING = "RUNNING"
-    CANCELING = "CANCELING"
-    RECLAIMING = "RECLAIMING"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    INTERRUPTED = "INTERRUPTED"
-    CANCELED = "CANCELED"
-    NEVER_ATTEMPTED = "NEVER_ATTEMPTED"
-    RECLAIMED = "RECLAIMED"
-    UNKNOWN = "UNKNOWN"
-
-    @classmethod
-    def parse(cls, value: str | None) -> ActionStatus:
-        try:
-            return cls(value or "")
-        except ValueError:
-            return cls.UNKNOWN
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-    @property
-    def css_class(self) -> str:
-        return "badge--" + self.value.lower().replace("_", "-")
-
-    @property
-    def is_live(self) -> bool:
-        """Still changing: waiting for, or in, a worker's hands."""
-        return self in _LIVE_ACTIONS
-
-
-_LIVE_ACTIONS = frozenset(
-    {
-        ActionStatus.ASSIGNED,
-        ActionStatus.SCHEDULED,
-        ActionStatus.RUNNING,
-        ActionStatus.CANCELING,
-        ActionStatus.RECLAIMING,
-    }
-)
-
-
-def session_id_of(session_action_id: str) -> str:
-    """``sessionaction-<hex>-<n>`` belongs to ``session-<hex>`` (the ``deadline`` CLI's rule)."""
-    return "session-" + session_action_id.removeprefix("sessionaction-").rpartition("-")[0]
-
-
-@dataclass(frozen=True)
-class SessionAction(_Cacheable):
-    """A task-run session action: ListSessionActions' summary, or GetSessionAction's answer
-    (which adds ``progressMessage`` and ``processExitCode``)."""
-
-    session_action_id: str
-    status: ActionStatus
-    task_id: str | None = None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    worker_updated_at: datetime | None = None
-    progress_percent: float | None = None
-    progress_message: str | None = None
-    process_exit_code: int | None = None
-    detailed: bool = False  # read with GetSessionAction
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> SessionAction:
-        task_run = (answer.get("definition") or {}).get("taskRun") or {}
-        percent = answer.get("progressPercent")
-        code = answer.get("processExitCode")
-        return cls(
-            session_action_id=answer["sessionActionId"],
-            status=ActionStatus.parse(answer.get("status")),
-            task_id=task_run.get("taskId"),
-            started_at=parse_datetime(answer.get("startedAt")),
-            ended_at=parse_datetime(answer.get("endedAt")),
-            worker_updated_at=parse_datetime(answer.get("workerUpdatedAt")),
-            progress_percent=None if percent is None else float(percent),
-            progress_message=answer.get("progressMessage"),
-            process_exit_code=None if code is None else int(code),
-            detailed="sessionId" in answer,
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        answer = _compact(
-            {
-                "sessionActionId": self.session_action_id,
-                "status": self.status.value,
-                "startedAt": format_datetime(self.started_at),
-                "endedAt": format_datetime(self.ended_at),
-                "workerUpdatedAt": format_datetime(self.worker_updated_at),
-                "progressPercent": self.progress_percent,
-                "progressMessage": self.progress_message,
-                "processExitCode": self.process_exit_code,
-                "sessionId": self.session_id if self.detailed else None,
-            }
-        )
-        answer["definition"] = {"taskRun": _compact({"taskId": self.task_id})}
-        return answer
-
-    @property
-    def session_id(self) -> str:
-        return session_id_of(self.session_action_id)
-
-
-@dataclass(frozen=True)
-class SessionActionList(_Cacheable):
-    """The task-run actions of one task (every ListSessionActions page), in API order."""
-
-    actions: tuple[SessionAction, ...]
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> SessionActionList:
-        return cls(tuple(SessionAction.from_api(item) for item in answer["sessionActions"]))
-
-    def to_cache(self) -> dict[str, Any]:
-        return {"sessionActions": [action.to_cache() for action in self.actions]}
-
-
-@dataclass(frozen=True)
-class Session(_Cacheable):
-    """GetSession's answer: which worker ran the session, and where its log is."""
-
-    session_id: str
-    fleet_id: str
-    worker_id: str
-    lifecycle_status: str
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    log_group: str | None = None
-    log_stream: str | None = None
-    host_name: str | None = None
-    ip_addresses: tuple[str, ...] = field(default=())
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Session:
-        options = (answer.get("log") or {}).get("options") or {}
-        host = answer.get("hostProperties") or {}
-        return cls(
-            session_id=answer["sessionId"],
-            fleet_id=answer["fleetId"],
-            worker_id=answer["workerId"],
-            lifecycle_status=answer.get("lifecycleStatus", ""),
-            started_at=parse_datetime(answer.get("startedAt")),
-            ended_at=parse_datetime(answer.get("endedAt")),
-            log_group=options.get("logGroupName"),
-            log_stream=options.get("logStreamName"),
-            host_name=host.get("hostName"),
-            ip_addresses=_ip_addresses(host),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        answer = _compact(
-            {
-                "sessionId": self.session_id,
-                "fleetId": self.fleet_id,
-                "workerId": self.worker_id,
-                "lifecycleStatus": self.lifecycle_status,
-                "startedAt": format_datetime(self.started_at),
-                "endedAt": format_datetime(self.ended_at),
-            }
-        )
-        answer["log"] = {
-            "options": _compact({"logGroupName": self.log_group, "logStreamName": self.log_stream})
-        }
-        answer["hostProperties"] = _compact(
-            {
-                "hostName": self.host_name,
-                "ipAddresses": {"ipV4Addresses": list(self.ip_addresses)}
-                if self.ip_addresses
-                else None,
-            }
-        )
-        return answer
-
-
-def _ip_addresses(host: Mapping[str, Any]) -> tuple[str, ...]:
-    ips = host.get("ipAddresses") or {}
-    return tuple(ips.get("ipV4Addresses") or ()) + tuple(ips.get("ipV6Addresses") or ())
-
-
-@dataclass(frozen=True)
-class Worker(_Cacheable):
-    """GetWorker's answer (the members triage shows)."""
-
-    farm_id: str
-    fleet_id: str
-    worker_id: str
-    status: str
-    host_name: str | None = None
-    ip_addresses: tuple[str, ...] = field(default=())
-    instance_type: str | None = None
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Worker:
-        host = answer.get("hostProperties") or {}
-        return cls(
-            farm_id=answer["farmId"],
-            fleet_id=answer["fleetId"],
-            worker_id=answer["workerId"],
-            status=answer.get("status", ""),
-            host_name=host.get("hostName"),
-            ip_addresses=_ip_addresses(host),
-            instance_type=host.get("ec2InstanceType"),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        host = _compact(
-            {
-                "hostName": self.host_name,
-                "ec2InstanceType": self.instance_type,
-                "ipAddresses": {"ipV4Addresses": list(self.ip_addresses)}
-                if self.ip_addresses
-                else None,
-            }
-        )
-        return {
-            "farmId": self.farm_id,
-            "fleetId": self.fleet_id,
-            "workerId": self.worker_id,
-            "status": self.status,
-            "hostProperties": host,
-        }
-
-    @property
-    def status_label(self) -> str:
-        return self.status.replace("_", " ").capitalize()
-
-    @property
-    def is_unhealthy(self) -> bool:
-        return self.status in {"NOT_RESPONDING", "NOT_COMPATIBLE", "STOPPING", "STOPPED"}
-
-
-@dataclass(frozen=True)
-class Fleet(_Cacheable):
-    """GetFleet's answer: only its name matters here."""
-
-    fleet_id: str
-    display_name: str
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Fleet:
-        return cls(fleet_id=answer["fleetId"], display_name=answer["displayName"])
-
-    def to_cache(self) -> dict[str, Any]:
-        return {"fleetId": self.fleet_id, "displayName": self.display_name}
+# --- Attempts ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -451,89 +205,6 @@ class TaskAttempts:
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-_ERROR_LINE = re.compile(
-    r"\b(ERROR|FATAL|CRITICAL|Traceback|Segmentation fault|FAILED)\b"
-    r"|exit code: -?[1-9]|terminated by signal",
-)
-_WARNING_LINE = re.compile(r"\bWARN(ING)?\b")
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One CloudWatch log event."""
-
-    timestamp: datetime
-    message: str
-
-    @property
-    def level(self) -> str:
-        """``error``, ``warning`` or ``""``: for highlighting only, never for decisions."""
-        if _ERROR_LINE.search(self.message):
-            return "error"
-        if _WARNING_LINE.search(self.message):
-            return "warning"
-        return ""
-
-    @property
-    def epoch_ms(self) -> int:
-        return int(self.timestamp.timestamp() * 1000)
-
-
-@dataclass(frozen=True)
-class LogPage(_Cacheable):
-    """A page of a session log: lines oldest first, the tokens to page on, and whether
-    earlier lines exist inside the window."""
-
-    lines: tuple[LogLine, ...]
-    forward_token: str | None
-    backward_token: str | None
-    has_earlier: bool
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> LogPage:
-        lines = tuple(
-            LogLine(
-                timestamp=datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=UTC),
-                message=str(event.get("message", "")),
-            )
-            for event in answer.get("events") or ()
-        )
-        return cls(
-            lines=lines,
-            forward_token=answer.get("nextForwardToken"),
-            backward_token=answer.get("nextBackwardToken"),
-            has_earlier=bool(answer.get("hasEarlier")),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return {
-            "events": [{"timestamp": ln.epoch_ms, "message": ln.message} for ln in self.lines],
-            "nextForwardToken": self.forward_token,
-            "nextBackwardToken": self.backward_token,
-            "hasEarlier": self.has_earlier,
-        }
-
-
-class LogNotFound(NotFound):
-    """The session's log group or stream does not exist (yet, or any more)."""
-
-    def __init__(self, *, log_group: str, log_stream: str, missing: str) -> None:
-        self.log_group = log_group
-        self.log_stream = log_stream
-        self.missing = missing  # "group" or "stream"
-        if missing == "group":
-            message = (
-                f"The log group {log_group} does not exist: no session of this queue has "
-                "written a log yet, or the group was deleted."
-            )
-        else:
-            message = (
-                f"No log yet for session {log_stream} in {log_group}: the worker has not "
-                "uploaded any output for it, or the log expired under the group's retention."
-            )
-        super().__init__("log stream", log_stream, message)
-
-
 # --- Attempts ----------------------------------------------------------------------------------
 
 
@@ -550,7 +221,7 @@ def _list_task_run_actions(
         "maxResults": 100,
     }
     for _ in range(_MAX_ACTION_PAGES):
-        answer = services._call("ListSessionActions", **params)
+        answer = call("ListSessionActions", **params)
         for item in answer.get("sessionActions") or ():
             task_run = (item.get("definition") or {}).get("taskRun")
             # envEnter/envExit of the same sessions carry no taskRun: not attempts.
@@ -569,14 +240,14 @@ def list_session_actions(
     *, farm_id: str, queue_id: str, job_id: str, task_id: str
 ) -> SessionActionList:
     """The task-run actions of a task, cached for DEADLINE_CACHE_SECONDS."""
-    return services._cached_read(
+    return cached_read(
         kind="task-actions",
         ids=(farm_id, queue_id, job_id, task_id),
         ttl=settings.DEADLINE_CACHE_SECONDS,
         fetch=lambda: _list_task_run_actions(
             farm_id=farm_id, queue_id=queue_id, job_id=job_id, task_id=task_id
         ),
-        parse=SessionActionList,  # type: ignore[arg-type]
+        parse=SessionActionList,
     )
 
 
@@ -588,55 +259,53 @@ def get_session_action(
     ``ended`` is what the caller knows (from the list): it picks the cache entry, so an
     action that ends is read afresh rather than served from its live entry.
     """
-    return services._cached_read(
+    return cached_read(
         kind="session-action",
         ids=(farm_id, queue_id, job_id, session_action_id, "ended" if ended else "live"),
         ttl=settings.DEADLINE_NAME_CACHE_SECONDS if ended else settings.DEADLINE_CACHE_SECONDS,
-        fetch=lambda: services._call(
+        fetch=lambda: call(
             "GetSessionAction",
             farmId=farm_id,
             queueId=queue_id,
             jobId=job_id,
             sessionActionId=session_action_id,
         ),
-        parse=SessionAction,  # type: ignore[arg-type]
+        parse=SessionAction,
     )
 
 
 def get_session(*, farm_id: str, queue_id: str, job_id: str, session_id: str) -> Session:
     """GetSession (its worker, fleet and log never change): cached like a name."""
-    return services._cached_read(
+    return cached_read(
         kind="session",
         ids=(farm_id, queue_id, job_id, session_id),
         ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
-        fetch=lambda: services._call(
+        fetch=lambda: call(
             "GetSession", farmId=farm_id, queueId=queue_id, jobId=job_id, sessionId=session_id
         ),
-        parse=Session,  # type: ignore[arg-type]
+        parse=Session,
     )
 
 
 def get_worker(*, farm_id: str, fleet_id: str, worker_id: str) -> Worker:
     """GetWorker, cached for a minute (its status matters while triaging)."""
-    return services._cached_read(
+    return cached_read(
         kind="worker",
         ids=(farm_id, fleet_id, worker_id),
         ttl=min(WORKER_CACHE_SECONDS, settings.DEADLINE_NAME_CACHE_SECONDS),
-        fetch=lambda: services._call(
-            "GetWorker", farmId=farm_id, fleetId=fleet_id, workerId=worker_id
-        ),
-        parse=Worker,  # type: ignore[arg-type]
+        fetch=lambda: call("GetWorker", farmId=farm_id, fleetId=fleet_id, workerId=worker_id),
+        parse=Worker,
     )
 
 
 def get_fleet(*, farm_id: str, fleet_id: str) -> Fleet:
     """GetFleet (for its name), cached for DEADLINE_NAME_CACHE_SECONDS."""
-    return services._cached_read(
+    return cached_read(
         kind="fleet",
         ids=(farm_id, fleet_id),
         ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
-        fetch=lambda: services._call("GetFleet", farmId=farm_id, fleetId=fleet_id),
-        parse=Fleet,  # type: ignore[arg-type]
+        fetch=lambda: call("GetFleet", farmId=farm_id, fleetId=fleet_id),
+        parse=Fleet,
     )
 
 
@@ -689,7 +358,7 @@ class AttemptReads:
         self._ids = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id}
         self._log_of = log_of
         self._log_before = log_before or None
-        self._pool = services._pool()
+        self._pool = read_pool()
         self._listed = self._pool.submit(list_session_actions, **self._ids, task_id=task_id)
         self._summaries: tuple[Attempt, ...] | None = None
         self._log: Future[LogPage] | None = None
@@ -833,90 +502,8 @@ def _chronological(action: SessionAction) -> tuple[float, str]:
 # --- Logs --------------------------------------------------------------------------------------
 
 
-def log_group_name(*, farm_id: str, queue_id: str) -> str:
-    """Where Deadline Cloud writes a queue's session logs."""
-    return f"/aws/deadline/{farm_id}/{queue_id}"
-
-
-def _epoch_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
-
-
-def _map_logs_error(
-    exc: ClientError, operation: str, params: Mapping[str, Any]
-) -> DeadlineError | None:
-    """CloudWatch Logs' own errors; the rest follow the shared mapping in services."""
-    response: Mapping[str, Any] = exc.response
-    code = str(response.get("Error", {}).get("Code", ""))
-    message = str(response.get("Error", {}).get("Message", ""))
-    status = int(response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-    if code == "ResourceNotFoundException" or status == 404:
-        # A 404 without the modelled code is a stream not written yet.
-        missing = "group" if code and "group" in message.lower() else "stream"
-        return LogNotFound(
-            log_group=str(params.get("logGroupName", "")),
-            log_stream=str(params.get("logStreamName", "")),
-            missing=missing,
-        )
-    if code == "InvalidParameterException" and "token" in message.lower():
-        return InvalidRequest(
-            "The log position is no longer valid (CloudWatch tokens last 24 hours): reload "
-            "the log to start again from its latest lines."
-        )
-    return None
-
-
-LOGS = services.ApiService(
-    name="CloudWatch Logs",
-    iam_prefix="logs",
-    # boto3 names it after the service ID "CloudWatch Logs", not the client name "logs".
-    endpoint_variable="AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
-    client=lambda: deadline.get_logs_client(),
-    endpoint=lambda: deadline.get_logs_client().meta.endpoint_url,
-    map_specific=_map_logs_error,
-)
-
-
-def _get_log_events(
-    *,
-    group: str,
-    stream: str,
-    start: datetime | None,
-    end: datetime | None,
-    limit: int,
-    token: str | None,
-    from_head: bool,
-) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "logGroupName": group,
-        "logStreamName": stream,
-        "limit": limit,
-        "startFromHead": from_head,
-    }
-    if start is not None:
-        params["startTime"] = _epoch_ms(start)
-    if end is not None:
-        params["endTime"] = _epoch_ms(end)
-    if token is not None:
-        params["nextToken"] = token
-    answer = services._call_api(LOGS, "GetLogEvents", params)
-    events = answer.get("events") or []
-    size = sum(len(str(e.get("message", "")).encode()) + 26 for e in events)
-    backward = answer.get("nextBackwardToken")
-    # A full page (by count, or by CloudWatch's 1 MB cap) may have lines before it; a short
-    # one reached the window's start. At the very start CloudWatch echoes the token back.
-    full = len(events) >= limit or size >= _LOG_PAGE_BYTES * 0.9
-    has_earlier = bool(events) and full and backward not in (None, token)
-    return {
-        "events": events,
-        "nextForwardToken": answer.get("nextForwardToken"),
-        "nextBackwardToken": backward,
-        "hasEarlier": has_earlier,
-    }
-
-
 def _window_key(start: datetime | None, end: datetime | None) -> str:
-    return f"{_epoch_ms(start) if start else ''}-{_epoch_ms(end) if end else ''}"
+    return f"{epoch_ms(start) if start else ''}-{epoch_ms(end) if end else ''}"
 
 
 def get_log_tail(
@@ -937,17 +524,17 @@ def get_log_tail(
     cached for DEADLINE_CACHE_SECONDS while the window is open.
     """
     group = log_group_name(farm_id=farm_id, queue_id=queue_id)
-    settled = end is not None and services.now() > end + FOLLOW_GRACE
+    settled = end is not None and now() > end + FOLLOW_GRACE
     ttl = (
         settings.DEADLINE_NAME_CACHE_SECONDS
         if settled or before_token
         else settings.DEADLINE_CACHE_SECONDS
     )
-    return services._cached_read(
+    return cached_read(
         kind="log-page",
         ids=(group, session_id, _window_key(start, end), str(limit), "b", before_token or ""),
         ttl=ttl,
-        fetch=lambda: _get_log_events(
+        fetch=lambda: get_log_events(
             group=group,
             stream=session_id,
             start=start,
@@ -956,7 +543,7 @@ def get_log_tail(
             token=before_token,
             from_head=False,
         ),
-        parse=LogPage,  # type: ignore[arg-type]
+        parse=LogPage,
     )
 
 
@@ -973,11 +560,11 @@ def get_log_since(
     """Lines written after an earlier page (follow mode): GetLogEvents with its
     ``nextForwardToken``; no lines and the same token when nothing new arrived."""
     group = log_group_name(farm_id=farm_id, queue_id=queue_id)
-    return services._cached_read(
+    return cached_read(
         kind="log-page",
         ids=(group, session_id, _window_key(start, end), str(limit), "f", after_token),
         ttl=settings.DEADLINE_CACHE_SECONDS,
-        fetch=lambda: _get_log_events(
+        fetch=lambda: get_log_events(
             group=group,
             stream=session_id,
             start=start,
@@ -986,7 +573,7 @@ def get_log_since(
             token=after_token,
             from_head=True,
         ),
-        parse=LogPage,  # type: ignore[arg-type]
+        parse=LogPage,
     )
 
 
@@ -1027,35 +614,12 @@ def aws_logs_command(
         f"--log-stream-name {attempt.session_id}",
     ]
     if attempt.log_start is not None:
-        parts.append(f"--start-time {_epoch_ms(attempt.log_start)}")
+        parts.append(f"--start-time {epoch_ms(attempt.log_start)}")
     if attempt.log_end is not None:
-        parts.append(f"--end-time {_epoch_ms(attempt.log_end)}")
+        parts.append(f"--end-time {epoch_ms(attempt.log_end)}")
     parts.append(f"--limit {limit}")
     return " ".join(parts)
 
 
 def is_session_action_id(value: str) -> bool:
     return ID_PATTERNS["session_action_id"].fullmatch(value) is not None
-
-
-__all__ = [
-    "LATEST",
-    "LOG_PAGE_LINES",
-    "ActionStatus",
-    "Attempt",
-    "AttemptReads",
-    "FailureCluster",
-    "LogLine",
-    "LogNotFound",
-    "LogPage",
-    "Session",
-    "SessionAction",
-    "TaskAttempts",
-    "Worker",
-    "aws_logs_command",
-    "choose_attempt",
-    "deadline_logs_command",
-    "get_log_since",
-    "get_log_tail",
-    "list_task_attempts",
-]

@@ -9,7 +9,7 @@ from django.conf import LazySettings
 from django.test import Client
 
 from deadline_emulator import Emulator
-from tasks_app.types import TaskRunStatus
+from tasks_app.deadline.types import TaskRunStatus
 from tests.demo import advance_until_terminal, first_tasks, task_url
 
 HTMX = {"HX-Request": "true"}

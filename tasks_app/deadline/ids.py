@@ -1,14 +1,12 @@
-"""Deadline Cloud ID patterns (from the botocore model) and the URL path converters for them.
+"""Deadline Cloud ID patterns, from the botocore model.
 
-A path converter that refuses a malformed ID makes Django answer 404 before any view runs,
-so malformed IDs never reach the API.
+``tasks_app.converters`` turns them into URL path converters, so a malformed ID is a 404
+before any view runs and never reaches the API.
 """
 
 from __future__ import annotations
 
 import re
-
-from django.urls import register_converter
 
 HEX32 = "[0-9a-f]{32}"
 INDEX = "(?:0|[1-9][0-9]{0,9})"
@@ -40,24 +38,3 @@ ID_PATTERNS: dict[str, re.Pattern[str]] = {
 def is_valid_id(kind: str, value: str) -> bool:
     """True when ``value`` matches the API's pattern for ``kind`` (e.g. ``"task_id"``)."""
     return ID_PATTERNS[kind].fullmatch(value) is not None
-
-
-class _IdConverter:
-    """Matches one ID kind exactly; ``to_python``/``to_url`` pass the string through."""
-
-    regex: str
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-def _converter(kind: str, pattern: str) -> type[_IdConverter]:
-    name = "".join(part.title() for part in kind.split("_")) + "Converter"
-    return type(name, (_IdConverter,), {"regex": pattern})
-
-
-for _kind, _pattern in ID_PATTERNS.items():
-    register_converter(_converter(_kind, _pattern.pattern), _kind)

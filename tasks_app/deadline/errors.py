@@ -1,6 +1,6 @@
-"""The few domain errors the service layer raises and views turn into HTTP answers.
+"""The few domain errors the deadline boundary raises and views turn into HTTP answers.
 
-The service layer maps every botocore error to one of these (``raise ... from exc``); views
+``calls.call_api`` maps every botocore error to one of these (``raise ... from exc``); views
 and templates never see a botocore exception.
 """
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tasks_app.types import (
+from tasks_app.deadline.types import (
     Job,
     Step,
     Task,

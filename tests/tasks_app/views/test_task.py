@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator.exceptions import ValidationException
-from tasks_app.types import TaskRunStatus
+from tasks_app.deadline.types import TaskRunStatus
 from tests.conftest import Tiny
 from tests.tasks_app.tiny_world import CREATED, NOW, STEP_ID, Ids, hex_id
 
@@ -122,7 +122,7 @@ def test_every_run_status_has_its_badge(client: Client, tiny: Tiny, status: Task
 def test_badges_have_a_colour_for_each_status_in_light_and_dark() -> None:
     from pathlib import Path
 
-    css = (Path(__file__).parents[2] / "static/tasks_app/dashboard.css").read_text()
+    css = (Path(__file__).parents[3] / "static/tasks_app/dashboard.css").read_text()
 
     for status in TaskRunStatus.known():
         assert f".{status.css_class}" in css
@@ -426,7 +426,7 @@ def test_unknown_url_is_a_friendly_404(client: Client) -> None:
 
 
 def test_server_error_page_has_no_traceback(rf: object) -> None:
-    from tasks_app.views import server_error
+    from tasks_app.views.errors import server_error
 
     response = server_error(rf.get("/"))  # type: ignore[attr-defined]
 

@@ -22,10 +22,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 from django_htmx.http import reswap
 
-from . import services, triage
-from .exceptions import DeadlineError
-from .triage import Attempt, TaskAttempts
-from .types import TaskPath
+from ..deadline.errors import DeadlineError
+from ..deadline.logs import LogNotFound
+from ..deadline.session_types import LogPage
+from ..deadline.types import TaskPath
+from ..selectors import resources, triage
+from ..selectors.triage import Attempt, TaskAttempts
+from .common import unchanged
 
 logger = logging.getLogger(__name__)
 
@@ -81,11 +84,11 @@ def _log_context(
     attempt: Attempt,
     *,
     before: str = "",
-    log: triage.LogPage | None = None,
+    log: LogPage | None = None,
     error: DeadlineError | None = None,
 ) -> dict[str, Any]:
     """Everything the log panel shows for ``attempt`` (reads the tail unless given)."""
-    now = services.now()
+    now = resources.now()
     if log is None and error is None:
         try:
             log = triage.get_log_tail(
@@ -105,7 +108,7 @@ def _log_context(
         "log_attempt": attempt,
         "log": log,
         "log_error": error,
-        "log_missing": isinstance(error, triage.LogNotFound),
+        "log_missing": isinstance(error, LogNotFound),
         "log_before": before,
         "log_following": following,
         "log_poll_ms": int(settings.DASHBOARD_POLL_SECONDS * 1000),
@@ -128,7 +131,7 @@ def _log_context(
 
 
 def _paging_context(
-    path: TaskPath, attempt: Attempt, log: triage.LogPage, *, following: bool
+    path: TaskPath, attempt: Attempt, log: LogPage, *, following: bool
 ) -> dict[str, Any]:
     urls = _urls(path)
     attempt_id = attempt.session_action_id
@@ -220,13 +223,6 @@ def _to_task_page(path: TaskPath, request: HttpRequest, anchor: str = "#log-pane
     return HttpResponseRedirect(url + ("#log-panel" if attempt else anchor))
 
 
-def _no_change() -> HttpResponse:
-    response = HttpResponse(status=204)
-    del response["Content-Type"]
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @require_GET
 def task_attempts(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
@@ -246,12 +242,12 @@ def task_attempts(
             error = exc
         if error is not None and held is not None:
             logger.info("attempts poll failed: %s", error.message)
-            response = _no_change()  # keep what the page shows; the next poll retries
+            response = unchanged()  # keep what the page shows; the next poll retries
         elif attempts is not None and held == attempts.version:
-            response = _no_change()
+            response = unchanged()
         else:
             context = _attempts_context(path, attempts, error)
-            context.update(path=path, now=services.now())
+            context.update(path=path, now=resources.now())
             response = render(request, "tasks_app/_attempts.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -292,11 +288,11 @@ def _log_fragment(request: HttpRequest, path: TaskPath) -> HttpResponse:
         attempts = reads.attempts(workers=False)
     except DeadlineError as exc:
         return render(
-            request, "tasks_app/_log_panel.html", {"log_error": exc, "now": services.now()}
+            request, "tasks_app/_log_panel.html", {"log_error": exc, "now": resources.now()}
         )
     attempt, note = _select(attempts, wanted)
     if attempt is None:
-        return render(request, "tasks_app/_log_panel.html", {"now": services.now()})
+        return render(request, "tasks_app/_log_panel.html", {"now": resources.now()})
     context = _log_context(path, attempt, **_log_read(reads, attempt))
     context["attempt_note"] = note
     return render(request, "tasks_app/_log_panel.html", context)
@@ -316,7 +312,7 @@ def _log_lines(
         attempt, found = triage.choose_attempt(reads.summaries(), wanted)
     except DeadlineError as exc:
         if after:
-            return _no_change()  # the follow poll retries
+            return unchanged()  # the follow poll retries
         return _earlier_error(request, path, exc)
     if attempt is None or not found:
         return reswap(HttpResponse(""), "none")
@@ -351,7 +347,7 @@ def _earlier_error(request: HttpRequest, path: TaskPath, error: DeadlineError) -
 def _follow(
     request: HttpRequest, path: TaskPath, attempt: Attempt, read: dict[str, Any], after: str
 ) -> HttpResponse:
-    following = attempt.is_following(services.now())
+    following = attempt.is_following(resources.now())
     try:
         page = triage.get_log_since(**read, after_token=after)
     except DeadlineError as exc:
@@ -363,7 +359,7 @@ def _follow(
         }
         return render(request, "tasks_app/_log_follow.html", context)
     if following and not page.lines and page.forward_token in (None, after):
-        return _no_change()
+        return unchanged()
     context = _paging_context(path, attempt, page, following=following)
     if following and not context.get("log_follow_url"):
         context["log_follow_url"] = request.get_full_path()

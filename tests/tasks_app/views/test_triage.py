@@ -1,4 +1,5 @@
-"""Triage on the task page: attempts, workers and the log tail, through boto3 and the emulator."""
+"""Triage on the task page: the attempts and log sections, full page, htmx fragments and the
+inline (no-JavaScript) path, through boto3 and the emulator."""
 
 from __future__ import annotations
 
@@ -15,51 +16,21 @@ from django.test import Client
 
 from deadline_emulator import Emulator
 from deadline_emulator.faults import FaultInjector
-from deadline_emulator.transport import in_process_client
-from tasks_app import deadline, triage
-from tasks_app.exceptions import AccessDenied, Unavailable
-from tasks_app.triage import ActionStatus, LogNotFound
+from tasks_app.deadline import client as deadline_client
 from tests.demo import task_url
 from tests.triage_demo import (
+    attempts_of,
     clustered_failed_task,
-    failed_workers,
     host_name,
     long_log_task,
     long_running_task,
+    tail_of,
 )
 
 HTMX = {"HX-Request": "true"}
+HTMX = {"HX-Request": "true"}
 #: The task page with the triage inline (bookmarks, and the page without JavaScript).
 INLINE = {"attempt": "latest"}
-
-
-def _kwargs(ids: dict[str, str]) -> dict[str, str]:
-    return {
-        "farm_id": ids["farmId"],
-        "queue_id": ids["queueId"],
-        "job_id": ids["jobId"],
-        "step_id": ids["stepId"],
-        "task_id": ids["taskId"],
-    }
-
-
-def _attempts(ids: dict[str, str]) -> triage.TaskAttempts:
-    return triage.list_task_attempts(**_kwargs(ids))
-
-
-def _tail(ids: dict[str, str], attempt: triage.Attempt, **extra: Any) -> triage.LogPage:
-    return triage.get_log_tail(
-        farm_id=ids["farmId"],
-        queue_id=ids["queueId"],
-        session_id=attempt.session_id,
-        start=attempt.log_start,
-        end=attempt.log_end,
-        **extra,
-    )
-
-
-def _running(emulator: Emulator) -> dict[str, str]:
-    return long_running_task(emulator)
 
 
 def _fragment_url(ids: dict[str, str], name: str) -> str:
@@ -75,263 +46,6 @@ def no_cache(settings: LazySettings) -> None:
     settings.DEADLINE_CACHE_SECONDS = 0
 
 
-# --- Attempts ----------------------------------------------------------------------------------
-
-
-def test_attempts_are_newest_first_with_their_sessions_and_workers(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-
-    attempts = _attempts(ids)
-
-    assert [a.number for a in attempts.attempts] == [3, 2, 1]
-    started = [a.action.started_at for a in attempts.attempts]
-    assert started == sorted(started, reverse=True)
-    assert all(a.status is ActionStatus.FAILED for a in attempts.attempts)
-    latest = attempts.latest
-    assert latest is not None
-    assert latest.action.process_exit_code not in (None, 0)
-    assert latest.action.progress_message
-    assert latest.session_id == triage.session_id_of(latest.session_action_id)
-    # Every attempt names the worker that ran it, as GetWorker tells it.
-    for attempt in attempts.attempts:
-        assert attempt.worker is not None and attempt.worker_id == attempt.worker.worker_id
-        assert attempt.worker_label == host_name(emulator, ids, attempt.worker.worker_id)
-        assert attempt.ip_addresses and attempt.fleet is not None
-    assert attempts.problems == ()
-
-
-def test_attempts_cost_one_call_per_distinct_resource_then_nothing(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-
-    attempts = _attempts(ids)
-    cold = emulator.calls.snapshot()
-    emulator.calls.reset()
-    assert _attempts(ids) == attempts
-
-    workers = {a.worker_id for a in attempts.attempts}
-    assert cold == {
-        "ListSessionActions": 1,
-        "GetSessionAction": 3,
-        "GetSession": 3,
-        "GetWorker": len(workers),
-        "GetFleet": 1,
-    }
-    assert emulator.calls.total() == 0
-
-
-def test_failures_clustered_on_one_worker_are_summarised(emulator: Emulator) -> None:
-    ids, worker_id, on_worker, failed = clustered_failed_task(emulator)
-
-    cluster = _attempts(ids).failure_cluster
-
-    assert cluster is not None
-    label = host_name(emulator, ids, worker_id)
-    assert cluster.worker_id == worker_id
-    assert cluster.summary == f"{on_worker} of {failed} failed attempts ran on worker {label}"
-
-
-def test_failures_spread_over_workers_are_not_summarised(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    assert max(failed_workers(emulator, ids).values()) == 1
-
-    assert _attempts(ids).failure_cluster is None
-
-
-def test_a_task_never_run_has_no_attempts(emulator: Emulator) -> None:
-    step = emulator.backend.landmarks()["pending_step"]
-    kwargs = {k.removesuffix("Id") + "_id": v for k, v in step.items()}
-    task = emulator.backend.list_tasks(**kwargs, max_results=1)["tasks"][0]
-
-    attempts = _attempts({**step, "taskId": task["taskId"]})
-
-    assert attempts.attempts == () and attempts.latest is None
-
-
-# --- Log tail ----------------------------------------------------------------------------------
-
-
-def test_log_tail_is_the_last_lines_of_the_attempts_window(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    latest = _attempts(ids).latest
-    assert latest is not None and latest.log_start and latest.log_end
-
-    page = _tail(ids, latest)
-
-    assert 0 < len(page.lines) <= triage.LOG_PAGE_LINES
-    assert all(latest.log_start <= line.timestamp < latest.log_end for line in page.lines)
-    code = latest.action.process_exit_code
-    errors = [line.message for line in page.lines if line.level == "error"]
-    assert f"Process exited with exit code: {code}" in errors
-    assert any(latest.action.progress_message in message for message in errors)
-    assert page.forward_token and page.backward_token
-
-
-def test_load_more_pages_backwards_through_a_long_log_to_its_start(
-    emulator: Emulator, no_cache: None
-) -> None:
-    ids = long_log_task(emulator)
-    latest = _attempts(ids).latest
-    assert latest is not None
-    logs = in_process_client(emulator, "logs")
-    window = {
-        "logGroupName": triage.log_group_name(farm_id=ids["farmId"], queue_id=ids["queueId"]),
-        "logStreamName": latest.session_id,
-        "startTime": int(latest.log_start.timestamp() * 1000),
-        "endTime": int(latest.log_end.timestamp() * 1000),
-        "startFromHead": True,
-    }
-    emulator.calls.reset()
-    expected = [e["message"] for e in logs.get_log_events(**window, limit=10_000)["events"]]
-    assert len(expected) > 400  # ten pages of 40 and more
-
-    pages = [_tail(ids, latest, limit=40)]
-    while pages[-1].has_earlier:
-        pages.append(_tail(ids, latest, limit=40, before_token=pages[-1].backward_token))
-        assert len(pages) < 100
-
-    read = [line.message for page in reversed(pages) for line in page.lines]
-    assert read == expected  # every line once, in order, back to the window's first
-    assert all(len(page.lines) <= 40 for page in pages)
-    assert emulator.calls["GetLogEvents"] == 1 + len(pages)
-
-
-def test_follow_returns_the_lines_written_after_the_clock_advances(
-    emulator: Emulator, no_cache: None
-) -> None:
-    ids = _running(emulator)
-    latest = _attempts(ids).latest
-    assert latest is not None and latest.status is ActionStatus.RUNNING
-    read = {
-        "farm_id": ids["farmId"],
-        "queue_id": ids["queueId"],
-        "session_id": latest.session_id,
-        "start": latest.log_start,
-        "end": latest.log_end,
-    }
-    tail = triage.get_log_tail(**read)
-    assert tail.forward_token
-
-    idle = triage.get_log_since(**read, after_token=tail.forward_token)
-    assert idle.lines == () and idle.forward_token == tail.forward_token
-
-    emulator.clock.advance(30)
-    grown = triage.get_log_since(**read, after_token=tail.forward_token)
-
-    assert grown.lines
-    assert grown.lines[0].timestamp >= tail.lines[-1].timestamp
-    assert grown.forward_token != tail.forward_token
-
-
-def test_a_missing_stream_is_a_clear_log_not_found(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    session_id = "session-" + "0" * 32
-
-    with pytest.raises(LogNotFound) as raised:
-        triage.get_log_tail(
-            farm_id=ids["farmId"],
-            queue_id=ids["queueId"],
-            session_id=session_id,
-            start=None,
-            end=None,
-        )
-
-    assert raised.value.missing == "stream"
-    assert session_id in raised.value.message and "No log yet" in raised.value.message
-
-
-def test_a_missing_group_is_a_clear_log_not_found(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    queue_id = "queue-" + "f" * 32
-
-    with pytest.raises(LogNotFound) as raised:
-        triage.get_log_tail(
-            farm_id=ids["farmId"],
-            queue_id=queue_id,
-            session_id="session-" + "0" * 32,
-            start=None,
-            end=None,
-        )
-
-    assert raised.value.missing == "group"
-    assert f"/aws/deadline/{ids['farmId']}/{queue_id}" in raised.value.message
-
-
-def test_access_denied_on_get_log_events_names_the_logs_action(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    latest = _attempts(ids).latest
-    assert latest is not None
-    emulator.faults.set(operation="GetLogEvents", deny=True)
-
-    with pytest.raises(AccessDenied) as raised:
-        _tail(ids, latest)
-
-    assert raised.value.action == "logs:GetLogEvents"
-
-
-def test_throttled_log_reads_open_the_logs_breaker(
-    emulator: Emulator, settings: LazySettings
-) -> None:
-    settings.DEADLINE_MAX_ATTEMPTS = 1
-    settings.DEADLINE_BREAKER_FAILURES = 2
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    attempts = _attempts(ids).attempts
-    emulator.faults.set(operation="GetLogEvents", throttle_rate=1.0)
-    for attempt in attempts[:2]:  # distinct streams: no key is held back by an earlier failure
-        with pytest.raises(Unavailable):
-            _tail(ids, attempt)
-    assert emulator.calls["GetLogEvents"] == 2
-
-    with pytest.raises(Unavailable) as refused:
-        _tail(ids, attempts[2])
-
-    assert emulator.calls["GetLogEvents"] == 2  # the open breaker made no call
-    assert refused.value.reason == "circuit-open"
-
-
-def test_log_pages_are_cached_and_earlier_pages_never_refetched(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    latest = _attempts(ids).latest
-    assert latest is not None
-    tail = _tail(ids, latest, limit=20)
-    earlier = _tail(ids, latest, limit=20, before_token=tail.backward_token)
-    emulator.calls.reset()
-
-    assert _tail(ids, latest, limit=20) == tail
-    assert _tail(ids, latest, limit=20, before_token=tail.backward_token) == earlier
-    assert emulator.calls.total() == 0
-
-
-# --- Client factory ----------------------------------------------------------------------------
-
-
-def test_logs_client_shares_the_deadline_clients_configuration(emulator: Emulator) -> None:
-    logs = deadline.get_logs_client()
-    config = logs.meta.config
-
-    assert logs is deadline.get_logs_client()
-    assert logs.meta.service_model.service_name == "logs"
-    assert config.user_agent_appid == deadline.USER_AGENT_APPID
-    assert config.connect_timeout == deadline.get_client().meta.config.connect_timeout
-    assert config.retries == deadline.get_client().meta.config.retries
-
-
-def test_aws_mode_logs_client_uses_the_standard_chain(
-    settings: LazySettings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings.DEADLINE_BACKEND = "aws"
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    # boto3 names the service-specific variable after the service ID "CloudWatch Logs".
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://127.0.0.1:8002")
-    deadline.clear_client_cache()
-
-    logs = deadline.get_logs_client()
-
-    assert logs.meta.endpoint_url == "http://127.0.0.1:8002"
-    assert logs.meta.region_name == "eu-west-1"
-
-
 # --- The task page -----------------------------------------------------------------------------
 
 
@@ -339,7 +53,7 @@ def test_page_shows_attempts_workers_and_the_latest_log_tail(
     client: Client, emulator: Emulator
 ) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    attempts = _attempts(ids)
+    attempts = attempts_of(ids)
     latest = attempts.latest
     assert latest is not None
 
@@ -374,7 +88,7 @@ def test_page_shows_the_failure_cluster(client: Client, emulator: Emulator) -> N
 
 def test_attempt_query_selects_another_attempts_log(client: Client, emulator: Emulator) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    first = _attempts(ids).attempts[-1]
+    first = attempts_of(ids).attempts[-1]
 
     html = html_of(client.get(task_url(ids), {"attempt": first.session_action_id}))
 
@@ -399,7 +113,7 @@ def test_unknown_attempt_falls_back_to_the_latest_with_a_note(
 
 def test_page_shows_the_copyable_commands(client: Client, emulator: Emulator) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    latest = _attempts(ids).latest
+    latest = attempts_of(ids).latest
     assert latest is not None and latest.log_start and latest.log_end
 
     html = html_of(client.get(_fragment_url(ids, "log"), headers=HTMX))
@@ -437,9 +151,9 @@ def test_access_denied_on_logs_shows_a_403_message_and_the_rest_renders(
 def test_missing_stream_shows_log_not_available_and_keeps_checking_while_live(
     client: Client, emulator: Emulator, settings: LazySettings
 ) -> None:
-    ids = _running(emulator)
+    ids = long_running_task(emulator)
     # A CloudWatch answer for a stream the worker has not created yet.
-    logs = deadline.get_logs_client()
+    logs = deadline_client.get_logs_client()
     with Stubber(logs) as stubber:
         stubber.add_client_error(
             "get_log_events",
@@ -459,7 +173,7 @@ def test_missing_stream_shows_log_not_available_and_keeps_checking_while_live(
 def test_log_lines_are_escaped(client: Client, emulator: Emulator) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
     hostile = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
-    logs = deadline.get_logs_client()
+    logs = deadline_client.get_logs_client()
     with Stubber(logs) as stubber:
         stubber.add_response(
             "get_log_events",
@@ -499,7 +213,7 @@ def test_attempts_fragment_then_204_while_unchanged(client: Client, emulator: Em
 
 def test_fragments_without_htmx_lead_to_the_task_page(client: Client, emulator: Emulator) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    action = _attempts(ids).attempts[-1].session_action_id
+    action = attempts_of(ids).attempts[-1].session_action_id
 
     for name in ("attempts", "log"):
         response = client.get(_fragment_url(ids, name), {"attempt": action})
@@ -511,7 +225,7 @@ def test_log_fragment_renders_the_selected_attempts_panel(
     client: Client, emulator: Emulator
 ) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    first = _attempts(ids).attempts[-1]
+    first = attempts_of(ids).attempts[-1]
 
     html = html_of(
         client.get(_fragment_url(ids, "log"), {"attempt": first.session_action_id}, headers=HTMX)
@@ -525,9 +239,9 @@ def test_load_more_fragment_prepends_earlier_lines_with_a_new_link(
     client: Client, emulator: Emulator
 ) -> None:
     ids = long_log_task(emulator)
-    latest = _attempts(ids).latest
+    latest = attempts_of(ids).latest
     assert latest is not None
-    tail = _tail(ids, latest)
+    tail = tail_of(ids, latest)
     assert tail.has_earlier
 
     html = html_of(
@@ -538,7 +252,7 @@ def test_load_more_fragment_prepends_earlier_lines_with_a_new_link(
         )
     )
 
-    earlier = _tail(ids, latest, before_token=tail.backward_token)
+    earlier = tail_of(ids, latest, before_token=tail.backward_token)
     assert html.lstrip().startswith('<div id="log-earlier"')
     assert html.index('id="log-earlier"') < html.index('class="log-chunk"')
     assert html.count('class="log-line') == len(earlier.lines)
@@ -551,15 +265,15 @@ def test_load_more_without_js_shows_the_earlier_page_on_the_task_page(
     client: Client, emulator: Emulator
 ) -> None:
     ids = long_log_task(emulator)
-    latest = _attempts(ids).latest
+    latest = attempts_of(ids).latest
     assert latest is not None
-    tail = _tail(ids, latest)
+    tail = tail_of(ids, latest)
     page = html_of(client.get(task_url(ids), INLINE))
     href = re.search(r'class="log-earlier-link" href="([^"]+)"', page).group(1)
 
     html = html_of(client.get(href.replace("&amp;", "&").split("#")[0]))
 
-    earlier = _tail(ids, latest, before_token=tail.backward_token)
+    earlier = tail_of(ids, latest, before_token=tail.backward_token)
     assert earlier.lines[0].message in html
     assert "back to the latest lines" in html
     assert "data-log-follow>" not in html  # an earlier page does not follow
@@ -568,7 +282,7 @@ def test_load_more_without_js_shows_the_earlier_page_on_the_task_page(
 def test_follow_fragment_is_204_until_new_lines_then_appends_them(
     client: Client, emulator: Emulator, no_cache: None
 ) -> None:
-    ids = _running(emulator)
+    ids = long_running_task(emulator)
     page = html_of(client.get(_fragment_url(ids, "log"), headers=HTMX))
     follow = re.search(r'id="log-follow" class="log-follow" hx-get="([^"]+)"', page)
     assert follow is not None
@@ -589,7 +303,7 @@ def test_follow_fragment_is_204_until_new_lines_then_appends_them(
 def test_follow_stops_once_the_attempt_has_ended(
     client: Client, emulator: Emulator, no_cache: None
 ) -> None:
-    ids = _running(emulator)
+    ids = long_running_task(emulator)
     page = html_of(client.get(_fragment_url(ids, "log"), headers=HTMX))
     url = re.search(r'id="log-follow" class="log-follow" hx-get="([^"]+)"', page).group(1)
 
@@ -644,7 +358,7 @@ def test_placeholders_first_loads_answer_the_whole_sections(
 ) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
     slots = _placeholders(html_of(client.get(task_url(ids))))
-    latest = _attempts(ids).latest
+    latest = attempts_of(ids).latest
     assert latest is not None
 
     attempts = client.get(slots["attempts"].group("get"), headers=HTMX)
@@ -719,7 +433,7 @@ def test_inline_triage_reads_run_alongside_the_task_reads_and_each_other(
     client: Client, emulator: Emulator
 ) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    workers = len({a.worker_id for a in _attempts(ids).attempts})
+    workers = len({a.worker_id for a in attempts_of(ids).attempts})
     cache.clear()
     emulator.calls.reset()
     barriers = _staged_barriers(
@@ -747,7 +461,7 @@ def test_log_fragment_reads_the_log_beside_the_attempt_details(
     client: Client, emulator: Emulator
 ) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    latest = _attempts(ids).latest
+    latest = attempts_of(ids).latest
     assert latest is not None
     cache.clear()
     emulator.calls.reset()

@@ -1,6 +1,6 @@
 """Surviving a sick API: stale-while-error, request coalescing and a circuit breaker.
 
-``read_through`` is what ``services._cached_read`` delegates to:
+``read_through`` is what ``cache.cached_read`` delegates to:
 
 1. A fresh entry (younger than its TTL) is served from the cache.
 2. Otherwise one caller per key and process refreshes it (single-flight); the others wait for
@@ -12,8 +12,9 @@
    ``DEADLINE_STALE_SECONDS`` and the request is marked stale (the page shows a banner). Only
    with no good answer at all does the error reach the view (503 with Retry-After).
 
-The circuit breaker (per process, per family of operations) is checked by ``services._call``
-before every API call. Clocks are injectable (``set_clock``) so tests never sleep.
+The circuit breaker (per process, per family of operations) is checked by ``calls.call_api``
+before every API call. Clocks are injectable (``set_clock``) so tests never sleep. Reads made
+concurrently for one page share ``read_pool()``, whose tasks run in the submitter's context.
 """
 
 from __future__ import annotations
@@ -37,11 +38,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
-from django.utils.cache import patch_vary_headers
 
-from .exceptions import Unavailable
+from .errors import Unavailable
 
 T = TypeVar("T")
 
@@ -52,11 +50,6 @@ api_logger = logging.getLogger("tasks_app.api")
 #: they count towards opening the circuit breaker. Credentials/configuration problems need an
 #: operator, so they are shown, not masked.
 TRANSIENT_REASONS = frozenset({"throttled", "server-error", "timeout", "unreachable"})
-#: Request header set by stale.js while the page shows the stale banner, so a fresh answer
-#: (even an unchanged 204 poll) can clear it.
-BANNER_SHOWN_HEADER = "X-Dashboard-Stale-Shown"
-#: Response header on fragments served from stale data (stale.js notes which poll it was).
-STALE_HEADER = "X-Dashboard-Stale"
 
 
 # --- Clock -------------------------------------------------------------------------------------
@@ -160,52 +153,23 @@ class ContextThreadPoolExecutor(ThreadPoolExecutor):
         return super().submit(context.run, fn, *args, **kwargs)
 
 
-class StaleDataMiddleware:
-    """Scopes a StaleReport to each request; htmx fragments get the stale banner out of band.
+_read_pool: ContextThreadPoolExecutor | None = None
+_read_pool_lock = threading.Lock()
 
-    A fragment (or an unchanged 204 poll, turned into a 200 that swaps nothing else) served
-    from stale data carries the banner; a fresh fragment clears a banner the browser says it
-    shows, and a fresh 204 lets stale.js clear it. Full pages render it from base.html.
+
+def read_pool() -> ContextThreadPoolExecutor:
+    """The process's pool for reads one page makes concurrently (created on first use).
+
+    Pool threads must never wait on the pool themselves: that can deadlock under load.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        with request_scope() as report:
-            response = self.get_response(request)
-            return self._with_banner(request, response, report)
-
-    def _with_banner(
-        self, request: HttpRequest, response: HttpResponse, report: StaleReport
-    ) -> HttpResponse:
-        htmx = getattr(request, "htmx", None)
-        if not htmx or htmx.boosted or htmx.history_restore_request:
-            return response  # full pages render the banner in base.html
-        shown = request.headers.get(BANNER_SHOWN_HEADER) == "1"
-        if not report.stale and (not shown or response.status_code == 204):
-            # A 204 means "unchanged and fresh" (stale ones are turned into 200 below), and
-            # stale.js clears the banner on it, so the poll stays a few hundred bytes.
-            return response
-        html = render_to_string(
-            "tasks_app/_stale_banner.html", {"stale": report, "oob": True}, request
-        )
-        if response.status_code == 204:
-            # Nothing changed, but the banner must appear: swap only the banner.
-            banner = HttpResponse(html)
-            banner["HX-Reswap"] = "none"
-            banner["Cache-Control"] = "no-store"
-            banner[STALE_HEADER] = "1"
-            patch_vary_headers(banner, ("HX-Request", BANNER_SHOWN_HEADER))
-            return banner
-        content_type = response.get("Content-Type", "")
-        if response.status_code == 200 and content_type.startswith("text/html"):
-            if not response.streaming:
-                response.content = response.content + html.encode()
-                patch_vary_headers(response, (BANNER_SHOWN_HEADER,))
-                if report.stale:
-                    response[STALE_HEADER] = "1"
-        return response
+    global _read_pool  # one lazily created pool per process
+    if _read_pool is None:
+        with _read_pool_lock:
+            if _read_pool is None:
+                _read_pool = ContextThreadPoolExecutor(
+                    max_workers=16, thread_name_prefix="deadline-read"
+                )
+    return _read_pool
 
 
 # --- Circuit breaker ---------------------------------------------------------------------------
@@ -457,6 +421,11 @@ class SingleFlight:
 
 
 _flights = SingleFlight()
+
+
+def coalesced_waiters() -> int:
+    """Callers in this process waiting for another's read of the same key (tests await it)."""
+    return _flights.waiters()
 
 
 _process_cache: Any = None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import LazySettings
 
-from tasks_app import deadline
+from tasks_app.deadline import client as deadline_client
 from tests.conftest import Tiny
 
 
@@ -17,23 +17,23 @@ def test_demo_client_is_configured_and_cached(settings: LazySettings, tiny: Tiny
     settings.DEADLINE_MAX_ATTEMPTS = 4
     settings.DEADLINE_RETRY_MODE = "adaptive"
 
-    client = deadline.get_client()
+    client = deadline_client.get_client()
     config = client.meta.config
 
-    assert deadline.get_client() is client
+    assert deadline_client.get_client() is client
     assert client.meta.region_name == "us-west-2"
     assert config.connect_timeout == 2.5
     assert config.read_timeout == 4.0
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 4}
     assert config.user_agent_appid == "deadline-task-dashboard"
     assert config.inject_host_prefix is False
-    assert deadline.backend_identity().backend == "demo"
+    assert deadline_client.backend_identity().backend == "demo"
 
 
 def test_demo_client_answers_from_the_default_emulator(tiny: Tiny) -> None:
     ids = tiny.world.add_task(0, runStatus="RUNNING")
 
-    answer = deadline.get_client().get_task(
+    answer = deadline_client.get_client().get_task(
         farmId=ids.farm_id,
         queueId=ids.queue_id,
         jobId=ids.job_id,
@@ -52,42 +52,42 @@ def test_aws_backend_uses_the_standard_configuration_chain(
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ENDPOINT_URL_DEADLINE", "http://127.0.0.1:8001")
 
-    client = deadline.get_client()
+    client = deadline_client.get_client()
 
     assert client.meta.region_name == "eu-west-1"
     assert client.meta.endpoint_url == "http://127.0.0.1:8001"
     assert client.meta.config.user_agent_appid == "deadline-task-dashboard"
-    assert deadline.backend_identity() == deadline.BackendIdentity(
+    assert deadline_client.backend_identity() == deadline_client.BackendIdentity(
         backend="aws", region="eu-west-1", endpoint="http://127.0.0.1:8001"
     )
-    assert not deadline.is_demo()
+    assert not deadline_client.is_demo()
 
 
 def test_settings_change_gives_a_new_client(settings: LazySettings, tiny: Tiny) -> None:
-    first = deadline.get_client()
+    first = deadline_client.get_client()
     settings.DEADLINE_READ_TIMEOUT = 9.0
 
-    assert deadline.get_client() is not first
+    assert deadline_client.get_client() is not first
 
 
 def test_clear_client_cache_forgets_the_client(tiny: Tiny) -> None:
-    first = deadline.get_client()
-    deadline.clear_client_cache()
+    first = deadline_client.get_client()
+    deadline_client.clear_client_cache()
 
-    assert deadline.get_client() is not first
+    assert deadline_client.get_client() is not first
 
 
 def test_backend_now_is_the_emulator_clock_in_demo_mode(tiny: Tiny) -> None:
-    before = deadline.backend_now()
+    before = deadline_client.backend_now()
     tiny.emulator.clock.advance(3600)
 
-    assert (deadline.backend_now() - before).total_seconds() == 3600
+    assert (deadline_client.backend_now() - before).total_seconds() == 3600
 
 
 def test_only_the_client_factory_knows_the_emulator() -> None:
-    app = Path(deadline.__file__).parent
+    app = Path(deadline_client.__file__).parent.parent
     # The runemulator command serves the emulator itself; no request path goes through it.
-    allowed = {app / "deadline.py", app / "management" / "commands" / "runemulator.py"}
+    allowed = {app / "deadline" / "client.py", app / "management" / "commands" / "runemulator.py"}
     importers = sorted(
         str(path.relative_to(app))
         for path in app.rglob("*.py")

@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from django.conf import settings
 
-from . import access
+from . import allow_list
 
 USER_AGENT_APPID = "deadline-task-dashboard"
 DEMO_REGION = "us-west-2"
@@ -120,7 +120,7 @@ def _connection() -> _Connection:
         if connection is None:
             demo = settings.DEADLINE_BACKEND == "demo"
             connection = _connect_demo() if demo else _connect_aws()
-            access.guard_deadline_client(connection.client)
+            allow_list.guard_deadline_client(connection.client)
             _connections[key] = connection
         return connection
 
@@ -166,7 +166,7 @@ def get_logs_client() -> Any:
         client = _logs_clients.get(key)
         if client is None:
             client = _logs_clients[key] = _connect_logs(connection)
-            access.guard_logs_client(client)
+            allow_list.guard_logs_client(client)
         return client
 
 

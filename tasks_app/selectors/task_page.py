@@ -1,0 +1,52 @@
+"""The task page's reads: the task and the names of its farm, queue, job and step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..deadline.types import Farm, Job, Queue, Step, Task, TaskPath
+from .resources import get_farm, get_job, get_queue, get_step, get_task, read_concurrently
+
+_NAMES = frozenset({"farm", "queue", "job", "step"})
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """Everything the task page shows. Ancestors are None when only their name was unreadable."""
+
+    path: TaskPath
+    task: Task
+    farm: Farm | None
+    queue: Queue | None
+    job: Job | None
+    step: Step | None
+
+
+def get_task_page(*, path: TaskPath) -> TaskPage:
+    """The task and the names of its farm, queue, job and step, read concurrently when cold.
+
+    A missing resource raises NotFound for the highest missing level (so the 404 page can
+    link to the nearest existing parent). Any other failure of a name read degrades to
+    showing the ID; a failure of the task read itself is raised.
+    """
+    ids = path.as_kwargs()
+    reads: dict[str, Callable[[], Any]] = {
+        "farm": lambda: get_farm(farm_id=path.farm_id),
+        "queue": lambda: get_queue(farm_id=path.farm_id, queue_id=path.queue_id),
+        "job": lambda: get_job(farm_id=path.farm_id, queue_id=path.queue_id, job_id=path.job_id),
+        "step": lambda: get_step(
+            farm_id=path.farm_id, queue_id=path.queue_id, job_id=path.job_id, step_id=path.step_id
+        ),
+        "task": lambda: get_task(**ids),
+    }
+    got = read_concurrently(reads, optional=_NAMES)
+    return TaskPage(
+        path=path,
+        task=got["task"],
+        farm=got["farm"],
+        queue=got["queue"],
+        job=got["job"],
+        step=got["step"],
+    )

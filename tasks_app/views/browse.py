@@ -1,0 +1,187 @@
+"""Browse pages: farms -> queues -> jobs -> steps -> tasks. Each view serves the full page,
+or for htmx (polls, filter changes) only its live container: 204 when the poll's version is
+current."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from ..deadline.errors import DeadlineError
+from ..deadline.types import TaskRunStatus, is_settled
+from ..forms import JobFilterForm, TaskFilterForm
+from ..selectors import browse
+from .common import (
+    browse_crumbs,
+    browse_path,
+    browse_response,
+    combined_version,
+    is_fragment,
+    live_context,
+    named,
+    page_params,
+    pagination,
+    sort_columns,
+    url_with,
+)
+from .errors import failed_response
+
+
+@require_GET
+def farm_list(request: HttpRequest) -> HttpResponse:
+    """Every farm the dashboard's credentials can see."""
+    try:
+        farms = browse.list_farms()
+    except DeadlineError as exc:
+        return failed_response(request, exc)
+    context = {
+        "farms": farms.farms,
+        "crumbs": [],
+        **live_context(request, version=farms.version, settled=True),
+    }
+    return browse_response(
+        request,
+        template="tasks_app/farm_list.html",
+        fragment="tasks_app/_farm_table.html",
+        context=context,
+    )
+
+
+@require_GET
+def farm_detail(request: HttpRequest, farm_id: str) -> HttpResponse:
+    """A farm's queues, with status and blocked reason (live)."""
+    path = browse_path(farm_id)
+    try:
+        page = browse.get_farm_overview(farm_id=farm_id, with_names=not is_fragment(request))
+    except DeadlineError as exc:
+        return failed_response(request, exc, path)
+    context = {
+        "path": path,
+        "farm": page.farm,
+        "queues": page.queues.queues,
+        "crumbs": browse_crumbs(path, named(farm=page.farm), "farm"),
+        **live_context(request, version=page.queues.version),
+    }
+    return browse_response(
+        request,
+        template="tasks_app/farm_detail.html",
+        fragment="tasks_app/_queue_table.html",
+        context=context,
+    )
+
+
+@require_GET
+def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpResponse:
+    """A queue's jobs: newest first, filtered, sorted and paged by one SearchJobs call."""
+    path = browse_path(farm_id, queue_id)
+    form = JobFilterForm(request.GET)
+    query = form.query()
+    try:
+        page = browse.get_queue_overview(
+            farm_id=farm_id, queue_id=queue_id, query=query, with_names=not is_fragment(request)
+        )
+    except DeadlineError as exc:
+        return failed_response(request, exc, path)
+    params = page_params(request)
+    context = {
+        "path": path,
+        "form": form,
+        "farm": page.farm,
+        "queue": page.queue,
+        "jobs": page.jobs.jobs,
+        "query": query,
+        "filtered": bool(query.run_status or query.lifecycle_status or query.name),
+        "columns": sort_columns(params, browse.JOB_SORTS, query.sort, query.descending),
+        "pagination": pagination(params, page.jobs.window),
+        "crumbs": browse_crumbs(path, named(farm=page.farm, queue=page.queue), "queue"),
+        **live_context(request, version=page.jobs.version),
+    }
+    return browse_response(
+        request,
+        template="tasks_app/queue_detail.html",
+        fragment="tasks_app/_job_table.html",
+        context=context,
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -> HttpResponse:
+    """A job (status bar, counts, times) and its steps; polls stop once every task settled."""
+    path = browse_path(farm_id, queue_id, job_id)
+    try:
+        page = browse.get_job_overview(
+            farm_id=farm_id, queue_id=queue_id, job_id=job_id, with_names=not is_fragment(request)
+        )
+    except DeadlineError as exc:
+        return failed_response(request, exc, path)
+    job = page.job
+    context = {
+        "path": path,
+        "job": job,
+        "steps": page.steps.steps,
+        "crumbs": browse_crumbs(path, named(farm=page.farm, queue=page.queue, job=job), "job"),
+        **live_context(
+            request,
+            version=combined_version(job, page.steps),
+            settled=is_settled(job.status_counts),
+        ),
+    }
+    return browse_response(
+        request,
+        template="tasks_app/job_detail.html",
+        fragment="tasks_app/_job_live.html",
+        context=context,
+    )
+
+
+@require_GET
+def step_detail(
+    request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str
+) -> HttpResponse:
+    """A step and its task table: filter, search, sort and pages served by SearchTasks."""
+    path = browse_path(farm_id, queue_id, job_id, step_id)
+    form = TaskFilterForm(request.GET)
+    query = form.query()
+    try:
+        page = browse.get_step_overview(
+            farm_id=farm_id,
+            queue_id=queue_id,
+            job_id=job_id,
+            step_id=step_id,
+            query=query,
+            with_names=not is_fragment(request),
+        )
+    except DeadlineError as exc:
+        return failed_response(request, exc, path)
+    params = page_params(request)
+    step = page.step
+    names = named(farm=page.farm, queue=page.queue, job=page.job, step=step)
+    context = {
+        "path": path,
+        "form": form,
+        "step": step,
+        "job": page.job,
+        "tasks": page.tasks.tasks,
+        "query": query,
+        "filtered": bool(query.run_status or query.search),
+        "failed_count": step.status_counts.get(TaskRunStatus.FAILED, 0),
+        "failed_url": url_with(params, status="FAILED", page=None),
+        "all_url": url_with(params, status=None, q=None, page=None),
+        "columns": sort_columns(params, browse.TASK_SORTS, query.sort, query.descending),
+        "pagination": pagination(params, page.tasks.window),
+        "beyond_window": step.total_tasks > browse.SEARCH_WINDOW,
+        "crumbs": browse_crumbs(path, names, "step"),
+        **live_context(
+            request,
+            version=combined_version(step, page.tasks),
+            settled=is_settled(step.status_counts),
+        ),
+    }
+    return browse_response(
+        request,
+        template="tasks_app/step_detail.html",
+        fragment="tasks_app/_step_live.html",
+        context=context,
+        status=400 if form.errors else 200,
+    )
