@@ -68,31 +68,9 @@ def _served() -> Iterator[tuple[str, Any]]:
 
 
 def _pages(emulator: Any) -> list[Shot]:
-    marks = emulator.backend.landmarks()
-    big = marks["big_step"]
-    farm = f"/farms/{big['farmId']}/"
-    queue = f"{farm}queues/{big['queueId']}/"
-    job = f"{queue}jobs/{big['jobId']}/"
-    failed = marks["failed_with_retries_task"]
-    task = (
-        f"/farms/{failed['farmId']}/queues/{failed['queueId']}/jobs/{failed['jobId']}"
-        f"/steps/{failed['stepId']}/tasks/{failed['taskId']}/"
-    )
-    hostile = marks["hostile_job"]
-    return [
-        Shot("home", "/"),
-        Shot("farms", "/farms/"),
-        Shot("farm", farm),
-        Shot("queue", queue),
-        Shot("job", job),
-        Shot("step", f"{job}steps/{big['stepId']}/"),
-        Shot("task", task, full_page=True),
-        Shot(
-            "hostile-job",
-            f"/farms/{hostile['farmId']}/queues/{hostile['queueId']}/jobs/{hostile['jobId']}/",
-        ),
-        Shot("not-found", f"{farm}queues/queue-{'0' * 32}/"),
-    ]
+    from tests.browser.pages import page_urls
+
+    return [Shot(name, url, full_page=name == "task") for name, url in page_urls(emulator).items()]
 
 
 # The README's pictures: (page, colour scheme, viewport).

@@ -1,0 +1,35 @@
+"""The dashboard's page types, as URLs into the emulator's demo world (from its landmarks):
+shared by the look-and-feel tests, the accessibility test and `make screenshots`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def page_urls(emulator: Any) -> dict[str, str]:
+    """One URL per page type, by name."""
+    marks = emulator.backend.landmarks()
+    big = marks["big_step"]
+    farm = f"/farms/{big['farmId']}/"
+    queue = f"{farm}queues/{big['queueId']}/"
+    job = f"{queue}jobs/{big['jobId']}/"
+    failed = marks["failed_with_retries_task"]
+    task = (
+        f"/farms/{failed['farmId']}/queues/{failed['queueId']}/jobs/{failed['jobId']}"
+        f"/steps/{failed['stepId']}/tasks/{failed['taskId']}/"
+    )
+    hostile = marks["hostile_job"]
+    return {
+        "home": "/",
+        "farms": "/farms/",
+        "farm": farm,
+        "queue": queue,
+        "job": job,
+        "step": f"{job}steps/{big['stepId']}/",
+        "task": task,
+        "hostile-job": (
+            f"/farms/{hostile['farmId']}/queues/{hostile['queueId']}/jobs/{hostile['jobId']}/"
+        ),
+        "go-to-error": "/go/?q=job-123",
+        "not-found": f"{farm}queues/queue-{'0' * 32}/",
+    }

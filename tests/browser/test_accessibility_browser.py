@@ -1,0 +1,102 @@
+"""Accessibility in a real Chromium: axe-core (axe-playwright-python, bundled, no download) on
+every page type in light and dark mode finds no serious or critical violation, and no status
+is told by colour alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from deadline_emulator import Emulator
+from tests.browser.pages import page_urls
+
+pytestmark = pytest.mark.browser
+
+PAGE_TYPES = [
+    "home",
+    "farms",
+    "farm",
+    "queue",
+    "job",
+    "step",
+    "task",
+    "hostile-job",
+    "go-to-error",
+    "not-found",
+]
+
+# Statuses shown without words: a badge with no text, a bar with no text summary, a legend
+# swatch outside a legend item that names it.
+COLOUR_ONLY = """() => {
+  const problems = [];
+  for (const badge of document.querySelectorAll(".badge")) {
+    if (!badge.textContent.trim()) problems.push("badge without text: " + badge.className);
+  }
+  for (const bar of document.querySelectorAll(".status-bar")) {
+    const summary = bar.querySelector(".visually-hidden");
+    if (!summary || !/\\d/.test(summary.textContent)) problems.push("bar without counts");
+  }
+  for (const swatch of document.querySelectorAll(".swatch")) {
+    const item = swatch.closest(".legend-item");
+    if (!item || !/[a-z]/i.test(item.textContent)) problems.push("swatch without a word");
+  }
+  return problems;
+}"""
+
+
+def _serious(results: Any) -> list[str]:
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violation_on_any_page(
+    browser: Any, live_server: Any, emulator: Emulator, scheme: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    urls = page_urls(emulator)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    found: dict[str, list[str]] = {}
+    try:
+        for name in PAGE_TYPES:
+            page.goto(live_server.url + urls[name])
+            page.wait_for_load_state("networkidle")
+            # The task page's triage sections arrive right after the page: check them too.
+            page.wait_for_function(
+                "document.querySelectorAll('[data-triage-placeholder]').length === 0"
+            )
+            problems = _serious(axe.run(page)) + page.evaluate(COLOUR_ONLY)
+            if problems:
+                found[name] = problems
+    finally:
+        context.close()
+
+    assert found == {}
+
+
+def test_the_shortcuts_dialog_and_a_phone_page_pass_too(
+    browser: Any, live_server: Any, emulator: Emulator
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    urls = page_urls(emulator)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(live_server.url + urls["queue"])
+        assert _serious(Axe().run(page)) == []
+        page.keyboard.press("?")
+        page.locator("#keys-dialog").wait_for()
+        assert _serious(Axe().run(page)) == []
+    finally:
+        context.close()
