@@ -106,6 +106,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every answer and every log line of a request carry its ID.
+    "dashboard.request_id.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dashboard.middleware.SecurityHeadersMiddleware",
     # Above WhiteNoise, so the static files it answers carry X-Frame-Options too.
@@ -351,12 +353,36 @@ if DASHBOARD_HTTPS:
 
 # --- Logging -----------------------------------------------------------------------------------
 
+# The load balancer's request ID header (e.g. X-Amzn-Trace-Id behind an AWS ALB), echoed as
+# X-Request-ID and written on every log line of the request; made up when absent or odd.
+DASHBOARD_REQUEST_ID_HEADER = env_str("DASHBOARD_REQUEST_ID_HEADER", "X-Request-ID")
+if not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", DASHBOARD_REQUEST_ID_HEADER):
+    raise ImproperlyConfigured(
+        "DASHBOARD_REQUEST_ID_HEADER must be an HTTP header name of letters, digits and "
+        f"dashes (e.g. X-Request-ID), got {DASHBOARD_REQUEST_ID_HEADER!r}"
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "dashboard.request_id.RequestIDLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "tasks_app": {"handlers": ["console"], "level": env_str("DASHBOARD_LOG_LEVEL", "INFO")},
+        # Unhandled exceptions (ERROR, with the traceback), 5xx and 4xx answers: with debug
+        # off, Django's own configuration sends these nowhere.
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # Sign-in failures and lockouts (user names and addresses masked by axes).
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
