@@ -70,12 +70,11 @@ format: $(DEV_STAMP)
 emulator: $(STAMP)
 	$(PY) -m deadline_emulator --port 8001
 
-## make serve: production-style gunicorn (see README "Production")
+## make serve: production set-up, nginx on $BIND in front of gunicorn (see README "Production")
 serve: $(STAMP)
 	DASHBOARD_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput
 	$(PY) manage.py migrate --noinput
-	DASHBOARD_STATIC_MANIFEST=1 $(VENV)/bin/gunicorn dashboard.wsgi --bind $${BIND:-127.0.0.1:8000} \
-	  --workers $${WORKERS:-2} --threads $${THREADS:-8} --access-logfile -
+	DASHBOARD_STATIC_MANIFEST=1 $(PY) -m dashboard.serve
 
 ## make screenshots: the README's pictures of the main pages (Chromium, the demo world)
 screenshots: system-packages $(DEV_STAMP)

@@ -1,0 +1,93 @@
+"""The production set-up (``make serve``: nginx in front of gunicorn) holds off slow clients:
+100 half-sent requests are held while other requests are answered within a second."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.dashboard_processes import REPO, await_healthy, environment, stop
+from tests.redis_server import free_port
+
+HALF_SENT = 100
+ANSWER_WITHIN_SECONDS = 1.0
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[str]:
+    """``python -m dashboard.serve`` as ``make serve`` runs it: 2 workers x 8 threads."""
+    port = free_port()
+    env = environment(BIND=f"127.0.0.1:{port}", WORKERS="2", THREADS="8")
+    with tempfile.TemporaryDirectory(prefix="dtd-serve-") as workdir:
+        log = Path(workdir) / "serve.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.serve"],
+            cwd=REPO,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            await_healthy(f"http://127.0.0.1:{port}", process, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process)
+        assert process.returncode == 0, log.read_text()[-3000:]
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=ANSWER_WITHIN_SECONDS) as response:  # noqa: S310
+            response.read()
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers)
+
+
+def test_make_serve_runs_nginx_in_front_of_gunicorn() -> None:
+    recipe = subprocess.run(
+        ["make", "-n", "serve"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    assert "collectstatic" in recipe and "-m dashboard.serve" in recipe
+
+
+def test_half_sent_requests_do_not_starve_the_server(served: str) -> None:
+    host, port = served.removeprefix("http://").split(":")
+    held = []
+    try:
+        for _ in range(HALF_SENT):
+            connection = socket.create_connection((host, int(port)), timeout=5)
+            # A request line and part of the headers, never finished.
+            connection.sendall(b"GET /farms/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            held.append(connection)
+
+        # Every other request is answered, each within a second, while all 100 are held.
+        answers = {"/healthz": 200, "/static/tasks_app/dashboard.css": 200, "/no-such-page/": 404}
+        for _ in range(10):
+            for path, expected in answers.items():
+                assert _get(f"{served}{path}")[0] == expected, path
+
+        # The half-sent requests were held throughout: still open, still unanswered.
+        for connection in held:
+            connection.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                connection.recv(1)
+    finally:
+        for connection in held:
+            connection.close()
+
+
+def test_the_load_balancers_request_id_passes_through_nginx(served: str) -> None:
+    _, headers = _get(f"{served}/healthz", {"X-Request-ID": "lb-4b1d"})
+    assert headers["X-Request-ID"] == "lb-4b1d"
+    _, headers = _get(f"{served}/healthz")
+    assert len(headers["X-Request-ID"]) == 32  # nginx's own $request_id when none is sent
