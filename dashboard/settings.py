@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Per-request "served stale data" record; the stale banner on htmx fragments.
     "tasks_app.views.middleware.StaleDataMiddleware",
+    # The dashboard's 404 page for unknown URLs and malformed IDs even with DEBUG on.
+    "tasks_app.views.middleware.DebugNotFoundMiddleware",
     # DASHBOARD_AUTH and DASHBOARD_FARMS, checked before any view runs (tasks_app/auth.py,
     # tasks_app/views/middleware.py).
     "tasks_app.auth.DashboardLoginRequiredMiddleware",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
@@ -48,7 +48,7 @@ def error_response(
         template, status = "400.html", 400
     else:
         template, status = "503.html", 503
-    response = render(request, template, context, status=status)
+    response = mark_dashboard_page(render(request, template, context, status=status))
     if isinstance(exc, Unavailable):
         response["Retry-After"] = str(exc.retry_after)
     elif status == 503:
@@ -72,10 +72,22 @@ def failed_response(
     return response
 
 
+def mark_dashboard_page(response: HttpResponse) -> HttpResponse:
+    """Note that ``response`` is one of the dashboard's own error pages (see
+    DebugNotFoundMiddleware: every other 404 is replaced by one, even with DEBUG on)."""
+    response.dashboard_error_page = True  # type: ignore[attr-defined]
+    return response
+
+
+def is_dashboard_page(response: HttpResponseBase) -> bool:
+    """Whether ``response`` came from ``mark_dashboard_page``."""
+    return bool(getattr(response, "dashboard_error_page", False))
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404: unknown URLs and malformed IDs (rejected before any API call)."""
     context = {"malformed_path": request.path.startswith("/farms/")}
-    return render(request, "404.html", context, status=404)
+    return mark_dashboard_page(render(request, "404.html", context, status=404))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

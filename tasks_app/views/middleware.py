@@ -1,10 +1,12 @@
-"""Middleware of the dashboard's own: the farm allow-list's 404 and the stale-data banner."""
+"""Middleware of the dashboard's own: the farm allow-list's 404, the stale-data banner, and
+the dashboard's 404 page in place of Django's technical one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
@@ -12,7 +14,7 @@ from django.utils.cache import patch_vary_headers
 from ..deadline import allow_list
 from ..deadline.errors import NotFound
 from ..deadline.resilience import StaleReport, request_scope
-from .errors import error_response
+from .errors import error_response, is_dashboard_page, page_not_found
 
 #: Request header set by stale.js while the page shows the stale banner, so a fresh answer
 #: (even an unchanged 204 poll) can clear it.
@@ -41,6 +43,21 @@ class FarmAllowListMiddleware:
         if isinstance(farm_id, str) and not allow_list.is_farm_allowed(farm_id):
             return error_response(request, NotFound("farm", farm_id))
         return None
+
+
+class DebugNotFoundMiddleware:
+    """With DEBUG on (``make run``), Django answers a URL no pattern accepts (a mistyped or
+    malformed ID) with its technical 404 page, which lists every URL pattern. Operators get
+    the dashboard's own 404 page instead, exactly as in production."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if settings.DEBUG and response.status_code == 404 and not is_dashboard_page(response):
+            return page_not_found(request)
+        return response
 
 
 class StaleDataMiddleware:
