@@ -150,14 +150,23 @@ def pagination(params: QueryDict, window: SearchWindow) -> dict[str, Any]:
     }
 
 
+#: Columns whose first click sorts largest (or newest) first: the retries, the priority and the
+#: times an operator looks for are at the top end.
+DESCENDING_FIRST = frozenset(
+    {"PRIORITY", "FAILURE_RETRY_COUNT", "CREATED_AT", "STARTED_AT", "ENDED_AT", "UPDATED_AT"}
+)
+
+
 def sort_columns(
     params: QueryDict, labels: dict[str, str], current: str, descending: bool
 ) -> dict[str, dict[str, Any]]:
-    """Per sortable column: the link that sorts by it (toggling the order) and aria-sort."""
+    """Per sortable column: the link that sorts by it (toggling the order; numbers and times
+    start descending, names and statuses ascending) and aria-sort."""
     columns = {}
     for field_name, label in labels.items():
         active = field_name == current
-        order = ("asc" if descending else "desc") if active else "asc"
+        first = "desc" if field_name in DESCENDING_FIRST else "asc"
+        order = ("asc" if descending else "desc") if active else first
         columns[field_name] = {
             "label": label,
             "url": url_with(params, sort=field_name, order=order, page=None),

@@ -256,3 +256,31 @@ def test_unavailable_api_is_a_503_with_retry_after(
 
     assert response.status_code == 503
     assert response["Retry-After"]
+
+
+def test_numeric_and_time_columns_sort_descending_first(
+    client: Client, emulator: Emulator, big: dict[str, str]
+) -> None:
+    html = client.get(step_url(big)).content.decode()  # sorted by task ID, ascending
+
+    # Retries and times: the first click shows the most retried / most recent first.
+    assert 'href="?sort=FAILURE_RETRY_COUNT&amp;order=desc"' in html
+    assert 'href="?sort=STARTED_AT&amp;order=desc"' in html
+    # A status starts from the top of its order; the current column toggles.
+    assert 'href="?sort=TASK_RUN_STATUS&amp;order=asc"' in html
+    assert 'aria-sort="ascending"><a href="?sort=TASK_ID&amp;order=desc"' in html
+
+
+def test_the_task_table_pages_above_and_below_with_a_jump_keeping_the_filters(
+    client: Client, emulator: Emulator, big: dict[str, str]
+) -> None:
+    html = client.get(step_url(big), {"status": "FAILED", "per": "25"}).content.decode()
+
+    assert html.count('class="pagination pagination--top"') == 1
+    assert html.count('class="pagination pagination--bottom"') == 1
+    jump = html.split('class="pagination__jump"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="status" value="FAILED">' in jump
+    assert '<input type="hidden" name="per" value="25">' in jump
+    assert 'name="page" min="1" max="5" value="1"' in jump  # 113 failed, 25 a page
+    # Thousands separators in the counts.
+    assert "of 10,000" in client.get(step_url(big)).content.decode()
