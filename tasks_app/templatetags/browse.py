@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,17 +14,100 @@ from tasks_app.deadline.types import TaskRunStatus, status_segments
 register = template.Library()
 
 
+@dataclass(frozen=True)
+class BarGroup:
+    """One of the five things an operator reads off a bar, with its share of the width."""
+
+    name: str  # succeeded | running | queued | failed | other (the CSS modifier too)
+    count: int
+    percent: float  # width, 0..100
+    offset: float  # left edge, 0..100
+    detail: str  # the statuses it gathers, e.g. "57 canceled, 2 suspended"
+
+
+# Bar order: trouble first, then work in hand, then what is done.
+BAR_GROUPS: tuple[tuple[str, tuple[TaskRunStatus, ...]], ...] = (
+    ("failed", (TaskRunStatus.FAILED,)),
+    (
+        "running",
+        (
+            TaskRunStatus.RUNNING,
+            TaskRunStatus.STARTING,
+            TaskRunStatus.ASSIGNED,
+            TaskRunStatus.SCHEDULED,
+        ),
+    ),
+    ("queued", (TaskRunStatus.READY, TaskRunStatus.PENDING)),
+    (
+        "other",
+        (
+            TaskRunStatus.INTERRUPTING,
+            TaskRunStatus.SUSPENDED,
+            TaskRunStatus.CANCELED,
+            TaskRunStatus.NOT_COMPATIBLE,
+            TaskRunStatus.UNKNOWN,
+        ),
+    ),
+    ("succeeded", (TaskRunStatus.SUCCEEDED,)),
+)
+#: A non-zero failed or running group is never narrower than this share of the bar (on top of
+#: dashboard.css's pixel stroke), so 1 failed task among 255 never reads as an all-green bar.
+MIN_VISIBLE_PERCENT = 1.5
+_ALWAYS_VISIBLE = frozenset({"failed", "running"})
+
+
+def _grouped(counts: Mapping[TaskRunStatus, int]) -> list[tuple[str, int, str]]:
+    groups = []
+    for name, statuses in BAR_GROUPS:
+        present = [(status, counts.get(status, 0)) for status in statuses]
+        present = [(status, count) for status, count in present if count > 0]
+        total = sum(count for _, count in present)
+        detail = ", ".join(f"{count:,} {status.label.lower()}" for status, count in present)
+        groups.append((name, total, detail))
+    return groups
+
+
+def bar_groups(counts: Mapping[TaskRunStatus, int]) -> tuple[BarGroup, ...]:
+    """The non-empty groups in bar order, their widths summing to 100, small failed or
+    running groups widened to MIN_VISIBLE_PERCENT at the expense of the widest group."""
+    grouped = [(name, count, detail) for name, count, detail in _grouped(counts) if count > 0]
+    total = sum(count for _, count, _ in grouped)
+    if total <= 0:
+        return ()
+    widths = {name: 100 * count / total for name, count, _ in grouped}
+    for name in _ALWAYS_VISIBLE & widths.keys():
+        if widths[name] < MIN_VISIBLE_PERCENT:
+            widest = max(widths, key=widths.__getitem__)
+            grow = min(MIN_VISIBLE_PERCENT - widths[name], widths[widest] - MIN_VISIBLE_PERCENT)
+            if grow > 0:
+                widths[name] += grow
+                widths[widest] -= grow
+    result = []
+    offset = 0.0
+    for name, count, detail in grouped:
+        result.append(BarGroup(name, count, round(widths[name], 3), round(offset, 3), detail))
+        offset += widths[name]
+    return tuple(result)
+
+
 @register.inclusion_tag("tasks_app/_status_bar.html")
-def status_bar(counts: dict[TaskRunStatus, int], label: str = "Tasks") -> dict[str, Any]:
-    """A stacked bar of task run status counts: SVG rects sized by attributes (the CSP
-    forbids inline styles), numbers in a tooltip and in visually-hidden text."""
-    segments = status_segments(counts)
+def status_bar(
+    counts: Mapping[TaskRunStatus, int], label: str = "Tasks", eta: str = ""
+) -> dict[str, Any]:
+    """The one status bar: full width, five groups (failed, running, queued, other,
+    succeeded) with counts in a legend, percent done (succeeded, rounded down) and room for an
+    ETA. SVG rects sized by attributes (the CSP forbids inline styles); the per-status counts
+    in a tooltip and in visually-hidden text."""
+    groups = bar_groups(counts)
     total = sum(counts.values())
-    summary = ", ".join(f"{s.count} {s.status.label.lower()}" for s in segments)
+    succeeded = counts.get(TaskRunStatus.SUCCEEDED, 0)
+    detail = ", ".join(f"{s.count:,} {s.status.label.lower()}" for s in status_segments(counts))
     return {
-        "segments": segments,
+        "segments": groups,
         "total": total,
-        "summary": f"{label}: {summary} ({total} in all)" if segments else f"{label}: none",
+        "done_percent": succeeded * 100 // total if total else 0,
+        "eta": eta,
+        "summary": f"{label}: {detail} ({total:,} in all)" if groups else f"{label}: none",
     }
 
 
