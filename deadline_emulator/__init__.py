@@ -9,6 +9,9 @@ Public surface (see README "The emulator"):
 - CloudWatch Logs (``logs.py``): every emulator also serves the sessions' render logs
   (json-1.1), e.g. ``transport.in_process_client(emulator, "logs")``.
 - ``get_default_emulator(seed)``: the process-wide emulator the demo backend uses.
+- Scenario builders (``scenarios.py``): ``Emulator.add_failed_job(...)`` and
+  ``Emulator.add_farm(...)`` grow the world and return the IDs they created;
+  ``Emulator.task_update_counts()`` tells how often each task was changed by an Update* call.
 - ``Emulator.search``: the search mode (``lenient``, ``strict``, ``ignore``; see
   ``search.py``), from ``DEADLINE_EMULATOR_SEARCH``, ``--search`` or the admin API.
 """
@@ -24,6 +27,7 @@ from urllib.parse import quote
 
 from deadline_emulator.calls import CallCounter
 from deadline_emulator.clock import Clock
+from deadline_emulator.exceptions import DeadlineError
 from deadline_emulator.faults import FaultInjector
 from deadline_emulator.logs import LogsBackend, logs_protocol
 from deadline_emulator.responses import (
@@ -184,7 +188,8 @@ class Emulator:
         return [payload]
 
     def handle_admin(self, method: str, path: str, body: bytes) -> Answer:
-        """The non-AWS admin API: call counts, clock, faults (JSON in and out)."""
+        """The non-AWS admin API (JSON in and out): call counts, clock, faults, search mode,
+        scenario builders and task update counts; see the README's emulator section."""
         method = method.upper()
         route = path[len(ADMIN_PREFIX) :].rstrip("/")
         try:
@@ -213,12 +218,26 @@ class Emulator:
             if route == "faults" and method == "DELETE":
                 self.faults.clear()
                 return _admin_answer(200, {"rules": {}})
+            if route == "task-updates" and method == "GET":
+                return _admin_answer(200, self._update_counts(None))
+            if route.startswith("task-updates/job-") and method == "GET":
+                return _admin_answer(200, self._update_counts(route.split("/", 1)[1]))
+            if route == "task-updates/reset" and method == "POST":
+                self.backend.reset_task_update_counts()
+                return _admin_answer(200, {"counts": {}, "total": 0})
+            if route in _SCENARIOS and method == "POST":
+                if not isinstance(payload, dict):
+                    raise ValueError("scenario options must be a JSON object")
+                options = {_snake(key): value for key, value in payload.items()}
+                return _admin_answer(200, getattr(self, _SCENARIOS[route])(**options))
             if route == "search" and method in ("GET", "POST"):
                 if method == "POST":
                     self._admin_search(payload)
                 return _admin_answer(200, {"mode": self.search.mode, "modes": list(SEARCH_MODES)})
         except (ValueError, TypeError, AttributeError) as exc:
             return _admin_answer(400, {"message": str(exc)})
+        except DeadlineError as exc:  # e.g. the named queue does not exist
+            return _admin_answer(exc.status, {"message": exc.message})
         return _admin_answer(404, {"message": f"no admin endpoint {method} {path}"})
 
     def _admin_clock(self, payload: Any) -> None:
@@ -234,6 +253,28 @@ class Emulator:
         if payload.get("advance"):
             self.clock.advance(float(payload["advance"]))
 
+    def _update_counts(self, job_id: str | None) -> dict[str, Any]:
+        counts = self.backend.task_update_counts(job_id)
+        return {"counts": counts, "total": sum(counts.values())}
+
+    # -- scenarios and update counts (in-process; the admin API calls the same) ---------------
+
+    def add_failed_job(self, **options: Any) -> dict[str, Any]:
+        """A finished job with N failed tasks over K steps; see ``scenarios.add_failed_job``."""
+        from deadline_emulator.scenarios import add_failed_job
+
+        return add_failed_job(self.backend, **options)
+
+    def add_farm(self, **options: Any) -> dict[str, Any]:
+        """A farm of Q queues x J active jobs; see ``scenarios.add_farm``."""
+        from deadline_emulator.scenarios import add_farm
+
+        return add_farm(self.backend, **options)
+
+    def task_update_counts(self, job_id: str | None = None) -> dict[str, int]:
+        """Task ID -> how many Update* calls changed its run status (retries not counted)."""
+        return self.backend.task_update_counts(job_id)
+
     def _admin_search(self, payload: Any) -> None:
         if not isinstance(payload, dict) or set(payload) != {"mode"}:
             raise ValueError('search settings must be {"mode": "lenient|strict|ignore"}')
@@ -241,6 +282,13 @@ class Emulator:
 
     def _clock_state(self) -> dict[str, Any]:
         return {"now": format_timestamp(self.clock.now()), "pinned": self.clock.is_pinned}
+
+
+_SCENARIOS = {"scenarios/failed-job": "add_failed_job", "scenarios/farm": "add_farm"}
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in str(name))
 
 
 def _fault_rules(payload: Any) -> list[dict[str, Any]]:

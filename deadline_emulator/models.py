@@ -11,17 +11,23 @@ from __future__ import annotations
 import math
 import struct
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from deadline_emulator.clock import Clock
-from deadline_emulator.exceptions import ResourceNotFoundException, ValidationException
+from deadline_emulator.exceptions import (
+    ConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from deadline_emulator.pagination import index_page, paginate, query_hash
 from deadline_emulator.search import (
     JOB_FIELDS,
     STEP_FIELDS,
     TASK_FIELDS,
+    WORKER_FIELDS,
     Matcher,
     SearchPolicy,
     search_page,
@@ -32,9 +38,13 @@ from deadline_emulator.seed import (
     STREAM_JOB_REF_BASE,
     STREAM_RETENTION,
     WIRE_PARAM_KEY,
+    FarmSpec,
+    FleetSpec,
     JobSpec,
+    QueueSpec,
     StaticWorld,
     StepSpec,
+    WorkerSpec,
     build_static_world,
     digest,
     stream_arrival,
@@ -42,7 +52,10 @@ from deadline_emulator.seed import (
 )
 from deadline_emulator.simulation import (
     INF,
+    SETTLED,
     STEP_HANDOFF_SECONDS,
+    TASK_RUN_STATUSES,
+    TERMINAL,
     Attempt,
     Override,
     StepAggregate,
@@ -86,6 +99,34 @@ def _not_found(kind: str, resource_id: str, where: str = "") -> ResourceNotFound
     )
 
 
+_REQUEUE = frozenset({"READY", "PENDING"})
+# UpdateJob members besides the task status, by keyword, and their answer member.
+_JOB_MEMBERS = {
+    "priority": "priority",
+    "max_failed_tasks_count": "maxFailedTasksCount",
+    "max_retries_per_task": "maxRetriesPerTask",
+    "max_worker_count": "maxWorkerCount",
+    "lifecycle_status": "lifecycleStatus",
+    "name": "name",
+    "description": "description",
+}
+
+
+def _changes(status: str, target: str) -> bool:
+    """Whether setting ``target`` changes a task now ``status`` (requeueing a queued task or
+    setting the status it has does nothing)."""
+    if target in _REQUEUE:
+        return status not in _REQUEUE
+    return status != target
+
+
+def _scope_statuses(target: str) -> frozenset[str]:
+    """The statuses a step- or job-wide change to ``target`` applies to."""
+    if target in _REQUEUE:
+        return SETTLED
+    return frozenset(TASK_RUN_STATUSES) - TERMINAL - {target}
+
+
 class DeadlineBackend:
     """One demo world (``seed``) on one clock."""
 
@@ -120,8 +161,13 @@ class DeadlineBackend:
         self._session_mask = digest(seed, "session-mask", size=_SESSION.size)
         self._lock = threading.RLock()
         self._overrides: dict[tuple[str, int, int], tuple[Override, ...]] = {}
+        # UpdateJob (step None) and UpdateStep (a step index) task-status changes.
+        self._scoped_overrides: dict[tuple[str, int | None], tuple[Override, ...]] = {}
+        self._job_edits: dict[str, dict[str, Any]] = {}  # UpdateJob's other members
         self._job_versions: dict[str, int] = {}
-        self._client_tokens: dict[str, tuple[str, str]] = {}
+        self._client_tokens: dict[str, tuple[Any, ...]] = {}
+        self._task_changes: Counter[tuple[str, str, str]] = Counter()  # (job, step, task)
+        self._extra_jobs: list[JobSpec] = []  # added by scenario builders
         self._step_cache: dict[str, tuple[int, StepAggregate, list[TaskState]]] = {}
         self._natural_complete: dict[str, float | None] = {}
 
@@ -161,7 +207,8 @@ class DeadlineBackend:
 
     def _all_jobs(self, t: float) -> list[JobSpec]:
         jobs = [j for j in self.world.landmark_jobs if self._visible(j, t)]
-        return jobs + self._visible_stream(t)
+        extra = [j for j in self._extra_jobs if self._visible(j, t)]
+        return jobs + extra + self._visible_stream(t)
 
     def _farm(self, farm_id: str) -> Any:
         farm = self._farms.get(farm_id)
@@ -224,13 +271,17 @@ class DeadlineBackend:
             ready_at=ready,
             worker_pool=self._pools[job.queue_id],
             unreliable_worker_id=self.world.unreliable_worker_id,
-            user_overrides=self._overrides.get((job.job_id, step.index, index), ()),
+            user_overrides=(
+                self._scoped_overrides.get((job.job_id, None), ())
+                + self._scoped_overrides.get((job.job_id, step.index), ())
+                + self._overrides.get((job.job_id, step.index, index), ())
+            ),
         )
 
     def _ready_at(self, job: JobSpec, index: int, t: float, memo: dict) -> float | None:
         """When step ``index`` becomes runnable: its dependency's last task SUCCEEDED."""
-        if index == 0:
-            return job.created_at + job.steps[0].start_delay
+        if index == 0 or not job.steps[index].depends_on_previous:
+            return job.created_at + job.steps[index].start_delay
         previous = job.steps[index - 1]
         if self._version(job) == 0:
             done = self._natural_completion(job, previous)
@@ -353,6 +404,9 @@ class DeadlineBackend:
             _put(answer, description=job.description, parameters=job.job_parameters or None)
         if shape == "search":
             _put(answer, jobParameters=job.job_parameters or None)
+        for member, value in self._job_edits.get(job.job_id, {}).items():
+            if member != "description" or shape in ("get", "batch"):
+                answer[member] = value
         return answer
 
     def _step_answer(
@@ -369,9 +423,9 @@ class DeadlineBackend:
         _put(answer, targetTaskRunStatus=self._halt_target(job, t))
         if shape != "search":
             last = len(job.steps) - 1
-            has_dependency = step.index > 0
+            has_dependency = step.index > 0 and step.depends_on_previous
             resolved = has_dependency and self._ready_at(job, step.index, t, memo) is not None
-            consumer = step.index < last
+            consumer = step.index < last and job.steps[step.index + 1].depends_on_previous
             consumer_resolved = consumer and agg.complete_at is not None
             answer["dependencyCounts"] = {
                 "dependenciesResolved": int(resolved),
@@ -585,6 +639,83 @@ class DeadlineBackend:
         if w is None or w.fleet_id != fleet_id:
             raise _not_found("worker", worker_id, f"fleet {fleet_id}")
         return self._worker_answer(w)
+
+    def _worker_summary(self, w: Any) -> dict[str, Any]:
+        answer = self._worker_answer(w)
+        return {
+            key: answer[key]
+            for key in ("fleetId", "workerId", "status", "hostProperties", "createdAt", "createdBy")
+        }
+
+    def search_workers(
+        self,
+        farm_id: str,
+        fleet_ids: list[str],
+        item_offset: int,
+        page_size: int | None = None,
+        filter_expressions: dict[str, Any] | None = None,
+        sort_expressions: list[dict[str, Any]] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """A fleet's workers (``deadline worker list``), oldest first by default."""
+        fleets = [self._fleet(farm_id, fleet_id) for fleet_id in fleet_ids]
+        matcher = Matcher(WORKER_FIELDS, filter_expressions, self.search)
+        items = []
+        for fleet in fleets:
+            for worker_id in fleet.worker_ids:
+                worker = self._workers[worker_id]
+                item = self._worker_summary(worker)
+                item["_hostName"] = worker.host_name  # searchTermFilter looks here too
+                if matcher(item):
+                    items.append(item)
+        items.sort(key=lambda w: (w["createdAt"], w["workerId"]))
+        sort_items(items, WORKER_FIELDS, sort_expressions, self.search)
+        page, total, next_offset = search_page(items, item_offset, page_size)
+        for item in page:
+            item.pop("_hostName")
+        return _put({"workers": page, "totalResults": total}, nextItemOffset=next_offset)
+
+    def list_sessions_for_worker(
+        self,
+        farm_id: str,
+        fleet_id: str,
+        worker_id: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """Every session a worker has run, across the farm's jobs, oldest first."""
+        self._fleet(farm_id, fleet_id)
+        worker = self._workers.get(worker_id)
+        if worker is None or worker.fleet_id != fleet_id:
+            raise _not_found("worker", worker_id, f"fleet {fleet_id}")
+        t = self.clock.now()
+        found = []
+        for job in self._all_jobs(t):
+            ran_here = worker_id in self._pools.get(job.queue_id, ()) or (
+                job.wedged_worker_id == worker_id
+            )
+            if job.farm_id != farm_id or not ran_here:
+                continue
+            for step, index, attempt in self._job_attempts(job, t):
+                if attempt.worker_id == worker_id:
+                    found.append((attempt.assigned_at, job, step, index, attempt))
+        found.sort(key=lambda x: (x[0], self._session_hex(x[1], x[2], x[3], x[4])))
+        page, token = paginate(
+            found,
+            lambda x: [x[0], self._session_hex(x[1], x[2], x[3], x[4])],
+            query=query_hash("ListSessionsForWorker", farm_id, fleet_id, worker_id),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        sessions = []
+        for _, job, step, index, attempt in page:
+            session_id = "session-" + self._session_hex(job, step, index, attempt)
+            summary = self._session_answer(job, attempt, session_id, t, False)
+            for member in ("fleetId", "workerId"):
+                summary.pop(member)
+            sessions.append({**summary, "queueId": job.queue_id, "jobId": job.job_id})
+        return _put({"sessions": sessions}, nextToken=token)
 
     # --- jobs ---------------------------------------------------------------------------------
 
@@ -873,6 +1004,37 @@ class DeadlineBackend:
             answers.append(item)
         return _put({"tasks": answers, "totalResults": total}, nextItemOffset=next_offset)
 
+    # --- writes: UpdateTask, UpdateStep, UpdateJob -------------------------------------------
+
+    def _replayed(self, client_token: str | None, request: tuple[Any, ...]) -> bool:
+        """True if ``client_token`` already carried this exact request (apply nothing again);
+        ValidationException if it carried another. Call with the lock held."""
+        if client_token is None:
+            return False
+        seen = self._client_tokens.get(client_token)
+        if seen == request:
+            return True
+        if seen is not None:
+            raise ValidationException(
+                "The client token was already used with different parameters.",
+                reason="OTHER",
+                field_list=[{"name": "clientToken", "message": "reused"}],
+            )
+        self._client_tokens[client_token] = request
+        return False
+
+    def _check_not_archived(self, job: JobSpec) -> None:
+        if self._job_edits.get(job.job_id, {}).get("lifecycleStatus") == "ARCHIVED":
+            raise ConflictException(
+                f"Job {job.job_id} is archived: its tasks can no longer change.",
+                resource_id=job.job_id,
+                resource_type="job",
+                reason="STATUS_CONFLICT",
+            )
+
+    def _bump(self, job: JobSpec) -> None:
+        self._job_versions[job.job_id] = self._job_versions.get(job.job_id, 0) + 1
+
     def update_task(
         self,
         farm_id: str,
@@ -884,27 +1046,156 @@ class DeadlineBackend:
         client_token: str | None = None,
         **_: Any,
     ) -> dict[str, Any]:
+        """Set one task's run status. A target it already has changes nothing."""
         with self._lock:
             t = self.clock.now()
             step = self._step(farm_id, queue_id, job_id, step_id, t)
             index = self._task_index(step, task_id)
-            request = (f"{job_id}/{step_id}/{task_id}", target_run_status)
-            if client_token is not None:
-                seen = self._client_tokens.get(client_token)
-                if seen == request:
-                    return {}  # a retry of a request already applied
-                if seen is not None:
-                    raise ValidationException(
-                        "The client token was already used with different parameters.",
-                        reason="OTHER",
-                        field_list=[{"name": "clientToken", "message": "reused"}],
-                    )
-                self._client_tokens[client_token] = request
+            job = self._jobs[job_id]
+            request = ("UpdateTask", job_id, step_id, task_id, target_run_status)
+            if self._replayed(client_token, request):
+                return {}
+            self._check_not_archived(job)
+            before = self._task_state(job, step, index, t).status
+            if not _changes(before, target_run_status):
+                return {}
             key = (job_id, step.index, index)
             override = Override(t, target_run_status, OPERATOR_IDENTITY)
             self._overrides[key] = (*self._overrides.get(key, ()), override)
-            self._job_versions[job_id] = self._job_versions.get(job_id, 0) + 1
+            self._task_changes[job_id, step_id, task_id] += 1
+            self._bump(job)
         return {}
+
+    def update_step(
+        self,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        step_id: str,
+        target_task_run_status: str,
+        client_token: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        """Set the run status of a step's tasks (see ``_scoped_update`` for which tasks)."""
+        with self._lock:
+            t = self.clock.now()
+            step = self._step(farm_id, queue_id, job_id, step_id, t)
+            job = self._jobs[job_id]
+            request = ("UpdateStep", job_id, step_id, target_task_run_status)
+            if not self._replayed(client_token, request):
+                self._scoped_update(job, [step], target_task_run_status, step.index, t)
+        return {}
+
+    def update_job(
+        self,
+        farm_id: str,
+        queue_id: str,
+        job_id: str,
+        client_token: str | None = None,
+        target_task_run_status: str | None = None,
+        **members: Any,
+    ) -> dict[str, Any]:
+        """Change a job: its tasks' run status, priority, limits, name, description, or
+        archive it (``lifecycleStatus`` ARCHIVED)."""
+        edits = {
+            _JOB_MEMBERS[name]: value
+            for name, value in members.items()
+            if name in _JOB_MEMBERS and value is not None
+        }
+        with self._lock:
+            t = self.clock.now()
+            job = self._job(farm_id, queue_id, job_id, t)
+            request = ("UpdateJob", job_id, target_task_run_status, tuple(sorted(edits.items())))
+            if self._replayed(client_token, request):
+                return {}
+            if target_task_run_status is not None:
+                self._scoped_update(job, list(job.steps), target_task_run_status, None, t)
+            if edits:
+                self._job_edits[job_id] = {**self._job_edits.get(job_id, {}), **edits}
+        return {}
+
+    def _scoped_update(
+        self, job: JobSpec, steps: list[StepSpec], target: str, scope: int | None, t: float
+    ) -> None:
+        """Step- or job-wide run status change. CANCELED/FAILED/SUCCEEDED/SUSPENDED change the
+        tasks that have not finished (the CLI's "all active tasks"); READY/PENDING requeue the
+        settled ones (finished or suspended). Assumed: the service documents neither set."""
+        self._check_not_archived(job)
+        applies_to = _scope_statuses(target)
+        memo: dict = {}
+        changed = [
+            (step, index)
+            for step in steps
+            for index, state in enumerate(self._step_state(job, step, t, memo)[1])
+            if state.status in applies_to
+        ]
+        if not changed:
+            return
+        key = (job.job_id, scope)
+        override = Override(t, target, OPERATOR_IDENTITY, applies_to=applies_to)
+        self._scoped_overrides[key] = (*self._scoped_overrides.get(key, ()), override)
+        for step, index in changed:
+            self._task_changes[job.job_id, step.step_id, self._task_id(step, index)] += 1
+        self._bump(job)
+
+    # --- growing the world (scenario builders, see scenarios.py) ------------------------------
+
+    def add_job(self, job: JobSpec) -> None:
+        """Add a job to an existing queue (visible from its ``created_at``)."""
+        with self._lock:
+            self._queue(job.farm_id, job.queue_id)
+            if job.job_id in self._jobs or job.job_ref in self._by_ref:
+                raise ValueError(f"job {job.job_id} (ref {job.job_ref}) already exists")
+            self._jobs[job.job_id] = job
+            self._by_ref[job.job_ref] = job
+            self._index_steps(job)
+            self._extra_jobs.append(job)
+
+    def add_farm(
+        self,
+        farm: FarmSpec,
+        fleets: list[FleetSpec],
+        workers: list[WorkerSpec],
+        queues: list[QueueSpec],
+    ) -> None:
+        """Add a farm with its fleets, workers and queues (jobs come with ``add_job``)."""
+        with self._lock:
+            if farm.farm_id in self._farms:
+                raise ValueError(f"farm {farm.farm_id} already exists")
+            self.world.farms.append(farm)
+            self._farms[farm.farm_id] = farm
+            for fleet in fleets:
+                self.world.fleets.append(fleet)
+                self._fleets[fleet.fleet_id] = fleet
+            for worker in workers:
+                self.world.workers.append(worker)
+                self._workers[worker.worker_id] = worker
+            for queue in queues:
+                self.world.queues.append(queue)
+                self._queues[queue.queue_id] = queue
+                self._pools[queue.queue_id] = tuple(
+                    wid
+                    for fid in queue.fleet_ids
+                    for wid in self._fleets[fid].worker_ids
+                    if self._workers[wid].status in ("RUNNING", "IDLE")
+                )
+
+    # --- helpers for tests: how often each task was changed by an Update* call ---------------
+
+    def task_update_counts(self, job_id: str | None = None) -> dict[str, int]:
+        """Task ID -> how many Update* calls changed its run status (a client-token retry or
+        a no-op target does not count), optionally for one job."""
+        with self._lock:
+            return {
+                task: n
+                for (job, _, task), n in sorted(self._task_changes.items())
+                if job_id is None or job == job_id
+            }
+
+    def reset_task_update_counts(self) -> None:
+        """Forget the counts (the changes themselves stay)."""
+        with self._lock:
+            self._task_changes.clear()
 
     # --- sessions -----------------------------------------------------------------------------
 

@@ -38,7 +38,11 @@ SERVED_OPERATIONS: frozenset[str] = frozenset(
         "GetWorker",
         "ListFleets",
         "GetFleet",
+        "SearchWorkers",
+        "ListSessionsForWorker",
         "UpdateTask",
+        "UpdateStep",
+        "UpdateJob",
     }
 )
 

@@ -191,6 +191,10 @@ class StepSpec:
     mode: str = "normal"  # normal | wedged | not_compatible | blocked
     wedged_script: tuple[str, ...] = ()
     required_capabilities: dict[str, Any] | None = None
+    depends_on_previous: bool = True  # False: READY from submission, like the first step
+    # Per task: -1 succeeds on its first attempt, n fails every attempt with cause n
+    # (simulation.CAUSE_NAMES); empty: failures are drawn from fail_rate / doomed_rate.
+    failure_script: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,11 @@ SUCCEEDED or FAILED; a FAILED attempt with retries left sends the task back to R
 (``failureRetryCount`` + 1). Durations, workers and outcomes come from one hash per
 (task, run), so evaluating a task costs a few microseconds and never depends on history.
 
-Overrides (UpdateTask, a job-wide halt, a canceled frame) cut the timeline at their time:
-an active task is INTERRUPTING for ``INTERRUPT_SECONDS`` first, then takes the target;
-READY/PENDING start a new run with fresh attempts.
+Overrides (UpdateTask/UpdateStep/UpdateJob, a job-wide halt, a canceled frame) cut the
+timeline at their time: an active task is INTERRUPTING for ``INTERRUPT_SECONDS`` first, then
+takes the target; READY/PENDING start a new run with fresh attempts. A PENDING requeue (what
+``deadline job requeue-tasks`` sends) is READY at once when nothing blocks the task, and
+stays PENDING while its step's dependencies are unresolved.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from deadline_emulator.seed import MAX_ATTEMPTS, JobSpec, StepSpec, uniforms
 
 INF = math.inf
 INTERRUPT_SECONDS = 6.0
-PENDING_SECONDS = 2.0  # a PENDING requeue becomes READY this long after the update
 STEP_HANDOFF_SECONDS = 5.0  # a dependent step is READY this long after its dependency ends
 
 TASK_RUN_STATUSES = (
@@ -67,6 +68,15 @@ FAILURES = (
 )
 UNRELIABLE_FAILURE = (74, "I/O error: stale file handle on /mnt/renders (NFS mount lost)")
 UNRELIABLE_FAIL_RATE = 0.8
+#: Failure causes a scripted step can assign to a task (the render logs' failure kinds).
+FAILURE_CAUSES = {
+    "texture": FAILURES[0],
+    "oom": FAILURES[1],
+    "segfault": FAILURES[2],
+    "license": FAILURES[3],
+    "nfs": UNRELIABLE_FAILURE,
+}
+CAUSE_NAMES = tuple(FAILURE_CAUSES)
 
 
 @dataclass(slots=True)
@@ -106,6 +116,7 @@ class Override:
     user: str
     only_if_unsettled: bool = False  # job-wide halts leave settled tasks alone
     interrupt_seconds: float = INTERRUPT_SECONDS
+    applies_to: frozenset[str] | None = None  # job/step-wide updates: statuses they change
 
 
 @dataclass(slots=True)
@@ -249,7 +260,12 @@ class _Hold:
 def _plan_attempts(ctx: TaskContext, run_no: int, first_assign: float, seq0: int) -> list[Attempt]:
     step = ctx.step
     u = uniforms(ctx.seed, step.step_id, ctx.index, run_no)
-    doomed = u[30] < step.doomed_rate
+    script = step.failure_script
+    # A scripted step fails exactly the tasks its script names, every attempt, with the
+    # cause it names; the others succeed on their first attempt.
+    cause = script[ctx.index] if script else -1
+    scripted = FAILURE_CAUSES[CAUSE_NAMES[cause]] if cause >= 0 else None
+    doomed = scripted is not None if script else u[30] < step.doomed_rate
     pool = ctx.worker_pool
     attempts: list[Attempt] = []
     t = first_assign
@@ -261,10 +277,16 @@ def _plan_attempts(ctx: TaskContext, run_no: int, first_assign: float, seq0: int
         scheduled = starting + 10.0 + u[b + 2] * 30.0
         running = scheduled + 1.0 + u[b + 3] * 2.0
         duration = step.run_min + (step.run_max - step.run_min) * u[b + 4]
-        failed = doomed or u[b + 5] < (UNRELIABLE_FAIL_RATE if unreliable else step.fail_rate)
+        if script:
+            failed = doomed  # scripted outcomes do not depend on the worker
+        else:
+            failed = doomed or u[b + 5] < (UNRELIABLE_FAIL_RATE if unreliable else step.fail_rate)
         if failed:
             duration *= 0.2 + 0.6 * u[b + 6]
-            code, message = UNRELIABLE_FAILURE if unreliable else FAILURES[int(u[b + 7] * 4)]
+            if scripted is not None:
+                code, message = scripted
+            else:
+                code, message = UNRELIABLE_FAILURE if unreliable else FAILURES[int(u[b + 7] * 4)]
         else:
             code, message = 0, f"Task completed in {int(duration // 60)}m{int(duration % 60):02d}s"
         end = running + duration
@@ -372,6 +394,8 @@ def evaluate_task(ctx: TaskContext, t: float) -> TaskState:
             before = segment.state_at(ov.time)
         if ov.only_if_unsettled and before.status in SETTLED:
             continue
+        if ov.applies_to is not None and before.status not in ov.applies_to:
+            continue
         updated = (ov.time, ov.user)
         active = before.status in ACTIVE or before.status == "INTERRUPTING"
         begun = segment.begun(ov.time)
@@ -395,8 +419,7 @@ def evaluate_task(ctx: TaskContext, t: float) -> TaskState:
                 ready = None if ctx.ready_at is None else max(resume, ctx.ready_at)
                 segment = _Run(ready, [])
             else:
-                start = resume + (PENDING_SECONDS if ov.target == "PENDING" else 0.0)
-                ready = max(start, ctx.ready_at)
+                ready = max(resume, ctx.ready_at)
                 u = uniforms(ctx.seed, ctx.step.step_id, ctx.index, "requeue", run_no)
                 segment = _Run(
                     ready, _plan_attempts(ctx, run_no, ready + 5 + 20 * u[0], len(prior))

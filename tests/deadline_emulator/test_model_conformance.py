@@ -12,6 +12,7 @@ import pytest
 
 from deadline_emulator import Emulator
 from deadline_emulator.clock import Clock
+from deadline_emulator.routes import SERVED_OPERATIONS
 from deadline_emulator.seed import DEMO_EPOCH
 from deadline_emulator.server import serve_in_thread
 from deadline_emulator.transport import in_process_client
@@ -46,7 +47,12 @@ def walk(request: pytest.FixtureRequest) -> Iterator[tuple[Any, list[tuple[str, 
         server.shutdown()
 
 
+WRITES = {"UpdateTask", "UpdateStep", "UpdateJob"}
 OPERATIONS = {
+    "SearchWorkers",
+    "ListSessionsForWorker",
+    "UpdateStep",
+    "UpdateJob",
     "ListFarms",
     "GetFarm",
     "ListQueues",
@@ -82,10 +88,16 @@ def test_every_answer_of_the_world_matches_the_model(walk: Any) -> None:
         client.get_farm(farmId=farm_id)
         for fleet in client.list_fleets(farmId=farm_id)["fleets"]:
             client.get_fleet(farmId=farm_id, fleetId=fleet["fleetId"])
-            for worker in client.list_workers(farmId=farm_id, fleetId=fleet["fleetId"])["workers"]:
-                client.get_worker(
-                    farmId=farm_id, fleetId=fleet["fleetId"], workerId=worker["workerId"]
-                )
+            fleet_ids = {"farmId": farm_id, "fleetId": fleet["fleetId"]}
+            workers = client.list_workers(**fleet_ids)["workers"]
+            for worker in workers:
+                client.get_worker(**fleet_ids, workerId=worker["workerId"])
+            for worker in workers[:2]:
+                client.list_sessions_for_worker(**fleet_ids, workerId=worker["workerId"])
+            found = client.search_workers(
+                farmId=farm_id, fleetIds=[fleet["fleetId"]], itemOffset=0, pageSize=3
+            )
+            assert found["totalResults"] == len(workers)
         queues = client.list_queues(farmId=farm_id)["queues"]
         queue_ids = [q["queueId"] for q in queues]
         client.search_jobs(farmId=farm_id, queueIds=queue_ids, itemOffset=0, pageSize=100)
@@ -118,8 +130,12 @@ def test_every_answer_of_the_world_matches_the_model(walk: Any) -> None:
             ]
             for job in jobs[:12]:
                 _walk_job(client, {**ids, "jobId": job["jobId"]})
-    assert OPERATIONS - {"UpdateTask"} <= set(seen)
+    assert OPERATIONS - WRITES <= set(seen)
     assert problems == []
+
+
+def test_the_walks_cover_every_served_operation() -> None:
+    assert OPERATIONS == SERVED_OPERATIONS
 
 
 def _walk_job(client: Any, ids: dict[str, str]) -> None:
@@ -185,5 +201,9 @@ def test_update_task_and_what_follows_match_the_model(walk: Any) -> None:
     job = {k: ids[k] for k in ("farmId", "queueId", "jobId")}
     client.list_session_actions(**job, taskId=task["taskId"])
     client.get_step(**ids)
-    assert seen["UpdateTask"] == 1
+    client.update_step(**ids, targetTaskRunStatus="SUSPENDED")
+    client.update_job(**job, targetTaskRunStatus="CANCELED", priority=99)
+    client.get_job(**job)
+    client.search_jobs(farmId=farm_id, queueIds=[job["queueId"]], itemOffset=0)
+    assert (seen["UpdateTask"], seen["UpdateStep"], seen["UpdateJob"]) == (1, 1, 1)
     assert problems == []

@@ -71,12 +71,26 @@ def test_requeue_runs_the_task_again(b: DeadlineBackend) -> None:
     assert len({a["sessionActionId"].rsplit("-", 1)[0] for a in actions}) >= 4  # 3 + the new run
 
 
-def test_pending_requeue_as_the_cli_sends_it(b: DeadlineBackend) -> None:
+def test_pending_requeue_as_the_cli_sends_it_is_ready_at_once(b: DeadlineBackend) -> None:
+    # `deadline job requeue-tasks` sends PENDING: "If a task has no dependencies, it will
+    # switch to READY immediately."
     ids = b.landmarks()["one_task"]
+    assert b.get_task(**kw(ids))["runStatus"] == "SUCCEEDED"
     update(b, ids, "PENDING", "tok-4")
+    assert b.get_task(**kw(ids))["runStatus"] == "READY"
+    b.clock.advance(60)
+    assert b.get_task(**kw(ids))["runStatus"] in {"ASSIGNED", "STARTING", "SCHEDULED", "RUNNING"}
+
+
+def test_pending_requeue_waits_for_unresolved_dependencies(b: DeadlineBackend) -> None:
+    step = b.landmarks()["pending_step"]  # its dependency has failed tasks
+    ids = {**step, "taskId": b.list_tasks(**kw(step), max_results=1)["tasks"][0]["taskId"]}
     assert b.get_task(**kw(ids))["runStatus"] == "PENDING"
-    b.clock.advance(5)
-    assert b.get_task(**kw(ids))["runStatus"] in {"READY", "ASSIGNED"}
+    update(b, ids, "CANCELED", "tok-5")
+    assert b.get_task(**kw(ids))["runStatus"] == "CANCELED"
+    update(b, ids, "PENDING", "tok-6")
+    b.clock.advance(600)
+    assert b.get_task(**kw(ids))["runStatus"] == "PENDING"
 
 
 def test_the_same_client_token_is_applied_once(b: DeadlineBackend) -> None:
