@@ -15,6 +15,8 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 
 RESPONSE_HEADER = "X-Request-ID"
@@ -53,13 +55,17 @@ class RequestIDMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = request_id_for(request)
         request.request_id = request_id  # type: ignore[attr-defined]  # the 500 page shows it
-        token = _current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        # Set until the answer is closed (request_finished), not reset on the way out: Django
+        # logs most 4xx answers after the middleware chain has returned.
+        _current.set(request_id)
+        response = self.get_response(request)
         response[RESPONSE_HEADER] = request_id
         return response
+
+
+@receiver(request_finished)
+def _forget_request_id(sender: object, **kwargs: object) -> None:
+    _current.set(NO_REQUEST)
 
 
 class RequestIDLogFilter(logging.Filter):

@@ -92,6 +92,17 @@ def test_a_forced_500_logs_its_traceback_with_the_request_id(
     assert f"RuntimeError: {CRASH_MESSAGE}" in logged
 
 
+def test_django_s_own_4xx_log_lines_carry_the_request_id(
+    client: Client, log_output: io.StringIO
+) -> None:
+    # Django logs these after the middleware chain has returned.
+    assert client.get("/no-such-page/", headers={"X-Request-ID": "lb-404"}).status_code == 404
+    assert "WARNING django.request [lb-404] Not Found: /no-such-page/" in log_output.getvalue()
+    # ...and the ID does not outlive the request.
+    logging.getLogger("tasks_app").warning("between requests")
+    assert "[-] between requests" in log_output.getvalue()
+
+
 def test_api_call_log_lines_carry_the_request_id_from_the_read_pool_threads(
     client: Client, emulator: Emulator, log_output: io.StringIO
 ) -> None:
