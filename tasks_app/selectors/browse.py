@@ -19,6 +19,7 @@ from django.conf import settings
 from ..deadline import allow_list, client
 from ..deadline.cache import cached_read
 from ..deadline.calls import call, list_all
+from ..deadline.errors import DeadlineError, Unavailable
 from ..deadline.ids import ID_PATTERNS
 from ..deadline.types import (
     Farm,
@@ -323,19 +324,25 @@ class QueueOverview:
 
 @dataclass(frozen=True)
 class JobOverview:
+    """The job page: the job is its subject; its steps may be missing (``steps_error``)."""
+
     farm: Farm | None
     queue: Queue | None
     job: Job
-    steps: StepList
+    steps: StepList | None
+    steps_error: Unavailable | None = None
 
 
 @dataclass(frozen=True)
 class StepOverview:
+    """The step page: the step is its subject; its tasks may be missing (``tasks_error``)."""
+
     farm: Farm | None
     queue: Queue | None
     job: Job | None
     step: StepDetail
-    tasks: TaskSearchPage
+    tasks: TaskSearchPage | None
+    tasks_error: Unavailable | None = None
 
 
 def _names(farm_id: str, queue_id: str | None = None) -> dict[str, Callable[[], Any]]:
@@ -346,6 +353,15 @@ def _names(farm_id: str, queue_id: str | None = None) -> dict[str, Callable[[], 
 
 
 _NAMES = frozenset({"farm", "queue", "job"})
+
+
+def _section_failure(failures: Mapping[str, DeadlineError], kind: str) -> Unavailable | None:
+    """A page section the API could not serve just now (the page shows the rest); any other
+    failure (access denied, a bad request) is the whole page's answer."""
+    exc = failures.get(kind)
+    if exc is not None and not isinstance(exc, Unavailable):
+        raise exc
+    return exc
 
 
 def get_farm_overview(*, farm_id: str, with_names: bool = True) -> FarmOverview:
@@ -369,14 +385,21 @@ def get_queue_overview(
 def get_job_overview(
     *, farm_id: str, queue_id: str, job_id: str, with_names: bool = True
 ) -> JobOverview:
-    """The job page: the job (live counts) and its steps, in two concurrent calls."""
+    """The job page: the job (live counts) and its steps, in two concurrent calls. The job
+    is the page's subject (its failure raises); without its steps the page still shows it."""
     ids = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id}
     reads = _names(farm_id, queue_id) if with_names else {}
-    reads["job"] = lambda: get_job_status(**ids)
+    # Not "job": that key is a name read, optional; this one is the page's subject.
+    reads["job_status"] = lambda: get_job_status(**ids)
     reads["steps"] = lambda: list_steps(**ids)
-    got = read_concurrently(reads, optional=_NAMES)
+    failures: dict[str, DeadlineError] = {}
+    got = read_concurrently(reads, optional=_NAMES | {"steps"}, failures=failures)
     return JobOverview(
-        farm=got.get("farm"), queue=got.get("queue"), job=got["job"], steps=got["steps"]
+        farm=got.get("farm"),
+        queue=got.get("queue"),
+        job=got["job_status"],
+        steps=got["steps"],
+        steps_error=_section_failure(failures, "steps"),
     )
 
 
@@ -399,17 +422,25 @@ def get_step_overview(
     if with_names:
         reads["job"] = lambda: get_job(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
     reads["step"] = lambda: get_step_status(**ids)
+    failures: dict[str, DeadlineError] = {}
     if query.needs_parameter_names:
         got = read_concurrently(reads, optional=_NAMES)
-        tasks = search_step_tasks(**ids, query=query, parameter_names=got["step"].parameter_names)
+        names = got["step"].parameter_names
+        got.update(
+            read_concurrently(
+                {"tasks": lambda: search_step_tasks(**ids, query=query, parameter_names=names)},
+                optional=frozenset({"tasks"}),
+                failures=failures,
+            )
+        )
     else:
         reads["tasks"] = lambda: search_step_tasks(**ids, query=query)
-        got = read_concurrently(reads, optional=_NAMES)
-        tasks = got["tasks"]
+        got = read_concurrently(reads, optional=_NAMES | {"tasks"}, failures=failures)
     return StepOverview(
         farm=got.get("farm"),
         queue=got.get("queue"),
         job=got.get("job"),
         step=got["step"],
-        tasks=tasks,
+        tasks=got["tasks"],
+        tasks_error=_section_failure(failures, "tasks"),
     )

@@ -90,10 +90,14 @@ def get_task(*, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id:
 
 
 def read_concurrently(
-    reads: Mapping[str, Callable[[], Any]], *, optional: frozenset[str] = frozenset()
+    reads: Mapping[str, Callable[[], Any]],
+    *,
+    optional: frozenset[str] = frozenset(),
+    failures: dict[str, DeadlineError] | None = None,
 ) -> dict[str, Any]:
     """Run independent reads at once. NotFound for the highest level wins (nearest-parent
-    404); other failures of ``optional`` reads (names) degrade to None, the rest raise."""
+    404); other failures of ``optional`` reads (names, secondary sections) degrade to None,
+    recorded in ``failures`` when given, and the rest raise."""
     futures = {kind: read_pool().submit(read) for kind, read in reads.items()}
     results: dict[str, Any] = {}
     errors: dict[str, DeadlineError] = {}
@@ -108,8 +112,10 @@ def read_concurrently(
     for kind, exc in errors.items():
         if kind not in optional:
             raise exc
-        logger.info("showing the %s ID instead of its name: %s", kind, exc.message)
+        logger.info("showing the page without its %s: %s", kind, exc.message)
         results[kind] = None
+        if failures is not None:
+            failures[kind] = exc
     return results
 
 

@@ -5,7 +5,7 @@ current."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..deadline.errors import DeadlineError
 from ..deadline.types import TaskRunStatus, is_settled
@@ -27,7 +27,7 @@ from .common import (
 from .errors import failed_response
 
 
-@require_GET
+@require_safe
 def farm_list(request: HttpRequest) -> HttpResponse:
     """Every farm the dashboard's credentials can see."""
     try:
@@ -47,7 +47,7 @@ def farm_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def farm_detail(request: HttpRequest, farm_id: str) -> HttpResponse:
     """A farm's queues, with status and blocked reason (live)."""
     path = browse_path(farm_id)
@@ -70,7 +70,7 @@ def farm_detail(request: HttpRequest, farm_id: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpResponse:
     """A queue's jobs: newest first, filtered, sorted and paged by one SearchJobs call."""
     path = browse_path(farm_id, queue_id)
@@ -105,7 +105,7 @@ def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpRespo
     )
 
 
-@require_GET
+@require_safe
 def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -> HttpResponse:
     """A job (status bar, counts, times) and its steps; polls stop once every task settled."""
     path = browse_path(farm_id, queue_id, job_id)
@@ -119,7 +119,8 @@ def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -
     context = {
         "path": path,
         "job": job,
-        "steps": page.steps.steps,
+        "steps": page.steps.steps if page.steps is not None else [],
+        "steps_error": page.steps_error,
         "crumbs": browse_crumbs(path, named(farm=page.farm, queue=page.queue, job=job), "job"),
         **live_context(
             request,
@@ -135,7 +136,7 @@ def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -
     )
 
 
-@require_GET
+@require_safe
 def step_detail(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str
 ) -> HttpResponse:
@@ -162,14 +163,15 @@ def step_detail(
         "form": form,
         "step": step,
         "job": page.job,
-        "tasks": page.tasks.tasks,
+        "tasks": page.tasks.tasks if page.tasks is not None else [],
+        "tasks_error": page.tasks_error,
         "query": query,
         "filtered": bool(query.run_status or query.search),
         "failed_count": step.status_counts.get(TaskRunStatus.FAILED, 0),
         "failed_url": url_with(params, status="FAILED", page=None),
         "all_url": url_with(params, status=None, q=None, page=None),
         "columns": sort_columns(params, browse.TASK_SORTS, query.sort, query.descending),
-        "pagination": pagination(params, page.tasks.window),
+        "pagination": pagination(params, page.tasks.window) if page.tasks is not None else None,
         "beyond_window": step.total_tasks > browse.SEARCH_WINDOW,
         "crumbs": browse_crumbs(path, names, "step"),
         **live_context(

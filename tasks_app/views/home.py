@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from ..deadline.errors import DeadlineError, NotFound
@@ -19,7 +19,7 @@ from ..selectors import browse
 from .common import is_fragment
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """The navigation form (farm -> queue -> job -> step -> task), the go-to box and, in demo
     mode, a few interesting tasks. A complete selection redirects to the task's page; an
@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def go_to(request: HttpRequest) -> HttpResponse:
     """``/go/?q=...``: redirect to the deepest level the pasted text names, or say what is
     missing or malformed next to the field (nothing is sent to the API)."""

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import reswap
 
 from ..deadline.errors import DeadlineError
@@ -23,7 +23,7 @@ from .errors import error_response
 from .triage import start_triage, triage_context
 
 
-@require_GET
+@require_safe
 def task_detail(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
 ) -> HttpResponse:

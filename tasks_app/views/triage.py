@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_htmx.http import reswap
 
 from ..deadline.errors import DeadlineError
@@ -223,7 +223,7 @@ def _to_task_page(path: TaskPath, request: HttpRequest, anchor: str = "#log-pane
     return HttpResponseRedirect(url + ("#log-panel" if attempt else anchor))
 
 
-@require_GET
+@require_safe
 def task_attempts(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
 ) -> HttpResponse:
@@ -253,7 +253,7 @@ def task_attempts(
     return response
 
 
-@require_GET
+@require_safe
 def task_log(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: str
 ) -> HttpResponse:
