@@ -186,31 +186,35 @@ class TaskFilterForm(_ListForm):
 
 
 class GotoForm(forms.Form):
-    """The go-to box: anything pasted that names a farm, queue, job, step or task."""
+    """The go-to box: anything pasted that names a farm, queue, job, step or task, a job ID on
+    its own, or (part of) a job's name."""
 
     q = forms.CharField(
         label="Go to",
         max_length=goto.MAX_INPUT,
         error_messages={
-            "required": "Paste a dashboard URL, an API path, an AWS CLI command or some IDs."
+            "required": "Paste a dashboard URL, an ARN, an AWS CLI command, some IDs or a job name."
         },
         widget=forms.TextInput(
             attrs={
                 "type": "search",
                 "autocomplete": "off",
                 "spellcheck": "false",
-                "placeholder": "URL, API path, aws deadline get-task …, or IDs",
+                "placeholder": "URL, ARN, monitor link, IDs or a job name",
             }
         ),
     )
 
-    def clean_q(self) -> goto.Destination:
+    def clean_q(self) -> goto.Destination | goto.JobLookup:
         try:
             destination = goto.resolve(self.cleaned_data["q"])
         except goto.GotoError as exc:
             raise forms.ValidationError(str(exc)) from exc
         # A farm outside DASHBOARD_FARMS reads as one that does not exist.
-        validate_farm_visible(destination.as_kwargs()["farm_id"])
+        if isinstance(destination, goto.Destination):
+            validate_farm_visible(destination.as_kwargs()["farm_id"])
+        elif destination.farm_id:
+            validate_farm_visible(destination.farm_id)
         return destination
 
 

@@ -52,6 +52,9 @@ _ARN_OTHER_KINDS = {
 }
 
 
+MAX_NAME = 512
+
+
 class GotoError(ValueError):
     """The input does not resolve; ``str(exc)`` tells the operator which part and why."""
 
@@ -69,6 +72,17 @@ class Destination:
     def as_kwargs(self) -> dict[str, str]:
         """URL keyword arguments: ``{"farm_id": ..., "queue_id": ...}``."""
         return {f"{level}_id": value for level, value in self.ids}
+
+
+@dataclass(frozen=True)
+class JobLookup:
+    """A job named without its farm and queue, to be found by reading the visible queues: by
+    ID (with any step and task IDs below it, and the farm when given), or by its name."""
+
+    job_id: str = ""
+    name: str = ""
+    farm_id: str = ""
+    deeper: tuple[tuple[str, str], ...] = ()  # (level, id) pairs below the job
 
 
 def _article(level: str) -> str:
@@ -178,6 +192,17 @@ def _from_command(text: str, found: dict[str, str]) -> None:
         position += 1
 
 
+def _looks_like_an_id(token: str) -> bool:
+    token = token.strip("'\"<>()[]{}")
+    kind = token.split("-", 1)[0].lower()
+    return _PREFIXED.match(token) is not None or (kind in _OTHER_KINDS and "-" in token)
+
+
+def _is_a_name(text: str) -> bool:
+    """Plain words with no ID among them: a job name (or a piece of one) to search for."""
+    return not any(_looks_like_an_id(token) for token in _SEPARATORS.split(text) if token)
+
+
 def _from_bare_ids(text: str, found: dict[str, str]) -> None:
     for token in _SEPARATORS.split(text):
         token = token.strip("'\"<>()[]{}")
@@ -196,8 +221,9 @@ def _from_bare_ids(text: str, found: dict[str, str]) -> None:
         _put(found, match.group(1).lower(), token)
 
 
-def resolve(text: str) -> Destination:
-    """The deepest level ``text`` names, with every level above it; GotoError otherwise."""
+def resolve(text: str) -> Destination | JobLookup:
+    """The deepest level ``text`` names, with every level above it; a JobLookup for a job ID
+    without its queue or for plain words (a job name); GotoError otherwise."""
     text = (text or "").strip()
     if not text:
         raise GotoError("Paste a dashboard URL, an API path, an AWS CLI command or some IDs.")
@@ -213,10 +239,21 @@ def resolve(text: str) -> Destination:
         _from_arn(text, found)
     elif "://" in text or text.startswith(("/", "?")):
         _from_url(text, found)
+    elif _is_a_name(text):
+        name = " ".join(text.split())
+        if len(name) > MAX_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise GotoError("That is not a job name: too long, or with control characters.")
+        return JobLookup(name=name)
     else:
         _from_bare_ids(text, found)
     if not found:
         raise GotoError("No farm, queue, job, step or task ID was found in the input.")
+    if "job" in found and "queue" not in found:
+        # A job ID alone (its queue not given): found by reading the visible queues.
+        deeper = tuple((level, found[level]) for level in ("step", "task") if level in found)
+        if "task" in found and "step" not in found:
+            raise GotoError("A step ID is needed to open a task.")
+        return JobLookup(job_id=found["job"], farm_id=found.get("farm", ""), deeper=deeper)
     deepest = max(found, key=LEVELS.index)
     for level in LEVELS[: LEVELS.index(deepest)]:
         if level not in found:

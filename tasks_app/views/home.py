@@ -12,11 +12,13 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from .. import goto
 from ..deadline.errors import DeadlineError, NotFound
 from ..deadline.types import Job, Queue, Step, TaskRunStatus, TaskSummary
 from ..forms import GotoForm, NavigationForm
-from ..selectors import browse
+from ..selectors import browse, find, resources
 from .common import is_fragment
+from .errors import failed_response, mark_dashboard_page
 
 
 @require_safe
@@ -46,17 +48,57 @@ def go_to(request: HttpRequest) -> HttpResponse:
     """``/go/?q=...``: redirect to the deepest level the pasted text names, or say what is
     missing or malformed next to the field (nothing is sent to the API)."""
     form = GotoForm(request.GET if "q" in request.GET else None)
+    context: dict[str, Any] = {"goto_form": form}
+    status = 400 if form.is_bound else 200
     if form.is_bound and form.is_valid():
         destination = form.cleaned_data["q"]
-        url = reverse(f"{destination.level}_detail", kwargs=destination.as_kwargs())
-        if is_fragment(request):
-            return HttpResponseClientRedirect(url)
-        return redirect(url)
-    context = {"goto_form": form}
+        if isinstance(destination, goto.Destination):
+            url = reverse(f"{destination.level}_detail", kwargs=destination.as_kwargs())
+            return _go(request, url)
+        try:
+            found = _look_up(destination)
+        except DeadlineError as exc:
+            return failed_response(request, exc)
+        if len(found.matches) == 1 and (destination.job_id or not found.more):
+            return _go(request, _match_url(found.matches[0], destination))
+        if found.matches and is_fragment(request):
+            return HttpResponseClientRedirect(request.get_full_path())  # the list, full page
+        context.update(lookup=destination, found=found, now=resources.now())
+        if not found.matches:
+            form.add_error("q", _nothing_found(destination, found))
+        status = 200 if found.matches else 404
     template = "tasks_app/_goto_form.html" if is_fragment(request) else "tasks_app/goto.html"
-    response = render(request, template, context, status=400 if form.is_bound else 200)
+    response = mark_dashboard_page(render(request, template, context, status=status))
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    if is_fragment(request):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _look_up(lookup: goto.JobLookup) -> find.JobMatches:
+    if lookup.job_id:
+        return find.find_job_by_id(job_id=lookup.job_id, farm_id=lookup.farm_id)
+    return find.find_jobs_by_name(name=lookup.name)
+
+
+def _match_url(match: find.JobMatch, lookup: goto.JobLookup) -> str:
+    ids = {"farm_id": match.farm_id, "queue_id": match.queue_id, "job_id": match.job_id}
+    ids.update({f"{level}_id": value for level, value in lookup.deeper})
+    level = lookup.deeper[-1][0] if lookup.deeper else "job"
+    return reverse(f"{level}_detail", kwargs=ids)
+
+
+def _nothing_found(lookup: goto.JobLookup, found: find.JobMatches) -> str:
+    where = "in the queues the dashboard can see"
+    if found.unread:
+        where += f" (could not read: {', '.join(found.unread[:5])})"
+    if lookup.job_id:
+        return f"No job `{lookup.job_id}` {where}."
+    return f"No job name contains “{lookup.name}” {where}."
 
 
 _LEVELS = ("farm", "queue", "job", "step", "task")

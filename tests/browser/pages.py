@@ -31,5 +31,6 @@ def page_urls(emulator: Any) -> dict[str, str]:
             f"/farms/{hostile['farmId']}/queues/{hostile['queueId']}/jobs/{hostile['jobId']}/"
         ),
         "go-to-error": "/go/?q=job-123",
+        "go-to-matches": "/go/?q=lighting_v038",
         "not-found": f"{farm}queues/queue-{'0' * 32}/",
     }

@@ -23,6 +23,7 @@ PAGE_TYPES = [
     "task",
     "hostile-job",
     "go-to-error",
+    "go-to-matches",
     "not-found",
 ]
 

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from deadline_emulator import Emulator
-from tasks_app.goto import GotoError, resolve
+from tasks_app.goto import Destination, GotoError, JobLookup, resolve
 
 FARM = "farm-" + "1" * 32
 QUEUE = "queue-" + "2" * 32
@@ -69,7 +69,9 @@ def test_the_deepest_level_named_wins(text: str, level: str) -> None:
         (f"--farm-id FARM-{'A' * 32}", "is not a valid farm ID."),
         (f"/farms/{FARM}/queues/", "without a queue ID"),
         ("https://example.com/nothing/here", "names no farm, queue, job, step or task"),
-        ("hello world", "`hello` is not a farm, queue, job, step or task ID."),
+        (f"{FARM} hello", "`hello` is not a farm, queue, job, step or task ID."),
+        (f"{JOB} {TASK}", "A step ID is needed to open a task."),
+        ("render\x01final", "control characters"),
         (f"{FARM} farm-{'f' * 32}", "Two different farm IDs"),
         ("worker-" + "a" * 32, "is a worker ID"),
         ("farm-<script>alert(1)</script>", "is not a valid farm ID"),
@@ -232,3 +234,24 @@ def test_go_with_an_arn_redirects_without_an_api_call(client: Client, emulator: 
     assert response.status_code == 302
     assert response["Location"] == f"/farms/{FARM}/queues/{QUEUE}/jobs/{JOB}/"
     assert emulator.calls.total() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (JOB, JobLookup(job_id=JOB)),
+        (f"  {JOB}\n", JobLookup(job_id=JOB)),
+        (f"{STEP} {JOB}", JobLookup(job_id=JOB, deeper=(("step", STEP),))),
+        (f"{JOB} {STEP} {TASK}", JobLookup(job_id=JOB, deeper=(("step", STEP), ("task", TASK)))),
+        (f"{FARM} {JOB}", JobLookup(job_id=JOB, farm_id=FARM)),
+        ("sq010_master_beauty", JobLookup(name="sq010_master_beauty")),
+        ("  comp   final  v3 ", JobLookup(name="comp final v3")),
+        ("שלום render", JobLookup(name="שלום render")),
+    ],
+)
+def test_a_job_id_alone_or_words_are_looked_up(text: str, expected: JobLookup) -> None:
+    assert resolve(text) == expected
+
+
+def test_a_job_id_with_its_queue_needs_no_lookup() -> None:
+    assert isinstance(resolve(f"{FARM} {QUEUE} {JOB}"), Destination)
