@@ -35,6 +35,7 @@ from .errors import (
     Unavailable,
 )
 from .ids import ID_PATTERNS
+from .text import repair_answer
 
 #: Retry-After (seconds) when the API gives none.
 DEFAULT_RETRY_AFTER = 5
@@ -252,7 +253,8 @@ def call_api(api: ApiService, operation: str, params: Mapping[str, Any]) -> dict
         raise
     breaker.record_success()
     _log_call(operation, params, started, "ok", _retries(answer))
-    return answer
+    # Submitters' text, once, for everything downstream: no lone surrogate reaches a page.
+    return repair_answer(answer)  # type: ignore[no-any-return]
 
 
 def _settle_breaker(breaker: resilience.CircuitBreaker, error: DeadlineError) -> None:
