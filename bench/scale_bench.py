@@ -55,6 +55,11 @@ WORKERS = 2
 THREADS = 8
 RECONNECT_EVERY = 200  # throughput clients' requests per connection
 THROUGHPUT_ROUNDS = 5
+# Headroom targets (issue 14): an unchanged poll and a re-rendered panel against a bare view
+# on the same server, and a cold task page against one API round trip.
+UNCHANGED_TARGET = 0.8
+RENDERED_TARGET = 0.6
+COLD_TARGET = 1.1
 START_TIMEOUT = 60.0  # world build, collectstatic, gunicorn boot: each well under this
 PANEL_VERSION = re.compile(rb'id="task-panel"[^>]*?data-version="([^"]+)"')
 ASSET_URL = re.compile(rb'<(?:script|link|img)\b[^>]*?\b(?:src|href)="([^"]+)"')
@@ -801,12 +806,15 @@ def figure_throughput(dashboard: DashboardProcess, setup: Setup) -> Row:
     bare = statistics.median(r.per_second for r in results["bare constant view"])
     unchanged = ratio("fragment, unchanged (204)")
     rendered = ratio("fragment, rendered (200)")
-    print(f"  ratio to bare: unchanged {unchanged:.2f}, rendered {rendered:.2f}   target >= 0.5")
+    print(
+        f"  ratio to bare: unchanged (204) {unchanged:.2f} (target >= {UNCHANGED_TARGET}),"
+        f" rendered (200) {rendered:.2f} (target >= {RENDERED_TARGET})"
+    )
     return (
         "2. fragment req/s / bare view",
         f"{unchanged:.2f} unchanged (204), {rendered:.2f} rendered ({bare:.0f} req/s bare)",
-        ">= 0.5",
-        verdict(min(unchanged, rendered) >= 0.5),
+        f">= {UNCHANGED_TARGET}, >= {RENDERED_TARGET}",
+        verdict(unchanged >= UNCHANGED_TARGET and rendered >= RENDERED_TARGET),
     )
 
 
@@ -824,12 +832,12 @@ def figure_cold_page(dashboard: DashboardProcess, setup: Setup) -> Row:
             f" {cold.warm_ms:5.1f} ms); {sum(cold.calls.values())} API calls: {ops}"
         )
     median = statistics.median(samples)
-    print(f"  median {median:.1f} ms = {median / trip:.2f} round trips   target <= 1.5")
+    print(f"  median {median:.1f} ms = {median / trip:.2f} round trips   target <= {COLD_TARGET}")
     return (
         "3. cold page / API round trip",
         f"{median / trip:.2f} ({median:.0f} ms / {trip:.0f} ms)",
-        "<= 1.5",
-        verdict(median / trip <= 1.5),
+        f"<= {COLD_TARGET}",
+        verdict(median / trip <= COLD_TARGET),
     )
 
 
