@@ -318,7 +318,8 @@ if DASHBOARD_CACHE_URL:
         )
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis backend, keeping its redis-py client (dashboard/cache.py).
+            "BACKEND": "dashboard.cache.RedisCache",
             "LOCATION": DASHBOARD_CACHE_URL,
             "KEY_PREFIX": "dtd",
         }

@@ -350,9 +350,11 @@ def log_api_call(
 
 
 def _log_cache(state: str, kind: str, ids: tuple[str, ...], at: float | None, **extra: Any) -> None:
+    level = logging.WARNING if state == "stale" else logging.DEBUG
+    if not logger.isEnabledFor(level):  # every cached read passes here: format nothing
+        return
     age = "-" if at is None else f"{max(0.0, _clock.time() - at):.1f}"
     details = "".join(f" {k}={v}" for k, v in extra.items())
-    level = logging.WARNING if state == "stale" else logging.DEBUG
     logger.log(
         level, "cache=%s kind=%s ids=%s age_s=%s%s", state, kind, ",".join(ids), age, details
     )

@@ -162,3 +162,8 @@ def test_database_url_selects_a_shared_postgresql_and_sqlite_stays_the_default()
     sqlite = _setting("DATABASES['default']", {"DJANGO_DB_PATH": "/srv/dashboard/db.sqlite3"})
     assert "'ENGINE': 'django.db.backends.sqlite3'" in sqlite
     assert "'NAME': '/srv/dashboard/db.sqlite3'" in sqlite
+
+
+def test_dashboard_cache_url_selects_the_redis_backend_that_keeps_its_client() -> None:
+    backend = _setting("CACHES['default']['BACKEND']", {"DASHBOARD_CACHE_URL": "redis://r:6379/0"})
+    assert backend == "'dashboard.cache.RedisCache'"
