@@ -10,9 +10,11 @@ from django.conf import LazySettings
 from django.test import Client
 from django.urls import reverse
 
+from deadline_emulator import Emulator
 from deadline_emulator.exceptions import ValidationException
 from tasks_app.deadline.types import TaskRunStatus
 from tests.conftest import Tiny
+from tests.demo import task_url
 from tests.tasks_app.tiny_world import CREATED, NOW, STEP_ID, Ids, hex_id
 
 HTMX = {"HX-Request": "true"}
@@ -439,3 +441,21 @@ def test_post_is_refused(client: Client, tiny: Tiny) -> None:
 
     assert client.post(ids.url()).status_code == 405
     assert tiny.emulator.calls.total() == 0
+
+
+def test_the_heading_names_the_frame_operators_think_in(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["one_task"]
+    frame = emulator.backend.get_task(
+        farm_id=ids["farmId"],
+        queue_id=ids["queueId"],
+        job_id=ids["jobId"],
+        step_id=ids["stepId"],
+        task_id=ids["taskId"],
+    )["parameters"]
+
+    html = client.get(task_url(ids)).content.decode()
+    head = html.split('class="page-head task-heading"')[1].split("</div>")[0]
+
+    name, value = next(iter(frame.items()))
+    shown = next(iter(value.values()))
+    assert f"<bdi>{name}={shown}</bdi>" in head
