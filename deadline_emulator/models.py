@@ -91,6 +91,11 @@ def _put(answer: dict[str, Any], **members: Any) -> dict[str, Any]:
     return answer
 
 
+def _batch_ids(ident: dict[str, str]) -> dict[str, str]:
+    """The farm/queue/job IDs a BatchGet* item repeats from its identifier."""
+    return {key: ident[key] for key in ("farmId", "queueId", "jobId")}
+
+
 def _not_found(kind: str, resource_id: str, where: str = "") -> ResourceNotFoundException:
     label = kind.capitalize() if kind != "sessionaction" else "Session action"
     suffix = f" in {where}" if where else ""
@@ -1424,6 +1429,43 @@ class DeadlineBackend:
         if answer is None:
             raise _not_found("sessionaction", session_action_id, f"job {job_id}")
         return answer
+
+    def batch_get_session(self, identifiers: list[dict[str, str]], **_: Any) -> dict[str, Any]:
+        """GetSession for up to 100 sessions; a session that cannot be read is an item of
+        ``errors`` (the call itself answers 200), as the service does."""
+        sessions, errors = [], []
+        for ident in identifiers:
+            try:
+                answer = self.get_session(
+                    farm_id=ident["farmId"],
+                    queue_id=ident["queueId"],
+                    job_id=ident["jobId"],
+                    session_id=ident["sessionId"],
+                )
+            except ResourceNotFoundException as exc:
+                errors.append({**ident, "code": exc.code, "message": exc.message})
+                continue
+            sessions.append({**_batch_ids(ident), **answer})
+        return {"sessions": sessions, "errors": errors}
+
+    def batch_get_session_action(
+        self, identifiers: list[dict[str, str]], **_: Any
+    ) -> dict[str, Any]:
+        """GetSessionAction for up to 100 session actions, with per-item ``errors``."""
+        actions, errors = [], []
+        for ident in identifiers:
+            try:
+                answer = self.get_session_action(
+                    farm_id=ident["farmId"],
+                    queue_id=ident["queueId"],
+                    job_id=ident["jobId"],
+                    session_action_id=ident["sessionActionId"],
+                )
+            except ResourceNotFoundException as exc:
+                errors.append({**ident, "code": exc.code, "message": exc.message})
+                continue
+            actions.append({**_batch_ids(ident), **answer})
+        return {"sessionActions": actions, "errors": errors}
 
     # --- helpers for tests, benchmarks and the log emulator --------------------------------
 

@@ -34,6 +34,8 @@ SERVED_OPERATIONS: frozenset[str] = frozenset(
         "GetSession",
         "ListSessionActions",
         "GetSessionAction",
+        "BatchGetSession",
+        "BatchGetSessionAction",
         "ListWorkers",
         "GetWorker",
         "ListFleets",

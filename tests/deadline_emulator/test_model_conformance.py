@@ -77,6 +77,8 @@ OPERATIONS = {
     "GetSession",
     "ListSessionActions",
     "GetSessionAction",
+    "BatchGetSession",
+    "BatchGetSessionAction",
     "UpdateTask",
 }
 
@@ -156,13 +158,22 @@ def _walk_job(client: Any, ids: dict[str, str]) -> None:
         client.batch_get_task(identifiers=[{**step_ids, "taskId": t["taskId"]} for t in tasks])
         for task in tasks[:3]:
             client.get_task(**step_ids, taskId=task["taskId"])
-    for session in client.list_sessions(**ids, maxResults=5)["sessions"]:
+    sessions = client.list_sessions(**ids, maxResults=5)["sessions"]
+    for session in sessions:
         client.get_session(**ids, sessionId=session["sessionId"])
         actions = client.list_session_actions(**ids, sessionId=session["sessionId"])[
             "sessionActions"
         ]
         for action in actions:
             client.get_session_action(**ids, sessionActionId=action["sessionActionId"])
+        if actions:
+            client.batch_get_session_action(
+                identifiers=[{**ids, "sessionActionId": a["sessionActionId"]} for a in actions]
+            )
+    if sessions:
+        client.batch_get_session(
+            identifiers=[{**ids, "sessionId": s["sessionId"]} for s in sessions]
+        )
 
 
 def test_update_task_and_what_follows_match_the_model(walk: Any) -> None:
