@@ -111,10 +111,16 @@
       containers.push(lines);
     });
     containers.forEach(function (lines) {
-      if (!lines.hasAttribute("data-following")) {
-        lines.setAttribute("data-following", "true");
-        scrollToEnd(lines);
+      if (lines.hasAttribute("data-following")) return;
+      var target = lines.querySelector("[data-log-target]");
+      if (target) {
+        // A link to one line (a failures view's example): show it, do not follow the end.
+        lines.setAttribute("data-following", "false");
+        lines.scrollTop = Math.max(0, target.offsetTop - lines.offsetTop - lines.clientHeight / 3);
+        return;
       }
+      lines.setAttribute("data-following", "true");
+      scrollToEnd(lines);
     });
     // New lines appended while following: keep the end in view.
     var lines = linesOf(root);

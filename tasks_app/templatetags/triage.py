@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from django import template
@@ -30,3 +31,21 @@ def log_iso(line: LogLine) -> str:
     """ISO 8601 with milliseconds for ``<time datetime>``."""
     value = line.timestamp.astimezone(UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # U+2400 CONTROL PICTURES: ESC shows as a visible symbol
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+@register.filter
+def inert(value: str) -> str:
+    """Control characters (terminal escapes' ESC, bells, NULs) as visible symbols, so a log
+    line shows what it holds and nothing in it acts; tabs stay tabs. HTML escaping is the
+    template's, as for any string."""
+    return _CONTROL.sub(_picture, str(value))

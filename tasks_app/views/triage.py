@@ -11,6 +11,7 @@ fragment URLs redirect to that page.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -187,7 +188,70 @@ def triage_context(
     context["attempt_note"] = note
     if selected is not None:
         before = request.GET.get("before", "")[:4096] if note is None else ""
-        context.update(_log_context(path, selected, before=before, **_log_read(reads, selected)))
+        read = _log_read(reads, selected)
+        line, at = _wanted_line(request) if note is None and not before else (None, None)
+        context.update(_log_context(path, selected, before=before, **read))
+        if (line is not None or at is not None) and context.get("log") is not None:
+            context.update(_target_context(path, selected, context["log"], line=line, at=at))
+    return context
+
+
+def _wanted_line(request: HttpRequest) -> tuple[int | None, int | None]:
+    """``?line=<n>`` (1-based, in the attempt's latest log page) and ``?at=<epoch ms>`` (an
+    event's timestamp): where a failures view's example points. Nonsense is ignored."""
+
+    def number(name: str, low: int, high: int) -> int | None:
+        raw = request.GET.get(name, "")
+        if not raw.isdigit() or len(raw) > 15:
+            return None
+        value = int(raw)
+        return value if low <= value <= high else None
+
+    return number("line", 1, triage.LOG_PAGE_LINES), number("at", 1, 10**14)
+
+
+def _target_index(log: LogPage, *, line: int | None, at: int | None) -> int | None:
+    """The 0-based position of the wanted line in ``log``: line ``n`` if its time agrees with
+    ``at`` (or no time was given), else the first line stamped ``at``."""
+    lines = log.lines
+    if line is not None and line <= len(lines):
+        if at is None or lines[line - 1].epoch_ms == at:
+            return line - 1
+    if at is not None:
+        stamped = [i for i, entry in enumerate(lines) if entry.epoch_ms == at]
+        if stamped:
+            # Lines stamped alike (an error and its context): the one nearest ``line``.
+            return min(stamped, key=lambda i: abs(i + 1 - (line or 0))) if line else stamped[0]
+    return None
+
+
+def _target_context(
+    path: TaskPath, attempt: Attempt, log: LogPage, *, line: int | None, at: int | None
+) -> dict[str, Any]:
+    """Highlight the wanted line: in the latest page, or (an ``at`` before it) in the page of
+    lines that ends at that time."""
+    index = _target_index(log, line=line, at=at)
+    if index is not None:
+        return {"log_target": index}
+    if at is None or not log.lines or at >= log.lines[0].epoch_ms:
+        return {"log_target_missing": True}
+    end = datetime.fromtimestamp((at + 1) / 1000, tz=UTC)
+    try:
+        earlier = triage.get_log_tail(
+            farm_id=path.farm_id,
+            queue_id=path.queue_id,
+            session_id=attempt.session_id,
+            start=attempt.log_start,
+            end=end,
+        )
+    except DeadlineError:
+        return {"log_target_missing": True}
+    index = _target_index(earlier, line=None, at=at)
+    if index is None:
+        return {"log_target_missing": True}
+    # That page is earlier lines: no following, a way back to the latest ones.
+    context = _paging_context(path, attempt, earlier, following=False)
+    context.update(log_target=index, log_before="at", log_following=False)
     return context
 
 
