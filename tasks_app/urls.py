@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from . import converters  # noqa: F401 - registers the ID path converters
-from .views import browse, health, home, task, triage
+from .views import browse, failures, health, home, task, triage
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -22,15 +22,31 @@ urlpatterns = [
         name="queue_detail",
     ),
     path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/failures/",
+        failures.queue_failures,
+        name="queue_failures",
+    ),
+    path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/",
         browse.job_detail,
         name="job_detail",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/failures/",
+        failures.job_failures,
+        name="job_failures",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/",
         browse.step_detail,
         name="step_detail",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/failures/",
+        failures.step_failures,
+        name="step_failures",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"

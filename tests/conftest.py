@@ -18,6 +18,7 @@ from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import resilience
+from tasks_app.selectors import failure_analysis
 from tasks_app.views import health
 from tests import postgres_plugin, postgres_server
 from tests.tasks_app.tiny_world import NOW, TinyWorld
@@ -72,6 +73,8 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     cache.clear()
     _reset_resilience()
     yield
+    # Failure analyses run in the background: none may outlive the test that started it.
+    assert failure_analysis.drain(), "a failure analysis was still running after 60 s"
     deadline_client.clear_client_cache()
     cache.clear()
     _reset_resilience()

@@ -8,7 +8,9 @@ stale-while-error and coalescing from ``resilience.read_through``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
@@ -23,6 +25,8 @@ from .types import Cacheable
 CACHE_SCHEMA = "v1"
 
 C = TypeVar("C", bound=Cacheable)
+
+logger = logging.getLogger(__name__)
 
 
 def cache_key(kind: str, *ids: str) -> str:
@@ -70,3 +74,43 @@ def cached_read(
 def forget(kind: str, *ids: str) -> None:
     """Drop one cached resource (after a write, or to force a refresh)."""
     cache.delete(cache_key(kind, *ids))
+
+
+# --- Many entries at once: results that never change once computed (finished attempts) -----
+
+
+def load_many(kind: str, ids_list: Iterable[tuple[str, ...]], parse: type[C]) -> dict[Any, C]:
+    """The cached values among ``ids_list`` (one cache round trip); absent or unreadable
+    entries are left out. Entries come from ``store_many``: their lifetime is the cache's."""
+    keys = {cache_key(kind, *ids): ids for ids in ids_list}
+    found: dict[Any, C] = {}
+    for key, raw in resilience.get_many(list(keys)).items():
+        try:
+            found[keys[key]] = parse.from_cache(json.loads(raw)["data"])
+        except (ValueError, KeyError, TypeError):
+            logger.warning("cache=unreadable kind=%s: dropped", kind)
+    return found
+
+
+def store_many(kind: str, values: Mapping[tuple[str, ...], Cacheable], ttl: float) -> None:
+    """Store computed values for ``ttl`` seconds, in the form ``load_many`` reads."""
+    at = resilience.clock().time()
+    resilience.set_many(
+        {
+            cache_key(kind, *ids): json.dumps(
+                {"at": at, "data": value.to_cache()}, separators=(",", ":")
+            )
+            for ids, value in values.items()
+        },
+        ttl,
+    )
+
+
+def claim(kind: str, ids: tuple[str, ...], seconds: float) -> bool:
+    """Take a short lease on some work (one holder across every process sharing the cache);
+    False when another holder has it. It lapses after ``seconds``."""
+    return resilience.add(cache_key(kind, *ids) + ":lease", "1", seconds)
+
+
+def release(kind: str, ids: tuple[str, ...]) -> None:
+    resilience.delete(cache_key(kind, *ids) + ":lease")

@@ -256,3 +256,9 @@ def demo_tasks(running: int = 3) -> list[tuple[str, dict[str, str]]]:
 def _snake(member: str) -> str:
     """``farmId`` -> ``farm_id``."""
     return member.removesuffix("Id") + "_id"
+
+
+def supports(operation: str) -> bool:
+    """Whether the installed botocore models ``operation`` (newer ones, such as
+    BatchGetSessionAction, are absent from older releases)."""
+    return operation in get_client().meta.service_model.operation_names

@@ -183,6 +183,8 @@ _FAMILIES = {
     "sessions": (
         "GetSession",
         "GetSessionAction",
+        "BatchGetSession",
+        "BatchGetSessionAction",
         "ListSessions",
         "ListSessionActions",
         "ListSessionsForWorker",
@@ -459,6 +461,30 @@ def _forget_process_cache(*, setting: str, **_: Any) -> None:
 def shared_cache() -> bool:
     """True when the cache is shared between processes (Redis): lock across processes."""
     return isinstance(_cache(), RedisCache)
+
+
+def get_many(keys: list[str]) -> dict[str, Any]:
+    """Raw values of many keys in one cache round trip ({} when the cache is down)."""
+    if not keys:
+        return {}
+    found = _cache_op("get_many", keys, default={})
+    return found if isinstance(found, dict) else {}
+
+
+def set_many(values: Mapping[str, Any], timeout: float) -> None:
+    """Store many raw values in one round trip (best effort: the cache is an optimisation)."""
+    if values:
+        _cache_op("set_many", dict(values), timeout=math.ceil(timeout))
+
+
+def add(key: str, value: Any, timeout: float) -> bool:
+    """``cache.add``: True when the key was absent and is now ours (atomic on Redis). With the
+    cache down, True: work then happens once per process rather than never."""
+    return bool(_cache_op("add", key, value, timeout=math.ceil(timeout), default=True))
+
+
+def delete(key: str) -> None:
+    _cache_op("delete", key)
 
 
 def _stale_seconds() -> float:

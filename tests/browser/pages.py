@@ -27,6 +27,9 @@ def page_urls(emulator: Any) -> dict[str, str]:
         "job": job,
         "step": f"{job}steps/{big['stepId']}/",
         "task": task,
+        "job-failures": f"{job}failures/",
+        "step-failures": f"{job}steps/{big['stepId']}/failures/",
+        "queue-failures": f"{queue}failures/?window=168",
         "hostile-job": (
             f"/farms/{hostile['farmId']}/queues/{hostile['queueId']}/jobs/{hostile['jobId']}/"
         ),

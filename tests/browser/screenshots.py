@@ -70,7 +70,10 @@ def _served() -> Iterator[tuple[str, Any]]:
 def _pages(emulator: Any) -> list[Shot]:
     from tests.browser.pages import page_urls
 
-    return [Shot(name, url, full_page=name == "task") for name, url in page_urls(emulator).items()]
+    return [
+        Shot(name, url, full_page=name == "task" or name.endswith("failures"))
+        for name, url in page_urls(emulator).items()
+    ]
 
 
 # The README's pictures: (page, colour scheme, viewport).
@@ -83,10 +86,24 @@ README_SHOTS = [
 ]
 
 
+ANALYSED = """() => new Promise((resolve) => {
+    const until = Date.now() + 60000;
+    const check = () => {
+        if (!document.querySelector('#failures-live[data-complete="false"]')) return resolve(true);
+        if (Date.now() > until) return resolve(false);
+        setTimeout(check, 100);
+    };
+    check();
+})"""
+
+
 def _wait_settled(page: Any) -> None:
     """The page and the sections htmx loads after it (the task page's triage) are in."""
     page.wait_for_load_state("networkidle")
     page.wait_for_function("document.querySelectorAll('[data-triage-placeholder]').length === 0")
+    # Failures views stream in: wait for the analysis (polled with a function, not a string:
+    # the Content-Security-Policy forbids eval).
+    page.evaluate(ANALYSED)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,7 @@ PAGE_TYPES = [
     "job",
     "step",
     "task",
+    "job-failures",
     "hostile-job",
     "go-to-error",
     "go-to-matches",

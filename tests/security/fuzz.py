@@ -118,6 +118,14 @@ PARAMETERS = [
     "task_search",
     "task_status",
     "shown",
+    # failures views and the log line links they make
+    "format",
+    "window",
+    "worker",
+    "logs",
+    "wait",
+    "line",
+    "at",
 ]
 
 

@@ -247,7 +247,8 @@ def test_job_page_shows_the_job_and_links_its_steps(client: Client, emulator: Em
     )
     assert response.status_code == 200
     assert _row_link(step_url, "beauty") in html
-    assert f'href="{step_url}?status=FAILED">113<' in html
+    # The failed count answers "why?": it opens the step's failures view.
+    assert f'href="{step_url}failures/" data-failures-link>113<' in html
     assert "Tasks: 113 failed, 57 canceled, 9,830 succeeded (10,000 in all)" in html
     assert 'title="Tasks: 113 failed' in html
     assert "<dt>Priority</dt><dd>70</dd>" in html

@@ -35,6 +35,10 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "task_detail": frozenset({"GetTask"}),
     "task_attempts": frozenset({"ListSessionActions"}),
     "task_log": frozenset({"GetLogEvents"}),
+    # Failures views: the scope itself; the analysis's own reads fail inside the page.
+    "queue_failures": frozenset({"SearchJobs"}),
+    "job_failures": frozenset({"GetJob"}),
+    "step_failures": frozenset({"GetStep"}),
 }
 
 
