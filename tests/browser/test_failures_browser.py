@@ -1,0 +1,96 @@
+"""Failures in a real Chromium: from a red job one click reaches its failures view, and one
+click on a group's example reaches the failing attempt's log at the highlighted line, scrolled
+into view; with JavaScript and without it. A big job streams in under a progress bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import LazySettings
+
+from deadline_emulator import Emulator
+
+pytestmark = pytest.mark.browser
+
+# True once the highlighted line lies inside the log box's visible area (and the page's).
+TARGET_IN_VIEW = """() => {
+    const line = document.querySelector("#log-target");
+    const box = document.querySelector("#log-lines");
+    if (!line || !box) return false;
+    const l = line.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    return l.top >= b.top - 1 && l.bottom <= b.bottom + 1 && l.top >= 0
+        && l.bottom <= window.innerHeight;
+}"""
+
+
+@pytest.fixture
+def whole_pages(settings: LazySettings) -> None:
+    settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS = 30  # the demo job's analysis takes < 5 s
+
+
+def _job_url(job: dict[str, str]) -> str:
+    return f"/farms/{job['farmId']}/queues/{job['queueId']}/jobs/{job['jobId']}/"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_from_a_red_job_to_the_failing_line_in_two_clicks(
+    browser: Any,
+    live_server: Any,
+    emulator: Emulator,
+    whole_pages: None,
+    javascript: bool,
+) -> None:
+    from playwright.sync_api import expect
+
+    job = emulator.backend.landmarks()["failed_deps_job"]
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, java_script_enabled=javascript
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(live_server.url + _job_url(job))
+    failed = page.locator(".work-summary [data-failures-link]")
+    expect(failed).to_contain_text("5")
+
+    failed.click()  # one click: the failures view
+    page.wait_for_url("**/failures/")
+    expect(page.locator("h1")).to_contain_text("Why did it fail?")
+    groups = page.locator(".failure-group")
+    expect(groups.first).to_be_visible()
+    assert sum(int(n) for n in groups.evaluate_all("gs => gs.map(g => g.dataset.tasks)")) == 5
+    title = groups.first.locator("[data-title]").inner_text()
+
+    groups.first.locator("[data-example-link]").click()  # one click: the log at the line
+    page.wait_for_url("**/tasks/**#log-target")
+    target = page.locator("#log-target")
+    expect(target).to_have_count(1)
+    expect(target.locator(".log-message")).to_have_text(title)
+    expect(target).to_have_attribute("aria-current", "true")
+    assert page.evaluate(TARGET_IN_VIEW) is True
+    context.close()
+
+
+def test_a_big_job_streams_in_under_a_progress_bar(
+    browser: Any, live_server: Any, emulator: Emulator, settings: LazySettings
+) -> None:
+    from playwright.sync_api import expect
+
+    settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS = 0
+    settings.DASHBOARD_FAILURES_CONCURRENCY = 2
+    job = emulator.backend.landmarks()["big_job"]
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(live_server.url + _job_url(job) + "failures/")
+    expect(page.locator("[data-progress]")).to_contain_text("failed tasks")
+    expect(page.locator("#failures-live")).to_have_attribute("data-complete", "false")
+    # Completes live through the htmx polls, without a reload (slowly on a busy machine).
+    page.evaluate("window.__samePage = true")
+    live = page.locator("#failures-live")
+    expect(live).to_have_attribute("data-complete", "true", timeout=180_000)
+    assert page.evaluate("window.__samePage") is True
+    expect(page.locator("[data-failed-tasks]")).to_have_text("113")
+    expect(page.locator(".worker-cluster")).to_contain_text("render-a-017")
+    assert page.locator("[data-progress]").count() == 0
+    page.close()
