@@ -107,8 +107,7 @@ def get_log_events(
         params["nextToken"] = token
     answer = call_api(LOGS, "GetLogEvents", params)
     events = answer.get("events") or []
-    # surrogatepass: a lone surrogate in a line (valid JSON escape) must not break the count.
-    size = sum(len(str(e.get("message", "")).encode("utf-8", "surrogatepass")) + 26 for e in events)
+    size = sum(len(str(e.get("message", "")).encode()) + 26 for e in events)
     backward = answer.get("nextBackwardToken")
     # A full page (by count, or by CloudWatch's 1 MB cap) may have lines before it; a short
     # one reached the window's start. At the very start CloudWatch echoes the token back.

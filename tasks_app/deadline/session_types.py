@@ -61,15 +61,6 @@ _LIVE_ACTIONS = frozenset(
 )
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def without_lone_surrogates(text: str) -> str:
-    """``text`` with each lone UTF-16 surrogate (valid JSON, invalid Unicode: it cannot be
-    encoded to UTF-8 for a page) replaced by U+FFFD."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
-
-
 def session_id_of(session_action_id: str) -> str:
     """``sessionaction-<hex>-<n>`` belongs to ``session-<hex>`` (the ``deadline`` CLI's rule)."""
     return "session-" + session_action_id.removeprefix("sessionaction-").rpartition("-")[0]
@@ -104,7 +95,7 @@ class SessionAction(Cacheable):
             ended_at=parse_datetime(answer.get("endedAt")),
             worker_updated_at=parse_datetime(answer.get("workerUpdatedAt")),
             progress_percent=None if percent is None else float(percent),
-            progress_message=_optional_text(answer.get("progressMessage")),
+            progress_message=answer.get("progressMessage"),
             process_exit_code=None if code is None else int(code),
             detailed="sessionId" in answer,
         )
@@ -129,10 +120,6 @@ class SessionAction(Cacheable):
     @property
     def session_id(self) -> str:
         return session_id_of(self.session_action_id)
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else without_lone_surrogates(str(value))
 
 
 @dataclass(frozen=True)
@@ -321,7 +308,7 @@ class LogPage(Cacheable):
         lines = tuple(
             LogLine(
                 timestamp=datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=UTC),
-                message=without_lone_surrogates(str(event.get("message", ""))),
+                message=str(event.get("message", "")),
             )
             for event in answer.get("events") or ()
         )

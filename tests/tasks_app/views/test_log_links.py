@@ -87,6 +87,6 @@ def test_log_lines_are_shown_inertly(client: Client, emulator: Emulator) -> None
     html = response.content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\u241b[31;1mERROR\u241b[0m: coloured" in html  # ESC shown as a symbol
-    assert "\x1b" not in html and "\x00" not in html and "\u2400 end" in html
+    assert "\x1b" not in html and "\x00" not in html and "bell \u2407 NUL" in html
     assert "lone surrogate \ufffd here" in html
     assert HOSTILE_LINES[3].strip() in html  # the 10 KB line, whole
