@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# One test process per core; a file's tests stay together (module fixtures start a browser, a
+# server or a cluster once). PYTEST_XDIST= runs the suite in one process.
+PYTEST_XDIST ?= -n auto --dist loadfile
 
 .PHONY: run test lint format serve emulator bench clean system-packages screenshots
 
@@ -35,9 +38,9 @@ test: system-packages $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 	@echo "The database tests again, on a throw-away PostgreSQL cluster:"
-	$(PY) -m pytest --postgres $(PYTEST_ARGS)
+	$(PY) -m pytest --postgres $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # Installs what is missing when it can (root with apt-get); otherwise stops at once, naming the
 # exact command to run.

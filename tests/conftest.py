@@ -21,6 +21,7 @@ from tasks_app.deadline import resilience
 from tasks_app.selectors import failure_analysis
 from tasks_app.views import health
 from tests import postgres_plugin, postgres_server
+from tests.manual_clock import ManualClock
 from tests.tasks_app.tiny_world import NOW, TinyWorld
 
 
@@ -78,6 +79,16 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     deadline_client.clear_client_cache()
     cache.clear()
     _reset_resilience()
+
+
+@pytest.fixture
+def held_clock() -> ManualClock:
+    """Hold the cache's clock still for the test: a test that counts API calls across several
+    requests must not see an entry expire because a loaded machine took seconds to serve them
+    (``_fresh_caches`` restores the real clock afterwards)."""
+    clock = ManualClock()
+    resilience.set_clock(clock)
+    return clock
 
 
 @dataclass

@@ -76,7 +76,8 @@ def await_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> Non
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
-        process.wait(timeout=10)
+        # Generous: a loaded machine takes a while to stop gunicorn (and nginx) cleanly.
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()

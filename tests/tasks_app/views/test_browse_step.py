@@ -13,6 +13,9 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 
+# Counts of API calls across requests must not depend on how fast a loaded machine serves them.
+pytestmark = pytest.mark.usefixtures("held_clock")
+
 HX = {"HX-Request": "true"}
 ROW = re.compile(r'<tr class="task-row" data-task-id="(task-[0-9a-f]{32}-\d+)">')
 
