@@ -293,6 +293,15 @@ class LogLine:
         return int(self.timestamp.timestamp() * 1000)
 
 
+def _event_time(event: Mapping[str, Any]) -> datetime:
+    """An event's time; CloudWatch's model requires none, so a missing or broken one reads as
+    the epoch rather than dropping the line."""
+    try:
+        return datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(0, tz=UTC)
+
+
 @dataclass(frozen=True)
 class LogPage(Cacheable):
     """A page of a session log: lines oldest first, the tokens to page on, and whether
@@ -306,10 +315,7 @@ class LogPage(Cacheable):
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> LogPage:
         lines = tuple(
-            LogLine(
-                timestamp=datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=UTC),
-                message=str(event.get("message", "")),
-            )
+            LogLine(timestamp=_event_time(event), message=str(event.get("message", "")))
             for event in answer.get("events") or ()
         )
         return cls(

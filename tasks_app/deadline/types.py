@@ -105,12 +105,19 @@ def compact(members: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _counts(answer: Mapping[str, Any]) -> tuple[tuple[TaskRunStatus, int], ...]:
+    """Status counts; keys read case-insensitively (``failed`` and ``FAILED`` are one status),
+    unknown statuses and unreadable counts left out."""
     raw = answer.get("taskRunStatusCounts") or {}
-    return tuple(
-        (TaskRunStatus.parse(name), int(count))
-        for name, count in sorted(raw.items())
-        if TaskRunStatus.parse(name) is not TaskRunStatus.UNKNOWN
-    )
+    counts: dict[TaskRunStatus, int] = {}
+    for name, count in raw.items():
+        status = TaskRunStatus.parse(str(name).strip().upper())
+        try:
+            number = int(count)
+        except (TypeError, ValueError):
+            continue
+        if status is not TaskRunStatus.UNKNOWN and number >= 0:
+            counts[status] = counts.get(status, 0) + number
+    return tuple(sorted(counts.items()))
 
 
 def _optional_status(value: str | None) -> TaskRunStatus | None:
@@ -429,11 +436,12 @@ class _WorkItem(Cacheable):
     description: str | None = None
 
     @staticmethod
-    def _common(answer: Mapping[str, Any]) -> dict[str, Any]:
+    def _common(answer: Mapping[str, Any], resource_id: str = "") -> dict[str, Any]:
+        # Search summaries require no member at all: a missing name shows the ID instead.
         retries = answer.get("taskFailureRetryCount")
         return {
-            "name": answer["name"],
-            "lifecycle_status": answer["lifecycleStatus"],
+            "name": str(answer.get("name") or resource_id),
+            "lifecycle_status": str(answer.get("lifecycleStatus") or ""),
             "lifecycle_status_message": answer.get("lifecycleStatusMessage"),
             "task_run_status": _optional_status(answer.get("taskRunStatus")),
             "target_task_run_status": _optional_status(answer.get("targetTaskRunStatus")),
@@ -491,15 +499,16 @@ class Job(_WorkItem):
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> Job:
         priority = answer.get("priority")
+        job_id = str(answer.get("jobId") or "")
         return cls(
-            job_id=answer["jobId"],
+            job_id=job_id,
             priority=None if priority is None else int(priority),
             max_failed_tasks_count=answer.get("maxFailedTasksCount"),
             max_retries_per_task=answer.get("maxRetriesPerTask"),
             max_worker_count=answer.get("maxWorkerCount"),
             source_job_id=answer.get("sourceJobId"),
             parameters=_parameters(answer),
-            **cls._common(answer),
+            **cls._common(answer, job_id),
         )
 
     def to_cache(self) -> dict[str, Any]:
@@ -525,7 +534,8 @@ class Step(_WorkItem):
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> Step:
-        return cls(step_id=answer["stepId"], **cls._common(answer))
+        step_id = str(answer.get("stepId") or "")
+        return cls(step_id=step_id, **cls._common(answer, step_id))
 
     def to_cache(self) -> dict[str, Any]:
         return compact({"stepId": self.step_id, **self._common_to_cache()})
@@ -591,7 +601,7 @@ class TaskSummary(_TaskRun, Cacheable):
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> TaskSummary:
         return cls(
-            task_id=answer["taskId"],
+            task_id=str(answer.get("taskId") or ""),
             run_status=TaskRunStatus.parse(answer.get("runStatus", "UNKNOWN")),
             step_id=answer.get("stepId"),
             **_task_run_members(answer),
@@ -632,10 +642,11 @@ class StepDetail(Step):
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> StepDetail:
         space = (answer.get("parameterSpace") or {}).get("parameters") or []
+        step_id = str(answer.get("stepId") or "")
         return cls(
-            step_id=answer["stepId"],
+            step_id=step_id,
             parameter_names=tuple(str(p["name"]) for p in space if p.get("name")),
-            **cls._common(answer),
+            **cls._common(answer, step_id),
         )
 
     def to_cache(self) -> dict[str, Any]:
@@ -768,7 +779,8 @@ class StepList(Cacheable):
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> StepList:
-        return cls(steps=tuple(Step.from_api(item) for item in answer.get("steps") or []))
+        steps = (Step.from_api(item) for item in answer.get("steps") or [])
+        return cls(steps=tuple(step for step in steps if step.step_id))
 
     def to_cache(self) -> dict[str, Any]:
         return {"steps": [step.to_cache() for step in self.steps]}
@@ -780,14 +792,20 @@ class JobSearchPage(Cacheable):
 
     jobs: tuple[Job, ...]
     window: SearchWindow
+    notes: tuple[str, ...] = ()  # what the dashboard did that the service did not (fallbacks)
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> JobSearchPage:
-        jobs = tuple(Job.from_api(item) for item in answer.get("jobs") or [])
-        return cls(jobs=jobs, window=_window(answer, len(jobs)))
+        # A summary without its ID cannot be linked to: it is left out.
+        jobs = tuple(job for job in map(Job.from_api, answer.get("jobs") or []) if job.job_id)
+        return cls(jobs=jobs, window=_window(answer, len(jobs)), notes=_notes(answer))
 
     def to_cache(self) -> dict[str, Any]:
-        return {"jobs": [job.to_cache() for job in self.jobs], **_window_to_api(self.window)}
+        return {
+            "jobs": [job.to_cache() for job in self.jobs],
+            **_window_to_api(self.window),
+            **_notes_to_api(self.notes),
+        }
 
 
 @dataclass(frozen=True)
@@ -796,14 +814,60 @@ class TaskSearchPage(Cacheable):
 
     tasks: tuple[TaskSummary, ...]
     window: SearchWindow
+    notes: tuple[str, ...] = ()  # what the dashboard did that the service did not (fallbacks)
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> TaskSearchPage:
-        tasks = tuple(TaskSummary.from_api(item) for item in answer.get("tasks") or [])
-        return cls(tasks=tasks, window=_window(answer, len(tasks)))
+        items = answer.get("tasks") or []
+        tasks = tuple(task for task in map(TaskSummary.from_api, items) if task.task_id)
+        return cls(tasks=tasks, window=_window(answer, len(tasks)), notes=_notes(answer))
 
     def to_cache(self) -> dict[str, Any]:
-        return {"tasks": [task.to_cache() for task in self.tasks], **_window_to_api(self.window)}
+        return {
+            "tasks": [task.to_cache() for task in self.tasks],
+            **_window_to_api(self.window),
+            **_notes_to_api(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class TaskListing(Cacheable):
+    """Every task of one step (ListTasks, all pages up to a bound): what the step page sorts and
+    filters itself when the account's SearchTasks refuses or ignores a name it needs."""
+
+    tasks: tuple[TaskSummary, ...]
+    complete: bool = True
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> TaskListing:
+        tasks = (TaskSummary.from_api(item) for item in answer.get("tasks") or [])
+        return cls(
+            tasks=tuple(task for task in tasks if task.task_id),
+            complete=bool(answer.get("complete", True)),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"tasks": [task.to_cache() for task in self.tasks], "complete": self.complete}
+
+
+@dataclass(frozen=True)
+class JobListing(Cacheable):
+    """A queue's jobs, newest first, read with confirmed names only (SearchJobs pages up to the
+    10,000-item window): what the job list sorts and filters itself as a fallback."""
+
+    jobs: tuple[Job, ...]
+    complete: bool = True
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> JobListing:
+        jobs = (Job.from_api(item) for item in answer.get("jobs") or [])
+        return cls(
+            jobs=tuple(job for job in jobs if job.job_id),
+            complete=bool(answer.get("complete", True)),
+        )
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"jobs": [job.to_cache() for job in self.jobs], "complete": self.complete}
 
 
 def _window(answer: Mapping[str, Any], shown: int) -> SearchWindow:
@@ -813,6 +877,14 @@ def _window(answer: Mapping[str, Any], shown: int) -> SearchWindow:
         total=int(answer.get("totalResults") or 0),
         shown=shown,
     )
+
+
+def _notes(answer: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(note) for note in answer.get("notes") or ())
+
+
+def _notes_to_api(notes: tuple[str, ...]) -> dict[str, list[str]]:
+    return {"notes": list(notes)} if notes else {}
 
 
 def _window_to_api(window: SearchWindow) -> dict[str, int]:
