@@ -227,6 +227,11 @@ DEADLINE_NAME_CACHE_SECONDS = env_float("DEADLINE_NAME_CACHE_SECONDS", 300.0)
 # Past its TTL a cached answer still stands in, marked stale, while the API is throttling or
 # down, for this long; then pages answer 503.
 DEADLINE_STALE_SECONDS = env_float("DEADLINE_STALE_SECONDS", 600.0)
+# How long the dashboard remembers that the backend refused or ignored a Search* name (it then
+# uses its fallback without asking again), and how long a step's or queue's full listing (the
+# fallback's input, up to 100 calls to build) is reused.
+DEADLINE_SEARCH_VERDICT_SECONDS = env_float("DEADLINE_SEARCH_VERDICT_SECONDS", 3600.0, minimum=1.0)
+DEADLINE_LISTING_CACHE_SECONDS = env_float("DEADLINE_LISTING_CACHE_SECONDS", 30.0)
 # How long a request waits for an identical read already in flight (this process, or another
 # one holding the Redis lock, which expires after as long).
 DEADLINE_COALESCE_WAIT_SECONDS = env_float(

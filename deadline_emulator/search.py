@@ -73,8 +73,6 @@ class SearchPolicy:
         mode = self._mode
         if row is not None and (row.confirmed or mode == LENIENT):
             return True
-        if mode == LENIENT and (operation, kind, name) in _TRANSITIONAL:
-            return True
         if mode == IGNORE:
             return False
         if kind in (names.PARAMETER_FILTER, names.PARAMETER_SORT):
@@ -83,14 +81,6 @@ class SearchPolicy:
         hint = names.MISNAMED.get((operation, name)) if row is None else None
         raise _invalid(f"{message} ({hint})" if hint else message, where)
 
-
-# TEMPORARY (issue 10): the dashboard still sends TASK_RUN_STATUS to SearchTasks until its
-# step page moves to RUN_STATUS with fallbacks; lenient mode tolerates it until then. Strict
-# and ignore modes already treat it as the unknown name it is.
-_TRANSITIONAL = {
-    ("SearchTasks", names.STRING, "TASK_RUN_STATUS"),
-    ("SearchTasks", names.FIELD, "TASK_RUN_STATUS"),
-}
 
 _KIND_NOUNS = {
     names.STRING: "string filter field",
@@ -152,9 +142,8 @@ TASK_FIELDS = _fields(
     "tasks",
     text=("taskId",),
     parameters="parameters",
-    sort_members={"TASK_ID": "_taskNumber", "TASK_RUN_STATUS": "runStatus"},
+    sort_members={"TASK_ID": "_taskNumber"},
 )
-TASK_FIELDS.strings["TASK_RUN_STATUS"] = "runStatus"  # _TRANSITIONAL
 WORKER_FIELDS = _fields("SearchWorkers", "workers", text=("workerId", "_hostName"))
 
 _DATE_OPERATORS = {

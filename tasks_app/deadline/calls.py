@@ -283,11 +283,14 @@ def _log_call(
     )
 
 
-def list_all(operation: str, result_key: str, **params: Any) -> dict[str, Any]:
-    """Every page of a List* operation as one answer (bounded: MAX_LIST_PAGES calls)."""
+def list_all(
+    operation: str, result_key: str, *, max_pages: int = MAX_LIST_PAGES, **params: Any
+) -> dict[str, Any]:
+    """Every page of a List* operation as one answer (bounded: ``max_pages`` calls);
+    ``complete`` is false when the bound cut the list short."""
     items: list[Any] = []
     token: str | None = None
-    for _ in range(MAX_LIST_PAGES):
+    for _ in range(max_pages):
         answer = call(
             operation, **params, maxResults=100, **({"nextToken": token} if token else {})
         )
@@ -295,4 +298,4 @@ def list_all(operation: str, result_key: str, **params: Any) -> dict[str, Any]:
         token = answer.get("nextToken")
         if not token:
             break
-    return {result_key: items}
+    return {result_key: items, "complete": not token}

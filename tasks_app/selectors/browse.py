@@ -1,5 +1,7 @@
 """Reads of the browse pages: farms, queues, a queue's jobs, a job's steps, a step's tasks,
-with the filter/sort/page queries behind them, and the demo world's example tasks.
+and the demo world's example tasks. The job list and the task table (their queries, and what
+they fall back on when the account's Search* refuses or ignores a name) are ``job_table`` and
+``task_table``.
 
 One cached entry per API answer (a whole list, or one Search* page), keyed by the resource
 path plus a digest of the query.
@@ -7,8 +9,6 @@ path plus a digest of the query.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +20,6 @@ from ..deadline import allow_list, client
 from ..deadline.cache import cached_read
 from ..deadline.calls import call, list_all
 from ..deadline.errors import DeadlineError, Unavailable
-from ..deadline.ids import ID_PATTERNS
 from ..deadline.types import (
     Farm,
     FarmList,
@@ -33,6 +32,7 @@ from ..deadline.types import (
     TaskPath,
     TaskSearchPage,
 )
+from . import job_table, task_table
 from .resources import get_farm, get_job, get_queue, read_concurrently
 
 logger = logging.getLogger(__name__)
@@ -61,157 +61,15 @@ def example_tasks() -> list[ExampleTask]:
         return []
 
 
-#: Sort fields SearchJobs/SearchTasks accept, with their labels (first = default).
-JOB_SORTS = {
-    "CREATED_AT": "Created",
-    "PRIORITY": "Priority",
-    "NAME": "Name",
-    "STARTED_AT": "Started",
-    "ENDED_AT": "Ended",
-    "UPDATED_AT": "Updated",
-    "TASK_RUN_STATUS": "Run status",
-    "LIFECYCLE_STATUS": "Lifecycle status",
-}
-TASK_SORTS = {
-    "TASK_ID": "Task ID",
-    "TASK_RUN_STATUS": "Run status",
-    "FAILURE_RETRY_COUNT": "Retries",
-    "STARTED_AT": "Started",
-    "ENDED_AT": "Ended",
-    "UPDATED_AT": "Updated",
-}
-JOB_LIFECYCLE_STATUSES = (
-    "CREATE_IN_PROGRESS",
-    "CREATE_FAILED",
-    "CREATE_COMPLETE",
-    "UPLOAD_IN_PROGRESS",
-    "UPLOAD_FAILED",
-    "UPDATE_IN_PROGRESS",
-    "UPDATE_FAILED",
-    "UPDATE_SUCCEEDED",
-    "ARCHIVED",
-)
+# The job list and the task table (queries, sorts, fallbacks) live in their own modules.
+JOB_SORTS = job_table.JOB_SORTS
+JOB_LIFECYCLE_STATUSES = job_table.JOB_LIFECYCLE_STATUSES
+JobQuery = job_table.JobQuery
+TASK_SORTS = task_table.TASK_SORTS
+TaskQuery = task_table.TaskQuery
+task_search_filter = task_table.task_search_filter
 #: Search* can reach items at offsets 0..10,000 only.
-SEARCH_WINDOW = 10_000
-_MAX_SEARCH_FILTERS = 3  # per filter group (the model's SearchFilterExpressions max)
-
-
-@dataclass(frozen=True)
-class JobQuery:
-    """Filter, sort and page of a queue's job list (SearchJobs)."""
-
-    run_status: str = ""
-    lifecycle_status: str = ""
-    name: str = ""
-    sort: str = "CREATED_AT"
-    descending: bool = True
-    offset: int = 0
-    page_size: int = 50
-
-    def request(self) -> dict[str, Any]:
-        """The SearchJobs members this query sets (filters, sort, window)."""
-        filters: list[dict[str, Any]] = []
-        if self.run_status:
-            filters.append(_string_filter("TASK_RUN_STATUS", self.run_status))
-        if self.lifecycle_status:
-            filters.append(_string_filter("LIFECYCLE_STATUS", self.lifecycle_status))
-        if self.name:
-            filters.append({"searchTermFilter": {"searchTerm": self.name, "matchType": "CONTAINS"}})
-        request: dict[str, Any] = {
-            "itemOffset": self.offset,
-            "pageSize": self.page_size,
-            "sortExpressions": _sorts(self.sort, self.descending, tiebreak="CREATED_AT"),
-        }
-        if filters:
-            request["filterExpressions"] = {"operator": "AND", "filters": filters}
-        return request
-
-
-@dataclass(frozen=True)
-class TaskQuery:
-    """Filter, search, sort and page of a step's task table (SearchTasks).
-
-    ``search`` is what an operator types: a task index (``1042``), ``Name=value`` for one
-    parameter, or a value looked for in every parameter and in the task ID.
-    """
-
-    run_status: str = ""
-    search: str = ""
-    sort: str = "TASK_ID"
-    descending: bool = False
-    offset: int = 0
-    page_size: int = 50
-
-    @property
-    def needs_parameter_names(self) -> bool:
-        return bool(self.search) and "=" not in self.search
-
-    def request(self, *, step_id: str, parameter_names: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The SearchTasks members this query sets; the STEP_ID filter scopes it to one step."""
-        filters: list[dict[str, Any]] = [_string_filter("STEP_ID", step_id)]
-        if self.run_status:
-            filters.append(_string_filter("TASK_RUN_STATUS", self.run_status))
-        search = task_search_filter(self.search, parameter_names)
-        if search is not None:
-            filters.append(search)
-        return {
-            "itemOffset": self.offset,
-            "pageSize": self.page_size,
-            "filterExpressions": {"operator": "AND", "filters": filters},
-            "sortExpressions": _sorts(self.sort, self.descending, tiebreak="TASK_ID"),
-        }
-
-
-def task_search_filter(text: str, parameter_names: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    """One filter expression for a task search box, or None for an empty search.
-
-    ``1042`` finds task index 1042 (task IDs end in ``-<index>``) and any parameter equal to
-    1042; ``Frame=1042`` one parameter; other text a task ID fragment or a parameter value.
-    """
-    text = text.strip()
-    if not text:
-        return None
-    name, equals, value = text.partition("=")
-    if equals and name.strip() and value.strip():
-        return _parameter_filter(name.strip(), value.strip())
-    if ID_PATTERNS["task_id"].fullmatch(text):
-        return _string_filter("TASK_ID", text)
-    term = f"-{text}" if text.isdigit() else text
-    alternatives = [{"searchTermFilter": {"searchTerm": term, "matchType": "CONTAINS"}}]
-    alternatives += [
-        _parameter_filter(parameter, text)
-        for parameter in parameter_names[: _MAX_SEARCH_FILTERS - 1]
-    ]
-    if len(alternatives) == 1:
-        return alternatives[0]
-    return {"groupFilter": {"operator": "OR", "filters": alternatives}}
-
-
-def _string_filter(name: str, value: str) -> dict[str, Any]:
-    return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
-
-
-def _parameter_filter(name: str, value: str) -> dict[str, Any]:
-    return {"parameterFilter": {"name": name, "operator": "EQUAL", "value": value}}
-
-
-def _sorts(field_name: str, descending: bool, *, tiebreak: str) -> list[dict[str, Any]]:
-    order = "DESCENDING" if descending else "ASCENDING"
-    sorts = [{"fieldSort": {"name": field_name, "sortOrder": order}}]
-    if field_name != tiebreak:  # a stable order across pages while values tie
-        sorts.append({"fieldSort": {"name": tiebreak, "sortOrder": "ASCENDING"}})
-    return sorts
-
-
-def _digest(request: Mapping[str, Any]) -> str:
-    text = json.dumps(request, sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-
-
-def _search(operation: str, **params: Any) -> dict[str, Any]:
-    answer = call(operation, **params)
-    # The window travels with the answer so a cached page knows where it sits.
-    return {**answer, "itemOffset": params["itemOffset"], "pageSize": params["pageSize"]}
+SEARCH_WINDOW = task_table.SEARCH_WINDOW
 
 
 def list_farms() -> FarmList:
@@ -237,15 +95,8 @@ def list_queues(*, farm_id: str) -> QueueList:
 
 
 def search_jobs(*, farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage:
-    """One page of a queue's jobs: one SearchJobs call filters, sorts and pages."""
-    request = query.request()
-    return cached_read(
-        kind="jobs-search",
-        ids=(farm_id, queue_id, _digest(request)),
-        ttl=settings.DEADLINE_CACHE_SECONDS,
-        fetch=lambda: _search("SearchJobs", farmId=farm_id, queueIds=[queue_id], **request),
-        parse=JobSearchPage,
-    )
+    """One page of a queue's jobs (see ``job_table``: one SearchJobs call, or a fallback)."""
+    return job_table.queue_jobs(farm_id=farm_id, queue_id=queue_id, query=query)
 
 
 def get_job_status(*, farm_id: str, queue_id: str, job_id: str) -> Job:
@@ -286,25 +137,12 @@ def get_step_status(*, farm_id: str, queue_id: str, job_id: str, step_id: str) -
 
 
 def search_step_tasks(
-    *,
-    farm_id: str,
-    queue_id: str,
-    job_id: str,
-    step_id: str,
-    query: TaskQuery,
-    parameter_names: tuple[str, ...] = (),
+    *, farm_id: str, queue_id: str, job_id: str, step_id: str, query: TaskQuery, step: StepDetail
 ) -> TaskSearchPage:
-    """One page of a step's tasks: one SearchTasks call (jobId + a STEP_ID filter)."""
-    request = query.request(step_id=step_id, parameter_names=parameter_names)
-    return cached_read(
-        kind="tasks-search",
-        ids=(farm_id, queue_id, job_id, step_id, _digest(request)),
-        ttl=settings.DEADLINE_CACHE_SECONDS,
-        fetch=lambda: _search(
-            "SearchTasks", farmId=farm_id, queueIds=[queue_id], jobId=job_id, **request
-        ),
-        parse=TaskSearchPage,
-    )
+    """One page of a step's tasks (see ``task_table``: by index, one SearchTasks call, or
+    the step's listing)."""
+    ids = task_table.StepIds(farm_id, queue_id, job_id, step_id)
+    return task_table.step_tasks(ids, query, step)
 
 
 @dataclass(frozen=True)
@@ -418,24 +256,35 @@ def get_step_overview(
     concurrently.
     """
     ids = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id, "step_id": step_id}
+    step_ids = task_table.StepIds(farm_id, queue_id, job_id, step_id)
     reads = _names(farm_id, queue_id) if with_names else {}
     if with_names:
         reads["job"] = lambda: get_job(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
     reads["step"] = lambda: get_step_status(**ids)
     failures: dict[str, DeadlineError] = {}
-    if query.needs_parameter_names:
+    if query.needs_parameter_names or query.index is not None:
         got = read_concurrently(reads, optional=_NAMES)
-        names = got["step"].parameter_names
+        step = got["step"]
         got.update(
             read_concurrently(
-                {"tasks": lambda: search_step_tasks(**ids, query=query, parameter_names=names)},
+                {"tasks": lambda: task_table.step_tasks(step_ids, query, step)},
                 optional=frozenset({"tasks"}),
                 failures=failures,
             )
         )
     else:
-        reads["tasks"] = lambda: search_step_tasks(**ids, query=query)
+        # The search runs beside the step's read; its answer is checked against the step after.
+        reads["tasks"] = lambda: task_table.attempt_search(step_ids, query)
         got = read_concurrently(reads, optional=_NAMES | {"tasks"}, failures=failures)
+        attempt = got.get("tasks")
+        if attempt is not None:
+            got.update(
+                read_concurrently(
+                    {"tasks": lambda: task_table.settle(step_ids, query, got["step"], attempt)},
+                    optional=frozenset({"tasks"}),
+                    failures=failures,
+                )
+            )
     return StepOverview(
         farm=got.get("farm"),
         queue=got.get("queue"),

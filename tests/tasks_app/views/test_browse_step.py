@@ -157,16 +157,25 @@ def test_sort_by_retries_descending(
 
 
 @pytest.mark.parametrize(
-    ("search", "expected"),
-    [("1042", {1042, 1041}), ("Frame=1042", {1041})],
+    ("search", "expected", "searches"),
+    [
+        ("1042", {1042}, 0),  # a task index: GetTask task-<step hex>-1042, no search
+        ("Frame=1042", {1041}, 1),  # frames start at 1
+        ("10000", {9999}, 1),  # no task 10000: a search for the value finds Frame=10000
+    ],
 )
 def test_search_by_task_index_or_parameter_value(
-    client: Client, emulator: Emulator, big: dict[str, str], search: str, expected: set[int]
+    client: Client,
+    emulator: Emulator,
+    big: dict[str, str],
+    search: str,
+    expected: set[int],
+    searches: int,
 ) -> None:
     response = client.get(step_url(big), {"q": search})
 
-    # Index 1042 by its ID, and Frame=1042 (frames start at 1) by its parameter.
     assert {index(t) for t in rows(response)} == expected
+    assert emulator.calls["SearchTasks"] == searches
 
 
 def test_search_without_match_shows_the_empty_state(

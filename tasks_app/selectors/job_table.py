@@ -1,0 +1,232 @@
+"""A queue's job list, right whatever the account's SearchJobs does with our names.
+
+The official CLI sends SearchJobs CREATED_AT (sort and dateTime filter), TASK_RUN_STATUS and a
+CONTAINS search term (``deadline_facts.search_names``); the list also offers filters and sorts
+no public client sends (LIFECYCLE_STATUS, PRIORITY, NAME...). One SearchJobs call serves a
+page when the service honours every name, which its rows are checked for; when a name is
+refused or was seen ignored, the dashboard remembers it for the backend and builds the page
+itself from the queue's jobs read with confirmed names only (newest first, up to the 10,000-item
+window), with the same filters, sort and tie-break.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.conf import settings
+
+from deadline_facts import search_names as facts
+
+from ..deadline import search
+from ..deadline.cache import cached_read, forget
+from ..deadline.types import Job, JobListing, JobSearchPage, SearchWindow
+from .search_sorting import digest, sort_rows, sorted_by
+
+#: Sort fields (URL value = SearchJobs field name) with their labels (first = default).
+JOB_SORTS = {
+    "CREATED_AT": "Created",
+    "PRIORITY": "Priority",
+    "NAME": "Name",
+    "STARTED_AT": "Started",
+    "ENDED_AT": "Ended",
+    "UPDATED_AT": "Updated",
+    "TASK_RUN_STATUS": "Run status",
+    "LIFECYCLE_STATUS": "Lifecycle status",
+}
+JOB_LIFECYCLE_STATUSES = (
+    "CREATE_IN_PROGRESS",
+    "CREATE_FAILED",
+    "CREATE_COMPLETE",
+    "UPLOAD_IN_PROGRESS",
+    "UPLOAD_FAILED",
+    "UPDATE_IN_PROGRESS",
+    "UPDATE_FAILED",
+    "UPDATE_SUCCEEDED",
+    "ARCHIVED",
+)
+SEARCH_WINDOW = 10_000
+_LISTING_PAGE = 100
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """Filter, sort and page of a queue's job list (SearchJobs)."""
+
+    run_status: str = ""
+    lifecycle_status: str = ""
+    name: str = ""
+    sort: str = "CREATED_AT"
+    descending: bool = True
+    offset: int = 0
+    page_size: int = 50
+
+    def request(self) -> dict[str, Any]:
+        """The SearchJobs members this query sets (filters, sort, window)."""
+        filters: list[dict[str, Any]] = []
+        if self.run_status:
+            filters.append(_string_filter("TASK_RUN_STATUS", self.run_status))
+        if self.lifecycle_status:
+            filters.append(_string_filter("LIFECYCLE_STATUS", self.lifecycle_status))
+        if self.name:
+            filters.append({"searchTermFilter": {"searchTerm": self.name, "matchType": "CONTAINS"}})
+        sorts = [{"fieldSort": {"name": self.sort, "sortOrder": _order(self.descending)}}]
+        if self.sort != "CREATED_AT":  # a stable order across pages while values tie
+            sorts.append({"fieldSort": {"name": "CREATED_AT", "sortOrder": "ASCENDING"}})
+        request: dict[str, Any] = {
+            "itemOffset": self.offset,
+            "pageSize": self.page_size,
+            "sortExpressions": sorts,
+        }
+        if filters:
+            request["filterExpressions"] = {"operator": "AND", "filters": filters}
+        return request
+
+
+def _string_filter(name: str, value: str) -> dict[str, Any]:
+    return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
+
+
+def _order(descending: bool) -> str:
+    return "DESCENDING" if descending else "ASCENDING"
+
+
+_SORT_VALUES: dict[str, Callable[[Job], Any]] = {
+    "CREATED_AT": lambda j: j.created_at,
+    "PRIORITY": lambda j: j.priority,
+    "NAME": lambda j: j.name,
+    "STARTED_AT": lambda j: j.started_at,
+    "ENDED_AT": lambda j: j.ended_at,
+    "UPDATED_AT": lambda j: j.updated_at,
+    "TASK_RUN_STATUS": lambda j: j.task_run_status and j.task_run_status.value,
+    "LIFECYCLE_STATUS": lambda j: j.lifecycle_status or None,
+}
+
+
+def queue_jobs(*, farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage:
+    """One page of a queue's jobs: one SearchJobs call, or the dashboard's own page."""
+    request = query.request()
+    key = (farm_id, queue_id, digest(request))
+    try:
+        page = cached_read(
+            kind="jobs-search",
+            ids=key,
+            ttl=settings.DEADLINE_CACHE_SECONDS,
+            fetch=lambda: _search(farm_id, queue_id, request),
+            parse=JobSearchPage,
+        )
+    except search.NamesUnusable as exc:
+        return from_listing(farm_id, queue_id, query, exc.uses, exc.verdict)
+    ignored = ignored_names(query, request, page)
+    if not ignored:
+        return page
+    for use in ignored:
+        search.remember(use, search.IGNORED)
+    forget("jobs-search", *key)
+    return from_listing(farm_id, queue_id, query, ignored, search.IGNORED)
+
+
+def _search(farm_id: str, queue_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    answer = search.search("SearchJobs", {"farmId": farm_id, "queueIds": [queue_id], **request})
+    return {**answer, "itemOffset": request["itemOffset"], "pageSize": request["pageSize"]}
+
+
+def ignored_names(
+    query: JobQuery, request: dict[str, Any], page: JobSearchPage
+) -> list[search.NameUse]:
+    """The unconfirmed names the rows show had no effect (empty: the page checks out)."""
+    uses = [u for u in search.names_in("SearchJobs", request) if not u.confirmed]
+    rows = page.jobs
+    blamed: list[search.NameUse] = []
+    if query.lifecycle_status and any(j.lifecycle_status != query.lifecycle_status for j in rows):
+        blamed += [u for u in uses if u.kind == facts.STRING and u.name == "LIFECYCLE_STATUS"]
+    if query.run_status and any(
+        j.task_run_status is None or j.task_run_status.value != query.run_status for j in rows
+    ):
+        blamed += [u for u in uses if u.kind == facts.STRING and u.name == "TASK_RUN_STATUS"]
+    if not sorted_by(rows, _SORT_VALUES[query.sort], query.descending):
+        blamed += [u for u in uses if u.kind == facts.FIELD and u.name == query.sort]
+    return list(dict.fromkeys(blamed))
+
+
+def listing_query(query: JobQuery) -> JobQuery:
+    """What the listing asks the service: newest first, and only the confirmed filters it is
+    not known to refuse or ignore; the rest the dashboard applies itself."""
+    base = JobQuery(run_status=query.run_status, name=query.name, offset=0, page_size=_LISTING_PAGE)
+    usable = {
+        (use.kind, use.name)
+        for use in search.names_in("SearchJobs", base.request())
+        if use.confirmed and search.verdict(use) is None
+    }
+    return replace(
+        base,
+        run_status=base.run_status if (facts.STRING, "TASK_RUN_STATUS") in usable else "",
+        name=base.name if (facts.SEARCH_TERM, "CONTAINS") in usable else "",
+    )
+
+
+def list_queue_jobs(farm_id: str, queue_id: str, query: JobQuery) -> JobListing:
+    """Every job the listing query finds (SearchJobs pages of 100 up to the 10,000-item
+    window), cached for DEADLINE_LISTING_CACHE_SECONDS."""
+    request = query.request()
+    return cached_read(
+        kind="jobs-listing",
+        ids=(farm_id, queue_id, digest(request)),
+        ttl=settings.DEADLINE_LISTING_CACHE_SECONDS,
+        fetch=lambda: _list_jobs(farm_id, queue_id, request),
+        parse=JobListing,
+    )
+
+
+def _list_jobs(farm_id: str, queue_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    jobs: list[Any] = []
+    offset: int | None = 0
+    while offset is not None and offset < SEARCH_WINDOW:
+        answer = search.search(
+            "SearchJobs",
+            {"farmId": farm_id, "queueIds": [queue_id], **request, "itemOffset": offset},
+        )
+        jobs.extend(answer.get("jobs") or [])
+        offset = answer.get("nextItemOffset")
+    return {"jobs": jobs, "complete": offset is None}
+
+
+def _filtered_sorted(jobs: Iterable[Job], query: JobQuery, asked: JobQuery) -> list[Job]:
+    """``query``'s rows among ``jobs`` (found with ``asked``: its filters are not repeated)."""
+    rows = list(jobs)
+    if query.run_status and not asked.run_status:
+        rows = [
+            j for j in rows if j.task_run_status and j.task_run_status.value == query.run_status
+        ]
+    if query.lifecycle_status:
+        rows = [j for j in rows if j.lifecycle_status == query.lifecycle_status]
+    if query.name and not asked.name:  # the service looks in more than the name
+        needle = query.name.casefold()
+        rows = [j for j in rows if needle in j.name.casefold()]
+    keys = [(_SORT_VALUES[query.sort], query.descending)]
+    if query.sort != "CREATED_AT":
+        keys.append((_SORT_VALUES["CREATED_AT"], False))
+    return sort_rows(rows, keys)
+
+
+def from_listing(
+    farm_id: str,
+    queue_id: str,
+    query: JobQuery,
+    why: list[search.NameUse],
+    verdict: str,
+) -> JobSearchPage:
+    """The page the query asks for, filtered, sorted and cut by the dashboard."""
+    asked = listing_query(query)
+    listing = list_queue_jobs(farm_id, queue_id, asked)
+    rows = _filtered_sorted(listing.jobs, query, asked)
+    shown = rows[query.offset : query.offset + query.page_size]
+    window = SearchWindow(
+        offset=query.offset, page_size=query.page_size, total=len(rows), shown=len(shown)
+    )
+    labels = ", ".join(sorted({use.label for use in why}))
+    notes = [f"Filtered and sorted by the dashboard: this account's SearchJobs {verdict} {labels}."]
+    if not listing.complete:
+        notes.append(f"Only the newest {len(listing.jobs):,} jobs of the queue are listed.")
+    return JobSearchPage(jobs=tuple(shown), window=window, notes=tuple(notes))
