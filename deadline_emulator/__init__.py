@@ -230,6 +230,10 @@ class Emulator:
                     raise ValueError("scenario options must be a JSON object")
                 options = {_snake(key): value for key, value in payload.items()}
                 return _admin_answer(200, getattr(self, _SCENARIOS[route])(**options))
+            if route == "logs" and method in ("GET", "POST"):
+                if method == "POST":
+                    self._admin_logs(payload)
+                return _admin_answer(200, {"raggedPages": self.logs_backend.ragged_pages})
             if route == "search" and method in ("GET", "POST"):
                 if method == "POST":
                     self._admin_search(payload)
@@ -274,6 +278,15 @@ class Emulator:
     def task_update_counts(self, job_id: str | None = None) -> dict[str, int]:
         """Task ID -> how many Update* calls changed its run status (retries not counted)."""
         return self.backend.task_update_counts(job_id)
+
+    def _admin_logs(self, payload: Any) -> None:
+        if (
+            not isinstance(payload, dict)
+            or set(payload) != {"raggedPages"}
+            or not isinstance(payload["raggedPages"], bool)
+        ):
+            raise ValueError('log settings must be {"raggedPages": true|false}')
+        self.logs_backend.ragged_pages = payload["raggedPages"]
 
     def _admin_search(self, payload: Any) -> None:
         if not isinstance(payload, dict) or set(payload) != {"mode"}:

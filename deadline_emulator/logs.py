@@ -94,20 +94,31 @@ def _check_digits(*parts: object) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") % 10**16
 
 
-def encode_token(direction: str, stream: str, position: int) -> str:
-    """``f/<56 digits>`` or ``b/<56 digits>``: a line boundary in ``stream``, checksummed so
-    a token from another stream (or a typo) is rejected."""
-    return f"{direction}/{_check_digits(direction, stream, position):016d}{position:040d}"
+_PASS = 10**20  # a token's field holds a scan pass above the line position (ragged pages)
+
+
+def encode_token(direction: str, stream: str, position: int, scan: int = 0) -> str:
+    """``f/<56 digits>`` or ``b/<56 digits>``: a line boundary in ``stream`` (and, with ragged
+    pages, how far the scan got past an empty page), checksummed so a token from another
+    stream (or a typo) is rejected."""
+    field = scan * _PASS + position
+    return f"{direction}/{_check_digits(direction, stream, field):016d}{field:040d}"
 
 
 def decode_token(token: str, stream: str) -> tuple[str, int]:
+    direction, position, _ = decode_scan_token(token, stream)
+    return direction, position
+
+
+def decode_scan_token(token: str, stream: str) -> tuple[str, int, int]:
+    """(direction, line position, scan pass) of a token."""
     match = _TOKEN.fullmatch(token)
     if match is None:
         raise invalid_parameter("The specified nextToken is invalid.")
-    direction, check, position = match[1], int(match[2]), int(match[3])
-    if check != _check_digits(direction, stream, position):
+    direction, check, field = match[1], int(match[2]), int(match[3])
+    if check != _check_digits(direction, stream, field):
         raise invalid_parameter("The specified nextToken is invalid.")
-    return direction, position
+    return direction, field % _PASS, field // _PASS
 
 
 # --- the backend ----------------------------------------------------------------------------
@@ -122,6 +133,10 @@ class LogsBackend:
         self._get_deadline_backend = get_deadline_backend
         self.clock = clock
         self.seed = seed
+        # CloudWatch may answer a page with fewer events than asked, or none at all, before
+        # the end of a stream: clients must follow the tokens, not count lines. Off by default
+        # (every page full); on, pages are cut short and some are empty, deterministically.
+        self.ragged_pages = False
 
     @property
     def deadline(self) -> Any:
@@ -219,13 +234,24 @@ class LogsBackend:
         group = self.log_group(log_group_name, log_group_identifier)
         log = self.session_log(group, log_stream_name)
         low, high = _window(log, start_time, end_time)
+        scan = 0
         if next_token is not None:
-            direction, position = decode_token(next_token, log_stream_name)
+            direction, position, scan = decode_scan_token(next_token, log_stream_name)
             position = min(max(position, low), high)
         else:
             direction = "f" if start_from_head else "b"
             position = low if direction == "f" else high
         cap = limit or MAX_EVENTS
+        room = (high - position) if direction == "f" else (position - low)
+        empty = False
+        if self.ragged_pages and room > 0:
+            cap, empty = _ragged(log_stream_name, direction, position, scan, cap, next_token)
+        if empty:
+            # An empty page that is not the end: the token moves (to the next scan pass).
+            token = encode_token(direction, log_stream_name, position, scan + 1)
+            other = "b" if direction == "f" else "f"
+            tokens = {direction: token, other: encode_token(other, log_stream_name, position)}
+            return {"events": [], "nextForwardToken": tokens["f"], "nextBackwardToken": tokens["b"]}
         if direction == "f":
             first, last = position, _take_forward(log, position, high, cap)
         else:
@@ -380,6 +406,17 @@ def _window(log: SessionLog, start_time: int | None, end_time: int | None) -> tu
         high = min(high, log.index_at(end_time))
     low = 0 if start_time is None else min(log.index_at(start_time), high)
     return low, high
+
+
+def _ragged(
+    stream: str, direction: str, position: int, scan: int, cap: int, token: str | None
+) -> tuple[int, bool]:
+    """(events this page may hold, whether it is empty) for ragged pages: a page after a token
+    is empty one time in three (never twice running), others hold 1..cap events."""
+    draw = _check_digits("ragged", stream, direction, position, scan)
+    if token is not None and scan == 0 and draw % 3 == 0:
+        return cap, True
+    return 1 + (draw // 3) % cap, False
 
 
 def _take_forward(log: SessionLog, start: int, stop: int, cap: int) -> int:

@@ -81,6 +81,10 @@ LOGS = ApiService(
 )
 
 
+#: Further GetLogEvents calls one backward read may make to fill a page that came back short.
+MAX_BACKWARD_FOLLOWS = 4
+
+
 def get_log_events(
     *,
     group: str,
@@ -91,31 +95,48 @@ def get_log_events(
     token: str | None,
     from_head: bool,
 ) -> dict[str, Any]:
-    """One GetLogEvents page of ``stream`` inside [start, end), with its tokens and whether
-    earlier lines exist inside the window."""
-    params: dict[str, Any] = {
-        "logGroupName": group,
-        "logStreamName": stream,
-        "limit": limit,
-        "startFromHead": from_head,
-    }
+    """One page of ``stream`` inside [start, end), with its tokens and whether earlier lines
+    exist inside the window.
+
+    CloudWatch may answer fewer events than asked, or none, before the start of a stream; the
+    start is reached only when it hands back the backward token it was given. So a short page
+    read backwards is completed by following its backward token (at most
+    MAX_BACKWARD_FOLLOWS more calls), and "earlier lines exist" is decided by that token."""
+    params: dict[str, Any] = {"logGroupName": group, "logStreamName": stream}
     if start is not None:
         params["startTime"] = epoch_ms(start)
     if end is not None:
         params["endTime"] = epoch_ms(end)
-    if token is not None:
-        params["nextToken"] = token
-    answer = call_api(LOGS, "GetLogEvents", params)
-    events = answer.get("events") or []
-    size = sum(len(str(e.get("message", "")).encode()) + 26 for e in events)
-    backward = answer.get("nextBackwardToken")
-    # A full page (by count, or by CloudWatch's 1 MB cap) may have lines before it; a short
-    # one reached the window's start. At the very start CloudWatch echoes the token back.
-    full = len(events) >= limit or size >= _LOG_PAGE_BYTES * 0.9
-    has_earlier = bool(events) and full and backward not in (None, token)
+
+    def read(page_token: str | None, size: int) -> dict[str, Any]:
+        extra = {"nextToken": page_token} if page_token is not None else {}
+        return call_api(
+            LOGS, "GetLogEvents", {**params, "limit": size, "startFromHead": from_head, **extra}
+        )
+
+    answer = read(token, limit)
+    events = list(answer.get("events") or [])
+    sent, backward = token, answer.get("nextBackwardToken")
+    forward = answer.get("nextForwardToken")
+    if not from_head:
+        for _ in range(MAX_BACKWARD_FOLLOWS):
+            if len(events) >= limit or backward in (None, sent) or _full(events):
+                break
+            try:
+                earlier = read(backward, limit - len(events))
+            except DeadlineError:
+                break  # show what was read; the earlier lines stay one click away
+            events = list(earlier.get("events") or []) + events
+            sent, backward = backward, earlier.get("nextBackwardToken")
     return {
         "events": events,
-        "nextForwardToken": answer.get("nextForwardToken"),
+        "nextForwardToken": forward,
         "nextBackwardToken": backward,
-        "hasEarlier": has_earlier,
+        "hasEarlier": bool(backward) and backward != sent,
     }
+
+
+def _full(events: list[Mapping[str, Any]]) -> bool:
+    """CloudWatch's 1 MB cap stopped the page (no more fits in one answer)."""
+    size = sum(len(str(e.get("message", "")).encode()) + 26 for e in events)
+    return size >= _LOG_PAGE_BYTES * 0.9

@@ -363,6 +363,7 @@ class AttemptReads:
         self._summaries: tuple[Attempt, ...] | None = None
         self._log: Future[LogPage] | None = None
         self._log_attempt: Attempt | None = None
+        self._log_place: tuple[str, str] | None = None
         self._attempts: TaskAttempts | None = None
 
     def summaries(self) -> tuple[Attempt, ...]:
@@ -444,20 +445,34 @@ class AttemptReads:
         self, sessions: Mapping[str, Future[Session]], *, wait_for_session: bool
     ) -> None:
         """Submit the log read of the attempt ``log_of`` chooses once its window is known:
-        from the summary, or (an attempt not started yet) from its session's start."""
-        if self._log_of is None or self._log is not None:
+        from the summary, or (an attempt not started yet) from its session's start.
+
+        The read starts where the convention puts the log, beside GetSession; once the
+        session is known, a log its ``log.options`` place elsewhere is read there instead."""
+        if self._log_of is None:
             return
         chosen, found = choose_attempt(self.summaries(), self._log_of)
         if chosen is None:
             return
+        session: Session | None = None
+        future = sessions.get(chosen.session_id)
+        if future is not None and (wait_for_session or future.done()):
+            try:
+                session = future.result()
+            except DeadlineError:
+                pass  # read where the convention says, over the whole stream up to now
+        if self._log is not None:
+            if session is None or self._log_attempt is None:
+                return
+            if log_location(**self._location_ids(chosen), session=session) == self._log_place:
+                return  # already reading where the session says
         if chosen.log_start is None and not wait_for_session:
             return
-        if chosen.log_start is None and chosen.session_id in sessions:
-            try:
-                chosen = replace(chosen, session=sessions[chosen.session_id].result())
-            except DeadlineError:
-                pass  # read the whole stream up to now, as without the session
+        if session is not None and chosen.session is None:
+            chosen = replace(chosen, session=session)
         self._log_attempt = chosen
+        group, stream = log_location(**self._location_ids(chosen), session=chosen.session)
+        self._log_place = (group, stream)
         self._log = self._pool.submit(
             get_log_tail,
             farm_id=self._ids["farm_id"],
@@ -466,7 +481,16 @@ class AttemptReads:
             start=chosen.log_start,
             end=chosen.log_end,
             before_token=self._log_before if found else None,
+            group=group,
+            stream=stream,
         )
+
+    def _location_ids(self, attempt: Attempt) -> dict[str, str]:
+        return {
+            "farm_id": self._ids["farm_id"],
+            "queue_id": self._ids["queue_id"],
+            "session_id": attempt.session_id,
+        }
 
     def log_tail(self) -> tuple[Attempt, LogPage | DeadlineError] | None:
         """The chosen attempt (as listed) and its log page, or the error reading it; None
@@ -506,6 +530,19 @@ def _window_key(start: datetime | None, end: datetime | None) -> str:
     return f"{epoch_ms(start) if start else ''}-{epoch_ms(end) if end else ''}"
 
 
+def log_location(
+    *, farm_id: str, queue_id: str, session_id: str, session: Session | None = None
+) -> tuple[str, str]:
+    """(log group, log stream) of a session's log: where GetSession's ``log.options`` say
+    (the worker agent writes there), else the convention the ``deadline`` CLI uses."""
+    group = session.log_group if session is not None else None
+    stream = session.log_stream if session is not None else None
+    return (
+        group or log_group_name(farm_id=farm_id, queue_id=queue_id),
+        stream or session_id,
+    )
+
+
 def get_log_tail(
     *,
     farm_id: str,
@@ -515,15 +552,19 @@ def get_log_tail(
     end: datetime | None,
     limit: int = LOG_PAGE_LINES,
     before_token: str | None = None,
+    group: str | None = None,
+    stream: str | None = None,
 ) -> LogPage:
     """The last ``limit`` lines of a session log inside [start, end) (end None: still open),
     or with ``before_token`` the ``limit`` lines before an earlier page.
 
-    Raises LogNotFound when the group or stream does not exist, AccessDenied naming
+    Reads ``group``/``stream`` (see ``log_location``; default: the convention). Raises
+    LogNotFound when the group or stream does not exist, AccessDenied naming
     ``logs:GetLogEvents``. Earlier pages never change and are cached like names; the tail is
     cached for DEADLINE_CACHE_SECONDS while the window is open.
     """
-    group = log_group_name(farm_id=farm_id, queue_id=queue_id)
+    group = group or log_group_name(farm_id=farm_id, queue_id=queue_id)
+    stream = stream or session_id
     settled = end is not None and now() > end + FOLLOW_GRACE
     ttl = (
         settings.DEADLINE_NAME_CACHE_SECONDS
@@ -532,11 +573,11 @@ def get_log_tail(
     )
     return cached_read(
         kind="log-page",
-        ids=(group, session_id, _window_key(start, end), str(limit), "b", before_token or ""),
+        ids=(group, stream, _window_key(start, end), str(limit), "b", before_token or ""),
         ttl=ttl,
         fetch=lambda: get_log_events(
             group=group,
-            stream=session_id,
+            stream=stream,
             start=start,
             end=end,
             limit=limit,
@@ -556,17 +597,20 @@ def get_log_since(
     end: datetime | None,
     after_token: str,
     limit: int = LOG_PAGE_LINES,
+    group: str | None = None,
+    stream: str | None = None,
 ) -> LogPage:
     """Lines written after an earlier page (follow mode): GetLogEvents with its
     ``nextForwardToken``; no lines and the same token when nothing new arrived."""
-    group = log_group_name(farm_id=farm_id, queue_id=queue_id)
+    group = group or log_group_name(farm_id=farm_id, queue_id=queue_id)
+    stream = stream or session_id
     return cached_read(
         kind="log-page",
-        ids=(group, session_id, _window_key(start, end), str(limit), "f", after_token),
+        ids=(group, stream, _window_key(start, end), str(limit), "f", after_token),
         ttl=settings.DEADLINE_CACHE_SECONDS,
         fetch=lambda: get_log_events(
             group=group,
-            stream=session_id,
+            stream=stream,
             start=start,
             end=end,
             limit=limit,
@@ -608,10 +652,13 @@ def aws_logs_command(
     *, farm_id: str, queue_id: str, attempt: Attempt, limit: int = LOG_PAGE_LINES
 ) -> str:
     """The ``aws logs get-log-events`` command line for the same lines."""
+    group, stream = log_location(
+        farm_id=farm_id, queue_id=queue_id, session_id=attempt.session_id, session=attempt.session
+    )
     parts = [
         "aws logs get-log-events",
-        f"--log-group-name {log_group_name(farm_id=farm_id, queue_id=queue_id)}",
-        f"--log-stream-name {attempt.session_id}",
+        f"--log-group-name {group}",
+        f"--log-stream-name {stream}",
     ]
     if attempt.log_start is not None:
         parts.append(f"--start-time {epoch_ms(attempt.log_start)}")

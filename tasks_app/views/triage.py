@@ -25,7 +25,7 @@ from django_htmx.http import reswap
 
 from ..deadline.errors import DeadlineError
 from ..deadline.logs import LogNotFound
-from ..deadline.session_types import LogPage
+from ..deadline.session_types import LogPage, Session
 from ..deadline.types import TaskPath
 from ..selectors import resources, triage
 from ..selectors.triage import Attempt, TaskAttempts
@@ -91,6 +91,12 @@ def _log_context(
     """Everything the log panel shows for ``attempt`` (reads the tail unless given)."""
     now = resources.now()
     if log is None and error is None:
+        group, stream = triage.log_location(
+            farm_id=path.farm_id,
+            queue_id=path.queue_id,
+            session_id=attempt.session_id,
+            session=attempt.session,
+        )
         try:
             log = triage.get_log_tail(
                 farm_id=path.farm_id,
@@ -99,6 +105,8 @@ def _log_context(
                 start=attempt.log_start,
                 end=attempt.log_end,
                 before_token=before or None,
+                group=group,
+                stream=stream,
             )
         except DeadlineError as exc:
             error = exc
@@ -387,6 +395,8 @@ def _log_lines(
         "start": attempt.log_start,
         "end": attempt.log_end,
     }
+    group, stream = triage.log_location(**_ids(read), session=_session(path, attempt))
+    read.update(group=group, stream=stream)
     if after:
         return _follow(request, path, attempt, read, after)
     try:
@@ -397,6 +407,24 @@ def _log_lines(
     context.update(_paging_context(path, attempt, page, following=False))
     context["lines"] = page.lines
     return render(request, "tasks_app/_log_earlier_chunk.html", context)
+
+
+def _ids(read: dict[str, Any]) -> dict[str, str]:
+    return {key: read[key] for key in ("farm_id", "queue_id", "session_id")}
+
+
+def _session(path: TaskPath, attempt: Attempt) -> Session | None:
+    """The attempt's session (cached like a name), for where its log is; None if unreadable:
+    the convention stands in."""
+    try:
+        return triage.get_session(
+            farm_id=path.farm_id,
+            queue_id=path.queue_id,
+            job_id=path.job_id,
+            session_id=attempt.session_id,
+        )
+    except DeadlineError:
+        return None
 
 
 def _earlier_error(request: HttpRequest, path: TaskPath, error: DeadlineError) -> HttpResponse:

@@ -387,3 +387,26 @@ def test_same_seed_and_clock_give_the_same_lines(world: Emulator) -> None:
 def test_the_deadline_api_still_answers_beside_logs(world: Emulator) -> None:
     deadline = local_client(world)
     assert deadline.list_farms()["farms"]
+
+
+def test_ragged_pages_are_short_or_empty_yet_the_tokens_reach_every_line(
+    logs: Any, emulator: Emulator
+) -> None:
+    stream, _ = _failed_stream(emulator.backend)
+    whole, _ = _page_all(logs, stream, limit=10_000)
+    emulator.logs_backend.ragged_pages = True
+
+    pages: list[list[dict]] = []
+    answer = logs.get_log_events(**stream, limit=40)
+    while True:
+        pages.append(answer["events"])
+        token = answer["nextBackwardToken"]
+        answer = logs.get_log_events(**stream, nextToken=token, limit=40)
+        if answer["nextBackwardToken"] == token:  # the beginning, as CloudWatch says it
+            assert answer["events"] == []
+            break
+    sizes = [len(page) for page in pages]
+    assert 0 in sizes[1:] and any(0 < size < 40 for size in sizes)  # empty and short pages
+    assert [event for page in reversed(pages) for event in page] == whole
+    forwards, _ = _page_all(logs, stream, limit=40)
+    assert forwards == whole

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.test import Client
 
 from deadline_emulator import Emulator
 from deadline_emulator.faults import FaultInjector
+from deadline_emulator.logs import group_not_found
 from tasks_app.deadline import client as deadline_client
 from tests.demo import task_url
 from tests.triage_demo import (
@@ -182,6 +184,11 @@ def test_log_lines_are_escaped(client: Client, emulator: Emulator) -> None:
                 "nextForwardToken": "f/1",
                 "nextBackwardToken": "b/1",
             },
+        )
+        # A short page: its backward token is followed; the same token back is the start.
+        stubber.add_response(
+            "get_log_events",
+            {"events": [], "nextForwardToken": "f/1", "nextBackwardToken": "b/1"},
         )
         html = html_of(client.get(task_url(ids), INLINE))
 
@@ -422,7 +429,20 @@ def _staged_barriers(emulator: Emulator, stages: list[tuple[set[str], int]]) -> 
     barrier would break). Each stage gets its own latency, which the sleep hook maps back."""
     barriers = [threading.Barrier(parties) for _, parties in stages]
     by_seconds = {(number + 1) / 1000: barrier for number, barrier in enumerate(barriers)}
-    emulator.faults = FaultInjector(sleep=lambda seconds: by_seconds[seconds].wait(timeout=10))
+    # Only a stage's first ``parties`` calls meet at its barrier: a later call of the same
+    # operation (a log page completed by following its backward token) goes straight on.
+    arrived: Counter[float] = Counter()
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        barrier = by_seconds[seconds]
+        with lock:
+            arrived[seconds] += 1
+            waits = arrived[seconds] <= barrier.parties
+        if waits:
+            barrier.wait(timeout=10)
+
+    emulator.faults = FaultInjector(sleep=sleep)
     for number, (operations, _) in enumerate(stages):
         for operation in operations:
             emulator.faults.set(operation, latency_ms=number + 1)
@@ -454,7 +474,9 @@ def test_inline_triage_reads_run_alongside_the_task_reads_and_each_other(
     assert [barrier.broken for barrier in barriers] == [False, False, False]
     html = html_of(response)
     assert "Log of attempt 3" in html and 'class="log-line log-line--error"' in html
-    assert emulator.calls["ListSessionActions"] == 1 and emulator.calls["GetLogEvents"] == 1
+    assert emulator.calls["ListSessionActions"] == 1
+    # The tail is shorter than a page: one more read, with its backward token, finds the start.
+    assert emulator.calls["GetLogEvents"] == 2
 
 
 def test_log_fragment_reads_the_log_beside_the_attempt_details(
@@ -477,3 +499,58 @@ def test_log_fragment_reads_the_log_beside_the_attempt_details(
     # The sessions name their hosts: the panel needs no GetWorker/GetFleet round trip.
     assert f"<strong>{latest.worker_label}</strong>" in html
     assert emulator.calls["GetWorker"] == 0 and emulator.calls["GetFleet"] == 0
+
+
+# --- Where the log is ------------------------------------------------------------------------
+
+
+def _session_log_moved(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, log: Any) -> None:
+    """GetSession answers ``log`` for every session (the rest of its answer unchanged)."""
+    real = emulator.backend.get_session
+
+    def get_session(**kwargs: Any) -> dict[str, Any]:
+        return {**real(**kwargs), "log": log}
+
+    monkeypatch.setattr(emulator.backend, "get_session", get_session)
+
+
+def test_the_log_is_read_where_get_session_says(
+    client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    latest = attempts_of(ids).latest
+    assert latest is not None
+    conventional = f"/aws/deadline/{ids['farmId']}/{ids['queueId']}"
+    moved = "/studio/render-logs/lighting"  # a queue configured to log elsewhere
+    serve = emulator.logs_backend.log_group
+
+    def log_group(name: str | None, identifier: str | None) -> Any:
+        if name == conventional:
+            raise group_not_found()  # nothing is written where the convention says
+        return serve(conventional if name == moved else name, identifier)
+
+    monkeypatch.setattr(emulator.logs_backend, "log_group", log_group)
+    options = {"logGroupName": moved, "logStreamName": latest.session_id}
+    _session_log_moved(emulator, monkeypatch, {"logDriver": "awslogs", "options": options})
+    cache.clear()
+
+    html = html_of(client.get(task_url(ids), INLINE))
+
+    assert "does not exist" not in html
+    assert "Process exited with exit code: " in html  # the tail, read where GetSession says
+    assert f"--log-group-name {moved}" in html
+
+
+def test_without_log_options_the_convention_stands_in(
+    client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    latest = attempts_of(ids).latest
+    assert latest is not None
+    _session_log_moved(emulator, monkeypatch, {"logDriver": "awslogs"})
+    cache.clear()
+
+    html = html_of(client.get(task_url(ids), INLINE))
+
+    assert "Process exited with exit code: " in html
+    assert f"--log-group-name /aws/deadline/{ids['farmId']}/{ids['queueId']}" in html
