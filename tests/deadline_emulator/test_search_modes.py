@@ -90,6 +90,19 @@ def test_lenient_refuses_unknown_names_naming_them(emulator: Emulator, client: A
     assert "SHOE_SIZE" in message and where == "sortExpressions[0].fieldSort.name"
 
 
+def test_task_run_status_is_never_a_task_field(emulator: Emulator, client: Any) -> None:
+    # The task member is runStatus: RUN_STATUS. No mode honours the job-shaped name.
+    for mode, refused in (("lenient", True), ("strict", True), ("ignore", False)):
+        emulator.search.set(mode)
+        request = {"filterExpressions": _filters(_string("TASK_RUN_STATUS", "FAILED"))}
+        if refused:
+            with pytest.raises(client.exceptions.ValidationException) as excinfo:
+                big_step_tasks(emulator, client, **request)
+            assert "RUN_STATUS" in refusal(excinfo)[0] and "runStatus" in refusal(excinfo)[0]
+        else:
+            assert big_step_tasks(emulator, client, **request)["totalResults"] == 10_000
+
+
 # --- strict ------------------------------------------------------------------------------
 
 
