@@ -28,10 +28,12 @@ def test_every_page_calls_only_the_documented_actions(
     for url in urls:
         for headers in ({}, HX):
             assert client.get(url, headers=headers).status_code in {200, 204, 302}, url
-    # Where the service refuses SearchTasks' RUN_STATUS filter, failures views list tasks with
-    # ListTasks (as the deadline CLI does): that action is needed too.
+    # An account whose SearchTasks refuses our names: the step page lists the step's tasks.
     emulator.search.set("strict")
     cache.clear()
+    assert client.get(f"{step}?{urlencode({'status': 'FAILED'})}").status_code == 200
+    # Where the service refuses SearchTasks' RUN_STATUS filter, failures views list tasks with
+    # ListTasks (as the deadline CLI does): that action is needed too.
     failed = emulator.backend.landmarks()["failed_deps_job"]
     url = reverse(
         "job_failures",
