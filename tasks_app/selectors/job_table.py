@@ -217,7 +217,21 @@ def from_listing(
     why: list[search.NameUse],
     verdict: str,
 ) -> JobSearchPage:
-    """The page the query asks for, filtered, sorted and cut by the dashboard."""
+    """The page the query asks for, filtered, sorted and cut by the dashboard (the page itself
+    cached like a search answer, so polls do not redo the work)."""
+    labels = ", ".join(sorted({use.label for use in why}))
+    return cached_read(
+        kind="jobs-fallback-page",
+        ids=(farm_id, queue_id, digest(vars(query))),
+        ttl=settings.DEADLINE_CACHE_SECONDS,
+        fetch=lambda: _page_from_listing(farm_id, queue_id, query, labels, verdict).to_cache(),
+        parse=JobSearchPage,
+    )
+
+
+def _page_from_listing(
+    farm_id: str, queue_id: str, query: JobQuery, labels: str, verdict: str
+) -> JobSearchPage:
     asked = listing_query(query)
     listing = list_queue_jobs(farm_id, queue_id, asked)
     rows = _filtered_sorted(listing.jobs, query, asked)
@@ -225,7 +239,6 @@ def from_listing(
     window = SearchWindow(
         offset=query.offset, page_size=query.page_size, total=len(rows), shown=len(shown)
     )
-    labels = ", ".join(sorted({use.label for use in why}))
     notes = [f"Filtered and sorted by the dashboard: this account's SearchJobs {verdict} {labels}."]
     if not listing.complete:
         notes.append(f"Only the newest {len(listing.jobs):,} jobs of the queue are listed.")

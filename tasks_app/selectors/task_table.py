@@ -398,14 +398,27 @@ def from_listing(
     why: list[search.NameUse],
     verdict: str,
 ) -> TaskSearchPage:
-    """The page the query asks for, filtered, sorted and cut by the dashboard."""
+    """The page the query asks for, filtered, sorted and cut by the dashboard (the page itself
+    cached like a search answer, so polls do not redo the work)."""
+    labels = ", ".join(sorted({use.label for use in why}))
+    return cached_read(
+        kind="tasks-fallback-page",
+        ids=(ids.farm_id, ids.queue_id, ids.job_id, ids.step_id, digest(vars(query))),
+        ttl=settings.DEADLINE_CACHE_SECONDS,
+        fetch=lambda: _page_from_listing(ids, query, step, labels, verdict).to_cache(),
+        parse=TaskSearchPage,
+    )
+
+
+def _page_from_listing(
+    ids: StepIds, query: TaskQuery, step: StepDetail, labels: str, verdict: str
+) -> TaskSearchPage:
     listing = list_step_tasks(ids)
     rows = _filtered_sorted(listing.tasks, query, step.parameter_names)
     shown = rows[query.offset : query.offset + query.page_size]
     window = SearchWindow(
         offset=query.offset, page_size=query.page_size, total=len(rows), shown=len(shown)
     )
-    labels = ", ".join(sorted({use.label for use in why}))
     notes = [
         f"Filtered and sorted by the dashboard: this account's SearchTasks {verdict} {labels}."
     ]
