@@ -116,11 +116,14 @@ def remember(use: NameUse, what: str) -> None:
 
 
 def unusable(uses: list[NameUse]) -> tuple[list[NameUse], str] | None:
-    """The names this backend is known to refuse or ignore, and which of the two."""
+    """The names this backend is known to refuse or ignore, and which of the two (one cache
+    round trip for them all)."""
+    keys = {use: _verdict_key(use) for use in uses}
+    known = cache.get_many(list(keys.values())) if keys else {}
     for bad in (REFUSED, IGNORED):
-        known = [use for use in uses if verdict(use) == bad]
-        if known:
-            return known, bad
+        found = [use for use, key in keys.items() if known.get(key) == bad]
+        if found:
+            return found, bad
     return None
 
 
