@@ -113,7 +113,9 @@ def test_a_second_viewer_costs_no_api_call(emulator: Emulator) -> None:
     cold = _report(_scope(job))
     calls = emulator.calls.snapshot()
     assert calls["BatchGetSessionAction"] >= 1 and calls["BatchGetSession"] == 1
-    assert calls["GetLogEvents"] == cold.failed_tasks  # one log window per failing attempt
+    # One log tail per failing attempt; a tail shorter than a page is completed by following
+    # its backward token until CloudWatch hands it back (the start): at most one more read.
+    assert cold.failed_tasks <= calls["GetLogEvents"] <= 2 * cold.failed_tasks
     assert "GetSessionAction" not in calls and "GetSession" not in calls
     emulator.calls.reset()
     warm = _report(_scope(job))
@@ -156,7 +158,8 @@ def test_past_the_log_cap_counts_stay_exact(emulator: Emulator, settings: LazySe
     causes = causes_of_failed_tasks(emulator, job)
     emulator.calls.reset()
     report = _report(_scope(job))
-    assert emulator.calls.snapshot()["GetLogEvents"] == 20
+    # 20 log tails, each completed to its start by at most one more read (backward token).
+    assert 20 <= emulator.calls.snapshot()["GetLogEvents"] <= 40
     assert report.not_read == len(causes) - 20
     assert sum(g.task_count for g in report.groups) == len(causes)
     # Grouped by exit code and message, the unread ones join the causes whose logs were read.
@@ -165,7 +168,7 @@ def test_past_the_log_cap_counts_stay_exact(emulator: Emulator, settings: LazySe
 
     emulator.calls.reset()
     more = _report(_scope(job), more_logs=True)
-    assert emulator.calls.snapshot()["GetLogEvents"] == 20
+    assert 20 <= emulator.calls.snapshot()["GetLogEvents"] <= 40
     assert more.not_read == len(causes) - 40
 
 
