@@ -224,6 +224,9 @@ if DEADLINE_RETRY_MODE not in {"standard", "adaptive"}:
 # Task reads are cached briefly; names of farms/queues/jobs/steps for much longer.
 DEADLINE_CACHE_SECONDS = env_float("DEADLINE_CACHE_SECONDS", 5.0)
 DEADLINE_NAME_CACHE_SECONDS = env_float("DEADLINE_NAME_CACHE_SECONDS", 300.0)
+# With a shared cache (Redis), each process serves what it read there for at most this long
+# (and only while fresh): another process's refresh or invalidation may take this long to show.
+DEADLINE_NEAR_CACHE_SECONDS = env_float("DEADLINE_NEAR_CACHE_SECONDS", 1.0)
 # Past its TTL a cached answer still stands in, marked stale, while the API is throttling or
 # down, for this long; then pages answer 503.
 DEADLINE_STALE_SECONDS = env_float("DEADLINE_STALE_SECONDS", 600.0)

@@ -72,8 +72,11 @@ def cached_read(
 
 
 def forget(kind: str, *ids: str) -> None:
-    """Drop one cached resource (after a write, or to force a refresh)."""
-    cache.delete(cache_key(kind, *ids))
+    """Drop one cached resource (after a write, or to force a refresh); other processes'
+    near copies lapse within DEADLINE_NEAR_CACHE_SECONDS."""
+    key = cache_key(kind, *ids)
+    cache.delete(key)
+    resilience.near_cache().forget(key)
 
 
 # --- Many entries at once: results that never change once computed (finished attempts) -----

@@ -2,7 +2,9 @@
 
 ``read_through`` is what ``cache.cached_read`` delegates to:
 
-1. A fresh entry (younger than its TTL) is served from the cache.
+1. A fresh entry (younger than its TTL) is served from the cache. With a shared cache (Redis),
+   each process keeps what it read there for at most ``DEADLINE_NEAR_CACHE_SECONDS`` (the near
+   cache): a hot key costs one Redis round trip per process per bound, not one per request.
 2. Otherwise one caller per key and process refreshes it (single-flight); the others wait for
    that answer (bounded). With a shared cache (Redis), one caller per key across every process
    refreshes it, holding a short lock; the others serve the previous value meanwhile, or wait
@@ -26,6 +28,7 @@ import math
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -320,9 +323,10 @@ def breaker_for(operation: str) -> CircuitBreaker:
 
 
 def reset() -> None:
-    """Forget breakers and in-flight state (tests; settings changed at run time)."""
+    """Forget breakers, near copies and in-flight state (tests; settings changed at run time)."""
     with _breakers_lock:
         _breakers.clear()
+    _near.forget()
 
 
 # --- Logging -----------------------------------------------------------------------------------
@@ -427,6 +431,67 @@ class SingleFlight:
 _flights = SingleFlight()
 
 
+class NearCache:
+    """This process's copies of entries it read from (or stored in) the shared cache, each
+    served for at most ``bound`` seconds after that, and only while fresh by its own TTL.
+
+    The bound is what another process's change (a refresh, an invalidation) may take to be
+    seen here; freshness is unchanged (an entry's age still counts from its fetch), and a miss
+    or an expired entry goes to the shared cache as before, so refreshes stay coalesced across
+    processes. Entries are dropped oldest first: each is (re)inserted when read or stored.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[float, _Entry[Any]]] = OrderedDict()
+
+    def get(self, key: str, bound: float) -> _Entry[Any] | None:
+        """The entry kept for ``key`` if it was read less than ``bound`` seconds ago."""
+        found = self._entries.get(key)
+        if found is None or _clock.monotonic() - found[0] >= bound:
+            return None
+        return found[1]
+
+    def put(self, key: str, entry: _Entry[Any], bound: float) -> None:
+        now = _clock.monotonic()
+        with self._lock:
+            self._entries.pop(key, None)
+            self._entries[key] = (now, entry)
+            # Oldest first: drop what has outlived the bound, and anything over the size.
+            while self._entries:
+                oldest_key, (kept_at, _) = next(iter(self._entries.items()))
+                if now - kept_at < bound and len(self._entries) <= self.max_entries:
+                    break
+                del self._entries[oldest_key]
+
+    def forget(self, key: str | None = None) -> None:
+        """Drop one key's copy, or every copy (tests; settings changed)."""
+        with self._lock:
+            if key is None:
+                self._entries.clear()
+            else:
+                self._entries.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_near = NearCache()
+
+
+def near_cache() -> NearCache:
+    """The process's near cache (tests inspect and clear it)."""
+    return _near
+
+
+def _near_seconds() -> float:
+    """How long a copy of a shared entry is served here; 0 without a shared cache (the
+    per-process cache is near already) or when DEADLINE_NEAR_CACHE_SECONDS is 0."""
+    bound = float(settings.DEADLINE_NEAR_CACHE_SECONDS)
+    return bound if bound > 0 and shared_cache() else 0.0
+
+
 def coalesced_waiters() -> int:
     """Callers in this process waiting for another's read of the same key (tests await it)."""
     return _flights.waiters()
@@ -456,6 +521,7 @@ def _forget_process_cache(*, setting: str, **_: Any) -> None:
     global _process_cache
     if setting == "CACHES":
         _process_cache = None
+    _near.forget()  # keys and entries depend on settings (backend, allow-list, TTLs)
 
 
 def shared_cache() -> bool:
@@ -571,7 +637,15 @@ def read_through(
     decode: Callable[[Any], T],
 ) -> T:
     """The cached value for ``key`` (see the module docstring for the whole policy)."""
+    near = _near_seconds()
+    if near:
+        entry = _near.get(key, near)
+        if entry is not None and _clock.time() - entry.at < ttl:
+            _log_cache("hit", kind, ids, entry.at, near=True)
+            return entry.value
     entry = _load(key, decode)
+    if near and entry is not None:
+        _near.put(key, entry, near)
     if entry is not None and _clock.time() - entry.at < ttl:
         _log_cache("hit", kind, ids, entry.at)
         return entry.value
@@ -643,6 +717,8 @@ class _Read(Generic[T]):
         payload = json.dumps({"at": at, "data": self.encode(value)}, separators=(",", ":"))
         # Kept past the TTL for the stale window; freshness is judged by "at", not by expiry.
         _cache_op("set", self.key, payload, timeout=math.ceil(self.ttl + _stale_seconds()))
+        if near := _near_seconds():
+            _near.put(self.key, _Entry(at=at, value=value), near)
         return _Outcome(value, at)
 
     def _refresh_shared(self, entry: _Entry[T] | None) -> _Outcome[T]:

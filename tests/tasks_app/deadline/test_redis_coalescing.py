@@ -29,35 +29,13 @@ from tasks_app.deadline import calls, resilience, types
 from tasks_app.selectors import resources
 from tests.conftest import Tiny
 from tests.manual_clock import ManualClock
-from tests.redis_server import free_port, redis_server
+from tests.redis_server import free_port
 from tests.tasks_app.tiny_world import NOW, TinyWorld
 
 pytestmark = pytest.mark.redis
 
 REPO = Path(__file__).resolve().parents[3]
 HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
-
-
-@pytest.fixture
-def redis_cache(redis_url: str, settings: LazySettings) -> Iterator[None]:
-    """Django's cache on the real Redis for this test (settings' own switch, as in production)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": "dtd",
-        }
-    }
-    cache.clear()
-    assert resilience.shared_cache()
-    yield
-    cache.clear()
 
 
 # --- One process on Redis ------------------------------------------------------------------------
