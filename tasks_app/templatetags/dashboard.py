@@ -1,7 +1,8 @@
 """Template helpers for the dashboard: status badges, UTC/relative times, durations.
 
 The relative texts here are the no-JavaScript rendering; static/tasks_app/dashboard.js keeps
-them ticking with the same wording.
+them ticking with the same wording. Filters that read "now" are ``@clock_dependent``: a donut
+render (tasks_app/donut.py) leaves holes for them, filled per request.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from typing import Any
 from django import template
 
 from tasks_app.deadline.types import TaskRunStatus
+from tasks_app.donut import clock_dependent
 
 register = template.Library()
 
 
 @register.filter
+@clock_dependent
 def utc(value: datetime | None) -> str:
     """``2026-11-20 10:05:00 UTC``."""
     if value is None:
@@ -33,6 +36,7 @@ def iso(value: datetime | None) -> str:
 
 
 @register.filter
+@clock_dependent
 def epoch_ms(value: datetime | None) -> str:
     """Milliseconds since the epoch, for the ``data-`` attributes the ticking script reads."""
     if value is None:
@@ -53,6 +57,7 @@ def humanize_seconds(seconds: float) -> str:
 
 
 @register.filter
+@clock_dependent
 def relative(value: datetime | None, now: datetime) -> str:
     """``3 min ago`` (or ``in 3 min``) relative to ``now``."""
     if value is None:
@@ -80,6 +85,15 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
+
+
+@register.filter
+@clock_dependent
+def elapsed(started: datetime | None, now: datetime) -> str:
+    """How long something running since ``started`` has run at ``now`` (as ``duration``)."""
+    if started is None:
+        return ""
+    return duration(max(now - started, timedelta(0)))
 
 
 @register.inclusion_tag("tasks_app/_status_badge.html")

@@ -17,10 +17,14 @@ from django_htmx.http import reswap
 
 from ..deadline.errors import DeadlineError
 from ..deadline.types import Task, TaskPath
+from ..donut import DonutCache
 from ..selectors import resources, task_page
 from .common import crumbs, unchanged
 from .errors import error_response
 from .triage import start_triage, triage_context
+
+#: The task panel a poll answers with, rendered once per task version (tasks_app/donut.py).
+_PANELS = DonutCache("tasks_app/_task_panel.html")
 
 
 @require_safe
@@ -61,7 +65,10 @@ def _task_panel(request: HttpRequest, path: TaskPath) -> HttpResponse:
         return unchanged()
     context = _panel_context(request, path, task)
     context["fragment"] = True
-    return render(request, "tasks_app/_task_panel.html", context)
+    # Everything the panel shows but the clock: the task's version, the URL (path, poll and
+    # reload links) and the poll period. Every viewer of a changed task gets it rendered once.
+    key = (task.version, request.path, context["poll_seconds"])
+    return HttpResponse(_PANELS.render(key, context, request, now=context["now"]))
 
 
 def _panel_context(request: HttpRequest, path: TaskPath, task: Task) -> dict[str, Any]:
@@ -75,7 +82,6 @@ def _panel_context(request: HttpRequest, path: TaskPath, task: Task) -> dict[str
         "path": path,
         "task": task,
         "now": now,
-        "duration": task.duration(now),
         "poll_seconds": poll_seconds,
         "poll_ms": int(poll_seconds * 1000),
         "page_title": f"{task.run_status.label} · {path.task_id} · Deadline Task Dashboard",
