@@ -571,8 +571,17 @@ def _cache_op(name: str, *args: Any, default: Any = None, **kwargs: Any) -> Any:
         return default
 
 
-def _load(key: str, decode: Callable[[Any], T]) -> _Entry[T] | None:
-    raw = _cache_op("get", key)
+def _failure_key(key: str) -> str:
+    return f"{key}:failed"
+
+
+def _load(key: str, decode: Callable[[Any], T]) -> tuple[_Entry[T] | None, _Failure | None]:
+    """The entry at ``key`` and the failure recorded for it, in one round trip."""
+    found = _cache_op("get_many", [key, _failure_key(key)], default={})
+    return _decode_entry(key, found.get(key), decode), _decode_failure(found.get(_failure_key(key)))
+
+
+def _decode_entry(key: str, raw: Any, decode: Callable[[Any], T]) -> _Entry[T] | None:
     if raw is None:
         return None
     try:
@@ -601,10 +610,9 @@ class _Failure:
         )
 
 
-def _load_failure(key: str) -> _Failure | None:
-    """A transient failure recorded for ``key`` recently (by any thread or process): until its
+def _decode_failure(raw: Any) -> _Failure | None:
+    """A transient failure recorded for a key recently (by any thread or process): until its
     hold ends nobody calls the API for this key again, which keeps a throttled API's load flat."""
-    raw = _cache_op("get", f"{key}:failed")
     if raw is None:
         return None
     try:
@@ -623,7 +631,55 @@ def _store_failure(key: str, exc: Unavailable, ttl: float) -> None:
         "message": exc.message,
         "hold": hold,
     }
-    _cache_op("set", f"{key}:failed", json.dumps(failure), timeout=math.ceil(hold) + 1)
+    _cache_op("set", _failure_key(key), json.dumps(failure), timeout=math.ceil(hold) + 1)
+
+
+@dataclass
+class _Lock:
+    """A refresh lock this caller holds in the shared cache (released once)."""
+
+    key: str
+    token: str
+    released: bool = False
+
+    def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        if hasattr(_cache(), "release"):  # compare-and-delete in one round trip
+            _cache_op("release", self.key, self.token)
+        # Best effort compare-and-delete: a lock that expired meanwhile may belong to someone
+        # else by now; deleting it costs at most one extra call.
+        elif _cache_op("get", self.key) == self.token:
+            _cache_op("delete", self.key)
+
+
+def _lock_and_load(
+    lock: _Lock, timeout: float, key: str, decode: Callable[[Any], T]
+) -> tuple[bool, _Entry[T] | None, _Failure | None]:
+    """Try to take ``lock``, and read the entry and its failure: one round trip with the
+    dashboard's Redis backend (dashboard/cache.py), three with another."""
+    keys = [key, _failure_key(key)]
+    if hasattr(_cache(), "add_and_get_many"):
+        taken, found = _cache_op(
+            "add_and_get_many", lock.key, lock.token, math.ceil(timeout), keys, default=(True, {})
+        )
+    else:
+        taken = _cache_op("add", lock.key, lock.token, timeout=math.ceil(timeout), default=True)
+        found = _cache_op("get_many", keys, default={})
+    entry = _decode_entry(key, found.get(key), decode)
+    return bool(taken), entry, _decode_failure(found.get(_failure_key(key)))
+
+
+def _store(key: str, payload: str, timeout: float, lock: _Lock | None) -> None:
+    """Store an answer, then release ``lock`` (one round trip with the dashboard's backend)."""
+    if lock is not None and hasattr(_cache(), "set_and_release"):
+        lock.released = True
+        _cache_op("set_and_release", key, payload, math.ceil(timeout), lock.key, lock.token)
+        return
+    _cache_op("set", key, payload, timeout=math.ceil(timeout))
+    if lock is not None:
+        lock.release()
 
 
 def read_through(
@@ -643,7 +699,7 @@ def read_through(
         if entry is not None and _clock.time() - entry.at < ttl:
             _log_cache("hit", kind, ids, entry.at, near=True)
             return entry.value
-    entry = _load(key, decode)
+    entry, failure = _load(key, decode)
     if near and entry is not None:
         _near.put(key, entry, near)
     if entry is not None and _clock.time() - entry.at < ttl:
@@ -652,7 +708,9 @@ def read_through(
 
     read = _Read(key=key, kind=kind, ids=ids, ttl=ttl, fetch=fetch, encode=encode, decode=decode)
     try:
-        outcome, coalesced = _flights.run(key, lambda: read.refresh(entry), _wait_seconds())
+        outcome, coalesced = _flights.run(
+            key, lambda: read.refresh(entry, failure), _wait_seconds()
+        )
     except TimeoutError:
         outcome = read.fallback(
             entry,
@@ -687,8 +745,9 @@ class _Read(Generic[T]):
     def fresh(self, entry: _Entry[T] | None) -> bool:
         return entry is not None and _clock.time() - entry.at < self.ttl
 
-    def refresh(self, entry: _Entry[T] | None) -> _Outcome[T]:
-        failure = _load_failure(self.key)
+    def refresh(self, entry: _Entry[T] | None, failure: _Failure | None) -> _Outcome[T]:
+        """A new answer for an entry that is missing or past its TTL; ``failure`` is the one
+        recorded for the key when the entry was read (it holds further calls off)."""
         if failure is not None:
             return self.fallback(entry, failure.as_error())
         if shared_cache():
@@ -703,7 +762,8 @@ class _Read(Generic[T]):
         _log_cache("stale", self.kind, self.ids, entry.at, reason=reason)
         return _Outcome(entry.value, entry.at, stale_reason=reason)
 
-    def _fetch_and_store(self, entry: _Entry[T] | None) -> _Outcome[T]:
+    def _fetch_and_store(self, entry: _Entry[T] | None, lock: _Lock | None = None) -> _Outcome[T]:
+        """Fetch, store, and release ``lock`` (the shared refresh's) with the store."""
         token = _cache_state.set("refresh" if entry is not None else "miss")
         try:
             value = self.fetch()
@@ -716,41 +776,42 @@ class _Read(Generic[T]):
         at = _clock.time()
         payload = json.dumps({"at": at, "data": self.encode(value)}, separators=(",", ":"))
         # Kept past the TTL for the stale window; freshness is judged by "at", not by expiry.
-        _cache_op("set", self.key, payload, timeout=math.ceil(self.ttl + _stale_seconds()))
+        _store(self.key, payload, self.ttl + _stale_seconds(), lock)
         if near := _near_seconds():
             _near.put(self.key, _Entry(at=at, value=value), near)
         return _Outcome(value, at)
 
     def _refresh_shared(self, entry: _Entry[T] | None) -> _Outcome[T]:
         """One refresh per key across processes: a short lock (``cache.add`` is atomic on
-        Redis). Without the lock: serve the previous value, or wait for the new one (bounded
-        poll), or take over when the holder's lock expires (it died)."""
-        lock_key = f"{self.key}:lock"
-        token = uuid.uuid4().hex
+        Redis), taken together with a second look at the entry. Without the lock: serve a
+        value stored meanwhile or the previous one, or wait for the new one (bounded poll), or
+        take over when the holder's lock expires (it died)."""
+        lock = _Lock(f"{self.key}:lock", uuid.uuid4().hex)
         wait = _wait_seconds()
         give_up = time.monotonic() + wait
         interval = 0.005
         while True:
-            if _cache_op("add", lock_key, token, timeout=math.ceil(wait), default=True):
+            taken, latest, failure = _lock_and_load(lock, wait, self.key, self.decode)
+            if taken:
                 try:
-                    # Double-check: the previous holder may have just stored a fresh value.
-                    latest = _load(self.key, self.decode)
+                    # The previous holder may have just stored a fresh value.
                     if self.fresh(latest):
                         assert latest is not None
                         return _Outcome(latest.value, latest.at)
-                    failure = _load_failure(self.key)
                     if failure is not None:
                         return self.fallback(latest or entry, failure.as_error())
-                    return self._fetch_and_store(latest or entry)
+                    return self._fetch_and_store(latest or entry, lock)
                 finally:
-                    # Best effort compare-and-delete: a lock that expired meanwhile may belong
-                    # to someone else by now; deleting it costs at most one extra call.
-                    if _cache_op("get", lock_key) == token:
-                        _cache_op("delete", lock_key)
+                    lock.release()  # unless the store released it
+            if self.fresh(latest):
+                assert latest is not None
+                return _Outcome(latest.value, latest.at)
             if self.usable(entry):
                 assert entry is not None
                 # Another process is refreshing: the previous answer stands in meanwhile.
                 return _Outcome(entry.value, entry.at)
+            if failure is not None:
+                raise failure.as_error()
             if time.monotonic() >= give_up:
                 raise Unavailable(
                     f"Another dashboard process is reading this {self.kind} and has not "
@@ -760,10 +821,3 @@ class _Read(Generic[T]):
             # Bounded poll for the holder's answer (Django's cache has no notifications).
             time.sleep(interval)
             interval = min(interval * 2, 0.05)
-            latest = _load(self.key, self.decode)
-            if self.fresh(latest):
-                assert latest is not None
-                return _Outcome(latest.value, latest.at)
-            failure = _load_failure(self.key)
-            if failure is not None:
-                raise failure.as_error()

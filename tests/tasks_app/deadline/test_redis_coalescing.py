@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import LazySettings
 from django.core.cache import cache
 
@@ -107,6 +108,35 @@ def test_a_dead_lock_holder_is_taken_over_when_its_lock_expires(
     task = resources.get_task(**ids.kwargs())
 
     assert task.task_id == ids.task_id
+    assert tiny.emulator.calls["GetTask"] == 1
+
+
+@pytest.mark.parametrize("redis_cache", ["dashboard.cache.RedisCache"], indirect=True)
+def test_round_trips_of_a_cold_read_a_redis_hit_and_a_near_hit(
+    redis_cache: None, tiny: Tiny, settings: LazySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load every round trip also waits for its thread to be scheduled again: a cold
+    read is three (entry and failure; lock and a second look; store and release)."""
+    sent: list[bytes] = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self: object, command: object, *args: object, **kwargs: object) -> None:
+        sent.append(command)  # type: ignore[arg-type]
+        send(self, command, *args, **kwargs)  # type: ignore[arg-type]
+
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    resilience.get_many(["connected"])  # the connection's own handshake is not counted
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+
+    resources.get_task(**ids.kwargs())
+    cold = len(sent)
+    resources.get_task(**ids.kwargs())
+    near_hit = len(sent) - cold
+    resilience.near_cache().forget()
+    resources.get_task(**ids.kwargs())
+    redis_hit = len(sent) - cold - near_hit
+
+    assert (cold, near_hit, redis_hit) == (3, 0, 1)
     assert tiny.emulator.calls["GetTask"] == 1
 
 
