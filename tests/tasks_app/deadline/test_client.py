@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+from botocore.utils import parse_timestamp as botocores
 from django.conf import LazySettings
 
 from tasks_app.deadline import client as deadline_client
@@ -95,3 +97,30 @@ def test_only_the_client_factory_knows_the_emulator() -> None:
     )
 
     assert importers == []
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        "2026-11-20T10:05:00.123Z",
+        "2026-11-20T10:05:00Z",
+        "2026-11-20T10:05:00.123456+02:00",
+        "2026-11-20T10:05:00",  # no offset: botocore's reading (a naive datetime) stands
+        "2026-11-20 10:05:00Z",
+        "Fri, 20 Nov 2026 10:05:00 GMT",
+        "1795169100",
+        1795169100.5,
+    ],
+)
+def test_timestamps_parse_as_botocore_parses_them(wire: str | float) -> None:
+    ours, theirs = deadline_client.parse_timestamp(wire), botocores(wire)
+    assert ours == theirs and (ours.tzinfo is None) == (theirs.tzinfo is None)
+
+
+def test_answers_timestamps_come_from_the_standard_library_parser(tiny: Tiny) -> None:
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    params = {f"{name.removesuffix('_id')}Id": value for name, value in ids.kwargs().items()}
+
+    created = deadline_client.get_client().get_task(**params)["createdAt"]
+
+    assert created.tzinfo is UTC  # dateutil's parser would have given its own tzutc/tzlocal
