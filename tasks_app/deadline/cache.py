@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -35,6 +37,11 @@ def cache_key(kind: str, *ids: str) -> str:
     Hashing keeps keys short and free of characters memcached/Redis dislike; the kind stays
     readable for debugging (``dtd:v1:task:3f2a...``).
     """
+    return _keys(kind)(ids)
+
+
+def _keys(kind: str) -> Callable[[tuple[str, ...]], str]:
+    """The key maker of one kind in this configuration: for many keys at once."""
     try:
         identity = client.backend_identity().as_key()
     except BotoCoreError as exc:  # creating the client failed (no region, bad profile...)
@@ -42,8 +49,13 @@ def cache_key(kind: str, *ids: str) -> str:
     # Lists are filtered by the farm allow-list: dashboards with different lists sharing one
     # Redis must not read each other's answers.
     farms = ",".join(sorted(settings.DASHBOARD_FARMS))
-    raw = f"{identity}|{farms}|{kind}|{'/'.join(ids)}"
-    return f"dtd:{CACHE_SCHEMA}:{kind}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+    prefix = f"{identity}|{farms}|{kind}|"
+
+    def key(ids: tuple[str, ...]) -> str:
+        raw = (prefix + "/".join(ids)).encode()
+        return f"dtd:{CACHE_SCHEMA}:{kind}:{hashlib.blake2b(raw, digest_size=16).hexdigest()}"
+
+    return key
 
 
 def cached_read(
@@ -85,24 +97,49 @@ def forget(kind: str, *ids: str) -> None:
 def load_many(kind: str, ids_list: Iterable[tuple[str, ...]], parse: type[C]) -> dict[Any, C]:
     """The cached values among ``ids_list`` (one cache round trip); absent or unreadable
     entries are left out. Entries come from ``store_many``: their lifetime is the cache's."""
-    keys = {cache_key(kind, *ids): ids for ids in ids_list}
+    key = _keys(kind)
+    keys = {key(ids): ids for ids in ids_list}
     found: dict[Any, C] = {}
     for key, raw in resilience.get_many(list(keys)).items():
         try:
-            found[keys[key]] = parse.from_cache(json.loads(raw)["data"])
+            found[keys[key]] = _decoded(kind, raw, parse)
         except (ValueError, KeyError, TypeError):
             logger.warning("cache=unreadable kind=%s: dropped", kind)
     return found
 
 
+_DECODED_MAX = 20_000
+_DECODED_MAX_CHARS = 4096  # big entries (a job's whole list) are parsed each time, not kept
+_decoded_values: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_decoded_lock = threading.Lock()
+
+
+def _decoded(kind: str, raw: str, parse: type[C]) -> C:
+    """``parse`` of a stored entry, remembered by its text: a page polled every second reads
+    the same hundreds of entries again, and they are immutable values."""
+    if len(raw) > _DECODED_MAX_CHARS:
+        return parse.from_cache(json.loads(raw)["data"])
+    memo = (kind, raw)
+    with _decoded_lock:
+        value = _decoded_values.get(memo)
+        if value is not None:
+            _decoded_values.move_to_end(memo)
+            return value  # type: ignore[no-any-return]
+    value = parse.from_cache(json.loads(raw)["data"])
+    with _decoded_lock:
+        _decoded_values[memo] = value
+        while len(_decoded_values) > _DECODED_MAX:
+            _decoded_values.popitem(last=False)
+    return value
+
+
 def store_many(kind: str, values: Mapping[tuple[str, ...], Cacheable], ttl: float) -> None:
     """Store computed values for ``ttl`` seconds, in the form ``load_many`` reads."""
     at = resilience.clock().time()
+    key = _keys(kind)
     resilience.set_many(
         {
-            cache_key(kind, *ids): json.dumps(
-                {"at": at, "data": value.to_cache()}, separators=(",", ":")
-            )
+            key(ids): json.dumps({"at": at, "data": value.to_cache()}, separators=(",", ":"))
             for ids, value in values.items()
         },
         ttl,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,7 @@ from ..deadline.types import (
     Job,
     TaskRunStatus,
     TaskSummary,
+    compact,
     format_datetime,
     is_settled,
     parse_datetime,
@@ -69,10 +71,12 @@ PAGE_SIZE = 100
 SEARCH_WINDOW = 10_000
 #: BatchGet* take at most 100 identifiers.
 BATCH_SIZE = 100
+#: Logs read per exit code and progress message before the rest are grouped by them.
+LOG_SAMPLES_PER_EXIT = 8
 #: Tasks that succeeded after a retry, read to tell flaky causes from deterministic ones.
 FLAKY_SAMPLE = 50
 #: ListSessions pages (of 100) read per job for the per-worker baseline of clusters.
-BASELINE_PAGES = 10
+BASELINE_PAGES = 3
 #: Jobs of a queue window analysed at most (newest first).
 MAX_QUEUE_JOBS = 200
 #: The queue view's windows, in hours (the first is the default).
@@ -281,9 +285,8 @@ class AttemptFailure(Cacheable):
         )
 
     def to_cache(self) -> dict[str, Any]:
-        return {
-            key: value
-            for key, value in {
+        return compact(
+            {
                 "sessionActionId": self.session_action_id,
                 "status": self.status.value,
                 "signature": self.signature,
@@ -298,9 +301,8 @@ class AttemptFailure(Cacheable):
                 "line": self.line,
                 "lineAtMs": self.line_at_ms,
                 "exitSignature": self.exit_signature,
-            }.items()
-            if value is not None
-        }
+            }
+        )
 
     @property
     def session_id(self) -> str:
@@ -418,25 +420,37 @@ def load_samples(scope: FailureScope, job_ids: Iterable[str]) -> dict[str, Worke
 
 # --- Pools -------------------------------------------------------------------------------------
 
-_io_pool: ContextThreadPoolExecutor | None = None
-_run_pool: ThreadPoolExecutor | None = None
+#: Threads per process for the listing and batch reads, apart from the log reads so they
+#: never queue behind them (DASHBOARD_FAILURES_CONCURRENCY sizes the log reads' pool).
+META_THREADS = 4
+
+
+@dataclass(frozen=True)
+class _Pools:
+    logs: ContextThreadPoolExecutor  # log reads (and a retried task's attempts)
+    meta: ContextThreadPoolExecutor  # searches, batch reads, session samples
+    runs: ThreadPoolExecutor  # the analyses themselves: they wait on the two above
+
+
+_pools_now: _Pools | None = None
 _pools_lock = threading.Lock()
 
 
-def _pools() -> tuple[ContextThreadPoolExecutor, ThreadPoolExecutor]:
-    """The bounded pool every analysis's API calls share, and the threads analyses run on
-    (they wait on the first; its tasks never wait on anything)."""
-    global _io_pool, _run_pool  # one pair per process, created on first use
-    if _io_pool is None or _run_pool is None:
-        with _pools_lock:
-            if _io_pool is None:
-                _io_pool = ContextThreadPoolExecutor(
-                    max_workers=int(settings.DASHBOARD_FAILURES_CONCURRENCY),
-                    thread_name_prefix="failure-read",
-                )
-            if _run_pool is None:
-                _run_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="failure-run")
-    return _io_pool, _run_pool
+def _pools() -> _Pools:
+    """The bounded pools every analysis of this process shares (created on first use, again
+    if DASHBOARD_FAILURES_CONCURRENCY changed). Their tasks never wait on anything."""
+    global _pools_now  # one set per process
+    size = int(settings.DASHBOARD_FAILURES_CONCURRENCY)
+    with _pools_lock:
+        if _pools_now is None or _pools_now.logs._max_workers != size:
+            _pools_now = _Pools(
+                logs=ContextThreadPoolExecutor(max_workers=size, thread_name_prefix="failure-log"),
+                meta=ContextThreadPoolExecutor(
+                    max_workers=META_THREADS, thread_name_prefix="failure-read"
+                ),
+                runs=ThreadPoolExecutor(max_workers=4, thread_name_prefix="failure-run"),
+            )
+        return _pools_now
 
 
 # --- Listing failed tasks ----------------------------------------------------------------------
@@ -645,8 +659,7 @@ def start(scope: FailureScope, *, more_logs: bool = False) -> Progress | None:
         if not claim(_RUN, scope.ids, LEASE_SECONDS):
             return None
         progress = _runs[scope.ids] = Progress()
-    _, run_pool = _pools()
-    run_pool.submit(_run, scope, progress, more_logs)
+    _pools().runs.submit(_run, scope, progress, more_logs)
     return progress
 
 
@@ -680,47 +693,60 @@ class _LogBudget:
 
 
 class _Analysis:
-    """One run: list, then analyse each page of failed tasks as it arrives."""
+    """One run: list, then analyse each page of failed tasks as it arrives.
+
+    Logs are read where they tell something new: for each exit code and progress message,
+    the first LOG_SAMPLES_PER_EXIT failing attempts; the others with that exit code and
+    message are grouped with the cause those logs showed, unless the samples disagree, when
+    the rest of them are read too (within the per-view cap)."""
 
     def __init__(self, scope: FailureScope, progress: Progress, *, more_logs: bool) -> None:
         self.scope = scope
         self.progress = progress
         self.more_logs = more_logs
-        self.pool, _ = _pools()
+        pools = _pools()
+        self.pool = pools.meta
+        self.log_pool = pools.logs
         self.budget = _LogBudget(max_logs())
-        self.batches: list[Future[None]] = []
+        self.batches: list[Future[Any]] = []
         self.batches_lock = threading.Lock()
-        self.batch_ops = _BatchOps()
         self.partial: Listing | None = None
         self.published: list[FailedTask] = []
         self.publish_lock = threading.Lock()
         self.last_publish = 0.0
+        self.samples_lock = threading.Lock()
+        self.sampled: Counter[str] = Counter()  # exit signature -> logs asked for
+        self.seen: dict[str, set[str]] = defaultdict(set)  # exit signature -> log signatures
+        self.skipped: dict[str, list[tuple[FailedTask, SessionAction]]] = defaultdict(list)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, log: bool = False) -> None:
+        """Run ``fn`` on a pool (the log reads' with ``log``); ``run`` waits for it (and for
+        what it submits in turn)."""
+        future = (self.log_pool if log else self.pool).submit(fn, *args)
+        with self.batches_lock:
+            self.batches.append(future)
 
     # -- listing --------------------------------------------------------------------------
 
     def run(self) -> None:
         scope = self.scope
-        head = _read_head(scope)
         previous = load_listing(scope)
         collector = _Collector(limit=max_tasks(), on_new=self._analyse_soon)
-        listing = Listing(
-            tasks=(),
-            expected=head.expected,
-            method=SEARCH,
-            complete=False,
-            settled=head.settled,
-            listed_at=now(),
-            names=head.names,
-            jobs=head.jobs,
-        )
-        self.partial = listing
-        if previous is None:
-            _store_listing(scope, listing)
-        samples = [self.pool.submit(self._sample_workers, head)]
-        method, total = self._list(head, collector)
+        # A job's or step's failed tasks are searched while its counts and names are read.
+        head_read = self.pool.submit(_read_head, scope)
+        self.head_future = head_read
+        if scope.kind == "queue":
+            head = head_read.result()
+            self._begin(head, previous)
+        listed = self._list(collector)
+        head = head_read.result()
+        if scope.kind != "queue" and self.partial is None:
+            self._begin(head, previous)
+        method, total = listed
         tasks = tuple(sorted(collector.tasks.values(), key=_task_order))
+        assert self.listing is not None
         listing = replace(
-            listing,
+            self.listing,
             tasks=tasks,
             method=method,
             complete=True,
@@ -735,23 +761,47 @@ class _Analysis:
             self._sample_retried(head, listing)
         except DeadlineError as exc:
             logger.info("retried successes not sampled: %s", exc.message)
+        self._wait_for_batches()
+        self._read_where_samples_disagree()
+        self._wait_for_batches()
+
+    def _begin(self, head: _Head, previous: Listing | None) -> None:
+        """The listing in progress, from the scope's head (stored unless one is cached)."""
+        listing = Listing(
+            tasks=(),
+            expected=head.expected,
+            method=SEARCH,
+            complete=False,
+            settled=head.settled,
+            listed_at=now(),
+            names=head.names,
+            jobs=head.jobs,
+        )
+        self.listing = listing
+        # The jobs are known: their sessions per worker (cluster baselines), alongside.
+        self.submit(self._sample_workers, head)
+        with self.publish_lock:
+            self.partial = listing
+            if previous is None:
+                _store_listing(self.scope, replace(listing, tasks=tuple(self.published)))
+
+    def _wait_for_batches(self) -> None:
         while True:
             with self.batches_lock:
                 pending = [b for b in self.batches if not b.done()]
             if not pending:
-                break
+                return
             for batch in pending:
                 batch.result()
-        for sample in samples:
-            sample.result()
 
-    def _list(self, head: _Head, collector: _Collector) -> tuple[str, int]:
+    def _list(self, collector: _Collector) -> tuple[str, int]:
         """(method, how many failed tasks there are) after listing every one (capped)."""
         scope = self.scope
-        jobs = [j for j in head.jobs if j.failed] if scope.kind == "queue" else []
-        targets = [(j.job_id, "") for j in jobs] or [(scope.job_id, scope.step_id)]
-        if scope.kind != "queue" and head.expected == 0:
-            return SEARCH, 0
+        if scope.kind == "queue":
+            jobs = [j for j in self.head_future.result().jobs if j.failed]
+            targets = [(j.job_id, "") for j in jobs]
+        else:
+            targets = [(scope.job_id, scope.step_id)]
         method = SEARCH
         totals: dict[str, int] = {}
         fallback: list[tuple[str, str]] = []
@@ -798,9 +848,9 @@ class _Analysis:
         """Store the listing so far (other processes show progress from it); at most twice a
         second after the first pages, and always before the rows' attempts are read."""
         with self.publish_lock:
+            self.published.extend(rows)
             if self.partial is None:
                 return
-            self.published.extend(rows)
             moment = time.monotonic()
             if len(self.published) > 3 * PAGE_SIZE and moment - self.last_publish < 0.5:
                 return
@@ -809,17 +859,17 @@ class _Analysis:
             _store_listing(self.scope, replace(self.partial, tasks=tasks))
 
     def _analyse_soon(self, rows: list[FailedTask]) -> None:
+        if self.partial is None and self.scope.kind != "queue":
+            # The first page came before the job's counts: wait for them (one round trip).
+            self._begin(self.head_future.result(), load_listing(self.scope))
         self._publish(rows)
         for start in range(0, len(rows), BATCH_SIZE):
-            batch = self.pool.submit(self._analyse_batch, rows[start : start + BATCH_SIZE])
-            with self.batches_lock:
-                self.batches.append(batch)
+            self._analyse_batch(rows[start : start + BATCH_SIZE])
 
     def _analyse_batch(self, rows: list[FailedTask]) -> None:
-        """Read the failing attempts of up to 100 failed tasks (pool thread: never waits on
-        the pool; the log reads it submits are awaited by ``run``)."""
-        scope = self.scope
-        cached = load_attempts(scope, rows)
+        """Read the failing attempts of up to 100 failed tasks: their session actions and
+        their sessions at once, then (actions known) their logs."""
+        cached = load_attempts(self.scope, rows)
         todo = [
             r
             for r in rows
@@ -829,47 +879,51 @@ class _Analysis:
                 or (self.more_logs and cached[r.action_id].source == signatures.FROM_NOT_READ)
             )
         ]
-        no_attempt = [r for r in rows if not r.action_id]
-        if no_attempt:
-            self.progress.first.set()
-        if not todo:
-            if rows:
-                self.progress.first.set()
-            return
-        actions, sessions = self.batch_ops.read(scope, todo)
-        ready: dict[tuple[str, ...], AttemptFailure] = {}
-        for row in todo:
-            assert row.action_id is not None
-            action = actions.get(row.action_id)
-            session = sessions.get(session_id_of(row.action_id))
-            ids = _attempt_ids(scope.farm_id, scope.queue_id, row.job_id, row.action_id)
-            if action is None:
-                # Unreadable now (expired, or an error): counted as such, retried soon.
-                store_many(_ATTEMPT, {ids: _unreadable(row.action_id)}, RETRY_SECONDS)
-                continue
-            entry = _entry(action, session)
-            if action.status is not ActionStatus.FAILED:
-                entry = _with_signature(
-                    entry, signatures.status_signature(action.status.value, action.progress_message)
-                )
-                ready[ids] = entry
-            elif self.budget.take():
-                future = self.pool.submit(self._read_log, row, action, entry)
-                with self.batches_lock:
-                    self.batches.append(future)
-            else:
-                signature = signatures.signature_of(
-                    None,
-                    exit_code=action.process_exit_code,
-                    message=action.progress_message,
-                    fallback_source=signatures.FROM_NOT_READ,
-                )
-                ready[ids] = _with_signature(entry, signature)
-        if ready:
-            store_many(_ATTEMPT, ready, _entry_ttl())
-            self.progress.first.set()
+        if len(todo) < len(rows):
+            self.progress.first.set()  # some are known already (cached, or never attempted)
+        if todo:
+            _Batch(self, todo).start()
 
-    def _read_log(self, row: FailedTask, action: SessionAction, entry: AttemptFailure) -> None:
+    def decide(self, row: FailedTask, action: SessionAction) -> bool:
+        """Read this failing attempt's log? (Else it is grouped by exit code and message.)"""
+        key = signatures.exit_key(action.process_exit_code, action.progress_message)
+        with self.samples_lock:
+            wanted = self.more_logs or self.sampled[key] < LOG_SAMPLES_PER_EXIT
+            if wanted and self.budget.take():
+                self.sampled[key] += 1
+                return True
+            self.skipped[key].append((row, action))
+            return False
+
+    def learned(self, action: SessionAction, signature: str) -> None:
+        key = signatures.exit_key(action.process_exit_code, action.progress_message)
+        with self.samples_lock:
+            self.seen[key].add(signature)
+
+    def _read_where_samples_disagree(self) -> None:
+        """Exit codes and messages whose sampled logs showed different causes: read the logs
+        of the rest of those attempts too (within the cap)."""
+        with self.samples_lock:
+            ambiguous = [key for key, found in self.seen.items() if len(found) > 1]
+            todo = [item for key in ambiguous for item in self.skipped.pop(key, [])]
+        for row, action in todo:
+            if not self.budget.take():
+                break
+            self.submit(self._read_one_log, row, action, log=True)
+
+    def _read_one_log(self, row: FailedTask, action: SessionAction) -> None:
+        """A log read after the batch: the attempt's entry is cached; replace its signature."""
+        ids = _attempt_ids(
+            self.scope.farm_id, self.scope.queue_id, row.job_id, action.session_action_id
+        )
+        known = load_many(_ATTEMPT, [ids], AttemptFailure).get(ids)
+        entry, ttl = self.log_entry(action, known or _entry(action, None))
+        store_many(_ATTEMPT, {ids: entry}, ttl)
+
+    def log_entry(
+        self, action: SessionAction, entry: AttemptFailure
+    ) -> tuple[AttemptFailure, float]:
+        """``entry`` with the signature of its attempt's log (read now), and its lifetime."""
         scope = self.scope
         attempt = Attempt(number=0, action=action)
         ttl = _entry_ttl()
@@ -899,22 +953,18 @@ class _Analysis:
                 message=action.progress_message,
                 fallback_source=signatures.FROM_NO_LOG,
             )
-            entry = _with_signature(entry, signature)
-        else:
-            lines = [line.message for line in page.lines]
-            signature = signatures.signature_of(
-                lines, exit_code=action.process_exit_code, message=action.progress_message
+            return _with_signature(entry, signature), ttl
+        lines = [line.message for line in page.lines]
+        signature = signatures.signature_of(
+            lines, exit_code=action.process_exit_code, message=action.progress_message
+        )
+        self.learned(action, signature.key)
+        entry = _with_signature(entry, signature)
+        if signature.line is not None:
+            entry = replace(
+                entry, line=signature.line + 1, line_at_ms=page.lines[signature.line].epoch_ms
             )
-            entry = _with_signature(entry, signature)
-            if signature.line is not None:
-                entry = replace(
-                    entry,
-                    line=signature.line + 1,
-                    line_at_ms=page.lines[signature.line].epoch_ms,
-                )
-        ids = _attempt_ids(scope.farm_id, scope.queue_id, row.job_id, action.session_action_id)
-        store_many(_ATTEMPT, {ids: entry}, ttl)
-        self.progress.first.set()
+        return entry, ttl
 
     # -- samples --------------------------------------------------------------------------
 
@@ -971,7 +1021,7 @@ class _Analysis:
             for ids, value in found.items()
             for sa, _, _ in value.failures
         ]
-        actions, _ = self.batch_ops.read(scope, rows, sessions=False)
+        actions, _ = _BatchOps().read(scope, rows, sessions=False)
         for ids, value in list(found.items()):
             found[ids] = replace(
                 value,
@@ -1038,7 +1088,7 @@ class _Analysis:
                 and item.get("status") == "FAILED"
             ]
 
-        futures = [self.pool.submit(failed_of, t) for t in tasks]
+        futures = [self.log_pool.submit(failed_of, t) for t in tasks]
         results = []
         for future in futures:
             try:
@@ -1046,6 +1096,112 @@ class _Analysis:
             except DeadlineError:
                 results.append([])
         return results
+
+
+class _Batch:
+    """Up to 100 failing attempts: BatchGetSessionAction and BatchGetSession run at once; each
+    log read starts as soon as its action is known; an attempt's entry is stored once its
+    signature and its worker are both known. Pool threads never wait on each other."""
+
+    def __init__(self, analysis: _Analysis, rows: list[FailedTask]) -> None:
+        self.analysis = analysis
+        self.scope = analysis.scope
+        self.rows = {r.action_id: r for r in rows if r.action_id}
+        self.lock = threading.Lock()
+        self.sessions: dict[str, Session] | None = None
+        self.pending: list[tuple[AttemptFailure, float, str]] = []  # entry, ttl, job ID
+
+    def start(self) -> None:
+        self.analysis.submit(self._read_actions)
+        self.analysis.submit(self._read_sessions)
+
+    def _wanted(self) -> dict[str, str]:
+        return {action_id: row.job_id for action_id, row in self.rows.items()}
+
+    def _read_sessions(self) -> None:
+        wanted = {session_id_of(a): job for a, job in self._wanted().items()}
+        try:
+            found = _batch_get(
+                "BatchGetSession",
+                "GetSession",
+                "sessions",
+                "sessionId",
+                self.scope,
+                wanted,
+                Session,
+            )
+        except DeadlineError as exc:
+            logger.info("sessions unreadable: %s", exc.message)
+            found = {}  # workers stay unknown; the signatures still count
+        with self.lock:
+            self.sessions = found
+        self._flush()
+
+    def _read_actions(self) -> None:
+        actions = _batch_get(
+            "BatchGetSessionAction",
+            "GetSessionAction",
+            "sessionActions",
+            "sessionActionId",
+            self.scope,
+            self._wanted(),
+            SessionAction,
+        )
+        analysis = self.analysis
+        ready = []
+        for action_id, row in self.rows.items():
+            action = actions.get(action_id)
+            if action is None:
+                # Unreadable now (expired, or an error): counted as such, retried soon.
+                ids = _attempt_ids(self.scope.farm_id, self.scope.queue_id, row.job_id, action_id)
+                store_many(_ATTEMPT, {ids: _unreadable(action_id)}, RETRY_SECONDS)
+                analysis.progress.first.set()
+                continue
+            entry = _entry(action, None)
+            if action.status is not ActionStatus.FAILED:
+                signature = signatures.status_signature(
+                    action.status.value, action.progress_message
+                )
+                ready.append((_with_signature(entry, signature), _entry_ttl(), row.job_id))
+            elif analysis.decide(row, action):
+                analysis.submit(self._read_log, row, action, entry, log=True)
+            else:
+                signature = signatures.signature_of(
+                    None,
+                    exit_code=action.process_exit_code,
+                    message=action.progress_message,
+                    fallback_source=signatures.FROM_NOT_READ,
+                )
+                ready.append((_with_signature(entry, signature), _entry_ttl(), row.job_id))
+        with self.lock:
+            self.pending += ready
+        self._flush()
+
+    def _read_log(self, row: FailedTask, action: SessionAction, entry: AttemptFailure) -> None:
+        entry, ttl = self.analysis.log_entry(action, entry)
+        with self.lock:
+            self.pending.append((entry, ttl, row.job_id))
+        self._flush()
+
+    def _flush(self) -> None:
+        """Store the entries whose worker is known (the sessions have been read)."""
+        with self.lock:
+            if self.sessions is None or not self.pending:
+                return
+            pending, self.pending = self.pending, []
+            sessions = self.sessions
+        by_ttl: dict[float, dict[tuple[str, ...], AttemptFailure]] = defaultdict(dict)
+        for entry, ttl, job_id in pending:
+            session = sessions.get(entry.session_id)
+            if session is not None:
+                entry = replace(entry, worker_id=session.worker_id, host_name=session.host_name)
+            ids = _attempt_ids(
+                self.scope.farm_id, self.scope.queue_id, job_id, entry.session_action_id
+            )
+            by_ttl[ttl][ids] = entry
+        for ttl, entries in by_ttl.items():
+            store_many(_ATTEMPT, entries, ttl)
+        self.analysis.progress.first.set()
 
 
 def _session_counts(scope: FailureScope, job_id: str, pages: int) -> dict[str, int]:

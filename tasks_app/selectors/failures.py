@@ -213,21 +213,27 @@ def failure_report(
         wait_seconds = float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
     listing = analysis.load_listing(scope)
     progress = analysis.running(scope)
+    attempts: dict[str, AttemptFailure] | None = None
     if listing is None and progress is None:
         analysis.read_head(scope)  # a missing job or step is a 404, not an analysis error
     if more_logs:
         progress = analysis.start(scope, more_logs=True)
-    elif progress is None and (listing is None or _incomplete(scope, listing)):
-        progress = analysis.start(scope)
-    analysis.wait(progress, wait_seconds)
-    listing = analysis.load_listing(scope) or listing
-    return assemble(scope, listing, progress=progress, worker_id=worker_id)
+    elif progress is None:
+        if listing is not None and listing.complete:
+            attempts = analysis.load_attempts(scope, listing.tasks)
+        if listing is None or attempts is None or _missing(listing, attempts):
+            progress = analysis.start(scope)
+    if progress is not None and wait_seconds > 0:
+        analysis.wait(progress, wait_seconds)
+        listing, attempts = analysis.load_listing(scope) or listing, None
+    elif progress is not None:
+        # Just started (or running): what is cached now is what there is to show.
+        listing, attempts = analysis.load_listing(scope) or listing, None
+    return assemble(scope, listing, progress=progress, worker_id=worker_id, attempts=attempts)
 
 
-def _incomplete(scope: FailureScope, listing: Listing) -> bool:
-    if not listing.complete:
-        return True
-    attempts = analysis.load_attempts(scope, listing.tasks)
+def _missing(listing: Listing, attempts: Mapping[str, AttemptFailure]) -> bool:
+    """Some listed task's failing attempt has not been analysed (or its entry expired)."""
     return any(t.action_id and t.action_id not in attempts for t in listing.tasks)
 
 
@@ -237,8 +243,10 @@ def assemble(
     *,
     progress: analysis.Progress | None = None,
     worker_id: str = "",
+    attempts: Mapping[str, AttemptFailure] | None = None,
 ) -> FailureReport:
-    """Group what the cache holds for ``scope`` (no API call)."""
+    """Group what the cache holds for ``scope`` (no API call); ``attempts`` when already
+    loaded."""
     running = progress is not None and not progress.done.is_set()
     error = progress.error.message if progress is not None and progress.error else None
     if listing is None:
@@ -260,7 +268,8 @@ def assemble(
             inferred=0,
             error=error,
         )
-    attempts = analysis.load_attempts(scope, listing.tasks)
+    if attempts is None:
+        attempts = analysis.load_attempts(scope, listing.tasks)
     retried = analysis.load_retried(scope, listing.retried)
     job_ids = [j.job_id for j in listing.jobs if j.failed] or [scope.job_id]
     samples = analysis.load_samples(scope, job_ids)
@@ -390,17 +399,33 @@ def frame_values(parameters: Iterable[TaskParameter]) -> list[int] | None:
 
 
 def _frame_label(task: FailedTask) -> str:
+    """``frame 1004``, ``frames 1001-1010``, ``Layer=beauty`` or ``task 7``."""
     frames = frame_values(task.summary.parameters)
     if frames:
-        return signatures.compact_ranges(frames, limit=2)
+        word = "frame" if len(frames) == 1 else "frames"
+        return f"{word} {signatures.compact_ranges(frames, limit=2)}"
     if task.summary.parameters:
         return task.summary.parameter_summary
     index = task.summary.index
     return f"task {index}" if index is not None else task.task_id
 
 
-def _frames(members: Iterable[FailedTask]) -> str:
-    """Frames (or, without a frame parameter, parameter values or task numbers), compact."""
+def _frames(members: Iterable[FailedTask], names: Mapping[str, str]) -> str:
+    """Frames (or, without a frame parameter, parameter values or task numbers), compact;
+    per job when the tasks belong to several (a queue's view), the most failing job first."""
+    by_job: dict[str, list[FailedTask]] = defaultdict(list)
+    for task in members:
+        by_job[task.job_id].append(task)
+    if len(by_job) == 1:
+        return _frames_of(next(iter(by_job.values())))
+    ordered = sorted(by_job.items(), key=lambda item: (-len(item[1]), item[0]))
+    parts = [f"{names.get(job_id) or job_id}: {_frames_of(tasks)}" for job_id, tasks in ordered[:4]]
+    if len(ordered) > 4:
+        parts.append(f"… (+{len(ordered) - 4} more jobs)")
+    return "; ".join(parts)
+
+
+def _frames_of(members: Iterable[FailedTask]) -> str:
     frames: list[int] = []
     others: list[str] = []
     indices: list[int] = []
@@ -478,7 +503,7 @@ def _group(
             WorkerCount(worker_id=w, host_name=host.get(w), attempts=n)
             for w, n in sorted(workers.items(), key=lambda item: (-item[1], item[0]))
         ),
-        frames=_frames(task for task, _, _ in members),
+        frames=_frames([task for task, _, _ in members], dict(listing.names)),
         flaky=(retried_ok > 0) if flaky_known else (True if retried_ok else None),
         retried_ok=retried_ok,
         first_seen=min(ended) if ended else None,

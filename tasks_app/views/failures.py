@@ -149,18 +149,23 @@ class _Links:
         self.request = request
         self.scope = scope
         self.worker = worker
+        self._steps: dict[tuple[str, str], str] = {}
 
     def task(self, task: GroupTask) -> str:
-        return reverse(
-            "task_detail",
-            kwargs={
-                "farm_id": self.scope.farm_id,
-                "queue_id": self.scope.queue_id,
-                "job_id": task.job_id,
-                "step_id": task.step_id,
-                "task_id": task.task_id,
-            },
-        )
+        """The task page (its step's URL reversed once: thousands of tasks may be linked)."""
+        key = (task.job_id, task.step_id)
+        step = self._steps.get(key)
+        if step is None:
+            step = self._steps[key] = reverse(
+                "step_detail",
+                kwargs={
+                    "farm_id": self.scope.farm_id,
+                    "queue_id": self.scope.queue_id,
+                    "job_id": task.job_id,
+                    "step_id": task.step_id,
+                },
+            )
+        return f"{step}tasks/{task.task_id}/"
 
     def example(self, task: GroupTask | None) -> str | None:
         """The task page showing the failing attempt's log at the matching line."""
@@ -272,7 +277,7 @@ def _context(
     path = browse_path(scope.farm_id, scope.queue_id, scope.job_id, scope.step_id)
     crumbs = browse_crumbs(path, crumb_names, scope.kind)
     crumbs[-1] = {**crumbs[-1], "url": _level_url(scope), "current": False}
-    crumbs.append({"kind": "Failures", "id": "", "name": "Failures", "url": None, "current": True})
+    crumbs.append({"kind": "", "id": "", "name": "Failures", "url": None, "current": True})
     groups = [
         {
             "group": group,
