@@ -44,6 +44,12 @@ urlpatterns = [
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/details/",
+        browse.step_task_details,
+        name="step_task_details",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/failures/",
         failures.step_failures,
         name="step_failures",

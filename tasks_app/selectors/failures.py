@@ -25,6 +25,8 @@ from .failure_analysis import (
     JobBrief,
     Listing,
     RetriedSuccess,
+    TaskRowDetail,
+    task_row_details,
 )
 
 __all__ = [
@@ -33,9 +35,11 @@ __all__ = [
     "FailureReport",
     "FailureScope",
     "GroupTask",
+    "TaskRowDetail",
     "WorkerCluster",
     "WorkerCount",
     "failure_report",
+    "task_row_details",
 ]
 
 WINDOWS = analysis.WINDOWS

@@ -38,3 +38,9 @@ def md_code(value: object) -> str:
 def percent(value: float | None) -> str:
     """0.8333 -> ``83 %``."""
     return "—" if value is None else f"{round(100 * value)} %"
+
+
+@register.filter
+def detail_for(details: dict[str, object] | None, task_id: str) -> object | None:
+    """``row_details|detail_for:task.task_id``: one row's worker and last error."""
+    return (details or {}).get(task_id)

@@ -4,13 +4,19 @@ current."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import logging
+from collections.abc import Sequence
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from ..deadline.errors import DeadlineError
-from ..deadline.types import TaskRunStatus, is_settled
+from ..deadline.types import TaskPath, TaskRunStatus, TaskSummary, is_settled
 from ..forms import JobFilterForm, TaskFilterForm
-from ..selectors import browse
+from ..selectors import browse, failures
 from .common import (
     browse_crumbs,
     browse_path,
@@ -25,6 +31,8 @@ from .common import (
     url_with,
 )
 from .errors import failed_response
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -146,25 +154,27 @@ def step_detail(
     form = TaskFilterForm(request.GET)
     query = form.query()
     try:
-        page = browse.get_step_overview(
-            farm_id=farm_id,
-            queue_id=queue_id,
-            job_id=job_id,
-            step_id=step_id,
-            query=query,
-            with_names=not is_fragment(request),
-        )
+        page = _step_overview(path, query, with_names=not is_fragment(request))
     except DeadlineError as exc:
         return failed_response(request, exc, path)
     params = page_params(request)
     step = page.step
     names = named(farm=page.farm, queue=page.queue, job=page.job, step=step)
+    tasks = page.tasks.tasks if page.tasks is not None else ()
+    details, details_missing = _row_details(
+        path, tasks, read=request.GET.get("details") == "1" and not is_fragment(request)
+    )
     context = {
         "path": path,
         "form": form,
         "step": step,
         "job": page.job,
-        "tasks": page.tasks.tasks if page.tasks is not None else [],
+        "tasks": tasks,
+        "row_details": details,
+        "details_missing": details_missing,
+        "details_url": url_with(params, details=1),
+        "details_fragment_url": reverse("step_task_details", kwargs=path_kwargs(path))
+        + url_with(params, details=None, v=None),
         "tasks_error": page.tasks_error,
         "notes": page.tasks.notes if page.tasks is not None else (),
         "query": query,
@@ -189,3 +199,57 @@ def step_detail(
         context=context,
         status=400 if form.errors else 200,
     )
+
+
+def _step_overview(
+    path: TaskPath, query: browse.TaskQuery, *, with_names: bool
+) -> browse.StepOverview:
+    return browse.get_step_overview(
+        farm_id=path.farm_id,
+        queue_id=path.queue_id,
+        job_id=path.job_id,
+        step_id=path.step_id,
+        query=query,
+        with_names=with_names,
+    )
+
+
+def path_kwargs(path: TaskPath) -> dict[str, str]:
+    return {k: v for k, v in path.as_kwargs().items() if v}
+
+
+def _row_details(
+    path: TaskPath, tasks: Sequence[TaskSummary], *, read: bool
+) -> tuple[dict[str, failures.TaskRowDetail], bool]:
+    """The worker and last error of each row: from the cache, or (``read``) from the API.
+    A failure here only leaves the two columns empty."""
+    try:
+        return failures.task_row_details(
+            farm_id=path.farm_id, queue_id=path.queue_id, job_id=path.job_id, tasks=tasks, read=read
+        )
+    except DeadlineError as exc:
+        logger.info("task table details unavailable: %s", exc.message)
+        return {}, False
+
+
+@require_safe
+def step_task_details(
+    request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str
+) -> HttpResponse:
+    """The task table's worker and last-error cells of one page, for htmx (swapped into the
+    rows out of band); without htmx, the step page showing them."""
+    path = browse_path(farm_id, queue_id, job_id, step_id)
+    step_url = reverse("step_detail", kwargs=path_kwargs(path))
+    params = page_params(request)
+    if not is_fragment(request):
+        return HttpResponseRedirect(step_url + url_with(params, details=1))
+    try:
+        page = _step_overview(path, TaskFilterForm(request.GET).query(), with_names=False)
+    except DeadlineError as exc:
+        return failed_response(request, exc, path)
+    tasks = page.tasks.tasks if page.tasks is not None else ()
+    details, _ = _row_details(path, tasks, read=True)
+    context = {"path": path, "tasks": tasks, "row_details": details, "oob": True}
+    response = render(request, "tasks_app/_task_row_details.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -126,6 +126,7 @@ PARAMETERS = [
     "wait",
     "line",
     "at",
+    "details",
 ]
 
 

@@ -39,6 +39,7 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "queue_failures": frozenset({"SearchJobs"}),
     "job_failures": frozenset({"GetJob"}),
     "step_failures": frozenset({"GetStep"}),
+    "step_task_details": frozenset({"GetStep", "SearchTasks"}),
 }
 
 
