@@ -37,6 +37,7 @@ from typing import Any
 from django.conf import settings
 
 from ..deadline import client as deadline_client
+from ..deadline import search
 from ..deadline.cache import claim, forget, load_many, release, store_many
 from ..deadline.calls import call
 from ..deadline.errors import AccessDenied, DeadlineError, InvalidRequest, NotFound
@@ -62,7 +63,8 @@ from ..deadline.types import (
 from . import signatures
 from .browse import get_job_status, get_step_status, list_steps
 from .resources import get_farm, get_job, get_queue, now, read_concurrently
-from .triage import Attempt, get_log_tail
+from .task_table import StepIds, list_step_tasks
+from .triage import Attempt, get_log_tail, log_location
 
 logger = logging.getLogger(__name__)
 
@@ -83,8 +85,6 @@ MAX_QUEUE_JOBS = 200
 WINDOWS = (24, 6, 72, 168)
 #: How long an analysis holds its lease (another process takes over after it lapses).
 LEASE_SECONDS = 120.0
-#: How long a search probe's verdict (refused / ignored) is remembered.
-PROBE_SECONDS = 600.0
 #: Failures whose log could not be read for a passing reason are retried after this.
 RETRY_SECONDS = 60.0
 
@@ -363,7 +363,6 @@ _LISTING = "failure-listing"
 _ATTEMPT = "failure-attempt"
 _RETRIED = "failure-retried"
 _SAMPLE = "failure-workers"
-_PROBE = "failure-probe"
 _RUN = "failure-run"
 
 
@@ -460,27 +459,6 @@ def _string_filter(name: str, value: str) -> dict[str, Any]:
     return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
 
 
-def _probe_verdict(filters: str) -> str | None:
-    found = load_many(_PROBE, [("SearchTasks", filters)], _Verdict).get(("SearchTasks", filters))
-    return found.verdict if found else None
-
-
-def _remember_verdict(filters: str, verdict: str) -> None:
-    store_many(_PROBE, {("SearchTasks", filters): _Verdict(verdict)}, PROBE_SECONDS)
-
-
-@dataclass(frozen=True)
-class _Verdict(Cacheable):
-    verdict: str  # "refused" | "ignored"
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> _Verdict:
-        return cls(str(answer["verdict"]))
-
-    def to_cache(self) -> dict[str, Any]:
-        return {"verdict": self.verdict}
-
-
 class _FilterNotHonoured(Exception):
     """SearchTasks refused the filter (ValidationException) or ignored it."""
 
@@ -492,32 +470,50 @@ class _FilterNotHonoured(Exception):
 def _search_page(
     *, farm_id: str, queue_id: str, job_id: str, filters: list[dict[str, Any]], offset: int
 ) -> dict[str, Any]:
+    """One SearchTasks page through ``deadline.search``: a name this backend refuses (now, or
+    known from before, for any page that sent it) raises _FilterNotHonoured."""
+    params = {
+        "farmId": farm_id,
+        "queueIds": [queue_id],
+        "jobId": job_id,
+        "itemOffset": offset,
+        "pageSize": PAGE_SIZE,
+        "filterExpressions": {"operator": "AND", "filters": filters},
+    }
     try:
-        return call(
-            "SearchTasks",
-            farmId=farm_id,
-            queueIds=[queue_id],
-            jobId=job_id,
-            itemOffset=offset,
-            pageSize=PAGE_SIZE,
-            filterExpressions={"operator": "AND", "filters": filters},
-        )
-    except InvalidRequest as exc:
-        raise _FilterNotHonoured("refused") from exc
+        return search.search("SearchTasks", params)
+    except search.NamesUnusable as exc:
+        raise _FilterNotHonoured(exc.verdict) from exc
+
+
+def _remember_ignored(filters: list[dict[str, Any]], name: str) -> None:
+    """The rows prove the service ignored ``name``: every view learns it (shared cache)."""
+    request = {"filterExpressions": {"operator": "AND", "filters": filters}}
+    for use in search.names_in("SearchTasks", request):
+        if use.name == name and not use.confirmed:
+            search.remember(use, search.IGNORED)
 
 
 def _failed_rows(
-    answer: Mapping[str, Any], *, status: str, job_id: str, step_id: str
+    answer: Mapping[str, Any],
+    *,
+    status: str,
+    job_id: str,
+    step_id: str,
+    filters: list[dict[str, Any]],
 ) -> list[FailedTask]:
     """The page's items of ``status`` (of ``step_id`` if given). An item with another run
-    status means the RUN_STATUS filter was ignored."""
+    status proves the RUN_STATUS filter was ignored; one of another step, that STEP_ID was
+    (those are filtered out here: RUN_STATUS kept the list small)."""
     rows = []
     for item in answer.get("tasks") or ():
         run_status = item.get("runStatus")
         if run_status is not None and run_status != status:
-            raise _FilterNotHonoured("ignored")
+            _remember_ignored(filters, "RUN_STATUS")
+            raise _FilterNotHonoured(search.IGNORED)
         if step_id and item.get("stepId") not in (None, step_id):
-            continue  # STEP_ID ignored: filtered here (RUN_STATUS kept the list small)
+            _remember_ignored(filters, "STEP_ID")
+            continue
         rows.append(FailedTask.from_api(item, job_id=job_id, step_id=step_id))
     return rows
 
@@ -545,20 +541,18 @@ def _search_by_status(
     first: dict[str, Any] | None = None
     filters: list[dict[str, Any]] = attempts[-1]
     for filters in attempts:
-        label = ",".join(f["stringFilter"]["name"] for f in filters)
-        if _probe_verdict(label) == "refused":
-            continue
         try:
             first = _search_page(
                 farm_id=farm_id, queue_id=queue_id, job_id=job_id, filters=filters, offset=0
             )
             break
-        except _FilterNotHonoured as exc:
-            _remember_verdict(label, exc.verdict)
+        except _FilterNotHonoured:
+            continue
     if first is None:
-        raise _FilterNotHonoured("refused")
+        raise _FilterNotHonoured(search.REFUSED)
     page = dict(farm_id=farm_id, queue_id=queue_id, job_id=job_id, filters=filters)
-    on_rows(_failed_rows(first, status=status, job_id=job_id, step_id=step_id))
+    keep = dict(status=status, job_id=job_id, step_id=step_id, filters=filters)
+    on_rows(_failed_rows(first, **keep))
     total = int(first.get("totalResults") or 0)
     reachable = min(total, SEARCH_WINDOW, limit)
     futures = [
@@ -566,36 +560,25 @@ def _search_by_status(
         for offset in range(PAGE_SIZE, reachable, PAGE_SIZE)
     ]
     for future in futures:
-        on_rows(_failed_rows(future.result(), status=status, job_id=job_id, step_id=step_id))
+        on_rows(_failed_rows(future.result(), **keep))
     return total
 
 
 def _list_step_tasks(
     *, farm_id: str, queue_id: str, job_id: str, step_id: str
 ) -> tuple[list[FailedTask], list[FailedTask]]:
-    """ListTasks of one step, every page (the official CLI's way): its FAILED tasks, and
-    those that SUCCEEDED after a retry."""
+    """Every task of one step by ListTasks (the official CLI's way; the listing the step
+    page's own fallback reads, cached): its FAILED tasks, and those that SUCCEEDED after a
+    retry."""
+    listing = list_step_tasks(StepIds(farm_id, queue_id, job_id, step_id))
     failed, retried = [], []
-    token: str | None = None
-    while True:
-        answer = call(
-            "ListTasks",
-            farmId=farm_id,
-            queueId=queue_id,
-            jobId=job_id,
-            stepId=step_id,
-            maxResults=PAGE_SIZE,
-            **({"nextToken": token} if token else {}),
-        )
-        for item in answer.get("tasks") or ():
-            task = FailedTask.from_api(item, job_id=job_id, step_id=step_id)
-            if task.summary.run_status is TaskRunStatus.FAILED:
-                failed.append(task)
-            elif task.summary.run_status is TaskRunStatus.SUCCEEDED and task.summary.retries:
-                retried.append(task)
-        token = answer.get("nextToken")
-        if not token:
-            return failed, retried
+    for summary in listing.tasks:
+        task = FailedTask(job_id=job_id, summary=summary)
+        if summary.run_status is TaskRunStatus.FAILED:
+            failed.append(task)
+        elif summary.run_status is TaskRunStatus.SUCCEEDED and summary.retries:
+            retried.append(task)
+    return failed, retried
 
 
 @dataclass
@@ -921,11 +904,17 @@ class _Analysis:
         store_many(_ATTEMPT, {ids: entry}, ttl)
 
     def log_entry(
-        self, action: SessionAction, entry: AttemptFailure
+        self, action: SessionAction, entry: AttemptFailure, session: Session | None = None
     ) -> tuple[AttemptFailure, float]:
         """``entry`` with the signature of its attempt's log (read now), and its lifetime."""
         scope = self.scope
         attempt = Attempt(number=0, action=action)
+        group, stream = log_location(
+            farm_id=scope.farm_id,
+            queue_id=scope.queue_id,
+            session_id=action.session_id,
+            session=session,
+        )
         ttl = _entry_ttl()
         try:
             page: LogPage | None = get_log_tail(
@@ -934,6 +923,8 @@ class _Analysis:
                 session_id=action.session_id,
                 start=attempt.log_start,
                 end=attempt.log_end,
+                group=group,
+                stream=stream,
             )
         except LogNotFound:
             page = None
@@ -1047,21 +1038,25 @@ class _Analysis:
             filters = [_string_filter("RUN_STATUS", "SUCCEEDED")]
             if scope.step_id:
                 filters.append(_string_filter("STEP_ID", scope.step_id))
+            params = {
+                "farmId": scope.farm_id,
+                "queueIds": [scope.queue_id],
+                "jobId": job_id,
+                "itemOffset": 0,
+                "pageSize": PAGE_SIZE,
+                "filterExpressions": {"operator": "AND", "filters": filters},
+                "sortExpressions": [
+                    {"fieldSort": {"name": "FAILURE_RETRY_COUNT", "sortOrder": "DESCENDING"}}
+                ],
+            }
             try:
-                answer = call(
-                    "SearchTasks",
-                    farmId=scope.farm_id,
-                    queueIds=[scope.queue_id],
-                    jobId=job_id,
-                    itemOffset=0,
-                    pageSize=PAGE_SIZE,
-                    filterExpressions={"operator": "AND", "filters": filters},
-                    sortExpressions=[
-                        {"fieldSort": {"name": "FAILURE_RETRY_COUNT", "sortOrder": "DESCENDING"}}
-                    ],
-                )
+                answer = search.search("SearchTasks", params)
                 rows = _failed_rows(
-                    answer, status="SUCCEEDED", job_id=job_id, step_id=scope.step_id
+                    answer,
+                    status="SUCCEEDED",
+                    job_id=job_id,
+                    step_id=scope.step_id,
+                    filters=filters,
                 )
             except (_FilterNotHonoured, InvalidRequest):
                 return found  # flakiness stays unknown rather than listing every task
@@ -1178,7 +1173,11 @@ class _Batch:
         self._flush()
 
     def _read_log(self, row: FailedTask, action: SessionAction, entry: AttemptFailure) -> None:
-        entry, ttl = self.analysis.log_entry(action, entry)
+        with self.lock:
+            session = (self.sessions or {}).get(action.session_id)
+        # Where GetSession says the log is, when the sessions are in already; else where the
+        # convention puts it (they agree unless a queue's logging was configured otherwise).
+        entry, ttl = self.analysis.log_entry(action, entry, session)
         with self.lock:
             self.pending.append((entry, ttl, row.job_id))
         self._flush()

@@ -150,6 +150,13 @@ def test_groups_hold_when_search_refuses_or_ignores_run_status(
     assert emulator.calls.snapshot()["ListTasks"] >= 1
     assert report.failed_tasks == len(causes)
     assert partition(_groups(report)) == partition(by_cause(causes))
+    # What the service did with RUN_STATUS is remembered for every view (the step page too):
+    # the next listing goes straight to the (cached) ListTasks listing, no SearchTasks.
+    failure_analysis.forget_listing(_scope(job))
+    emulator.calls.reset()
+    again = _report(_scope(job))
+    assert "SearchTasks" not in emulator.calls.snapshot()
+    assert partition(_groups(again)) == partition(by_cause(causes))
 
 
 def test_past_the_log_cap_counts_stay_exact(emulator: Emulator, settings: LazySettings) -> None:
