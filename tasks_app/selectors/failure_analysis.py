@@ -701,6 +701,7 @@ class _Analysis:
         self.sampled: Counter[str] = Counter()  # exit signature -> logs asked for
         self.seen: dict[str, set[str]] = defaultdict(set)  # exit signature -> log signatures
         self.skipped: dict[str, list[tuple[FailedTask, SessionAction]]] = defaultdict(list)
+        self.sessions: dict[str, Session] = {}  # the batches' sessions: where their logs are
 
     def submit(self, fn: Callable[..., Any], *args: Any, log: bool = False) -> None:
         """Run ``fn`` on a pool (the log reads' with ``log``); ``run`` waits for it (and for
@@ -867,6 +868,11 @@ class _Analysis:
         if todo:
             _Batch(self, todo).start()
 
+    def sessions_known(self, sessions: Mapping[str, Session]) -> None:
+        """A batch's sessions, for the logs read after it (where the samples disagreed)."""
+        with self.samples_lock:
+            self.sessions.update(sessions)
+
     def decide(self, row: FailedTask, action: SessionAction) -> bool:
         """Read this failing attempt's log? (Else it is grouped by exit code and message.)"""
         key = signatures.exit_key(action.process_exit_code, action.progress_message)
@@ -900,7 +906,9 @@ class _Analysis:
             self.scope.farm_id, self.scope.queue_id, row.job_id, action.session_action_id
         )
         known = load_many(_ATTEMPT, [ids], AttemptFailure).get(ids)
-        entry, ttl = self.log_entry(action, known or _entry(action, None))
+        with self.samples_lock:
+            session = self.sessions.get(action.session_id)
+        entry, ttl = self.log_entry(action, known or _entry(action, None), session)
         store_many(_ATTEMPT, {ids: entry}, ttl)
 
     def log_entry(
@@ -1105,6 +1113,8 @@ class _Batch:
         self.lock = threading.Lock()
         self.sessions: dict[str, Session] | None = None
         self.pending: list[tuple[AttemptFailure, float, str]] = []  # entry, ttl, job ID
+        # Log reads waiting for the sessions: GetSession's ``log.options`` say where to read.
+        self.deferred: list[tuple[FailedTask, SessionAction, AttemptFailure]] = []
 
     def start(self) -> None:
         self.analysis.submit(self._read_actions)
@@ -1128,8 +1138,12 @@ class _Batch:
         except DeadlineError as exc:
             logger.info("sessions unreadable: %s", exc.message)
             found = {}  # workers stay unknown; the signatures still count
+        self.analysis.sessions_known(found)
         with self.lock:
             self.sessions = found
+            deferred, self.deferred = self.deferred, []
+        for args in deferred:
+            self.analysis.submit(self._read_log, *args, log=True)
         self._flush()
 
     def _read_actions(self) -> None:
@@ -1159,7 +1173,12 @@ class _Batch:
                 )
                 ready.append((_with_signature(entry, signature), _entry_ttl(), row.job_id))
             elif analysis.decide(row, action):
-                analysis.submit(self._read_log, row, action, entry, log=True)
+                with self.lock:
+                    wait = self.sessions is None
+                    if wait:
+                        self.deferred.append((row, action, entry))
+                if not wait:
+                    analysis.submit(self._read_log, row, action, entry, log=True)
             else:
                 signature = signatures.signature_of(
                     None,
@@ -1175,8 +1194,8 @@ class _Batch:
     def _read_log(self, row: FailedTask, action: SessionAction, entry: AttemptFailure) -> None:
         with self.lock:
             session = (self.sessions or {}).get(action.session_id)
-        # Where GetSession says the log is, when the sessions are in already; else where the
-        # convention puts it (they agree unless a queue's logging was configured otherwise).
+        # Where GetSession says the log is (the sessions are in: reads wait for them); where
+        # the convention puts it when a session has no log options or could not be read.
         entry, ttl = self.analysis.log_entry(action, entry, session)
         with self.lock:
             self.pending.append((entry, ttl, row.job_id))

@@ -4,11 +4,13 @@ count, the unreliable worker's NFS failures as a worker cluster, within an API b
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
 from django.conf import LazySettings
 
 from deadline_emulator import Emulator
+from deadline_emulator.logs import group_not_found, stream_not_found
 from tasks_app.deadline.session_types import SessionAction
 from tasks_app.selectors import failure_analysis, signatures
 from tasks_app.selectors.failures import FailureReport, FailureScope, failure_report
@@ -221,3 +223,93 @@ def test_a_queue_window_and_one_workers_failures(emulator: Emulator) -> None:
     assert on_worker.failed_tasks == sum(
         w.attempts for g in report.groups for w in g.workers if w.worker_id == unreliable
     )
+
+
+def _logs_moved(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch, job: dict[str, str]
+) -> list[str]:
+    """Every session of ``job``'s queue logs to another group and stream, as GetSession's
+    ``log.options`` say; nothing is where the convention puts it. Returns the groups read."""
+    conventional = f"/aws/deadline/{job['farmId']}/{job['queueId']}"
+    moved = "/studio/render-logs/lighting"
+    serve_group = emulator.logs_backend.log_group
+    serve_stream = emulator.logs_backend.session_log
+    real_session = emulator.backend.get_session
+    groups_read: list[str] = []
+
+    def log_group(name: str | None, identifier: str | None) -> Any:
+        groups_read.append(str(name))
+        if name == conventional:
+            raise group_not_found()
+        return serve_group(conventional if name == moved else name, identifier)
+
+    def session_log(group: Any, stream: str) -> Any:
+        if not stream.startswith("agent/"):
+            raise stream_not_found()
+        return serve_stream(group, stream.removeprefix("agent/"))
+
+    def get_session(**kwargs: Any) -> dict[str, Any]:
+        answer = real_session(**kwargs)
+        options = {"logGroupName": moved, "logStreamName": "agent/" + answer["sessionId"]}
+        return {**answer, "log": {"logDriver": "awslogs", "options": options}}
+
+    monkeypatch.setattr(emulator.logs_backend, "log_group", log_group)
+    monkeypatch.setattr(emulator.logs_backend, "session_log", session_log)
+    monkeypatch.setattr(emulator.backend, "get_session", get_session)
+    return groups_read
+
+
+def test_logs_are_read_where_get_session_says_even_when_the_sessions_come_last(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = emulator.backend.landmarks()["failed_deps_job"]
+    causes = causes_of_failed_tasks(emulator, job)
+    groups_read = _logs_moved(emulator, monkeypatch, job)
+    # BatchGetSession answers after the session actions, and after the first log read if
+    # one is (wrongly) asked for before the sessions are known.
+    actions_served = threading.Event()
+    log_asked = threading.Event()
+    real_actions = emulator.backend.batch_get_session_action
+    real_sessions = emulator.backend.batch_get_session
+    real_events = emulator.logs_backend.get_log_events
+
+    def batch_get_session_action(**kwargs: Any) -> Any:
+        try:
+            return real_actions(**kwargs)
+        finally:
+            actions_served.set()
+
+    def batch_get_session(**kwargs: Any) -> Any:
+        assert actions_served.wait(60)
+        log_asked.wait(1)  # bounded: a correct analysis asks for no log before this answers
+        return real_sessions(**kwargs)
+
+    def get_log_events(**kwargs: Any) -> Any:
+        log_asked.set()
+        return real_events(**kwargs)
+
+    monkeypatch.setattr(emulator.backend, "batch_get_session_action", batch_get_session_action)
+    monkeypatch.setattr(emulator.backend, "batch_get_session", batch_get_session)
+    monkeypatch.setattr(emulator.logs_backend, "get_log_events", get_log_events)
+
+    report = _report(_scope(job))
+
+    assert set(groups_read) == {"/studio/render-logs/lighting"}
+    assert all(g.from_log for g in report.groups)
+    assert partition(_groups(report)) == partition(by_cause(causes))
+
+
+def test_without_log_options_the_conventional_log_is_read(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = emulator.backend.landmarks()["failed_deps_job"]
+    causes = causes_of_failed_tasks(emulator, job)
+    real_session = emulator.backend.get_session
+
+    def get_session(**kwargs: Any) -> dict[str, Any]:
+        return {**real_session(**kwargs), "log": {"logDriver": "awslogs"}}
+
+    monkeypatch.setattr(emulator.backend, "get_session", get_session)
+    report = _report(_scope(job))
+    assert all(g.from_log for g in report.groups)
+    assert partition(_groups(report)) == partition(by_cause(causes))
