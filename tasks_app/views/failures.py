@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -185,12 +186,20 @@ class _Links:
     def absolute(self, url: str | None) -> str | None:
         return None if url is None else self.request.build_absolute_uri(url)
 
-    def worker_failures(self, worker_id: str) -> str:
+    def worker_failures(self, worker_id: str, last_seen: datetime | None = None) -> str:
+        """The queue's failures on ``worker_id``: over this view's window, or, from a job or
+        step, over the shortest window that still holds the job (it failed at ``last_seen``;
+        its ENDED_AT is no earlier)."""
         url = reverse(
             "queue_failures",
             kwargs={"farm_id": self.scope.farm_id, "queue_id": self.scope.queue_id},
         )
         window = self.scope.window_hours
+        if self.scope.kind != "queue" and last_seen is not None:
+            # An hour of slack: the link is followed later than it is drawn.
+            age_hours = (resources.now() - last_seen) / timedelta(hours=1) + 1
+            covering = [hours for hours in sorted(failures.WINDOWS) if hours >= age_hours]
+            window = covering[0] if covering else max(failures.WINDOWS)
         query = {"worker": worker_id}
         if window != failures.WINDOWS[0]:
             query["window"] = str(window)
@@ -297,10 +306,11 @@ def _context(
         }
         for group, item in zip(report.groups, data["groups"], strict=True)
     ]
+    last_seen = {group.signature: group.last_seen for group in report.groups}
     clusters = [
         {
             "cluster": cluster,
-            "queue_url": links.worker_failures(cluster.worker_id),
+            "queue_url": links.worker_failures(cluster.worker_id, last_seen.get(cluster.signature)),
             "percent": round(100 * cluster.share),
             "baseline_percent": None if cluster.baseline is None else round(100 * cluster.baseline),
         }

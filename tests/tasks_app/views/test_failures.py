@@ -106,11 +106,13 @@ def _page(html: str) -> _Page:
 # --- The page and its JSON ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("level", ["job", "step"])
 def test_the_json_has_the_documented_shape_and_says_what_the_page_says(
-    client: Client, emulator: Emulator
+    client: Client, emulator: Emulator, level: str
 ) -> None:
     job = emulator.backend.landmarks()["big_job"]
-    url = failures_url(job)
+    step_id = emulator.backend.landmarks()["big_step"]["stepId"] if level == "step" else ""
+    url = failures_url(job, step_id)
     page = client.get(url)
     assert page.status_code == 200
     data = client.get(url, {"format": "json"}).json()
@@ -144,6 +146,86 @@ def test_the_json_has_the_documented_shape_and_says_what_the_page_says(
     unreliable = emulator.backend.landmarks()["unreliable_worker"]["workerId"]
     assert shown.clusters == [unreliable]
     assert "ran on <bdi><strong>render-a-017</strong></bdi>" in page.content.decode()
+
+
+def _queue_url(job: dict[str, str]) -> str:
+    return reverse("queue_failures", kwargs={"farm_id": job["farmId"], "queue_id": job["queueId"]})
+
+
+def _assert_page_matches_json(html: str, data: dict[str, Any]) -> _Page:
+    shown = _page(html)
+    assert [(g["tasks"], g["attempts"], g["title"], g["frames"]) for g in shown.groups] == [
+        (g["tasks"], g["attempts"], g["title"], g["frames"]) for g in data["groups"]
+    ]
+    assert shown.clusters == [c["worker_id"] for c in data["worker_clusters"]]
+    return shown
+
+
+def test_the_queue_view_shows_the_jobs_of_the_chosen_window(
+    client: Client, emulator: Emulator
+) -> None:
+    job = emulator.backend.landmarks()["big_job"]
+    url = _queue_url(job)
+    default = client.get(url).content.decode()
+    # The selector offers every window, the default (24 hours) chosen; it submits to the page.
+    options = re.findall(r'<option value="(\d+)"( selected)?>', default)
+    assert [(int(h), bool(sel)) for h, sel in options] == [
+        (24, True),
+        (6, False),
+        (72, False),
+        (168, False),
+    ]
+    assert f'<form method="get" action="{url}"' in default and 'name="window"' in default
+
+    week = client.get(url, {"window": "168"})
+    html = week.content.decode()
+    assert '<option value="168" selected>7 days</option>' in html
+    assert "of the last 7 days" in html
+    data = client.get(url, {"window": "168", "format": "json"}).json()
+    _assert_page_matches_json(html, data)
+    assert sum(g["tasks"] for g in data["groups"]) == data["failed_tasks"]
+    # The week holds the big job (submitted days ago), the last 24 hours do not.
+    assert failures_url(job) in html
+    assert data["failed_tasks"] >= 113
+    day = client.get(url, {"format": "json"}).json()
+    assert day["failed_tasks"] < data["failed_tasks"]
+    assert failures_url(job) not in default
+
+
+def test_a_worker_cluster_links_to_that_workers_failures_across_the_queue(
+    client: Client, emulator: Emulator
+) -> None:
+    job = emulator.backend.landmarks()["big_job"]
+    unreliable = emulator.backend.landmarks()["unreliable_worker"]["workerId"]
+    cluster_job = client.get(failures_url(job), {"format": "json"}).json()
+    (cluster,) = cluster_job["worker_clusters"]
+    notice = re.search(
+        rf'data-cluster-worker="{unreliable}">(.*?)</p>',
+        client.get(failures_url(job)).content.decode(),
+        re.S,
+    )
+    assert notice is not None
+    link = re.search(
+        r'<a href="([^"]+)">This worker.s failures across the queue</a>', notice.group(1)
+    )
+    assert link is not None
+    queue_view = link.group(1).replace("&amp;", "&")
+    assert urlsplit(queue_view).path == _queue_url(job)
+
+    page = client.get(queue_view)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "data-worker-filter" in html and "render-a-017" in html
+    data = client.get(queue_view + "&format=json").json()
+    _assert_page_matches_json(html, data)
+    assert data["groups"] and sum(g["tasks"] for g in data["groups"]) == data["failed_tasks"]
+    assert {w["worker_id"] for g in data["groups"] for w in g["workers"]} == {unreliable}
+    # Its window holds the job the cluster was found in: the cluster's failures are all there.
+    nfs = next(g for g in data["groups"] if g["signature"] == cluster["signature"])
+    assert set(
+        next(g["task_ids"] for g in cluster_job["groups"] if g["signature"] == cluster["signature"])
+    ) <= set(nfs["task_ids"])
+    assert failures_url(job) in html
 
 
 def test_json_by_accept_header_and_html_by_default(client: Client, emulator: Emulator) -> None:
