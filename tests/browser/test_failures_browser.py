@@ -4,6 +4,7 @@ into view; with JavaScript and without it. A big job streams in under a progress
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -94,3 +95,34 @@ def test_a_big_job_streams_in_under_a_progress_bar(
     expect(page.locator(".worker-cluster")).to_contain_text("render-a-017")
     assert page.locator("[data-progress]").count() == 0
     page.close()
+
+
+def test_copy_as_markdown_puts_the_summary_on_the_clipboard(
+    browser: Any, live_server: Any, emulator: Emulator, whole_pages: None
+) -> None:
+    from playwright.sync_api import expect
+
+    job = emulator.backend.landmarks()["failed_deps_job"]
+    url = live_server.url + _job_url(job) + "failures/"
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    summary = page.locator(".markdown-summary")
+    summary.locator("summary").click()
+    button = summary.locator("button[data-copy]")
+    expect(button).to_be_visible()
+    button.click()
+    # The clipboard holds the summary once the copy has gone through (awaited, not slept).
+    page.wait_for_function(
+        "async () => (await navigator.clipboard.readText()).startsWith('## Failures')"
+    )
+    copied = page.evaluate("navigator.clipboard.readText()")
+    served = page.request.get(url + "?format=markdown").text()
+    assert copied == served.strip()
+    assert copied.startswith("## Failures of job")
+    assert "| Tasks | Attempts | Cause |" in copied
+    groups = page.locator(".failure-group").count()
+    assert len(re.findall(r"^\| \d+ \| \d+ \|", copied, re.M)) == groups >= 2
+    context.close()
