@@ -174,6 +174,12 @@ class DeadlineBackend:
         self._task_changes: Counter[tuple[str, str, str]] = Counter()  # (job, step, task)
         self._extra_jobs: list[JobSpec] = []  # added by scenario builders
         self._step_cache: dict[str, tuple[int, StepAggregate, list[TaskState]]] = {}
+        # Steps still changing, evaluated at one instant: with a pinned clock every call at
+        # that instant reuses them (a farm-wide read makes many calls at one instant).
+        self._instant: tuple[float, dict[str, tuple[int, StepAggregate, list[TaskState]]]] = (
+            -INF,
+            {},
+        )
         self._natural_complete: dict[str, float | None] = {}
 
     # --- world look-ups ---------------------------------------------------------------------
@@ -319,6 +325,12 @@ class DeadlineBackend:
             return cached[1], cached[2]
         if step.step_id in memo:
             return memo[step.step_id]
+        instant, at_instant = self._instant
+        if instant == t:
+            hit = at_instant.get(step.step_id)
+            if hit is not None and hit[0] == version:
+                memo[step.step_id] = (hit[1], hit[2])
+                return hit[1], hit[2]
         ready = self._ready_at(job, step.index, t, memo)
         states = [
             evaluate_task(self._context(job, step, i, ready), t) for i in range(step.task_count)
@@ -326,6 +338,10 @@ class DeadlineBackend:
         agg = aggregate(states)
         if t >= agg.stable_from and version == self._version(job):
             self._step_cache[step.step_id] = (version, agg, states)
+        elif version == self._version(job):
+            if instant != t:  # a new instant: the previous one's states are of no more use
+                self._instant = (t, {})
+            self._instant[1][step.step_id] = (version, agg, states)
         memo[step.step_id] = (agg, states)
         return agg, states
 

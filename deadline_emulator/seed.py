@@ -195,6 +195,10 @@ class StepSpec:
     # Per task: -1 succeeds on its first attempt, n fails every attempt with cause n
     # (simulation.CAUSE_NAMES); empty: failures are drawn from fail_rate / doomed_rate.
     failure_script: tuple[int, ...] = ()
+    # Tasks (by index) whose every run takes ``slow_factor`` times as long: a frame far
+    # heavier than its siblings, for the dashboard's slow-task detection.
+    slow_tasks: tuple[int, ...] = ()
+    slow_factor: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -277,6 +277,8 @@ def _plan_attempts(ctx: TaskContext, run_no: int, first_assign: float, seq0: int
         scheduled = starting + 10.0 + u[b + 2] * 30.0
         running = scheduled + 1.0 + u[b + 3] * 2.0
         duration = step.run_min + (step.run_max - step.run_min) * u[b + 4]
+        if ctx.index in step.slow_tasks:
+            duration *= step.slow_factor
         if script:
             failed = doomed  # scripted outcomes do not depend on the worker
         else:
