@@ -258,6 +258,15 @@ DASHBOARD_FAILURES_MAX_TASKS = env_int("DASHBOARD_FAILURES_MAX_TASKS", 5000, min
 DASHBOARD_FAILURES_CONCURRENCY = env_int("DASHBOARD_FAILURES_CONCURRENCY", 12, minimum=1)
 DASHBOARD_FAILURES_CACHE_SECONDS = env_float("DASHBOARD_FAILURES_CACHE_SECONDS", 6 * 3600.0)
 DASHBOARD_FAILURES_FIRST_PAINT_SECONDS = env_float("DASHBOARD_FAILURES_FIRST_PAINT_SECONDS", 1.5)
+# What needs attention (tasks_app/selectors/attention.py): a live attempt whose log is silent
+# this long is stalled; the farm-wide list is rebuilt this often for every viewer; "recently"
+# (failed jobs, worker records) reaches this far back; slowness and ETAs need this many
+# finished tasks in a step; a task is slow past this multiple of its step's p95 duration.
+DASHBOARD_STALL_SECONDS = env_float("DASHBOARD_STALL_SECONDS", 900.0, minimum=60.0)
+DASHBOARD_ATTENTION_SECONDS = env_float("DASHBOARD_ATTENTION_SECONDS", 30.0, minimum=1.0)
+DASHBOARD_RECENT_SECONDS = env_float("DASHBOARD_RECENT_SECONDS", 86400.0, minimum=600.0)
+DASHBOARD_MIN_SAMPLES = env_int("DASHBOARD_MIN_SAMPLES", 8, minimum=2)
+DASHBOARD_SLOW_FACTOR = env_float("DASHBOARD_SLOW_FACTOR", 2.0, minimum=1.0)
 
 # --- Who gets in (tasks_app/auth.py, tasks_app/deadline/allow_list.py) ---------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from . import converters  # noqa: F401 - registers the ID path converters
-from .views import browse, failures, health, home, task, triage
+from .views import attention, browse, failures, health, home, task, triage
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -15,6 +15,9 @@ urlpatterns = [
     # --- Browse (navigation issue) ---
     path("go/", home.go_to, name="go"),
     path("farms/", browse.farm_list, name="farm_list"),
+    # --- What needs attention (issue 12) ---
+    path("attention/", attention.attention_list, name="attention"),
+    path("attention/count/", attention.attention_count, name="attention_count"),
     path("farms/<farm_id:farm_id>/", browse.farm_detail, name="farm_detail"),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/",

@@ -46,6 +46,11 @@ REQUIRED_IAM_ACTIONS = (
     "deadline:ListTasks",
     "deadline:GetWorker",
     "deadline:GetFleet",
+    # What needs attention (selectors/attention.py): fleets and their workers, and the work
+    # held by a worker that stopped responding.
+    "deadline:ListFleets",
+    "deadline:ListWorkers",
+    "deadline:ListSessionsForWorker",
     "logs:GetLogEvents",
 )
 

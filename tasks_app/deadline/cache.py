@@ -83,6 +83,14 @@ def cached_read(
     )
 
 
+def cached_only(*, kind: str, ids: tuple[str, ...], parse: type[C]) -> C | None:
+    """What ``cached_read`` would serve for ``kind``/``ids`` if it is cached (fresh or
+    stale), else None: never an API call. For pages that show a shared, costly result only
+    once something else has built it."""
+    found = resilience.peek(cache_key(kind, *ids), parse.from_cache)
+    return None if found is None else found[0]
+
+
 def forget(kind: str, *ids: str) -> None:
     """Drop one cached resource (after a write, or to force a refresh); other processes'
     near copies lapse within DEADLINE_NEAR_CACHE_SECONDS."""

@@ -592,6 +592,13 @@ def _decode_entry(key: str, raw: Any, decode: Callable[[Any], T]) -> _Entry[T] |
         return None
 
 
+def peek(key: str, decode: Callable[[Any], T]) -> tuple[T, float] | None:
+    """The cached value for ``key`` and when it was fetched, whatever its age, without calling
+    the API (None when nothing usable is cached)."""
+    entry, _ = _load(key, decode)
+    return None if entry is None else (entry.value, entry.at)
+
+
 @dataclass(frozen=True)
 class _Failure:
     at: float

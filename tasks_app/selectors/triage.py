@@ -25,6 +25,7 @@ from django.conf import settings
 from ..deadline.cache import cached_read
 from ..deadline.calls import call
 from ..deadline.errors import DeadlineError
+from ..deadline.farm_types import DEAD_WORKER_STATUSES
 from ..deadline.ids import ID_PATTERNS
 from ..deadline.logs import epoch_ms, get_log_events, log_group_name
 from ..deadline.resilience import read_pool
@@ -105,6 +106,24 @@ class Attempt:
         return self.worker_id or "an unknown worker"
 
     @property
+    def worker_activity(self) -> tuple[str, bool]:
+        """What the worker is doing for this task, and whether that is trouble: the attempt's
+        own state first, so a worker running it never reads "Idle" (its status says what it
+        does overall, not for this task); a dead worker holding a live attempt is trouble."""
+        status = self.worker.status if self.worker else ""
+        state = status.replace("_", " ").lower()
+        if self.status.is_live:
+            doing = _LIVE_ACTIVITY.get(self.status, "holding this task")
+            if status in DEAD_WORKER_STATUSES:
+                return f"{state.capitalize()} while {doing}", True
+            if self.session is not None and self.session.ended_at is not None:
+                return f"No longer {doing}: its session ended", True
+            return doing.capitalize(), False
+        if self.worker is None:
+            return "", False
+        return f"Done with this attempt; now {state}", self.worker.is_unhealthy
+
+    @property
     def ip_addresses(self) -> tuple[str, ...]:
         if self.worker and self.worker.ip_addresses:
             return self.worker.ip_addresses
@@ -136,6 +155,15 @@ class Attempt:
         if self.action.ended_at is None:
             return self.status.is_live or self.status is ActionStatus.UNKNOWN
         return now < self.action.ended_at + FOLLOW_GRACE
+
+
+_LIVE_ACTIVITY = {
+    ActionStatus.ASSIGNED: "assigned this task",
+    ActionStatus.SCHEDULED: "about to run this task",
+    ActionStatus.RUNNING: "running this task",
+    ActionStatus.CANCELING: "canceling this task",
+    ActionStatus.RECLAIMING: "giving this task back",
+}
 
 
 @dataclass(frozen=True)

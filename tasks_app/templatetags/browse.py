@@ -133,3 +133,9 @@ def enum_label(value: str | None) -> str:
 def status_count(counts: dict[TaskRunStatus, int], status: str) -> int:
     """``counts|status_count:"FAILED"``."""
     return counts.get(TaskRunStatus.parse(status), 0)
+
+
+@register.filter
+def lookup(mapping: Any, key: str) -> Any:
+    """``step_etas|lookup:step.step_id``: a mapping's value for a key, None when absent."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

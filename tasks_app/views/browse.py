@@ -14,9 +14,9 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from ..deadline.errors import DeadlineError
-from ..deadline.types import TaskPath, TaskRunStatus, TaskSummary, is_settled
+from ..deadline.types import Step, TaskPath, TaskRunStatus, TaskSummary, is_settled
 from ..forms import JobFilterForm, TaskFilterForm
-from ..selectors import browse, failures
+from ..selectors import attention, browse, eta, failures
 from .common import (
     browse_crumbs,
     browse_path,
@@ -91,6 +91,7 @@ def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpRespo
     except DeadlineError as exc:
         return failed_response(request, exc, path)
     params = page_params(request)
+    flags = attention.page_flags()
     context = {
         "path": path,
         "form": form,
@@ -98,12 +99,13 @@ def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpRespo
         "queue": page.queue,
         "jobs": page.jobs.jobs,
         "notes": page.jobs.notes,
+        "job_attention": flags.counts((j.job_id for j in page.jobs.jobs), "job_id"),
         "query": query,
         "filtered": bool(query.run_status or query.lifecycle_status or query.name),
         "columns": sort_columns(params, browse.JOB_SORTS, query.sort, query.descending),
         "pagination": pagination(params, page.jobs.window),
         "crumbs": browse_crumbs(path, named(farm=page.farm, queue=page.queue), "queue"),
-        **live_context(request, version=page.jobs.version),
+        **live_context(request, version=combined_version(page.jobs, flags.version)),
     }
     return browse_response(
         request,
@@ -125,15 +127,30 @@ def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -
     except DeadlineError as exc:
         return failed_response(request, exc, path)
     job = page.job
+    steps = page.steps.steps if page.steps is not None else []
+    flags = attention.page_flags()
+    etas = eta.job_eta(
+        farm_id=farm_id, queue_id=queue_id, job_id=job_id, steps=steps, now=attention.now()
+    )
+    eta_texts = "|".join(
+        f"{step_id}={result.eta.text if result.eta else result.reason}"
+        for step_id, result in sorted({**etas.steps, "job": etas.job}.items())
+    )
     context = {
         "path": path,
         "job": job,
-        "steps": page.steps.steps if page.steps is not None else [],
+        "steps": steps,
         "steps_error": page.steps_error,
+        "attention_items": flags.for_job(job_id),
+        "attention_problem": flags.problem,
+        "attention_checked_at": flags.checked_at,
+        "step_attention": flags.counts((s.step_id for s in steps), "step_id"),
+        "job_eta": etas.job,
+        "step_etas": etas.steps,
         "crumbs": browse_crumbs(path, named(farm=page.farm, queue=page.queue, job=job), "job"),
         **live_context(
             request,
-            version=combined_version(job, page.steps),
+            version=combined_version(job, page.steps, flags.version, eta_texts),
             settled=is_settled(job.status_counts),
         ),
     }
@@ -164,6 +181,9 @@ def step_detail(
     details, details_missing = _row_details(
         path, tasks, read=request.GET.get("details") == "1" and not is_fragment(request)
     )
+    flags = attention.page_flags()
+    step_eta = _step_eta(farm_id, queue_id, job_id, step)
+    eta_text = step_eta.eta.text if step_eta.eta else step_eta.reason
     context = {
         "path": path,
         "form": form,
@@ -177,6 +197,9 @@ def step_detail(
         + url_with(params, details=None, v=None),
         "tasks_error": page.tasks_error,
         "notes": page.tasks.notes if page.tasks is not None else (),
+        "task_attention": flags.for_tasks(job_id),
+        "attention_problem": flags.problem,
+        "step_eta": step_eta,
         "query": query,
         "filtered": bool(query.run_status or query.search),
         "failed_count": step.status_counts.get(TaskRunStatus.FAILED, 0),
@@ -188,7 +211,7 @@ def step_detail(
         "crumbs": browse_crumbs(path, names, "step"),
         **live_context(
             request,
-            version=combined_version(step, page.tasks),
+            version=combined_version(step, page.tasks, flags.version, eta_text),
             settled=is_settled(step.status_counts),
         ),
     }
@@ -253,3 +276,15 @@ def step_task_details(
     response = render(request, "tasks_app/_task_row_details.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _step_eta(farm_id: str, queue_id: str, job_id: str, step: Step) -> eta.EtaResult:
+    """The step's ETA while it runs; a step whose tasks cannot be read says so instead."""
+    if not eta.is_running(step):
+        return eta.EtaResult(None, left=False)
+    try:
+        return eta.step_eta(
+            farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=step, now=attention.now()
+        )
+    except DeadlineError as exc:
+        return eta.EtaResult(None, f"no ETA: its tasks could not be read ({exc.message})")

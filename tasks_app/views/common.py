@@ -97,9 +97,12 @@ def url_with(params: QueryDict, **changes: Any) -> str:
 
 
 def combined_version(*parts: Any) -> str:
-    """One version of a page's live parts; a missing part (None) counts as a version too, so
-    the poll re-renders when it comes back."""
-    text = "|".join("missing" if part is None else part.version for part in parts)
+    """One version of a page's live parts: each part's ``version``, a string as it is, and a
+    missing part (None) as a version too, so the poll re-renders when it comes back."""
+    text = "|".join(
+        "missing" if part is None else part if isinstance(part, str) else part.version
+        for part in parts
+    )
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 

@@ -27,9 +27,9 @@ from ..deadline.errors import DeadlineError
 from ..deadline.logs import LogNotFound
 from ..deadline.session_types import LogPage, Session
 from ..deadline.types import TaskPath
-from ..selectors import resources, triage
+from ..selectors import attention, resources, triage
 from ..selectors.triage import Attempt, TaskAttempts
-from .common import unchanged
+from .common import combined_version, unchanged
 
 logger = logging.getLogger(__name__)
 
@@ -51,16 +51,42 @@ def _with_query(url: str, **params: str) -> str:
     return f"{url}?{query}" if query else url
 
 
+def _task_attention(
+    path: TaskPath, attempts: TaskAttempts | None
+) -> attention.TaskAttention | None:
+    """Whether the task is stalled or slow, judged from its latest attempt (None: no attempt,
+    or the task itself could not be read)."""
+    if attempts is None or attempts.latest is None:
+        return None
+    try:
+        task = resources.get_task(**path.as_kwargs())
+    except DeadlineError:
+        return None
+    return attention.task_attention(
+        farm_id=path.farm_id,
+        queue_id=path.queue_id,
+        job_id=path.job_id,
+        step_id=path.step_id,
+        run_status=task.run_status,
+        attempt=attempts.latest,
+    )
+
+
 def _attempts_context(
     path: TaskPath, attempts: TaskAttempts | None, error: DeadlineError | None
 ) -> dict[str, Any]:
     urls = _urls(path)
+    judged = _task_attention(path, attempts)
     version = attempts.version if attempts is not None else ""
+    if judged is not None:
+        version = combined_version(attempts, judged)
     # The section re-reads when the task panel changes (a new attempt, a new status); only a
     # live attempt's progress also needs a (slower) poll of its own.
     live = attempts is not None and attempts.any_live
     return {
         "attempts": attempts,
+        "attempts_version": version,
+        "task_attention": judged,
         "attempts_error": error,
         "attempts_live": live,
         "attempts_poll_url": _with_query(urls["attempts_url"], v=version),
@@ -315,12 +341,13 @@ def task_attempts(
         if error is not None and held is not None:
             logger.info("attempts poll failed: %s", error.message)
             response = unchanged()  # keep what the page shows; the next poll retries
-        elif attempts is not None and held == attempts.version:
-            response = unchanged()
         else:
             context = _attempts_context(path, attempts, error)
-            context.update(path=path, now=resources.now())
-            response = render(request, "tasks_app/_attempts.html", context)
+            if attempts is not None and held == context["attempts_version"]:
+                response = unchanged()
+            else:
+                context.update(path=path, now=resources.now(), fragment=True)
+                response = render(request, "tasks_app/_attempts.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
 

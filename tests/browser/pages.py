@@ -19,7 +19,11 @@ def page_urls(emulator: Any) -> dict[str, str]:
         f"/steps/{failed['stepId']}/tasks/{failed['taskId']}/"
     )
     hostile = marks["hostile_job"]
+    wedged = marks["wedged_running_task"]
+    wedged_job = f"/farms/{wedged['farmId']}/queues/{wedged['queueId']}/jobs/{wedged['jobId']}/"
     return {
+        # First: building it also serves the stalled badges the wedged job's pages show.
+        "attention": "/attention/",
         "home": "/",
         "farms": "/farms/",
         "farm": farm,
@@ -33,6 +37,9 @@ def page_urls(emulator: Any) -> dict[str, str]:
         "hostile-job": (
             f"/farms/{hostile['farmId']}/queues/{hostile['queueId']}/jobs/{hostile['jobId']}/"
         ),
+        "wedged-job": wedged_job,
+        "wedged-step": f"{wedged_job}steps/{wedged['stepId']}/",
+        "wedged-task": f"{wedged_job}steps/{wedged['stepId']}/tasks/{wedged['taskId']}/",
         "go-to-error": "/go/?q=job-123",
         "go-to-matches": "/go/?q=lighting_v038",
         "not-found": f"{farm}queues/queue-{'0' * 32}/",

@@ -83,6 +83,7 @@ README_SHOTS = [
     ("step", "light", DESK),
     ("task", "dark", DESK),
     ("queue", "light", PHONE),
+    ("attention", "light", DESK),
 ]
 
 

@@ -14,6 +14,11 @@ from tests.browser.pages import page_urls
 pytestmark = pytest.mark.browser
 
 PAGE_TYPES = [
+    # First: building the attention list also puts the stalled badges on the wedged job's pages.
+    "attention",
+    "wedged-job",
+    "wedged-step",
+    "wedged-task",
     "home",
     "farms",
     "farm",

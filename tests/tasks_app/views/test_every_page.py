@@ -40,6 +40,9 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "job_failures": frozenset({"GetJob"}),
     "step_failures": frozenset({"GetStep"}),
     "step_task_details": frozenset({"GetStep", "SearchTasks"}),
+    # Built from every farm's reads, any of which may fail with a note: only the farm list.
+    "attention": frozenset({"ListFarms"}),
+    "attention_count": frozenset(),
 }
 
 
