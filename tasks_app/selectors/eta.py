@@ -23,13 +23,8 @@ from ..deadline.errors import DeadlineError
 from ..deadline.farm_types import TaskRows
 from ..deadline.resilience import read_pool
 from ..deadline.types import Step, TaskRunStatus
-from .attention import (
-    QUEUED_STATUSES,
-    DurationStats,
-    clean_durations,
-    min_samples,
-    step_tasks,
-)
+from .attention import step_tasks
+from .attention_rules import QUEUED_STATUSES, DurationStats, clean_durations, min_samples
 
 #: Throughput is measured over at least this much recent time (and 4 median tasks).
 THROUGHPUT_WINDOW = timedelta(minutes=30)

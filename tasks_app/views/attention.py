@@ -14,7 +14,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from ..deadline.errors import DeadlineError, Unavailable
-from ..selectors import attention
+from ..selectors import attention, attention_rules
 from .common import is_fragment, unchanged
 from .errors import failed_response
 
@@ -70,10 +70,10 @@ def _context(request: HttpRequest, report: attention.AttentionReport) -> dict[st
             {"kind": kind, "label": attention.KIND_LABELS[kind], "count": n}
             for kind, n in report.counts().items()
         ],
-        "slow_factor": attention.slow_factor(),
+        "slow_factor": attention_rules.slow_factor(),
         "attention_count": report.count,
-        "refresh_seconds": attention.refresh_seconds(),
-        "stall_minutes": round(attention.stall_after().total_seconds() / 60),
+        "refresh_seconds": attention_rules.refresh_seconds(),
+        "stall_minutes": round(attention_rules.stall_after().total_seconds() / 60),
         "poll_seconds": poll,
         "poll_ms": int(poll * 1000),
         "poll_url": f"{request.path}?{'all=1&' if show_all else ''}v={report.version}",

@@ -9,9 +9,9 @@ import pytest
 
 from tasks_app.deadline.farm_types import TaskRow
 from tasks_app.deadline.types import TaskRunStatus
-from tasks_app.selectors import attention, eta
-from tasks_app.selectors.attention import (
-    AttentionItem,
+from tasks_app.selectors import attention_rules, eta
+from tasks_app.selectors.attention import AttentionItem, rank
+from tasks_app.selectors.attention_rules import (
     DurationStats,
     WorkerTally,
     assess_slow,
@@ -19,7 +19,6 @@ from tasks_app.selectors.attention import (
     assess_worker,
     clean_durations,
     percentile,
-    rank,
     span,
 )
 
@@ -367,7 +366,7 @@ def test_a_step_that_fails_allows_for_one_more_run_of_its_last_task() -> None:
 
 def test_min_samples_default_comes_from_the_setting(settings) -> None:
     settings.DASHBOARD_MIN_SAMPLES = 3
-    assert attention.min_samples() == 3
+    assert attention_rules.min_samples() == 3
     result = eta.estimate(
         counts=COUNTS,
         durations=[60.0] * 3,
