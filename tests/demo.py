@@ -37,3 +37,43 @@ def advance_until_terminal(emulator: Emulator, ids: dict[str, str]) -> str:
         if TaskRunStatus(status).is_terminal:
             return status
     raise AssertionError(f"{ids['taskId']} still not finished after 12 h")
+
+
+def add_heavy_frame_job(emulator: Emulator, *, minutes_ago: float) -> dict[str, str]:
+    """A job in the demo world's comp queue whose 24 frames all started together and take
+    5-6 min, except frame 6, six times heavier; submitted ``minutes_ago``. Its IDs."""
+    from deadline_emulator.seed import JobSpec, ParamDef, StepSpec, hex_id
+
+    backend = emulator.backend
+    queue = backend.landmarks()["queues"]["Comp & Finishing"]
+    step = StepSpec(
+        step_id=hex_id(0, "step", "test:heavy-frame"),
+        index=0,
+        name="comp",
+        task_count=24,
+        params=(ParamDef("Frame", "INT", start=1),),
+        concurrency=24,
+        run_min=300.0,
+        run_max=360.0,
+        fail_rate=0.0,
+        slow_tasks=(5,),
+        slow_factor=6.0,
+    )
+    job = JobSpec(
+        job_id=hex_id(0, "job", "test:heavy-frame"),
+        job_ref=(1 << 28) + 1,
+        farm_id=queue["farmId"],
+        queue_id=queue["queueId"],
+        name="sq120_sh0010_comp_v001 (one heavy frame)",
+        created_at=emulator.clock.now() - minutes_ago * 60,
+        created_by="maria.chen@lighthouse.example",
+        priority=50,
+        steps=(step,),
+    )
+    backend.add_job(job)
+    return {
+        **queue,
+        "jobId": job.job_id,
+        "stepId": step.step_id,
+        "taskId": f"task-{step.step_id[5:]}-5",
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +18,15 @@ from deadline_emulator import Emulator
 from tasks_app.deadline import search as search_module
 from tasks_app.deadline.ids import ID_PATTERNS
 from tasks_app.selectors import attention
-from tests.demo import task_url
+from tests.demo import add_heavy_frame_job, task_url
 from tests.manual_clock import ManualClock
+from tests.security.routes import all_routes
 
 HX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
 ITEM_KEYS = {"kind", "reason", "impact", "url", "farm_id"}
 ID_KEYS = {"queue_id", "job_id", "step_id", "task_id", "worker_id"}
+COUNT_SPAN = '<span id="attention-count" hx-get="/attention/count/"'
 
 
 def html_of(response: Any) -> str:
@@ -325,46 +328,6 @@ def test_only_allowed_farms_are_checked(
     assert "Previs" not in html_of(client.get("/attention/"))
 
 
-def add_heavy_frame_job(emulator: Emulator, *, minutes_ago: float) -> dict[str, str]:
-    """A job in the demo world's comp queue whose 24 frames all started together and take
-    5-6 min, except frame 6, six times heavier; submitted ``minutes_ago``. Its IDs."""
-    from deadline_emulator.seed import JobSpec, ParamDef, StepSpec, hex_id
-
-    backend = emulator.backend
-    queue = backend.landmarks()["queues"]["Comp & Finishing"]
-    step = StepSpec(
-        step_id=hex_id(0, "step", "test:heavy-frame"),
-        index=0,
-        name="comp",
-        task_count=24,
-        params=(ParamDef("Frame", "INT", start=1),),
-        concurrency=24,
-        run_min=300.0,
-        run_max=360.0,
-        fail_rate=0.0,
-        slow_tasks=(5,),
-        slow_factor=6.0,
-    )
-    job = JobSpec(
-        job_id=hex_id(0, "job", "test:heavy-frame"),
-        job_ref=(1 << 28) + 1,
-        farm_id=queue["farmId"],
-        queue_id=queue["queueId"],
-        name="sq120_sh0010_comp_v001 (one heavy frame)",
-        created_at=emulator.clock.now() - minutes_ago * 60,
-        created_by="maria.chen@lighthouse.example",
-        priority=50,
-        steps=(step,),
-    )
-    backend.add_job(job)
-    return {
-        **queue,
-        "jobId": job.job_id,
-        "stepId": step.step_id,
-        "taskId": f"task-{step.step_id[5:]}-5",
-    }
-
-
 def test_a_frame_far_slower_than_its_siblings_is_slow(client: Client, emulator: Emulator) -> None:
     heavy = add_heavy_frame_job(emulator, minutes_ago=20)
 
@@ -422,3 +385,36 @@ def test_the_sign_in_page_loads_no_count(client: Client, settings: LazySettings)
     assert "/attention/count/" not in page
     # And the count itself asks for a sign-in, like every page.
     assert client.get("/attention/count/").status_code == 302
+
+
+def test_every_page_carries_the_count_in_its_header(client: Client, emulator: Emulator) -> None:
+    """Every full page the project serves (enumerated from its URL patterns) has the header's
+    count, which htmx loads after it."""
+    task = emulator.backend.landmarks()["failed_with_retries_task"]
+    ids = {f"{key.removesuffix('Id')}_id": value for key, value in task.items()}
+    pages = []
+    for route in all_routes():
+        response = client.get(route.build(ids) + ("?q=farm-" if str(route) == "go" else ""))
+        html = html_of(response) if response.status_code == 200 else ""
+        if html.lstrip().lower().startswith("<!doctype html>"):
+            pages.append(str(route))
+            assert COUNT_SPAN in html, route
+    # Farms to tasks, their logs and attempts, failures views, the attention list itself.
+    assert {"farm_list", "job_detail", "task_detail", "job_failures", "attention"} <= set(pages)
+
+
+def test_the_readme_states_every_call_a_refresh_makes(client: Client, emulator: Emulator) -> None:
+    """README "What needs attention" lists, per queue (or per farm, worker, task), every API
+    operation a cold build of the list makes: a new call fails here until it is documented."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("\n## What needs attention\n", 1)[1].split("\n## ", 1)[0]
+    budget = section.split("**API budget.**", 1)[1]
+    emulator.calls.reset()
+
+    items_of(client)
+
+    made = {op for op, n in emulator.calls.snapshot().items() if n}
+    assert {"SearchJobs", "SearchTasks", "ListWorkers"} <= made
+    assert "| queue | " in budget
+    undocumented = sorted(op for op in made if not re.search(rf"\b{op}\b", budget))
+    assert not undocumented, f"README's attention API budget does not name {undocumented}"
