@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -398,3 +399,18 @@ def test_hostile_log_lines_are_shown_inertly_and_never_break_a_view(
     json.loads(raw)
     for fragment in (client.get(url, headers=HTMX), client.get(example, headers=HTMX)):
         assert fragment.status_code in (200, 204)
+
+
+def test_the_readme_documents_the_json_the_views_answer() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Failures views") :]
+    block = re.search(r"```json\n(.*?)\n```", section, re.S)
+    assert block is not None
+    documented = json.loads(block.group(1))
+    assert set(documented) == JSON_KEYS
+    (group,) = documented["groups"]
+    assert set(group) == GROUP_KEYS
+    assert all(set(w) == {"worker_id", "host_name", "attempts"} for w in group["workers"])
+    assert set(group["example"]) == {"task_id", "session_action_id", "url"}
+    (cluster,) = documented["worker_clusters"]
+    assert set(cluster) == {"worker_id", "signature", "failures", "share"}
