@@ -1462,14 +1462,20 @@ def _window_jobs(scope: FailureScope) -> tuple[JobBrief, ...]:
     jobs: list[JobBrief] = []
     offset = 0
     while offset < min(MAX_QUEUE_JOBS, SEARCH_WINDOW):
-        answer = call(
+        # Through deadline.search like every Search* call: one record of what this backend
+        # refuses or ignores (these names are all confirmed, so none is expected).
+        answer = search.search(
             "SearchJobs",
-            farmId=scope.farm_id,
-            queueIds=[scope.queue_id],
-            itemOffset=offset,
-            pageSize=PAGE_SIZE,
-            filterExpressions={"operator": "OR", "filters": filters},
-            sortExpressions=[{"fieldSort": {"name": "CREATED_AT", "sortOrder": "DESCENDING"}}],
+            {
+                "farmId": scope.farm_id,
+                "queueIds": [scope.queue_id],
+                "itemOffset": offset,
+                "pageSize": PAGE_SIZE,
+                "filterExpressions": {"operator": "OR", "filters": filters},
+                "sortExpressions": [
+                    {"fieldSort": {"name": "CREATED_AT", "sortOrder": "DESCENDING"}}
+                ],
+            },
         )
         for item in answer.get("jobs") or ():
             job = Job.from_api({"lifecycleStatus": "", "name": "", **item})

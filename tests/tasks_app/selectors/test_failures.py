@@ -11,6 +11,7 @@ from django.conf import LazySettings
 
 from deadline_emulator import Emulator
 from deadline_emulator.logs import group_not_found, stream_not_found
+from tasks_app.deadline import search
 from tasks_app.deadline.session_types import SessionAction
 from tasks_app.selectors import failure_analysis, signatures
 from tasks_app.selectors.failures import FailureReport, FailureScope, failure_report
@@ -139,6 +140,10 @@ def test_finished_attempts_stay_cached_after_the_list_expires(emulator: Emulator
     assert calls["SearchTasks"] >= 1
 
 
+def _run_status_filter() -> dict[str, Any]:
+    return {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL", "value": "FAILED"}}
+
+
 @pytest.mark.parametrize("mode", ["strict", "ignore"])
 def test_groups_hold_when_search_refuses_or_ignores_run_status(
     emulator: Emulator, mode: str
@@ -152,6 +157,12 @@ def test_groups_hold_when_search_refuses_or_ignores_run_status(
     assert emulator.calls.snapshot()["ListTasks"] >= 1
     assert report.failed_tasks == len(causes)
     assert partition(_groups(report)) == partition(by_cause(causes))
+    # Recorded in deadline.search's shared verdicts (no memory of the failures views' own),
+    # where the step page and the job table look before sending RUN_STATUS.
+    (run_status,) = search.names_in(
+        "SearchTasks", {"filterExpressions": {"filters": [_run_status_filter()]}}
+    )
+    assert search.verdict(run_status) == {"strict": search.REFUSED, "ignore": search.IGNORED}[mode]
     # What the service did with RUN_STATUS is remembered for every view (the step page too):
     # the next listing goes straight to the (cached) ListTasks listing, no SearchTasks.
     failure_analysis.forget_listing(_scope(job))
