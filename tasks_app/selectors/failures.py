@@ -318,7 +318,12 @@ def assemble(
         if listing.complete
         else max(listing.expected, listed)
     )
-    not_read = sum(1 for a in attempts.values() if a.source == signatures.FROM_NOT_READ)
+    # Of the tasks shown (one worker's, with ?worker=), not of the whole scope.
+    not_read = sum(
+        1
+        for t in tasks
+        if t.action_id in attempts and attempts[t.action_id].source == signatures.FROM_NOT_READ
+    )
     return FailureReport(
         scope=scope,
         names=dict(listing.names),

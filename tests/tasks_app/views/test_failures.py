@@ -223,6 +223,9 @@ def test_a_worker_cluster_links_to_that_workers_failures_across_the_queue(
     _assert_page_matches_json(html, data)
     assert data["groups"] and sum(g["tasks"] for g in data["groups"]) == data["failed_tasks"]
     assert {w["worker_id"] for g in data["groups"] for w in g["workers"]} == {unreliable}
+    # What the page says of logs not read is about this worker's failures, not the queue's.
+    cap = re.search(r"data-logs-cap>([\d,]+) failing attempt", html)
+    assert cap is not None and 0 < int(cap.group(1).replace(",", "")) <= data["failed_tasks"]
     # Its window holds the job the cluster was found in: the cluster's failures are all there.
     nfs = next(g for g in data["groups"] if g["signature"] == cluster["signature"])
     assert set(
