@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from ..deadline import search
 from ..deadline.cache import cached_only, cached_read
@@ -602,13 +602,8 @@ def _task_url(farm_id: str, queue_id: str, job_id: str, step_id: str, task_id: s
 
 
 def job_failures_url(farm_id: str, queue_id: str, job_id: str) -> str:
-    """Where one acts on a job's failures: its failures view once it exists (issue 11), its
-    page until then."""
-    kwargs = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id}
-    try:
-        return reverse("job_failures", kwargs=kwargs)
-    except NoReverseMatch:
-        return reverse("job_detail", kwargs=kwargs)
+    """Where one acts on a job's failures: its failures grouped by cause."""
+    return _url("job_failures", farm_id=farm_id, queue_id=queue_id, job_id=job_id)
 
 
 @dataclass
