@@ -418,3 +418,35 @@ def test_the_readme_states_every_call_a_refresh_makes(client: Client, emulator: 
     assert "| queue | " in budget
     undocumented = sorted(op for op in made if not re.search(rf"\b{op}\b", budget))
     assert not undocumented, f"README's attention API budget does not name {undocumented}"
+
+
+def test_a_farm_of_20_queues_of_50_active_jobs_costs_calls_per_queue_and_none_warm(
+    client: Client, emulator: Emulator, settings: LazySettings, held_clock: ManualClock
+) -> None:
+    """The bench's synthetic farm: a cold build costs a bounded number of calls per queue
+    (never one per task or job), every viewer after it none, until DASHBOARD_ATTENTION_SECONDS
+    pass; then only what expired is read again."""
+    built = emulator.add_farm(queues=20, jobs_per_queue=50)
+    settings.DASHBOARD_FARMS = [built["farmId"]]
+    queues = len(built["queues"])
+    emulator.calls.reset()
+
+    items = items_of(client)
+
+    cold = emulator.calls.snapshot()
+    assert items and {i["farm_id"] for i in items} == {built["farmId"]}
+    assert cold["SearchJobs"] == queues
+    assert cold.get("GetTask", 0) == cold.get("GetJob", 0) == 0
+    assert sum(cold.values()) <= 12 * queues, cold
+
+    emulator.calls.reset()
+    items_of(client)
+    client.get("/attention/")
+    client.get("/attention/count/", headers=HX)
+    assert emulator.calls.total() == 0
+
+    held_clock.advance(settings.DASHBOARD_ATTENTION_SECONDS + 1)
+    items_of(client)
+    refresh = emulator.calls.snapshot()
+    assert refresh["SearchJobs"] == queues
+    assert 0 < sum(refresh.values()) < sum(cold.values()) / 2, refresh
