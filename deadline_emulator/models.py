@@ -172,6 +172,7 @@ class DeadlineBackend:
         self._job_versions: dict[str, int] = {}
         self._client_tokens: dict[str, tuple[Any, ...]] = {}
         self._task_changes: Counter[tuple[str, str, str]] = Counter()  # (job, step, task)
+        self._update_seq = 0
         self._extra_jobs: list[JobSpec] = []  # added by scenario builders
         self._step_cache: dict[str, tuple[int, StepAggregate, list[TaskState]]] = {}
         # Steps still changing, evaluated at one instant: with a pinned clock every call at
@@ -1053,6 +1054,11 @@ class DeadlineBackend:
                 reason="STATUS_CONFLICT",
             )
 
+    def _next_seq(self) -> int:
+        """The next update's place in the order of updates (call with the lock held)."""
+        self._update_seq += 1
+        return self._update_seq
+
     def _bump(self, job: JobSpec) -> None:
         self._job_versions[job.job_id] = self._job_versions.get(job.job_id, 0) + 1
 
@@ -1081,7 +1087,7 @@ class DeadlineBackend:
             if not _changes(before, target_run_status):
                 return {}
             key = (job_id, step.index, index)
-            override = Override(t, target_run_status, OPERATOR_IDENTITY)
+            override = Override(t, target_run_status, OPERATOR_IDENTITY, seq=self._next_seq())
             self._overrides[key] = (*self._overrides.get(key, ()), override)
             self._task_changes[job_id, step_id, task_id] += 1
             self._bump(job)
@@ -1153,7 +1159,9 @@ class DeadlineBackend:
         if not changed:
             return
         key = (job.job_id, scope)
-        override = Override(t, target, OPERATOR_IDENTITY, applies_to=applies_to)
+        override = Override(
+            t, target, OPERATOR_IDENTITY, applies_to=applies_to, seq=self._next_seq()
+        )
         self._scoped_overrides[key] = (*self._scoped_overrides.get(key, ()), override)
         for step, index in changed:
             self._task_changes[job.job_id, step.step_id, self._task_id(step, index)] += 1

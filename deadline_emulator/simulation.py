@@ -117,6 +117,9 @@ class Override:
     only_if_unsettled: bool = False  # job-wide halts leave settled tasks alone
     interrupt_seconds: float = INTERRUPT_SECONDS
     applies_to: frozenset[str] | None = None  # job/step-wide updates: statuses they change
+    # Order among updates made at one instant (a pinned clock): the later one applies last,
+    # whichever scope (task, step, job) it was made on.
+    seq: int = 0
 
 
 @dataclass(slots=True)
@@ -382,7 +385,7 @@ def evaluate_task(ctx: TaskContext, t: float) -> TaskState:
     segment, overrides = _natural(ctx)
     if ctx.user_overrides:
         overrides = overrides + list(ctx.user_overrides)
-    overrides.sort(key=lambda o: o.time)
+    overrides.sort(key=lambda o: (o.time, o.seq))
     prior: list[Attempt] = []
     interrupt: tuple[float, float, str, TaskState] | None = None  # (cut, until, target, before)
     updated: tuple[float, str] | None = None
