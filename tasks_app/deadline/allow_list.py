@@ -53,6 +53,14 @@ REQUIRED_IAM_ACTIONS = (
     "deadline:ListSessionsForWorker",
     "logs:GetLogEvents",
 )
+#: The optional statement actions need on top (README "IAM permissions"): the writes, and
+#: ListTasks, with which an action lists the tasks it changes (as the official CLI does).
+ACTION_IAM_ACTIONS = (
+    "deadline:ListTasks",
+    "deadline:UpdateTask",
+    "deadline:UpdateStep",
+    "deadline:UpdateJob",
+)
 
 
 def allowed_farms() -> frozenset[str] | None:

@@ -80,6 +80,37 @@ def cached_read(
         fetch=lambda: parse.from_api(fetch()),
         encode=lambda value: value.to_cache(),
         decode=parse.from_cache,
+        marker=_marker_for(ids),
+    )
+
+
+def _marker_for(ids: tuple[str, ...]) -> str | None:
+    """The invalidation marker of a read: its queue's (everything under a queue: jobs, steps,
+    tasks, their searches and attempts) or, for farm-level reads (a farm's queues), its
+    farm's. Lists of every farm have none."""
+    if len(ids) >= 2 and ids[0].startswith("farm-") and ids[1].startswith("queue-"):
+        return _marker_key(ids[0], ids[1])
+    if ids and ids[0].startswith("farm-"):
+        return _marker_key(ids[0])
+    return None
+
+
+def _marker_key(*ids: str) -> str:
+    """Like ``cache_key`` without the allow-list: dashboards sharing one Redis with different
+    allow-lists still see each other's actions."""
+    identity = client.backend_identity().as_key()
+    raw = f"{identity}|changed|{'/'.join(ids)}"
+    return f"dtd:{CACHE_SCHEMA}:changed:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
+
+
+def invalidate_queue(*, farm_id: str, queue_id: str) -> None:
+    """After an action: every cached read under the queue (and the farm's queue list, whose
+    statuses follow) is re-read on its next use, in every process sharing the cache. The
+    previous answers may still stand in, marked stale, if the API is sick meanwhile."""
+    keep = settings.DEADLINE_NAME_CACHE_SECONDS + settings.DEADLINE_STALE_SECONDS + 60
+    resilience.invalidate(
+        [_marker_key(farm_id, queue_id), _marker_key(farm_id)],
+        keep_seconds=keep,
     )
 
 

@@ -104,6 +104,8 @@ class ApiService:
     map_specific: Callable[[ClientError, str, Mapping[str, Any]], DeadlineError | None] = (
         _no_specific_mapping
     )
+    # Tries per call the client makes (botocore retries), for messages.
+    max_attempts: Callable[[], int] = lambda: int(settings.DEADLINE_MAX_ATTEMPTS)
 
 
 DEADLINE = ApiService(
@@ -113,6 +115,21 @@ DEADLINE = ApiService(
     client=lambda: client.get_client(),
     endpoint=lambda: client.backend_identity().endpoint,
 )
+
+
+#: Actions (UpdateTask/UpdateStep/UpdateJob) go through their own client: standard retries, and
+#: connections for the bulk executor's threads (``client.get_write_client``).
+DEADLINE_WRITES = ApiService(
+    name="Deadline Cloud",
+    iam_prefix="deadline",
+    endpoint_variable="AWS_ENDPOINT_URL_DEADLINE",
+    client=lambda: client.get_write_client(),
+    endpoint=lambda: client.backend_identity().endpoint,
+    max_attempts=lambda: int(settings.DASHBOARD_ACTION_MAX_ATTEMPTS),
+)
+
+#: The only operations ``write`` sends: what the README's optional write statement grants.
+WRITE_OPERATIONS = ("UpdateTask", "UpdateStep", "UpdateJob")
 
 
 def map_client_error(
@@ -149,7 +166,7 @@ def map_client_error(
         seconds = _retry_after(response)
         return Unavailable(
             f"{api.name} is throttling the dashboard ({operation} refused after "
-            f"{settings.DEADLINE_MAX_ATTEMPTS} attempts). Try again in {seconds} s; if it lasts, "
+            f"{api.max_attempts()} attempts). Try again in {seconds} s; if it lasts, "
             "fewer open dashboards or a higher API rate quota for the account will help.",
             reason="throttled",
             retry_after=seconds,
@@ -224,6 +241,14 @@ def _endpoint_for_messages(api: ApiService) -> str:
 def call(operation: str, **params: Any) -> dict[str, Any]:
     """Call one Deadline Cloud operation (e.g. ``GetTask``); botocore errors become ours."""
     return call_api(DEADLINE, operation, params)
+
+
+def write(operation: str, **params: Any) -> dict[str, Any]:
+    """Send one Deadline Cloud write (``UpdateTask``, ``UpdateStep`` or ``UpdateJob``) through
+    the write client; errors map exactly as for reads (AccessDenied names the IAM action)."""
+    if operation not in WRITE_OPERATIONS:
+        raise ValueError(f"{operation} is not one of the dashboard's writes")
+    return call_api(DEADLINE_WRITES, operation, params)
 
 
 def call_api(api: ApiService, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -373,6 +373,9 @@ def _log_cache(state: str, kind: str, ids: tuple[str, ...], at: float | None, **
 class _Entry(Generic[T]):
     at: float
     value: T
+    # An action changed what this answer describes after it was fetched (``invalidate``):
+    # never fresh again, though it may still stand in while the API is sick.
+    invalidated: bool = False
 
 
 @dataclass(frozen=True)
@@ -575,18 +578,28 @@ def _failure_key(key: str) -> str:
     return f"{key}:failed"
 
 
-def _load(key: str, decode: Callable[[Any], T]) -> tuple[_Entry[T] | None, _Failure | None]:
-    """The entry at ``key`` and the failure recorded for it, in one round trip."""
-    found = _cache_op("get_many", [key, _failure_key(key)], default={})
-    return _decode_entry(key, found.get(key), decode), _decode_failure(found.get(_failure_key(key)))
+def _load(
+    key: str, decode: Callable[[Any], T], marker: str | None = None
+) -> tuple[_Entry[T] | None, _Failure | None]:
+    """The entry at ``key`` and the failure recorded for it, in one round trip; with
+    ``marker`` (read in the same trip) the entry is marked invalidated when that marker (see
+    ``invalidate``) is newer than it."""
+    keys = [key, _failure_key(key), *([marker] if marker else [])]
+    found = _cache_op("get_many", keys, default={})
+    entry = _decode_entry(key, found.get(key), decode, found.get(marker) if marker else None)
+    return entry, _decode_failure(found.get(_failure_key(key)))
 
 
-def _decode_entry(key: str, raw: Any, decode: Callable[[Any], T]) -> _Entry[T] | None:
+def _decode_entry(
+    key: str, raw: Any, decode: Callable[[Any], T], changed_at: Any = None
+) -> _Entry[T] | None:
     if raw is None:
         return None
     try:
         payload = json.loads(raw)
-        return _Entry(at=float(payload["at"]), value=decode(payload["data"]))
+        at = float(payload["at"])
+        invalidated = changed_at is not None and float(changed_at) >= at
+        return _Entry(at=at, value=decode(payload["data"]), invalidated=invalidated)
     except (ValueError, KeyError, TypeError):
         logger.warning("cache=unreadable key=%s: dropped", key)
         return None
@@ -597,6 +610,16 @@ def peek(key: str, decode: Callable[[Any], T]) -> tuple[T, float] | None:
     the API (None when nothing usable is cached)."""
     entry, _ = _load(key, decode)
     return None if entry is None else (entry.value, entry.at)
+
+
+def invalidate(markers: list[str], *, keep_seconds: float) -> None:
+    """Make every entry read with one of ``markers`` stale-but-not-fresh from now on, in every
+    process sharing the cache: after an action, the next read of what it changed asks the
+    API again instead of serving the cached answer for the rest of its TTL (other processes'
+    near copies, within DEADLINE_NEAR_CACHE_SECONDS; this process's at once)."""
+    now = repr(_clock.time())
+    _cache_op("set_many", dict.fromkeys(markers, now), timeout=math.ceil(keep_seconds))
+    _near.forget()
 
 
 @dataclass(frozen=True)
@@ -662,11 +685,11 @@ class _Lock:
 
 
 def _lock_and_load(
-    lock: _Lock, timeout: float, key: str, decode: Callable[[Any], T]
+    lock: _Lock, timeout: float, key: str, decode: Callable[[Any], T], marker: str | None = None
 ) -> tuple[bool, _Entry[T] | None, _Failure | None]:
-    """Try to take ``lock``, and read the entry and its failure: one round trip with the
-    dashboard's Redis backend (dashboard/cache.py), three with another."""
-    keys = [key, _failure_key(key)]
+    """Try to take ``lock``, and read the entry and its failure (and ``marker``, as ``_load``):
+    one round trip with the dashboard's Redis backend (dashboard/cache.py), three with another."""
+    keys = [key, _failure_key(key), *([marker] if marker else [])]
     if hasattr(_cache(), "add_and_get_many"):
         taken, found = _cache_op(
             "add_and_get_many", lock.key, lock.token, math.ceil(timeout), keys, default=(True, {})
@@ -674,7 +697,7 @@ def _lock_and_load(
     else:
         taken = _cache_op("add", lock.key, lock.token, timeout=math.ceil(timeout), default=True)
         found = _cache_op("get_many", keys, default={})
-    entry = _decode_entry(key, found.get(key), decode)
+    entry = _decode_entry(key, found.get(key), decode, found.get(marker) if marker else None)
     return bool(taken), entry, _decode_failure(found.get(_failure_key(key)))
 
 
@@ -698,22 +721,37 @@ def read_through(
     fetch: Callable[[], T],
     encode: Callable[[T], Any],
     decode: Callable[[Any], T],
+    marker: str | None = None,
 ) -> T:
-    """The cached value for ``key`` (see the module docstring for the whole policy)."""
+    """The cached value for ``key`` (see the module docstring for the whole policy).
+
+    ``marker`` names the invalidation marker of what the entry describes (``invalidate``).
+    """
+    read = _Read(
+        key=key,
+        kind=kind,
+        ids=ids,
+        ttl=ttl,
+        fetch=fetch,
+        encode=encode,
+        decode=decode,
+        marker=marker,
+    )
     near = _near_seconds()
     if near:
         entry = _near.get(key, near)
-        if entry is not None and _clock.time() - entry.at < ttl:
+        if read.fresh(entry):
+            assert entry is not None
             _log_cache("hit", kind, ids, entry.at, near=True)
             return entry.value
-    entry, failure = _load(key, decode)
+    entry, failure = _load(key, decode, marker)
     if near and entry is not None:
         _near.put(key, entry, near)
-    if entry is not None and _clock.time() - entry.at < ttl:
+    if read.fresh(entry):
+        assert entry is not None
         _log_cache("hit", kind, ids, entry.at)
         return entry.value
 
-    read = _Read(key=key, kind=kind, ids=ids, ttl=ttl, fetch=fetch, encode=encode, decode=decode)
     try:
         outcome, coalesced = _flights.run(
             key, lambda: read.refresh(entry, failure), _wait_seconds()
@@ -744,13 +782,14 @@ class _Read(Generic[T]):
     fetch: Callable[[], T]
     encode: Callable[[T], Any]
     decode: Callable[[Any], T]
+    marker: str | None = None
 
     def usable(self, entry: _Entry[T] | None) -> bool:
         """Good enough to stand in for a failed refresh (inside TTL + stale window)."""
         return entry is not None and _clock.time() - entry.at <= self.ttl + _stale_seconds()
 
     def fresh(self, entry: _Entry[T] | None) -> bool:
-        return entry is not None and _clock.time() - entry.at < self.ttl
+        return entry is not None and not entry.invalidated and _clock.time() - entry.at < self.ttl
 
     def refresh(self, entry: _Entry[T] | None, failure: _Failure | None) -> _Outcome[T]:
         """A new answer for an entry that is missing or past its TTL; ``failure`` is the one
@@ -798,7 +837,7 @@ class _Read(Generic[T]):
         give_up = time.monotonic() + wait
         interval = 0.005
         while True:
-            taken, latest, failure = _lock_and_load(lock, wait, self.key, self.decode)
+            taken, latest, failure = _lock_and_load(lock, wait, self.key, self.decode, self.marker)
             if taken:
                 try:
                     # The previous holder may have just stored a fresh value.
