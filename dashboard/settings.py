@@ -322,6 +322,32 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 CSRF_FAILURE_VIEW = "tasks_app.auth.csrf_failure"
 
+# --- Acting on work (tasks_app/services/actions.py, tasks_app/permissions.py) ---------------
+
+# Requeue, cancel, suspend, mark and reprioritise: on by default only on the demo world; a real
+# farm stays read-only until someone turns this on (and grants the IAM write statement).
+DASHBOARD_ACTIONS = env_bool("DASHBOARD_ACTIONS", DEADLINE_BACKEND == "demo")
+# remote-user mode: members of these groups (from the proxy's groups header) may act.
+DASHBOARD_OPERATOR_GROUPS = env_list("DASHBOARD_OPERATOR_GROUPS")
+DASHBOARD_REMOTE_GROUPS_HEADER = env_str("DASHBOARD_REMOTE_GROUPS_HEADER", "X-Forwarded-Groups")
+if not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", DASHBOARD_REMOTE_GROUPS_HEADER):
+    raise ImproperlyConfigured(
+        "DASHBOARD_REMOTE_GROUPS_HEADER must be an HTTP header name of letters, digits and "
+        f"dashes (e.g. X-Forwarded-Groups), got {DASHBOARD_REMOTE_GROUPS_HEADER!r}"
+    )
+# How long a preview's confirm button stays valid.
+DASHBOARD_ACTION_CONFIRM_SECONDS = env_int("DASHBOARD_ACTION_CONFIRM_SECONDS", 300, minimum=10)
+# Update* calls in flight at once for one action, at most: the executor halves it whenever a
+# call stays throttled through all its tries, and grows it back while calls succeed.
+DASHBOARD_ACTION_CONCURRENCY = env_int("DASHBOARD_ACTION_CONCURRENCY", 16, minimum=1)
+# Tries per Update* call inside botocore (standard retries: exponential backoff with jitter).
+DASHBOARD_ACTION_MAX_ATTEMPTS = env_int("DASHBOARD_ACTION_MAX_ATTEMPTS", 5, minimum=1)
+# Tasks still throttled or failing with a server error after those tries are tried again in
+# later rounds, this many in all, before the action reports them as not done.
+DASHBOARD_ACTION_ROUNDS = env_int("DASHBOARD_ACTION_ROUNDS", 5, minimum=1)
+# An action whose process stopped sending heartbeats for this long is resumed by another.
+DASHBOARD_ACTION_LEASE_SECONDS = env_int("DASHBOARD_ACTION_LEASE_SECONDS", 30, minimum=5)
+
 # Farm IDs the dashboard shows (comma-separated); others answer 404 and appear in no list.
 # Empty: every farm the credentials can read. The pattern is the API's
 # (tasks_app.deadline.ids.FARM_ID).

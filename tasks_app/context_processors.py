@@ -8,8 +8,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from .deadline import client, resilience
+from .permissions import acting_permission
 
 
 def dashboard(request: HttpRequest) -> dict[str, Any]:
-    """``demo_mode`` drives the "demo data" marker; ``stale`` the stale-data banner."""
-    return {"demo_mode": client.is_demo(), "stale": resilience.current_report()}
+    """``demo_mode`` drives the "demo data" marker; ``stale`` the stale-data banner;
+    ``can_act`` (evaluated only by templates that ask) whether action buttons are shown."""
+    return {
+        "demo_mode": client.is_demo(),
+        "stale": resilience.current_report(),
+        "can_act": lambda: acting_permission(request).allowed,
+    }

@@ -14,6 +14,7 @@ from .deadline import allow_list
 from .deadline.ids import ID_PATTERNS
 from .deadline.types import TaskRunStatus
 from .selectors import browse
+from .services.actions import ACTIONS
 
 _EXAMPLES = {
     "farm_id": "farm-<32 hex digits>",
@@ -276,3 +277,30 @@ class NavigationForm(forms.Form):
             if deeper and not self.data.get(f"{level}_id") and f"{level}_id" not in self.errors:
                 self.add_error(f"{level}_id", "This field is required.")
         return data
+
+
+# --- Actions (tasks_app/services/actions.py) -----------------------------------------------------
+
+_ACTION_STATUS_CHOICES = [(s.value, s.label) for s in TaskRunStatus.known()]
+REASON_MAX = 1000
+_CONFIRM_MAX = 4000  # a signed token is a few hundred characters
+
+
+class ActionForm(forms.Form):
+    """``POST …/actions/``: what to do, to which run statuses, why; ``confirm`` carries the
+    preview's token (empty: preview only)."""
+
+    action = forms.ChoiceField(choices=[(name, name) for name in ACTIONS])
+    run_status = forms.MultipleChoiceField(choices=_ACTION_STATUS_CHOICES, required=False)
+    priority = forms.IntegerField(required=False, min_value=0, max_value=100)
+    reason = forms.CharField(required=False, max_length=REASON_MAX, strip=True)
+    confirm = forms.CharField(required=False, max_length=_CONFIRM_MAX, strip=True)
+
+
+class AuditFilterForm(forms.Form):
+    """``/audit/?farm=…&job=…&user=…``: exact matches, each optional."""
+
+    farm = forms.CharField(required=False, validators=[_id_validator("farm_id")])
+    job = forms.CharField(required=False, validators=[_id_validator("job_id")])
+    user = forms.CharField(required=False, max_length=150, strip=True)
+    page = forms.IntegerField(required=False, min_value=1, max_value=100_000)

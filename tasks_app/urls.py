@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from . import converters  # noqa: F401 - registers the ID path converters
-from .views import attention, browse, failures, health, home, task, triage
+from .views import actions, attention, audit, browse, failures, health, home, task, triage
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -75,4 +75,24 @@ urlpatterns = [
         triage.task_log,
         name="task_log",
     ),
+    # --- Acting on work (issue 13): preview, confirm, result, audit ---
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/actions/",
+        actions.job_actions,
+        name="job_actions",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/actions/",
+        actions.step_actions,
+        name="step_actions",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/tasks/<task_id:task_id>/actions/",
+        actions.task_actions,
+        name="task_actions",
+    ),
+    path("audit/", audit.audit_list, name="audit"),
+    path("audit/<int:run_id>/", audit.action_result, name="action_result"),
 ]

@@ -24,6 +24,9 @@ from tests import postgres_plugin, postgres_server
 from tests.manual_clock import ManualClock
 from tests.tasks_app.tiny_world import NOW, TinyWorld
 
+# The action tests' fixtures (acting, operator_client, viewer_client), for every directory.
+pytest_plugins = ["tests.action_world"]
+
 
 def _demo_epoch() -> float:
     try:
@@ -110,6 +113,21 @@ def tiny(settings: LazySettings) -> Iterator[Tiny]:
     set_default_emulator(emulator, seed=settings.DEADLINE_DEMO_SEED)
     yield Tiny(world=world, emulator=emulator)
     set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The SQLite test database in a file, not in memory: actions execute in background
+    threads, and connections to one in-memory database lock each other's tables (SQLITE_LOCKED,
+    which no busy timeout waits out)."""
+    from django.conf import settings as django_settings
+
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
 
 
 @pytest.fixture(scope="module")

@@ -53,10 +53,9 @@ REQUIRED_IAM_ACTIONS = (
     "deadline:ListSessionsForWorker",
     "logs:GetLogEvents",
 )
-#: The optional statement actions need on top (README "IAM permissions"): the writes, and
-#: ListTasks, with which an action lists the tasks it changes (as the official CLI does).
+#: The optional statement actions need on top (README "IAM permissions"): the three writes.
+#: (An action lists the tasks it changes with ListTasks, which the reads already need.)
 ACTION_IAM_ACTIONS = (
-    "deadline:ListTasks",
     "deadline:UpdateTask",
     "deadline:UpdateStep",
     "deadline:UpdateJob",

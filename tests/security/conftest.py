@@ -105,6 +105,7 @@ def api_calls(emulator: Emulator) -> ApiCalls:
     recorder = ApiCalls()
     for client, handler in (
         (deadline_client.get_client(), recorder._deadline),
+        (deadline_client.get_write_client(), recorder._deadline),
         (deadline_client.get_logs_client(), recorder._logs),
     ):
         service = client.meta.service_model.service_id.hyphenize()

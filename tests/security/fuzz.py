@@ -127,6 +127,16 @@ PARAMETERS = [
     "line",
     "at",
     "details",
+    # The action forms and the audit's filters.
+    "action",
+    "run_status",
+    "priority",
+    "reason",
+    "confirm",
+    "intent",
+    "farm",
+    "job",
+    "user",
 ]
 
 

@@ -59,10 +59,19 @@ def all_routes() -> list[Route]:
     return found
 
 
-def page_urls(ids: Mapping[str, str], *, skip: frozenset[str] = frozenset()) -> dict[str, str]:
+#: Pages that read the dashboard's own database (the audit of actions), not the API: tests
+#: without a database leave them out; tests/tasks_app/views/test_actions.py covers them.
+DATABASE_PAGES = frozenset({"audit", "action_result"})
+
+
+def page_urls(
+    ids: Mapping[str, str], *, skip: frozenset[str] = frozenset(), database: bool = False
+) -> dict[str, str]:
     """route name -> URL for every route whose parameters ``ids`` fills (e.g. the hostile
-    job's IDs), except the names in ``skip``."""
+    job's IDs), except the names in ``skip`` (and the database's pages unless ``database``)."""
     urls = {}
+    if not database:
+        skip = skip | DATABASE_PAGES
     for route in all_routes():
         if str(route) in skip or not set(route.parameters) <= set(ids):
             continue

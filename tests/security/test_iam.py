@@ -1,7 +1,10 @@
-"""The IAM actions README documents are exactly what the dashboard calls."""
+"""The IAM actions README documents are exactly what the dashboard calls: its reads, and the
+optional statement that actions (requeue, cancel, ...) need on top."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -9,9 +12,13 @@ from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator import Emulator
-from tasks_app.deadline.allow_list import REQUIRED_IAM_ACTIONS
+from tasks_app.deadline.allow_list import ACTION_IAM_ACTIONS, REQUIRED_IAM_ACTIONS
+from tasks_app.services import actions
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+_CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
 
 HX = {"HX-Request": "true"}
 
@@ -51,3 +58,57 @@ def test_every_page_calls_only_the_documented_actions(
     assert used <= set(REQUIRED_IAM_ACTIONS), used - set(REQUIRED_IAM_ACTIONS)
     # Nothing listed that no page needs (a stale list grants more than necessary).
     assert set(REQUIRED_IAM_ACTIONS) <= used, set(REQUIRED_IAM_ACTIONS) - used
+
+
+def _act(client: Client, url: str, fields: dict[str, str]) -> None:
+    preview = client.post(f"{url}actions/", fields)
+    token = _CONFIRM.search(preview.content.decode())
+    assert token, preview.content.decode()[-2000:]
+    done = client.post(f"{url}actions/", {**fields, "confirm": token[1].replace("&amp;", "&")})
+    assert done.status_code == 303
+    assert actions.wait_for(int(done["Location"].strip("/").rsplit("/", 1)[1]), timeout=60)
+
+
+def test_actions_call_only_the_optional_write_statement(
+    client: Client, emulator: Emulator, api_calls: ApiCalls, transactional_db: None
+) -> None:
+    made = emulator.add_failed_job(failed_tasks=4, steps=2)
+    job = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
+    step = f"{job}steps/{made['steps'][0]['stepId']}/"
+    task = made["failedTasks"][-1]
+    task_url = f"{job}steps/{task['stepId']}/tasks/{task['taskId']}/"
+    api_calls.clear()
+    for url, fields in (
+        (job, {"action": "requeue"}),  # ListTasks, UpdateTask per task
+        (step, {"action": "suspend"}),  # every unfinished status: one UpdateStep
+        (job, {"action": "cancel"}),  # one UpdateJob
+        (job, {"action": "priority", "priority": "70"}),  # UpdateJob
+        (task_url, {"action": "succeed", "run_status": "CANCELED"}),
+    ):
+        _act(client, url, fields)
+
+    used = {f"deadline:{operation}" for operation, _ in api_calls.calls}
+    statements = set(REQUIRED_IAM_ACTIONS) | set(ACTION_IAM_ACTIONS)
+    assert used <= statements, used - statements
+    assert set(ACTION_IAM_ACTIONS) <= used, set(ACTION_IAM_ACTIONS) - used
+    assert not api_calls.problems
+
+
+def test_the_readme_documents_the_optional_write_statement() -> None:
+    text = README.read_text()
+    statement = text[text.index('"Sid": "ActOnWork"') :].split("}", 1)[0]
+    for action in ACTION_IAM_ACTIONS:
+        assert f'"{action}"' in statement, action
+
+
+def test_an_action_the_credentials_may_not_list_names_the_missing_permission(
+    client: Client, emulator: Emulator, transactional_db: None
+) -> None:
+    made = emulator.add_failed_job(failed_tasks=2, steps=1)
+    emulator.faults.set("ListTasks", deny=True)
+
+    job = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
+    response = client.post(f"{job}actions/", {"action": "requeue"})
+
+    assert response.status_code == 403
+    assert "deadline:ListTasks" in response.content.decode()

@@ -1,0 +1,81 @@
+"""Acting on work in a real Chromium: requeue a job's failed tasks through the preview dialog
+(htmx) and confirm, watch the result page finish, and see them leave FAILED on the job page;
+the same without JavaScript, page by page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from deadline_emulator import Emulator
+from tasks_app.services import actions
+
+pytestmark = pytest.mark.browser
+
+
+def _problems(page: Any) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return problems
+
+
+def _job_path(made: dict[str, Any]) -> str:
+    return "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
+
+
+def test_requeue_from_the_job_page_through_the_dialog(
+    browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
+) -> None:
+    from playwright.sync_api import expect
+
+    made = emulator.add_failed_job(failed_tasks=9, steps=3)
+    page = browser.new_page()
+    problems = _problems(page)
+    page.goto(live_server.url + _job_path(made))
+    expect(page.locator(".work-summary .legend-item", has_text="failed")).to_contain_text("9")
+
+    page.get_by_role("button", name="Requeue…").click()
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-total]")).to_have_text("9")
+    dialog.locator("#action-reason").fill("licence server back")
+    dialog.get_by_role("button", name="Requeue 9 tasks").click()
+
+    expect(page).to_have_url(f"{live_server.url}/audit/1/")
+    expect(page.locator("#action-result")).to_have_attribute("data-state", "done")
+    expect(page.locator(".action-progress__text")).to_contain_text("9 of 9 tasks requeued")
+    page.get_by_role("link", name="See the job").click()
+    expect(page.locator(".work-summary .legend-item", has_text="failed")).to_have_count(0)
+    expect(page.locator("#audit-table")).to_contain_text("licence server back")
+    assert problems == []
+    assert set(emulator.task_update_counts(made["jobId"]).values()) == {1}
+    page.close()
+
+
+def test_requeue_a_step_without_javascript(
+    browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
+) -> None:
+    from playwright.sync_api import expect
+
+    made = emulator.add_failed_job(failed_tasks=6, steps=2)
+    step_id = made["steps"][0]["stepId"]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}{_job_path(made)}steps/{step_id}/")
+
+    page.get_by_role("button", name="Requeue…").click()
+    expect(page).to_have_url(f"{live_server.url}{_job_path(made)}steps/{step_id}/actions/")
+    expect(page.locator("[data-total]")).to_have_text("3")
+    page.get_by_role("button", name="Requeue 3 tasks").click()
+
+    # No JavaScript, no polling: once the action is done, a reload shows it.
+    result = page.url
+    assert result.startswith(f"{live_server.url}/audit/")
+    assert actions.wait_for(int(result.rstrip("/").rsplit("/", 1)[1]), timeout=60)
+    page.reload()
+    expect(page.locator("#action-result")).to_have_attribute("data-state", "done")
+    mine = {t["taskId"] for t in made["failedTasks"] if t["stepId"] == step_id}
+    assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(mine, 1)
+    context.close()

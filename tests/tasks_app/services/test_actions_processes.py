@@ -1,0 +1,136 @@
+"""Actions across real processes sharing one database (SQLite here, PostgreSQL under
+``pytest --postgres``): a dashboard killed in the middle of a requeue, and another that finishes
+it, each task changed exactly once (counted at the emulator both talk to over HTTP); and the
+audit one host writes, read on the other."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from deadline_emulator import Emulator
+from deadline_emulator.server import serve_in_thread
+from tests.dashboard_processes import BIN, REPO, Browser, await_healthy, environment, manage
+from tests.redis_server import free_port
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
+TASKS = 300
+
+
+@contextmanager
+def dashboard(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """One gunicorn dashboard in a process group of its own (so it can be killed outright)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "dashboard.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", "4"],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await_healthy(base, process, log)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+
+
+def _await(condition: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.05)  # polling a condition another process makes true, bounded
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.database
+def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
+    emulator: Emulator, shared_database_url: str
+) -> None:
+    made = emulator.add_failed_job(failed_tasks=TASKS, steps=3)
+    emulator.faults.set("UpdateTask", latency_ms=100)  # slow enough to be killed mid-way
+    server, url = serve_in_thread(emulator)
+    env = environment(
+        DEADLINE_BACKEND="aws",
+        DASHBOARD_AUTH="login",
+        DASHBOARD_ACTIONS="on",
+        DATABASE_URL=shared_database_url,
+        DASHBOARD_ACTION_CONCURRENCY="4",
+        DASHBOARD_ACTION_LEASE_SECONDS="5",
+        AWS_ENDPOINT_URL_DEADLINE=url,
+        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=url,
+        AWS_DISABLE_HOST_PREFIX_INJECTION="true",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_REGION="us-west-2",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    manage("migrate", "--noinput", env=env)
+    manage(
+        "createsuperuser", "--noinput", "--username=ada", "--email=ada@example.com",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )  # fmt: skip
+    job = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
+    browser = Browser()
+    try:
+        with tempfile.TemporaryDirectory(prefix="dtd-resume-") as workdir:
+            with dashboard(env, Path(workdir) / "first.log") as (first, process):
+                assert browser.sign_in(first, "ada", PASSWORD).status == 302
+                page = browser.request(f"{first}{job}")
+                csrf = _CSRF.search(page.text)
+                assert page.status == 200 and csrf, page.text[:500]
+                fields = {"action": "requeue", "csrfmiddlewaretoken": csrf[1]}
+                preview = browser.request(f"{first}{job}actions/", fields)
+                token = _CONFIRM.search(preview.text)
+                assert preview.status == 200 and token, preview.text[-2000:]
+                done = browser.request(
+                    f"{first}{job}actions/", {**fields, "confirm": unescape(token[1])}
+                )
+                assert done.status == 303, done.text[-2000:]
+                result = done.headers["Location"]
+                _await(
+                    lambda: len(emulator.task_update_counts(made["jobId"])) >= 40,
+                    60,
+                    "the first process to requeue 40 tasks",
+                )
+                os.killpg(process.pid, signal.SIGKILL)  # no goodbye: mid-call, mid-batch
+                process.wait(timeout=10)
+            killed_at = len(emulator.task_update_counts(made["jobId"]))
+            assert killed_at < TASKS, "the first process finished before it was killed"
+
+            with dashboard(env, Path(workdir) / "second.log") as (second, _):
+                # Still signed in: the session lives in the shared database.
+                _await(
+                    lambda: 'data-state="done"' in browser.request(f"{second}{result}").text,
+                    120,
+                    "the second process to finish the action",
+                )
+                page = browser.request(f"{second}{result}").text
+                assert f'data-changed="{TASKS}"' in page and "data-failed=" not in page
+                audit = browser.request(f"{second}/audit/?job={made['jobId']}").text
+                assert audit.count('data-state="done"') == 1
+                second_log = (Path(workdir) / "second.log").read_text()
+                assert "resuming it (its process stopped)" in second_log
+    finally:
+        server.shutdown()
+
+    failed = {t["taskId"] for t in made["failedTasks"]}
+    assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed, 1)

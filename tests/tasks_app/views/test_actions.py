@@ -1,0 +1,441 @@
+"""Actions through the pages, over both emulator transports: preview, confirm, the effect at
+the emulator, who may act, CSRF, stale confirmations, and the audit row each leaves."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+import pytest
+from django.conf import LazySettings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from tasks_app.models import ActionItem, ActionRun
+from tasks_app.services import actions
+from tests.action_world import ActionWorld
+
+HX = {"HX-Request": "true"}
+#: For what the transport cannot change (pages, forms): the in-process transport only.
+in_process = pytest.mark.parametrize("acting", ["in-process"], indirect=True)
+_CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
+
+
+def confirm_token(html: str) -> str:
+    match = _CONFIRM.search(html)
+    assert match, html[-3000:]
+    return unescape(match[1])
+
+
+def preview(client: Client, url: str, **fields: Any) -> tuple[Any, str]:
+    """POST the action form; (response, its confirm token or "")."""
+    response = client.post(f"{url}actions/", fields)
+    html = response.content.decode()
+    match = _CONFIRM.search(html)
+    return response, unescape(match[1]) if match else ""
+
+
+def act(client: Client, url: str, **fields: Any) -> ActionRun:
+    """Preview, confirm, follow the 303 and wait for the run to finish."""
+    response, token = preview(client, url, **fields)
+    assert response.status_code == 200 and token, response.content.decode()[-2000:]
+    done = client.post(f"{url}actions/", {**fields, "confirm": token})
+    assert done.status_code == 303, done.content.decode()[-2000:]
+    run_id = int(done["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert done["Location"] == f"/audit/{run_id}/"
+    assert actions.wait_for(run_id, timeout=60)
+    return ActionRun.objects.get(pk=run_id)
+
+
+# --- Each action's effect, verified at the emulator ----------------------------------------------
+
+
+def test_requeue_a_jobs_failed_tasks(acting: ActionWorld, operator_client: Client) -> None:
+    response, _ = preview(operator_client, acting.job_url(), action="requeue")
+    html = response.content.decode()
+    assert 'data-total="12"' in html
+    assert 'data-status="FAILED"' in html
+    assert "12 \u00d7 <code>UpdateTask</code>" in html
+    assert acting.updates() == {}  # a preview changes nothing
+
+    run = act(operator_client, acting.job_url(), action="requeue", reason="NFS fixed")
+
+    assert (run.state, run.planned, run.changed, run.failed) == ("done", 12, 12, 0)
+    assert run.method == "UpdateTask" and run.username == "ada" and run.reason == "NFS fixed"
+    assert acting.updates() == {task_id: 1 for _, task_id in acting.failed}
+    for step_id, task_id in acting.failed:
+        assert acting.status(step_id, task_id) == "READY"  # PENDING with nothing blocking it
+
+
+@in_process
+def test_requeue_one_step_touches_only_that_step(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    step_id = acting.step_ids[1]
+
+    run = act(operator_client, acting.step_url(step_id), action="requeue", run_status="FAILED")
+
+    mine = {task_id for step, task_id in acting.failed if step == step_id}
+    assert run.planned == len(mine) == 4
+    assert acting.updates() == dict.fromkeys(mine, 1)
+
+
+def test_mark_a_failed_task_succeeded(acting: ActionWorld, operator_client: Client) -> None:
+    step_id, task_id = acting.failed[0]
+
+    run = act(
+        operator_client, acting.task_url(step_id, task_id), action="succeed", run_status="FAILED"
+    )
+
+    assert (run.scope, run.task_id, run.changed) == ("task", task_id, 1)
+    assert acting.status(step_id, task_id) == "SUCCEEDED"
+    assert acting.updates() == {task_id: 1}
+
+
+def test_suspend_then_cancel_requeued_tasks(acting: ActionWorld, operator_client: Client) -> None:
+    act(operator_client, acting.job_url(), action="requeue")
+    step_id, task_id = acting.failed[0]
+
+    act(operator_client, acting.task_url(step_id, task_id), action="suspend", run_status="READY")
+    assert acting.status(step_id, task_id) == "SUSPENDED"
+
+    # Cancel with the defaults (every unfinished status): one UpdateJob, as `deadline job
+    # cancel` sends; the 11 READY tasks and the SUSPENDED one are canceled.
+    run = act(operator_client, acting.job_url(), action="cancel")
+    assert run.method == "UpdateJob" and run.planned == 12 and run.state == "done"
+    assert {acting.status(s, t) for s, t in acting.failed} == {"CANCELED"}
+    assert set(acting.updates().values()) == {2, 3}  # requeued, (suspended,) canceled
+
+
+def test_mark_a_steps_unfinished_tasks_failed_with_one_update_step(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    act(operator_client, acting.job_url(), action="requeue")
+    step_id = acting.step_ids[2]
+
+    run = act(operator_client, acting.step_url(step_id), action="fail")
+
+    assert (run.method, run.planned, run.state) == ("UpdateStep", 4, "done")
+    mine = [task_id for step, task_id in acting.failed if step == step_id]
+    assert all(acting.status(step_id, task_id) == "FAILED" for task_id in mine)
+    assert {acting.updates()[task_id] for task_id in mine} == {2}
+
+
+def test_set_a_jobs_priority(acting: ActionWorld, operator_client: Client) -> None:
+    assert acting.job()["priority"] == 50
+
+    run = act(operator_client, acting.job_url(), action="priority", priority="80")
+
+    assert (run.method, run.previous_priority, run.priority, run.state) == (
+        "UpdateJob",
+        50,
+        80,
+        "done",
+    )
+    assert acting.job()["priority"] == 80
+
+
+@in_process
+def test_an_action_with_nothing_to_change_offers_no_confirm(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    response, token = preview(operator_client, acting.job_url(), action="cancel")
+
+    assert response.status_code == 200 and token == ""
+    assert "Nothing will change" in response.content.decode()
+
+
+# --- Who may act --------------------------------------------------------------------------------
+
+
+def test_a_viewers_post_is_403_and_changes_nothing(
+    acting: ActionWorld, viewer_client: Client
+) -> None:
+    for url in (acting.job_url(), acting.step_url(acting.step_ids[0])):
+        response = viewer_client.post(f"{url}actions/", {"action": "requeue"})
+        assert response.status_code == 403
+        assert "Operators" in response.content.decode()
+    assert acting.updates() == {}
+    # And the pages show them no action buttons.
+    assert "data-action=" not in viewer_client.get(acting.job_url()).content.decode()
+
+
+@in_process
+def test_an_operator_sees_the_buttons(acting: ActionWorld, operator_client: Client) -> None:
+    html = operator_client.get(acting.job_url()).content.decode()
+
+    for action in ("requeue", "cancel", "suspend", "succeed", "fail", "priority"):
+        assert f'data-action="{action}"' in html
+
+
+def test_a_post_without_csrf_is_403(acting: ActionWorld, operator_client: Client) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = operator_client.cookies
+
+    response = strict.post(f"{acting.job_url()}actions/", {"action": "requeue"})
+
+    assert response.status_code == 403
+    assert acting.updates() == {}
+
+
+@in_process
+def test_actions_off_is_read_only(
+    acting: ActionWorld, operator_client: Client, settings: LazySettings
+) -> None:
+    settings.DASHBOARD_ACTIONS = False
+
+    response = operator_client.post(f"{acting.job_url()}actions/", {"action": "requeue"})
+
+    assert response.status_code == 403
+    assert "DASHBOARD_ACTIONS" in response.content.decode()
+    assert "data-action=" not in operator_client.get(acting.job_url()).content.decode()
+
+
+@in_process
+def test_superusers_may_act(acting: ActionWorld, login_settings: None) -> None:
+    admin = get_user_model().objects.create_superuser(username="root", password="x" * 12)
+    client = Client()
+    client.force_login(admin)
+
+    run = act(client, acting.job_url(), action="requeue")
+
+    assert run.username == "root" and run.changed == 12
+
+
+# --- Confirmation --------------------------------------------------------------------------------
+
+
+def test_without_a_valid_confirm_it_only_previews(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    url = f"{acting.job_url()}actions/"
+    for confirm in ("", "not-a-token", "x" * 300):
+        response = operator_client.post(url, {"action": "requeue", "confirm": confirm})
+        assert response.status_code == 200
+        assert 'data-total="12"' in response.content.decode()
+    assert acting.updates() == {}
+    assert not ActionRun.objects.exists()
+
+
+@in_process
+def test_a_confirm_made_for_someone_else_only_previews(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    other = get_user_model().objects.create_superuser(username="eve", password="x" * 12)
+    eve = Client()
+    eve.force_login(other)
+    _, token = preview(eve, acting.job_url(), action="requeue")
+
+    response = operator_client.post(
+        f"{acting.job_url()}actions/", {"action": "requeue", "confirm": token}
+    )
+
+    assert response.status_code == 200
+    assert "someone else" in response.content.decode()
+    assert acting.updates() == {}
+
+
+@in_process
+def test_a_confirm_for_another_choice_only_previews(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    _, token = preview(operator_client, acting.job_url(), action="requeue", run_status="FAILED")
+
+    response = operator_client.post(
+        f"{acting.job_url()}actions/",
+        {"action": "requeue", "run_status": ["FAILED", "SUCCEEDED"], "confirm": token},
+    )
+
+    assert response.status_code == 200
+    assert "choice changed" in response.content.decode()
+    assert acting.updates() == {}
+
+
+@in_process
+def test_an_expired_confirm_only_previews(
+    acting: ActionWorld, operator_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, token = preview(operator_client, acting.job_url(), action="requeue")
+    import django.core.signing
+
+    later = django.core.signing.time.time() + actions.confirm_seconds() + 1
+    monkeypatch.setattr(django.core.signing.time, "time", lambda: later)
+
+    response = operator_client.post(
+        f"{acting.job_url()}actions/", {"action": "requeue", "confirm": token}
+    )
+
+    assert "expired" in response.content.decode()
+    assert acting.updates() == {}
+
+
+def test_changed_counts_show_the_preview_again(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    _, token = preview(operator_client, acting.job_url(), action="requeue")
+    # Meanwhile someone else requeues one of the failed tasks.
+    step_id, task_id = acting.failed[0]
+    acting.emulator.backend.update_task(
+        **acting.ids, step_id=step_id, task_id=task_id, target_run_status="PENDING"
+    )
+
+    response = operator_client.post(
+        f"{acting.job_url()}actions/", {"action": "requeue", "confirm": token}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "changed since your preview" in html
+    assert 'data-total="11"' in html  # the new preview counts what is there now
+    assert acting.updates() == {task_id: 1}  # the dashboard changed nothing
+    # The new preview's own token works.
+    done = operator_client.post(
+        f"{acting.job_url()}actions/", {"action": "requeue", "confirm": confirm_token(html)}
+    )
+    assert done.status_code == 303
+
+
+@in_process
+def test_a_confirmation_acts_once_however_often_it_is_sent(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    _, token = preview(operator_client, acting.job_url(), action="requeue")
+    url = f"{acting.job_url()}actions/"
+
+    first = operator_client.post(url, {"action": "requeue", "confirm": token})
+    run_id = int(first["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert actions.wait_for(run_id, timeout=60)
+    again = operator_client.post(url, {"action": "requeue", "confirm": token})
+
+    # The tasks are READY now: the plan differs from the preview, so the second post shows a
+    # preview (nothing to requeue) and starts nothing.
+    assert again.status_code == 200
+    assert ActionRun.objects.count() == 1
+    assert set(acting.updates().values()) == {1}
+
+
+# --- htmx: the preview as a dialog --------------------------------------------------------------
+
+
+@in_process
+def test_with_htmx_the_preview_is_a_dialog_and_confirm_navigates(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    url = f"{acting.job_url()}actions/"
+    response = operator_client.post(url, {"action": "requeue"}, headers=HX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html and 'id="action-preview"' in html
+    assert 'hx-target="#action-dialog-body"' in html
+
+    done = operator_client.post(
+        url, {"action": "requeue", "confirm": confirm_token(html)}, headers=HX
+    )
+
+    assert done.status_code == 200
+    run = ActionRun.objects.get()
+    assert done["HX-Redirect"] == f"/audit/{run.pk}/"
+    assert actions.wait_for(run.pk, timeout=60)
+
+
+@in_process
+def test_a_get_of_the_actions_url_goes_back_to_the_page(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    response = operator_client.get(f"{acting.job_url()}actions/")
+
+    assert response.status_code == 302 and response["Location"] == acting.job_url()
+
+
+@in_process
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"action": "explode"},
+        {"action": "requeue", "run_status": "RUNNING"},
+        {"action": "priority"},
+        {"action": "priority", "priority": "101"},
+        {"action": "requeue", "reason": "x" * 1001},
+    ],
+    ids=["unknown-action", "status-not-eligible", "no-priority", "priority-range", "long-reason"],
+)
+def test_broken_forms_get_a_clear_400(
+    acting: ActionWorld, operator_client: Client, fields: dict[str, str]
+) -> None:
+    response = operator_client.post(f"{acting.job_url()}actions/", fields)
+
+    assert response.status_code == 400
+    assert 'class="notice notice--error"' in response.content.decode()
+    assert acting.updates() == {}
+
+
+# --- The audit ----------------------------------------------------------------------------------
+
+
+def test_every_action_leaves_an_audit_row_shown_on_audit(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    act(operator_client, acting.job_url(), action="requeue", reason="<b>NFS</b> fixed")
+    act(operator_client, acting.job_url(), action="priority", priority="75")
+
+    page = operator_client.get("/audit/").content.decode()
+
+    assert page.count('data-state="done"') == 2
+    assert "Requeue" in page and "Set priority 50 → 75" in page
+    assert "&lt;b&gt;NFS&lt;/b&gt; fixed" in page and "<b>NFS</b>" not in page
+    assert ">ada</bdi>" in page
+    for query, rows in (
+        (f"?job={acting.job_id}", 2),
+        (f"?farm={acting.ids['farm_id']}", 2),
+        ("?user=ada", 2),
+        ("?user=bob", 0),
+        (f"?job=job-{'0' * 32}", 0),
+    ):
+        listed = operator_client.get(f"/audit/{query}").content.decode()
+        assert listed.count('data-state="done"') == rows, query
+    # On the job's page, loaded by htmx (the link is the no-JS way to the same list).
+    job_page = operator_client.get(acting.job_url()).content.decode()
+    assert f'hx-get="/audit/?job={acting.job_id}"' in job_page
+    embedded = operator_client.get(f"/audit/?job={acting.job_id}", headers=HX).content.decode()
+    assert "<html" not in embedded and embedded.count('data-state="done"') == 2
+
+
+def test_the_audit_filters_refuse_malformed_ids(operator_client: Client) -> None:
+    response = operator_client.get("/audit/?job=../../etc&farm=nope")
+
+    assert response.status_code == 400
+    assert "Expected job-" in response.content.decode()
+
+
+def test_the_result_page_lists_what_was_not_changed_and_why(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    acting.emulator.faults.set("UpdateTask", deny=True)
+
+    run = act(operator_client, acting.job_url(), action="requeue")
+
+    assert (run.state, run.changed, run.failed) == ("failed", 0, 12)
+    errors = set(run.items.values_list("error", flat=True))
+    assert all("deadline:UpdateTask" in error for error in errors)
+    page = operator_client.get(f"/audit/{run.pk}/").content.decode()
+    assert "Not changed (12)" in page
+    assert page.count("deadline:UpdateTask") >= 12
+    assert "optional write statement" in page
+    assert acting.updates() == {}
+
+
+@in_process
+def test_the_result_page_polls_while_running_and_stops_when_done(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    run = act(operator_client, acting.job_url(), action="requeue")
+    ActionRun.objects.filter(pk=run.pk).update(state="running")
+
+    running = operator_client.get(f"/audit/{run.pk}/", headers=HX).content.decode()
+    assert 'hx-trigger="every 1000ms, refresh"' in running and "<html" not in running
+
+    ActionRun.objects.filter(pk=run.pk).update(state="done")
+    finished = operator_client.get(f"/audit/{run.pk}/", headers=HX).content.decode()
+    assert "hx-trigger" not in finished
+    assert ActionItem.objects.filter(run=run, outcome="changed").count() == 12
