@@ -1,0 +1,228 @@
+"""Bulk requeue (issue 13): the dashboard against the official CLI, on identical jobs.
+
+Run: .venv/bin/python -m bench.actions_bench   (prints figures; asserts nothing)
+
+Starts, on 127.0.0.1 only, the emulator over HTTP with 80 ms added to every API call (clock
+pinned) and builds two identical finished jobs of 1,000 FAILED tasks over 4 steps (its
+scenario builder). Then, in one run:
+
+1. the dashboard (gunicorn, one worker, signed in as an operator, a SQLite database) requeues
+   the first job's failed tasks as an operator does: the preview POST, the confirm POST, then
+   its result page polled (as the browser does) until the action is done;
+2. ``deadline job requeue-tasks --yes`` (the official CLI, PyPI ``deadline``) requeues the
+   second job's, in its own process;
+
+and prints both wall-clock times, their ratio (target: the dashboard at least 5x faster), and
+for each how many of the 1,000 tasks the emulator saw changed exactly once (0 lost, 0 twice).
+The CLI's time includes its interpreter start, printed on its own for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from tests.dashboard_processes import Browser, environment, gunicorn_processes, manage
+
+ROOT = Path(__file__).resolve().parent.parent
+LATENCY_MS = 80.0
+TASKS = 1000
+STEPS = 4
+PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throw-away local account
+# Three days into the demo world, as the tests pin it.
+PINNED = "2026-11-23T00:00:00Z"
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
+
+
+def http_json(url: str, payload: Any = None, method: str | None = None) -> Any:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+@contextmanager
+def emulator_server(log_dir: Path) -> Iterator[str]:
+    log = (log_dir / "emulator.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deadline_emulator", "--port", "0", "--clock", PINNED,
+         "--latency-ms", str(LATENCY_MS)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DEADLINE_"))},
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        if "serving on http://" not in first:
+            raise RuntimeError(f"the emulator did not start: {first!r}")
+        yield first.rsplit(" ", 1)[1].strip()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def aws_env(url: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL_DEADLINE": url,
+        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-west-2",
+        "AWS_REGION": "us-west-2",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def exactly_once(url: str, job: dict[str, Any]) -> tuple[int, int, int]:
+    """(changed once, not changed, changed more than once) of the job's failed tasks."""
+    counts = http_json(f"{url}/_emulator/task-updates/{job['jobId']}")["counts"]
+    failed = [t["taskId"] for t in job["failedTasks"]]
+    once = sum(1 for t in failed if counts.get(t) == 1)
+    missing = sum(1 for t in failed if not counts.get(t))
+    return once, missing, len(failed) - once - missing
+
+
+def job_path(job: dict[str, Any]) -> str:
+    return "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**job)
+
+
+def dashboard_requeue(url: str, job: dict[str, Any], workdir: Path) -> float:
+    env = environment(
+        DEADLINE_BACKEND="aws",
+        DASHBOARD_AUTH="login",
+        DASHBOARD_ACTIONS="on",
+        DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
+        DASHBOARD_LOG_LEVEL="WARNING",
+        **aws_env(url),
+    )
+    manage("migrate", "--noinput", env=env)
+    manage(
+        "createsuperuser", "--noinput", "--username=ops", "--email=ops@example.com",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )  # fmt: skip
+    with gunicorn_processes(1, env) as (base,):
+        browser = Browser()
+        assert browser.sign_in(base, "ops", PASSWORD).status == 302
+        page = browser.request(f"{base}{job_path(job)}")  # what the operator looks at first
+        csrf = _CSRF.search(page.text)
+        assert page.status == 200 and csrf, page.text[:500]
+        fields = {"action": "requeue", "csrfmiddlewaretoken": csrf[1]}
+        started = time.perf_counter()
+        preview = browser.request(f"{base}{job_path(job)}actions/", fields)
+        token = _CONFIRM.search(preview.text)
+        assert preview.status == 200 and token, preview.text[-2000:]
+        done = browser.request(
+            f"{base}{job_path(job)}actions/", {**fields, "confirm": unescape(token[1])}
+        )
+        assert done.status == 303, done.text[-2000:]
+        result = f"{base}{done.headers['Location']}"
+        while True:  # the result page's own poll, once a second in the browser; tighter here
+            text = browser.request(result).text
+            if 'data-state="running"' not in text:
+                break
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        state = re.search(r'data-state="(\w+)"', text)
+        print(f"  dashboard action ended: {state[1] if state else '?'}")
+        return elapsed
+
+
+def cli_env(url: str, home: Path) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "HOME": str(home),
+        "DEADLINE_CONFIG_FILE_PATH": str(home / "deadline-config"),
+        "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true",
+        "AWS_CONFIG_FILE": str(home / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        **aws_env(url),
+    }
+
+
+def cli_requeue(url: str, job: dict[str, Any], home: Path) -> tuple[float, float]:
+    """(seconds for the requeue, seconds for the CLI to start and print its help)."""
+    env = cli_env(url, home)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "deadline", "--help"], env=env, cwd=home,
+                   capture_output=True, check=True)  # fmt: skip
+    startup = time.perf_counter() - started
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "deadline", "job", "requeue-tasks", "--farm-id", job["farmId"],
+         "--queue-id", job["queueId"], "--job-id", job["jobId"], "--yes"],
+        env=env, cwd=home, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    last = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"  CLI exit {result.returncode}: {last}")
+    if result.returncode != 0:
+        print(result.stderr[-2000:])
+    return elapsed, startup
+
+
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--tasks", type=int, default=TASKS)
+    args = parser.parse_args()
+    print(
+        f"{datetime.now(tz=UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average "
+        f"{_load()}; emulator over HTTP "
+        f"with {LATENCY_MS:g} ms per call; two identical jobs of {args.tasks:,} FAILED tasks "
+        f"over {STEPS} steps"
+    )
+    with tempfile.TemporaryDirectory(prefix="dtd-actions-bench-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "home").mkdir()
+        with emulator_server(workdir) as url:
+            jobs = [
+                http_json(
+                    f"{url}/_emulator/scenarios/failed-job",
+                    {"failedTasks": args.tasks, "steps": STEPS},
+                )
+                for _ in range(2)
+            ]
+            dashboard_seconds = dashboard_requeue(url, jobs[0], workdir)
+            cli_seconds, cli_startup = cli_requeue(url, jobs[1], workdir / "home")
+            dashboard_counts = exactly_once(url, jobs[0])
+            cli_counts = exactly_once(url, jobs[1])
+    ratio = cli_seconds / dashboard_seconds if dashboard_seconds else float("inf")
+    print()
+    print(f"{'':34}{'seconds':>10}{'changed once':>15}{'lost':>7}{'twice+':>8}")
+    for label, seconds, (once, lost, twice) in (
+        ("dashboard (preview+confirm+done)", dashboard_seconds, dashboard_counts),
+        ("deadline job requeue-tasks --yes", cli_seconds, cli_counts),
+    ):
+        print(f"{label:34}{seconds:>10.1f}{once:>15,}{lost:>7}{twice:>8}")
+    print(f"  (the CLI's own start, `deadline --help`: {cli_startup:.1f} s)")
+    print(f"ratio CLI / dashboard: {ratio:.1f}x (target >= 5x, 0 lost)")
+    print(f"load average at the end: {_load()} (a shared machine: other work slows both)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
