@@ -295,6 +295,12 @@ class ActionForm(forms.Form):
     priority = forms.IntegerField(required=False, min_value=0, max_value=100)
     reason = forms.CharField(required=False, max_length=REASON_MAX, strip=True)
     confirm = forms.CharField(required=False, max_length=_CONFIRM_MAX, strip=True)
+    # A failure group (failures pages): the digest its page names it by.
+    signature = forms.RegexField(
+        regex=r"^[0-9a-f]{12}$",
+        required=False,
+        error_messages={"invalid": "Expected a failure group's 12 hex digits."},
+    )
 
 
 class AuditFilterForm(forms.Form):

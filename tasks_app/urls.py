@@ -93,6 +93,17 @@ urlpatterns = [
         actions.task_actions,
         name="task_actions",
     ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/failures/actions/",
+        actions.job_failure_actions,
+        name="job_failure_actions",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/failures/actions/",
+        actions.step_failure_actions,
+        name="step_failure_actions",
+    ),
     path("audit/", audit.audit_list, name="audit"),
     path("audit/<int:run_id>/", audit.action_result, name="action_result"),
 ]

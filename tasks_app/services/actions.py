@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,6 +45,7 @@ from ..deadline.errors import AccessDenied, DeadlineError, NotFound, Unavailable
 from ..deadline.resilience import TRANSIENT_REASONS, read_pool
 from ..deadline.types import Job, Step, Task, TaskRunStatus, TaskSummary
 from ..models import ActionItem, ActionRun
+from ..selectors import failure_analysis, failures
 
 logger = logging.getLogger(__name__)
 audit_logger = logging.getLogger("tasks_app.audit")
@@ -121,7 +122,9 @@ class ActionError(Exception):
 
 @dataclass(frozen=True)
 class Scope:
-    """Where an action applies. ``signature`` and ``task_ids`` only for a failure group."""
+    """Where an action applies: a task, a step, a job, or a failure group (``kind``
+    "failures": a job's or one of its steps' failed tasks of one cause; ``signature`` is the
+    group's digest, as the failures page names it)."""
 
     kind: str
     farm_id: str
@@ -196,7 +199,12 @@ class Plan:
     step: Step | None
     tasks: tuple[PlannedTask, ...]
     method: str  # UpdateTask, UpdateStep or UpdateJob
+    # Failure causes (titles) among the planned tasks, with how many of them each.
     signatures: tuple[tuple[str, int], ...] = ()
+    # Something the operator should know before confirming (an analysis still running...).
+    notice: str = ""
+    # The failure group's title (scope "failures").
+    group_title: str = ""
     planned_at: datetime = field(default_factory=timezone.now)
 
     @property
@@ -275,16 +283,9 @@ def _wanted(step_or_job: Job | Step, statuses: frozenset[TaskRunStatus]) -> int:
     return sum(n for status, n in step_or_job.task_run_status_counts if status in statuses)
 
 
-def plan(
-    *,
-    scope: Scope,
-    choice: ActionChoice,
-    failure_tasks: Callable[[Scope], list[tuple[str, str]]] | None = None,
-) -> Plan:
-    """Read what ``choice`` would change in ``scope`` (fresh, uncached API reads).
-
-    ``failure_tasks`` lists a failure group's (step ID, task ID) pairs.
-    """
+def plan(*, scope: Scope, choice: ActionChoice) -> Plan:
+    """Read what ``choice`` would change in ``scope`` (fresh, uncached API reads; a failure
+    group's members come from the failures analysis)."""
     now = client.backend_now()
     job = Job.from_api(call("GetJob", **_ids(scope)))
     kind = choice.kind
@@ -295,8 +296,10 @@ def plan(
         return Plan(scope=scope, choice=choice, job=job, step=None, tasks=(), method="UpdateJob")
     step: Step | None = None
     tasks: list[PlannedTask] = []
-    if scope.kind == "task":
+    group: FailureGroupMembers | None = None
+    if scope.kind in ("step", "task") or (scope.kind == "failures" and scope.step_id):
         step = Step.from_api(call("GetStep", **_ids(scope), stepId=scope.step_id))
+    if scope.kind == "task":
         task = Task.from_api(
             call("GetTask", **_ids(scope), stepId=scope.step_id, taskId=scope.task_id)
         )
@@ -307,7 +310,7 @@ def plan(
                 )
             )
     elif scope.kind == "step":
-        step = Step.from_api(call("GetStep", **_ids(scope), stepId=scope.step_id))
+        assert step is not None
         if _wanted(step, statuses):
             tasks = _list_step_tasks(scope, scope.step_id, statuses, now)
     elif scope.kind == "job":
@@ -320,11 +323,9 @@ def plan(
         for future in futures:
             tasks.extend(future.result())
     elif scope.kind == "failures":
-        if failure_tasks is None:
-            raise ActionError("Failure groups cannot be acted on here.")
-        members = set(failure_tasks(scope))
+        group = failure_group(scope)
         by_step: dict[str, set[str]] = {}
-        for step_id, task_id in members:
+        for step_id, task_id in group.tasks if group else ():
             by_step.setdefault(step_id, set()).add(task_id)
         futures = [
             (ids, read_pool().submit(_list_step_tasks, scope, step_id, statuses, now))
@@ -335,6 +336,19 @@ def plan(
     else:
         raise ActionError(f"Unknown scope {scope.kind!r}.")
     tasks.sort(key=lambda t: (t.step_id, _task_index(t.task_id)))
+    if group is not None:
+        signatures = ((group.title, len(tasks)),) if tasks else ()
+        notice = group.notice
+    elif scope.kind == "failures":
+        signatures, notice = (
+            (),
+            (
+                "This failure group is not among the current failures any more: its tasks may "
+                "have been requeued already. Reload the failures page."
+            ),
+        )
+    else:
+        signatures, notice = _signatures_among(scope, tasks)
     return Plan(
         scope=scope,
         choice=choice,
@@ -342,7 +356,82 @@ def plan(
         step=step,
         tasks=tuple(tasks),
         method=_method(scope, choice),
+        signatures=signatures,
+        notice=notice,
+        group_title=group.title if group else "",
     )
+
+
+# --- Failure groups (tasks_app/selectors/failures.py) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class FailureGroupMembers:
+    title: str
+    tasks: tuple[tuple[str, str], ...]  # (step ID, task ID)
+    notice: str = ""
+
+
+def _failure_scope(scope: Scope) -> failures.FailureScope:
+    return failures.FailureScope(
+        farm_id=scope.farm_id, queue_id=scope.queue_id, job_id=scope.job_id, step_id=scope.step_id
+    )
+
+
+def failure_group(scope: Scope) -> FailureGroupMembers | None:
+    """The failed tasks of the group ``scope.signature`` names (its digest), as the failures
+    analysis knows them now (waiting for it as long as a failures page does); None when no
+    group has that signature any more."""
+    report = failures.failure_report(
+        _failure_scope(scope), wait_seconds=float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
+    )
+    for group in report.groups:
+        if group.digest != scope.signature:
+            continue
+        members = tuple((t.step_id, t.task_id) for t in group.tasks if t.job_id == scope.job_id)
+        notice = ""
+        if not report.complete:
+            notice = (
+                f"The failures analysis has read {report.analysed:,} of {report.listed:,} failed "
+                "tasks so far: more may join this cause. Update the preview to count them."
+            )
+        elif group.hidden:
+            notice = (
+                f"{group.hidden:,} more tasks of this cause are beyond the failures view's "
+                "listing limit and are not included."
+            )
+        return FailureGroupMembers(group.title, members, notice)
+    return None
+
+
+def _signatures_among(
+    scope: Scope, tasks: list[PlannedTask]
+) -> tuple[tuple[tuple[str, int], ...], str]:
+    """The failure causes of the FAILED tasks among ``tasks``, as far as the failures analysis
+    knows them now (it is started if needed, never waited for)."""
+    failed = {t.task_id for t in tasks if t.status is S.FAILED}
+    if not failed or scope.kind not in ("job", "step"):
+        return (), ""
+    try:
+        report = failures.failure_report(_failure_scope(scope), wait_seconds=0.0)
+    except DeadlineError as exc:  # the causes only inform the preview; never block it
+        logger.info("preview without failure causes: %s", exc.message)
+        return (), ""
+    found = []
+    for group in report.groups:
+        count = len(failed.intersection(group.task_ids))
+        if count:
+            found.append((group.title, count))
+    found.sort(key=lambda item: -item[1])
+    notice = ""
+    if not report.complete and report.listed:
+        notice = (
+            f"Failure causes: {report.analysed:,} of {report.listed:,} failed tasks analysed so "
+            "far; update the preview to see more."
+        )
+    elif not report.complete:
+        notice = "The failure causes are still being read: update the preview to see them."
+    return tuple(found), notice
 
 
 def _task_index(task_id: str) -> int:
@@ -460,7 +549,7 @@ def start(*, plan: Plan, username: str, reason: str, nonce: str, request_id: str
         job_id=scope.job_id,
         step_id=scope.step_id,
         task_id=scope.task_id,
-        signature=scope.signature,
+        signature=plan.group_title[:2000] if scope.kind == "failures" else "",
         job_name=plan.job.name[:512],
         step_name=(plan.step.name if plan.step else "")[:512],
         run_statuses=[s.value for s in choice.run_statuses],
@@ -643,8 +732,44 @@ class _Progress:
         if not claimed:
             self.lost_lease = True
         if self.changed_since_invalidation:
-            invalidate_queue(farm_id=run.farm_id, queue_id=run.queue_id)
+            _make_fresh(run)
             self.changed_since_invalidation = False
+
+
+def _make_fresh(run: ActionRun) -> None:
+    """The cached reads of what ``run`` changed are out of date, in every process: the queue's
+    reads (invalidate_queue) and the failures views' lists of failed tasks."""
+    invalidate_queue(farm_id=run.farm_id, queue_id=run.queue_id)
+    scopes = [
+        failures.FailureScope(farm_id=run.farm_id, queue_id=run.queue_id, window_hours=hours)
+        for hours in failures.WINDOWS
+    ]
+    scopes.append(
+        failures.FailureScope(farm_id=run.farm_id, queue_id=run.queue_id, job_id=run.job_id)
+    )
+    steps = set(run.items.exclude(step_id="").values_list("step_id", flat=True).distinct())
+    if run.step_id:
+        steps.add(run.step_id)
+    if not steps or run.method == "UpdateJob":
+        steps |= set(_job_step_ids(run))
+    scopes += [
+        failures.FailureScope(
+            farm_id=run.farm_id, queue_id=run.queue_id, job_id=run.job_id, step_id=step_id
+        )
+        for step_id in sorted(steps)
+    ]
+    for scope in scopes:
+        failure_analysis.forget_listing(scope)
+
+
+def _job_step_ids(run: ActionRun) -> list[str]:
+    try:
+        answer = list_all(
+            "ListSteps", "steps", farmId=run.farm_id, queueId=run.queue_id, jobId=run.job_id
+        )
+    except DeadlineError:
+        return []
+    return [str(step["stepId"]) for step in answer["steps"]]
 
 
 def _totals(run_id: int) -> tuple[int, int]:
@@ -784,7 +909,7 @@ def _finish(run: ActionRun, owner: str, seconds: float) -> ActionRun:
         lease_until=None,
     )
     run.refresh_from_db()
-    invalidate_queue(farm_id=run.farm_id, queue_id=run.queue_id)
+    _make_fresh(run)
     if updated:
         log_audit(run, seconds=seconds)
     return run

@@ -4,6 +4,7 @@ htmx a dialog); the same POST with the preview's ``confirm`` token executes it a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -51,8 +52,29 @@ def task_actions(
     return _act(request, actions.Scope("task", farm_id, queue_id, job_id, step_id, task_id))
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+def job_failure_actions(
+    request: HttpRequest, farm_id: str, queue_id: str, job_id: str
+) -> HttpResponse:
+    """Preview or execute an action on the tasks of one of a job's failure groups."""
+    return _act(request, actions.Scope("failures", farm_id, queue_id, job_id))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def step_failure_actions(
+    request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str
+) -> HttpResponse:
+    """Preview or execute an action on the tasks of one of a step's failure groups."""
+    return _act(request, actions.Scope("failures", farm_id, queue_id, job_id, step_id))
+
+
 def scope_url(scope: actions.Scope) -> str:
     """The page of what an action applies to."""
+    if scope.kind == "failures":
+        ids = [scope.farm_id, scope.queue_id, scope.job_id]
+        if scope.step_id:
+            return reverse("step_failures", args=[*ids, scope.step_id])
+        return reverse("job_failures", args=ids)
     if scope.kind == "task":
         return reverse(
             "task_detail",
@@ -84,6 +106,10 @@ def _act(request: HttpRequest, scope: actions.Scope) -> HttpResponse:
     if not form.is_valid():
         return _invalid(request, scope, form.errors.as_text())
     data = form.cleaned_data
+    if scope.kind == "failures":
+        if not data["signature"]:
+            return _invalid(request, scope, "Name the failure group (its signature).")
+        scope = replace(scope, signature=data["signature"])
     try:
         choice = actions.ActionChoice.build(data["action"], data["run_status"], data["priority"])
         plan = actions.plan(scope=scope, choice=choice)
@@ -141,6 +167,7 @@ def _preview_context(
         "scope": scope,
         "scope_url": scope_url(scope),
         "action_url": scope_url(scope) + "actions/",
+        "signature": scope.signature,
         "plan": plan,
         "kind": kind,
         "confirm": preview.confirm,

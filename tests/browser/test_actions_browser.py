@@ -4,6 +4,7 @@ the same without JavaScript, page by page."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ def test_requeue_from_the_job_page_through_the_dialog(
     dialog.locator("#action-reason").fill("licence server back")
     dialog.get_by_role("button", name="Requeue 9 tasks").click()
 
-    expect(page).to_have_url(f"{live_server.url}/audit/1/")
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server.url)}/audit/\d+/$"))
     expect(page.locator("#action-result")).to_have_attribute("data-state", "done")
     expect(page.locator(".action-progress__text")).to_contain_text("9 of 9 tasks requeued")
     page.get_by_role("link", name="See the job").click()
@@ -79,3 +80,39 @@ def test_requeue_a_step_without_javascript(
     mine = {t["taskId"] for t in made["failedTasks"] if t["stepId"] == step_id}
     assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(mine, 1)
     context.close()
+
+
+def test_requeue_a_failure_group_and_see_its_tasks_leave_failed(
+    browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
+) -> None:
+    from playwright.sync_api import expect
+
+    made = emulator.add_failed_job(failed_tasks=8, steps=2, causes=["oom", "license"])
+    group = {t["taskId"] for t in made["failedTasks"] if t["cause"] == "license"}
+    page = browser.new_page()
+    problems = _problems(page)
+    page.goto(f"{live_server.url}{_job_path(made)}failures/")
+    cause = page.locator(".failure-group", has_text="icense")
+    expect(cause.get_by_role("button", name="Requeue these 4 tasks…")).to_be_visible(timeout=30_000)
+
+    cause.get_by_role("button", name="Requeue these 4 tasks…").click()
+    dialog = page.locator("#action-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("[data-total]")).to_have_text("4")
+    expect(dialog).to_contain_text("Failure causes among them")
+    dialog.get_by_role("button", name="Requeue 4 tasks").click()
+
+    expect(page.locator("#action-result")).to_have_attribute("data-state", "done")
+    expect(page.locator(".action-progress__text")).to_contain_text("4 of 4 tasks requeued")
+    page.get_by_role("link", name="See the job").click()
+    # The job page: 4 failed tasks left (the other cause), none of the requeued ones.
+    expect(page.locator(".work-summary .legend-item", has_text="failed")).to_contain_text("4")
+    for step in made["steps"]:
+        page.goto(f"{live_server.url}{_job_path(made)}steps/{step['stepId']}/?status=FAILED")
+        for task in made["failedTasks"]:
+            if task["stepId"] == step["stepId"]:
+                left = 0 if task["taskId"] in group else 1
+                expect(page.locator(f'a.task-link[href$="/{task["taskId"]}/"]')).to_have_count(left)
+    assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(group, 1)
+    assert problems == []
+    page.close()

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tasks_app.models import ActionItem, ActionRun
+from tasks_app.selectors.signatures import Signature
 from tasks_app.services import actions
 from tests.action_world import ActionWorld
 
@@ -439,3 +440,52 @@ def test_the_result_page_polls_while_running_and_stops_when_done(
     finished = operator_client.get(f"/audit/{run.pk}/", headers=HX).content.decode()
     assert "hx-trigger" not in finished
     assert ActionItem.objects.filter(run=run, outcome="changed").count() == 12
+
+
+# --- A failure group ----------------------------------------------------------------------------
+
+_GROUP = re.compile(r'data-signature="([0-9a-f]{12})" data-tasks="(\d+)"')
+
+
+def test_requeue_the_tasks_of_one_failure_cause(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    failures_url = f"{acting.job_url()}failures/"
+    report = operator_client.get(f"{failures_url}?format=json&wait=30").json()
+    assert report["complete"] and len(report["groups"]) == 4  # four causes, three tasks each
+    page = operator_client.get(failures_url).content.decode()
+    digest, count = _GROUP.findall(page)[0]
+    assert f'data-group="{digest}">Requeue these {count} tasks' in page
+    group = next(g for g in report["groups"] if Signature(g["signature"], "", "").digest == digest)
+    members = set(group["task_ids"])
+    assert len(members) == int(count) == 3
+
+    response, _ = preview(operator_client, failures_url, action="requeue", signature=digest)
+    html = response.content.decode()
+    assert 'data-total="3"' in html and "Failure causes among them" in html
+
+    run = act(operator_client, failures_url, action="requeue", signature=digest, reason="fixed")
+
+    assert (run.scope, run.planned, run.changed, run.state) == ("failures", 3, 3, "done")
+    assert acting.updates() == dict.fromkeys(members, 1)
+    assert all(acting.status(s, t) == "READY" for s, t in acting.failed if t in members)
+    # The failures page lists the others only, at once (its cached listing was dropped).
+    after = operator_client.get(f"{failures_url}?format=json&wait=30").json()
+    assert after["failed_tasks"] == 9
+    assert not members & {t for g in after["groups"] for t in g["task_ids"]}
+    # The result page names the cause.
+    assert (
+        run.signature and run.signature in operator_client.get(f"/audit/{run.pk}/").content.decode()
+    )
+
+
+@in_process
+def test_a_failure_group_that_is_gone_previews_nothing(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    response, token = preview(
+        operator_client, f"{acting.job_url()}failures/", action="requeue", signature="0" * 12
+    )
+
+    assert response.status_code == 200 and token == ""
+    assert "not among the current failures" in response.content.decode()

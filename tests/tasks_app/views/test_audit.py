@@ -57,10 +57,11 @@ def test_no_sign_in_acts_on_the_demo_world_only(
 ) -> None:
     assert settings.DASHBOARD_AUTH == "none"
     url = f"{acting.job_url()}actions/"
-    assert client.post(url, {"action": "requeue"}).status_code == 200
+    fields = {"action": "priority", "priority": "90"}
+    assert client.post(url, fields).status_code == 200
 
     settings.DEADLINE_BACKEND = "aws"  # a real farm: anonymous writes are refused
-    response = client.post(url, {"action": "requeue"})
+    response = client.post(url, fields)
 
     assert response.status_code == 403
     assert "DASHBOARD_AUTH" in response.content.decode()

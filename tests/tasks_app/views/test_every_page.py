@@ -47,6 +47,8 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "job_actions": frozenset(),
     "step_actions": frozenset(),
     "task_actions": frozenset(),
+    "job_failure_actions": frozenset(),
+    "step_failure_actions": frozenset(),
 }
 
 
