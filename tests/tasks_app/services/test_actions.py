@@ -82,6 +82,12 @@ def test_a_run_abandoned_mid_way_is_resumed_without_changing_anything_twice(
         )
     ActionItem.objects.filter(pk__in=[i.pk for i in items[:5]]).update(outcome="changed")
     monkeypatch.undo()
+    # Meanwhile those 15 tasks ran again and failed again: sending their requeue again with a
+    # new token would requeue them a second time; with the stored token the service replays.
+    for item in items[:15]:
+        emulator.backend.update_task(
+            run.farm_id, run.queue_id, run.job_id, item.step_id, item.task_id, "FAILED"
+        )
 
     # While its lease lasts, nobody takes it over.
     assert actions.resume_abandoned() == []
@@ -93,9 +99,20 @@ def test_a_run_abandoned_mid_way_is_resumed_without_changing_anything_twice(
 
     run.refresh_from_db()
     assert (run.state, run.changed, run.failed) == ("done", 40, 0)
-    failed_ids = {t["taskId"] for t in made["failedTasks"]}
-    # The 10 sent but unrecorded calls were sent again with their tokens: no second change.
-    assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed_ids, 1)
+    # The 10 sent but unrecorded calls were sent again with their tokens: no second requeue.
+    sent_before = {item.task_id for item in items[:15]}
+    counts = emulator.task_update_counts(made["jobId"])
+    assert counts == {
+        t["taskId"]: 2 if t["taskId"] in sent_before else 1 for t in made["failedTasks"]
+    }
+    statuses = {
+        t["taskId"]: emulator.backend.get_task(
+            run.farm_id, run.queue_id, run.job_id, t["stepId"], t["taskId"]
+        )["runStatus"]
+        for t in made["failedTasks"]
+    }
+    assert {statuses[task_id] for task_id in sent_before} == {"FAILED"}
+    assert "FAILED" not in {s for task_id, s in statuses.items() if task_id not in sent_before}
 
 
 def test_without_write_permission_it_stops_at_once_and_lists_every_task(

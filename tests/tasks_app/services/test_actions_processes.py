@@ -1,7 +1,8 @@
 """Actions across real processes sharing one database (SQLite here, PostgreSQL under
 ``pytest --postgres``): a dashboard killed in the middle of a requeue, and another that finishes
-it, each task changed exactly once (counted at the emulator both talk to over HTTP); and the
-audit one host writes, read on the other."""
+it, each task changed exactly once (counted at the emulator both talk to over HTTP); the
+audit one host writes, read on the other; and an action on one host shown at once by another
+that shares its Redis."""
 
 from __future__ import annotations
 
@@ -20,12 +21,22 @@ import pytest
 
 from deadline_emulator import Emulator
 from deadline_emulator.server import serve_in_thread
-from tests.dashboard_processes import BIN, REPO, Browser, await_healthy, environment, manage
-from tests.redis_server import free_port
+from tests.dashboard_processes import (
+    BIN,
+    REPO,
+    Browser,
+    await_healthy,
+    environment,
+    gunicorn_processes,
+    manage,
+)
+from tests.redis_server import free_port, redis_server
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
+# The job page's status bar legend: "<strong>12</strong> failed".
+_FAILED_IN_LEGEND = re.compile(r"<strong>([\d,]+)</strong> failed</li>")
 TASKS = 300
 
 
@@ -50,6 +61,21 @@ def dashboard(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
+
+
+def _requeue(browser: Browser, base: str, job: str) -> str:
+    """Requeue a job's failed tasks as an operator does (the job page, the preview, the
+    confirmation); the path of the action's result page."""
+    page = browser.request(f"{base}{job}")
+    csrf = _CSRF.search(page.text)
+    assert page.status == 200 and csrf, page.text[:500]
+    fields = {"action": "requeue", "csrfmiddlewaretoken": csrf[1]}
+    preview = browser.request(f"{base}{job}actions/", fields)
+    token = _CONFIRM.search(preview.text)
+    assert preview.status == 200 and token, preview.text[-2000:]
+    done = browser.request(f"{base}{job}actions/", {**fields, "confirm": unescape(token[1])})
+    assert done.status == 303, done.text[-2000:]
+    return done.headers["Location"]
 
 
 def _await(condition: object, timeout: float, what: str) -> None:
@@ -94,18 +120,7 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
         with tempfile.TemporaryDirectory(prefix="dtd-resume-") as workdir:
             with dashboard(env, Path(workdir) / "first.log") as (first, process):
                 assert browser.sign_in(first, "ada", PASSWORD).status == 302
-                page = browser.request(f"{first}{job}")
-                csrf = _CSRF.search(page.text)
-                assert page.status == 200 and csrf, page.text[:500]
-                fields = {"action": "requeue", "csrfmiddlewaretoken": csrf[1]}
-                preview = browser.request(f"{first}{job}actions/", fields)
-                token = _CONFIRM.search(preview.text)
-                assert preview.status == 200 and token, preview.text[-2000:]
-                done = browser.request(
-                    f"{first}{job}actions/", {**fields, "confirm": unescape(token[1])}
-                )
-                assert done.status == 303, done.text[-2000:]
-                result = done.headers["Location"]
+                result = _requeue(browser, first, job)
                 _await(
                     lambda: len(emulator.task_update_counts(made["jobId"])) >= 40,
                     60,
@@ -129,6 +144,78 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
                 assert audit.count('data-state="done"') == 1
                 second_log = (Path(workdir) / "second.log").read_text()
                 assert "resuming it (its process stopped)" in second_log
+    finally:
+        server.shutdown()
+
+    failed = {t["taskId"] for t in made["failedTasks"]}
+    assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed, 1)
+
+
+def _emulator_env(url: str) -> dict[str, str]:
+    return {
+        "DEADLINE_BACKEND": "aws",
+        "AWS_ENDPOINT_URL_DEADLINE": url,
+        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "us-west-2",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def _failed_on_job_page(browser: Browser, url: str) -> int:
+    page = browser.request(url)
+    assert page.status == 200, page.text[:500]
+    found = _FAILED_IN_LEGEND.search(page.text)
+    return int(found[1].replace(",", "")) if found else 0
+
+
+@pytest.mark.database
+@pytest.mark.redis
+def test_an_action_on_one_host_shows_at_once_on_another_sharing_the_cache(
+    emulator: Emulator, shared_database_url: str
+) -> None:
+    """Two dashboards sharing Redis (reads cached for an hour): host B requeues, host A's next
+    job page shows it, re-read from the API rather than served from the cache."""
+    made = emulator.add_failed_job(failed_tasks=6, steps=2)
+    server, url = serve_in_thread(emulator)
+    job = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
+    try:
+        with redis_server() as redis_url:
+            env = environment(
+                DASHBOARD_AUTH="login",
+                DASHBOARD_ACTIONS="on",
+                DATABASE_URL=shared_database_url,
+                DASHBOARD_CACHE_URL=redis_url,
+                DEADLINE_CACHE_SECONDS="3600",  # without invalidation, A keeps the old counts
+                **_emulator_env(url),
+            )
+            manage("migrate", "--noinput", env=env)
+            manage(
+                "createsuperuser", "--noinput", "--username=grace", "--email=grace@example.com",
+                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+            )  # fmt: skip
+            with gunicorn_processes(2, env) as (host_a, host_b):
+                browser = Browser()
+                assert browser.sign_in(host_a, "grace", PASSWORD).status == 302
+                assert _failed_on_job_page(browser, f"{host_a}{job}") == 6
+                assert _failed_on_job_page(browser, f"{host_a}{job}") == 6  # cached now
+
+                result = f"{host_b}{_requeue(browser, host_b, job)}"
+                _await(
+                    lambda: 'data-state="done"' in browser.request(result).text,
+                    60,
+                    "host B to finish the requeue",
+                )
+                reads = emulator.calls["GetJob"]
+                # A's own near copy lives DEADLINE_NEAR_CACHE_SECONDS (1 s) at most.
+                _await(
+                    lambda: _failed_on_job_page(browser, f"{host_a}{job}") == 0,
+                    10,
+                    "host A to show the requeued tasks",
+                )
+                assert emulator.calls["GetJob"] > reads  # asked the API, not the cache
     finally:
         server.shutdown()
 
