@@ -41,6 +41,7 @@ def page_urls(emulator: Any) -> dict[str, str]:
         "wedged-step": f"{wedged_job}steps/{wedged['stepId']}/",
         "wedged-task": f"{wedged_job}steps/{wedged['stepId']}/tasks/{wedged['taskId']}/",
         "go-to-error": "/go/?q=job-123",
+        "audit": "/audit/",
         "go-to-matches": "/go/?q=lighting_v038",
         "not-found": f"{farm}queues/queue-{'0' * 32}/",
     }

@@ -31,6 +31,7 @@ PAGE_TYPES = [
     "go-to-error",
     "go-to-matches",
     "not-found",
+    "audit",
 ]
 
 # Statuses shown without words: a badge with no text, a bar with no text summary, a legend
