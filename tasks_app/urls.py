@@ -8,6 +8,14 @@ from . import converters  # noqa: F401 - registers the ID path converters
 from .views import actions, attention, audit, browse, failures, health, home, task, triage
 
 urlpatterns = [
+    # The task page comes first: its poll is the most frequent request of all (every open
+    # task page, every few seconds), and Django tries the patterns in order.
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/tasks/<task_id:task_id>/",
+        task.task_detail,
+        name="task_detail",
+    ),
     path("", home.home, name="home"),
     # Load balancer probes (public: see health.PUBLIC_PATHS).
     re_path(r"^healthz/?$", health.healthz, name="healthz"),
@@ -56,12 +64,6 @@ urlpatterns = [
         "/steps/<step_id:step_id>/failures/",
         failures.step_failures,
         name="step_failures",
-    ),
-    path(
-        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
-        "/steps/<step_id:step_id>/tasks/<task_id:task_id>/",
-        task.task_detail,
-        name="task_detail",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
