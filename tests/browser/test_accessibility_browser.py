@@ -53,7 +53,7 @@ COLOUR_ONLY = """() => {
 }"""
 
 
-def _serious(results: Any) -> list[str]:
+def serious_violations(results: Any) -> list[str]:
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
         + "; ".join(node["target"][0] for node in violation["nodes"][:3])
@@ -82,7 +82,7 @@ def test_no_serious_accessibility_violation_on_any_page(
             page.wait_for_function(
                 "document.querySelectorAll('[data-triage-placeholder]').length === 0"
             )
-            problems = _serious(axe.run(page)) + page.evaluate(COLOUR_ONLY)
+            problems = serious_violations(axe.run(page)) + page.evaluate(COLOUR_ONLY)
             if problems:
                 found[name] = problems
     finally:
@@ -102,9 +102,9 @@ def test_the_shortcuts_dialog_and_a_phone_page_pass_too(
     page.set_default_timeout(30_000)
     try:
         page.goto(live_server.url + urls["queue"])
-        assert _serious(Axe().run(page)) == []
+        assert serious_violations(Axe().run(page)) == []
         page.keyboard.press("?")
         page.locator("#keys-dialog").wait_for()
-        assert _serious(Axe().run(page)) == []
+        assert serious_violations(Axe().run(page)) == []
     finally:
         context.close()

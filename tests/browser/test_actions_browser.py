@@ -11,6 +11,7 @@ import pytest
 
 from deadline_emulator import Emulator
 from tasks_app.services import actions
+from tests.browser.test_accessibility_browser import COLOUR_ONLY, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -116,3 +117,55 @@ def test_requeue_a_failure_group_and_see_its_tasks_leave_failed(
     assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(group, 1)
     assert problems == []
     page.close()
+
+
+def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
+    browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
+) -> None:
+    """The preview dialog, the preview page (no JavaScript), the result page and the audit
+    with rows: no serious accessibility violation, no status told by colour alone."""
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import expect
+
+    axe = Axe()
+    made = emulator.add_failed_job(failed_tasks=4, steps=1)
+    job = live_server.url + _job_path(made)
+    found: dict[str, list[str]] = {}
+    result = ""
+    for scheme, width in (("light", 1280), ("dark", 1280), ("dark", 390)):
+        view = {"width": width, "height": 900}
+        context = browser.new_context(viewport=view, color_scheme=scheme)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(job)
+        page.get_by_role("button", name="Requeue…").click()
+        expect(page.locator("#action-dialog")).to_be_visible()
+        found[f"dialog {scheme} {width}"] = serious_violations(axe.run(page)) + page.evaluate(
+            COLOUR_ONLY
+        )
+        if not result:
+            page.locator("#action-reason").fill("render nodes patched")
+            page.locator("[data-confirm-button]").click()
+            expect(page.locator("#action-result")).to_have_attribute("data-state", "done")
+            result = page.url
+        for name, url in (("result", result), ("audit", f"{live_server.url}/audit/")):
+            page.goto(url)
+            page.wait_for_load_state("networkidle")
+            found[f"{name} {scheme} {width}"] = serious_violations(axe.run(page)) + page.evaluate(
+                COLOUR_ONLY
+            )
+        context.close()
+        # The preview as a page, as without JavaScript (axe itself needs JavaScript): no htmx.
+        context = browser.new_context(viewport=view, color_scheme=scheme)
+        context.route("**/htmx-2.min.js", lambda route: route.abort())
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(job)
+        page.get_by_role("button", name="Requeue…").click()
+        expect(page.locator("#action-preview")).to_be_visible()
+        found[f"preview page {scheme} {width}"] = serious_violations(axe.run(page)) + page.evaluate(
+            COLOUR_ONLY
+        )
+        context.close()
+
+    assert {name: problems for name, problems in found.items() if problems} == {}
