@@ -379,17 +379,31 @@ def test_every_action_leaves_an_audit_row_shown_on_audit(
 ) -> None:
     act(operator_client, acting.job_url(), action="requeue", reason="<b>NFS</b> fixed")
     act(operator_client, acting.job_url(), action="priority", priority="75")
+    # The four status changes, each on one of the requeued (READY) tasks.
+    for action, (step_id, task_id) in zip(
+        ("suspend", "cancel", "succeed", "fail"), acting.failed, strict=False
+    ):
+        act(operator_client, acting.task_url(step_id, task_id), action=action, run_status="READY")
 
     page = operator_client.get("/audit/").content.decode()
 
-    assert page.count('data-state="done"') == 2
-    assert "Requeue" in page and "Set priority 50 → 75" in page
+    assert page.count('data-state="done"') == 6
+    labels = (
+        "Requeue",
+        "Set priority 50 → 75",
+        "Suspend",
+        "Cancel",
+        "Mark succeeded",
+        "Mark failed",
+    )
+    for label in labels:
+        assert f"{label}</a>" in page, label
     assert "&lt;b&gt;NFS&lt;/b&gt; fixed" in page and "<b>NFS</b>" not in page
     assert ">ada</bdi>" in page
     for query, rows in (
-        (f"?job={acting.job_id}", 2),
-        (f"?farm={acting.ids['farm_id']}", 2),
-        ("?user=ada", 2),
+        (f"?job={acting.job_id}", 6),
+        (f"?farm={acting.ids['farm_id']}", 6),
+        ("?user=ada", 6),
         ("?user=bob", 0),
         (f"?job=job-{'0' * 32}", 0),
     ):
@@ -399,7 +413,7 @@ def test_every_action_leaves_an_audit_row_shown_on_audit(
     job_page = operator_client.get(acting.job_url()).content.decode()
     assert f'hx-get="/audit/?job={acting.job_id}"' in job_page
     embedded = operator_client.get(f"/audit/?job={acting.job_id}", headers=HX).content.decode()
-    assert "<html" not in embedded and embedded.count('data-state="done"') == 2
+    assert "<html" not in embedded and embedded.count('data-state="done"') == 6
 
 
 def test_the_audit_filters_refuse_malformed_ids(operator_client: Client) -> None:
