@@ -387,11 +387,14 @@ def test_the_sign_in_page_loads_no_count(client: Client, settings: LazySettings)
     assert client.get("/attention/count/").status_code == 302
 
 
-def test_every_page_carries_the_count_in_its_header(client: Client, emulator: Emulator) -> None:
+def test_every_page_carries_the_count_in_its_header(
+    client: Client, emulator: Emulator, db: None
+) -> None:
     """Every full page the project serves (enumerated from its URL patterns) has the header's
-    count, which htmx loads after it."""
+    count, which htmx loads after it (the audit pages read the database)."""
     task = emulator.backend.landmarks()["failed_with_retries_task"]
     ids = {f"{key.removesuffix('Id')}_id": value for key, value in task.items()}
+    ids["run_id"] = "1"  # an action's result page: no action yet, so a 404 page
     pages = []
     for route in all_routes():
         response = client.get(route.build(ids) + ("?q=farm-" if str(route) == "go" else ""))
@@ -400,7 +403,9 @@ def test_every_page_carries_the_count_in_its_header(client: Client, emulator: Em
             pages.append(str(route))
             assert COUNT_SPAN in html, route
     # Farms to tasks, their logs and attempts, failures views, the attention list itself.
-    assert {"farm_list", "job_detail", "task_detail", "job_failures", "attention"} <= set(pages)
+    assert {"farm_list", "job_detail", "task_detail", "job_failures", "attention", "audit"} <= set(
+        pages
+    )
 
 
 def test_the_readme_states_every_call_a_refresh_makes(client: Client, emulator: Emulator) -> None:
