@@ -8,13 +8,13 @@ from io import StringIO
 import pytest
 from django.conf import LazySettings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from tasks_app.models import ActionRun
 from tasks_app.permissions import PERMISSION
 from tests.action_world import ActionWorld, operators_group
+from tests.dashboard_processes import environment, manage
 
 in_process = pytest.mark.parametrize("acting", ["in-process"], indirect=True)
 
@@ -120,15 +120,25 @@ def test_the_allow_list_holds_for_actions_and_the_audit(
 # --- The Operators group ------------------------------------------------------------------------
 
 
-def test_the_migration_makes_an_operators_group_that_may_act(db: None) -> None:
-    group = Group.objects.get(name="Operators")
-    user = get_user_model().objects.create_user(username="ada", password="x" * 12)
-    assert not user.has_perm(PERMISSION)
+@pytest.mark.database
+def test_the_migration_makes_an_operators_group_that_may_act(shared_database_url: str) -> None:
+    """``migrate`` on a new database (its own process: other tests empty the tables of the
+    suite's database) makes the group, and its members may act."""
+    env = environment(DATABASE_URL=shared_database_url)
+    manage("migrate", "--noinput", env=env)
+    check = (
+        "from django.contrib.auth import get_user_model; "
+        "from django.contrib.auth.models import Group; "
+        "user = get_user_model().objects.create_user(username='eve', password='x' * 12); "
+        f"print('before', user.has_perm('{PERMISSION}')); "
+        "user.groups.add(Group.objects.get(name='Operators')); "
+        "user = get_user_model().objects.get(pk=user.pk); "
+        f"print('after', user.has_perm('{PERMISSION}'))"
+    )
 
-    user.groups.add(group)
+    answer = manage("shell", "-c", check, env=env)
 
-    user = get_user_model().objects.get(pk=user.pk)  # permissions are cached per instance
-    assert user.has_perm(PERMISSION)
+    assert "before False\nafter True\n" in answer
 
 
 def test_operators_command_adds_lists_and_removes(transactional_db: None) -> None:
