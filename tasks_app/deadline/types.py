@@ -67,6 +67,19 @@ class TaskRunStatus(StrEnum):
         return "badge--" + self.value.lower().replace("_", "-")
 
 
+#: Run statuses of work that has not finished: the values of a job's aggregate
+#: ``TASK_RUN_STATUS`` SearchJobs filter (confirmed: deadline_facts/search_names.py) that find
+#: every job still to run or running.
+UNFINISHED_RUN_STATUSES: tuple[str, ...] = (
+    "PENDING",
+    "READY",
+    "ASSIGNED",
+    "STARTING",
+    "SCHEDULED",
+    "RUNNING",
+    "INTERRUPTING",
+)
+
 _TERMINAL = frozenset(
     {
         TaskRunStatus.SUCCEEDED,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 
 from ..deadline.farm_types import DEAD_WORKER_STATUSES, TaskRow
-from ..deadline.types import TaskRunStatus
+from ..deadline.types import UNFINISHED_RUN_STATUSES, TaskRunStatus
 
 # --- Settings (read when called) ---------------------------------------------------------------
 
@@ -66,15 +66,7 @@ QUEUED_STATUSES = frozenset(
     }
 )
 #: Job aggregate statuses of unfinished work (SearchJobs' confirmed TASK_RUN_STATUS filter).
-UNFINISHED_JOB_STATUSES = (
-    "PENDING",
-    "READY",
-    "ASSIGNED",
-    "STARTING",
-    "SCHEDULED",
-    "RUNNING",
-    "INTERRUPTING",
-)
+UNFINISHED_JOB_STATUSES = UNFINISHED_RUN_STATUSES
 
 
 def span(seconds: float) -> str:

@@ -51,6 +51,7 @@ from ..deadline.session_types import (
     session_id_of,
 )
 from ..deadline.types import (
+    UNFINISHED_RUN_STATUSES,
     Cacheable,
     Job,
     TaskRunStatus,
@@ -90,15 +91,6 @@ RETRY_SECONDS = 60.0
 
 SEARCH = "search"  # SearchTasks with RUN_STATUS honoured
 LIST = "list"  # ListTasks of every failing step, filtered here
-_LIVE_JOB_STATUSES = (
-    "PENDING",
-    "READY",
-    "ASSIGNED",
-    "STARTING",
-    "SCHEDULED",
-    "RUNNING",
-    "INTERRUPTING",
-)
 
 
 def max_logs() -> int:
@@ -1455,7 +1447,7 @@ def _window_jobs(scope: FailureScope) -> tuple[JobBrief, ...]:
             "stringListFilter": {
                 "name": "TASK_RUN_STATUS",
                 "operator": "ANY_EQUALS",
-                "values": list(_LIVE_JOB_STATUSES),
+                "values": list(UNFINISHED_RUN_STATUSES),
             }
         },
     ]
