@@ -244,10 +244,6 @@ def _value(raw: Any) -> Any:
     return raw
 
 
-def _string(name: str, value: str) -> dict[str, Any]:
-    return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
-
-
 def _filtered(params: dict[str, Any], *filters: dict[str, Any]) -> dict[str, Any]:
     return {**params, "filterExpressions": {"operator": "AND", "filters": list(filters)}}
 
@@ -266,7 +262,7 @@ def _probe_jobs(probe: Probe, baseline: dict[str, Any]) -> None:
         ("LIFECYCLE_STATUS", "lifecycleStatus"),
     ):
         value = _narrowing_value(jobs, member, name)
-        answer = _try("SearchJobs", _filtered(params, _string(name, value)))
+        answer = _try("SearchJobs", _filtered(params, search.string_filter(name, value)))
         verdict = _narrows(answer, "jobs", total, lambda row, m=member, v=value: row.get(m) == v)
         probe.verdicts.append(Verdict("SearchJobs", "filter", facts.STRING, name, verdict))
     term = {"searchTermFilter": {"searchTerm": _NO_SUCH_TEXT, "matchType": "CONTAINS"}}
@@ -317,7 +313,9 @@ def _probe_tasks(probe: Probe, job_id: str, steps: list[dict[str, Any]]) -> None
     if len(steps) < 2 or step_count >= total:
         record(facts.STRING, "STEP_ID", UNTESTED)
     else:
-        answer = _try("SearchTasks", _filtered(params, _string("STEP_ID", step["stepId"])))
+        answer = _try(
+            "SearchTasks", _filtered(params, search.string_filter("STEP_ID", step["stepId"]))
+        )
         record(
             facts.STRING,
             "STEP_ID",
@@ -339,7 +337,7 @@ def _probe_tasks(probe: Probe, job_id: str, steps: list[dict[str, Any]]) -> None
         if rarest is not None and counts[rarest] < total
         else next(s for s in _STATUSES if not counts.get(s))
     )
-    answer = _try("SearchTasks", _filtered(params, _string("RUN_STATUS", wanted)))
+    answer = _try("SearchTasks", _filtered(params, search.string_filter("RUN_STATUS", wanted)))
     record(
         facts.STRING,
         "RUN_STATUS",
@@ -348,7 +346,7 @@ def _probe_tasks(probe: Probe, job_id: str, steps: list[dict[str, Any]]) -> None
     if sample:
         task = sample[len(sample) // 2]
         task_id = task["taskId"]
-        answer = _try("SearchTasks", _filtered(params, _string("TASK_ID", task_id)))
+        answer = _try("SearchTasks", _filtered(params, search.string_filter("TASK_ID", task_id)))
         record(
             facts.STRING,
             "TASK_ID",

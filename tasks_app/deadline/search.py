@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -125,6 +126,21 @@ def unusable(uses: list[NameUse]) -> tuple[list[NameUse], str] | None:
         if found:
             return found, bad
     return None
+
+
+def string_filter(name: str, value: str) -> dict[str, Any]:
+    """A Search* filter: ``name`` EQUAL ``value``."""
+    return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
+
+
+def string_list_filter(name: str, values: Iterable[str]) -> dict[str, Any]:
+    """A Search* filter: ``name`` ANY_EQUALS one of ``values``."""
+    return {"stringListFilter": {"name": name, "operator": "ANY_EQUALS", "values": list(values)}}
+
+
+def since_filter(name: str, when: datetime) -> dict[str, Any]:
+    """A Search* filter: the date ``name`` at or after ``when``."""
+    return {"dateTimeFilter": {"name": name, "operator": "GREATER_THAN_EQUAL_TO", "dateTime": when}}
 
 
 def search(operation: str, params: Mapping[str, Any]) -> dict[str, Any]:

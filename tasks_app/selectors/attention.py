@@ -263,14 +263,6 @@ def _search_pages(operation: str, result_key: str, max_pages: int, **params: Any
     return {result_key: items, "complete": offset is None}
 
 
-def _string_list(name: str, values: Iterable[str]) -> dict[str, Any]:
-    return {"stringListFilter": {"name": name, "operator": "ANY_EQUALS", "values": list(values)}}
-
-
-def _since(name: str, when: datetime) -> dict[str, Any]:
-    return {"dateTimeFilter": {"name": name, "operator": "GREATER_THAN_EQUAL_TO", "dateTime": when}}
-
-
 # --- Reads: jobs -------------------------------------------------------------------------------
 
 
@@ -304,8 +296,8 @@ def unfinished_or_recent_jobs(*, farm_id: str, queue_id: str) -> JobList:
         filters = {
             "operator": "OR",
             "filters": [
-                _string_list("TASK_RUN_STATUS", UNFINISHED_JOB_STATUSES),
-                _since("ENDED_AT", now() - recent()),
+                search.string_list_filter("TASK_RUN_STATUS", UNFINISHED_JOB_STATUSES),
+                search.since_filter("ENDED_AT", now() - recent()),
             ],
         }
         sort = [{"fieldSort": {"name": "CREATED_AT", "sortOrder": "DESCENDING"}}]
@@ -366,7 +358,7 @@ def queue_live_tasks(*, farm_id: str, queue_id: str) -> TaskRows:
             "queueIds": [queue_id],
             "filterExpressions": {
                 "operator": "AND",
-                "filters": [_string_list("RUN_STATUS", statuses)],
+                "filters": [search.string_list_filter("RUN_STATUS", statuses)],
             },
         }
         answer = _search_pages("SearchTasks", "tasks", ACTIVE_TASK_PAGES, **params)
@@ -390,8 +382,8 @@ def queue_recent_successes(*, farm_id: str, queue_id: str) -> TaskRows:
         filters = {
             "operator": "AND",
             "filters": [
-                {"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL", "value": "SUCCEEDED"}},
-                _since("ENDED_AT", since),
+                search.string_filter("RUN_STATUS", "SUCCEEDED"),
+                search.since_filter("ENDED_AT", since),
             ],
         }
         params = {"farmId": farm_id, "queueIds": [queue_id], "filterExpressions": filters}

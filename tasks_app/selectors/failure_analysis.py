@@ -447,10 +447,6 @@ def _pools() -> _Pools:
 # --- Listing failed tasks ----------------------------------------------------------------------
 
 
-def _string_filter(name: str, value: str) -> dict[str, Any]:
-    return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
-
-
 class _FilterNotHonoured(Exception):
     """SearchTasks refused the filter (ValidationException) or ignored it."""
 
@@ -524,11 +520,12 @@ def _search_by_status(
     """Every task of ``status`` in the job (or step) by SearchTasks, pages after the first
     concurrently; ``on_rows`` gets each page. Returns how many matched in all (past
     ``limit`` they are counted, not listed). Raises _FilterNotHonoured."""
-    attempts: list[list[dict[str, Any]]] = [[_string_filter("RUN_STATUS", status)]]
+    attempts: list[list[dict[str, Any]]] = [[search.string_filter("RUN_STATUS", status)]]
     if step_id:
         # STEP_ID is assumed too: with it first, then without it (filtered here).
         attempts.insert(
-            0, [_string_filter("RUN_STATUS", status), _string_filter("STEP_ID", step_id)]
+            0,
+            [search.string_filter("RUN_STATUS", status), search.string_filter("STEP_ID", step_id)],
         )
     first: dict[str, Any] | None = None
     filters: list[dict[str, Any]] = attempts[-1]
@@ -1035,9 +1032,9 @@ class _Analysis:
         )
         found: list[FailedTask] = []
         for job_id in jobs:
-            filters = [_string_filter("RUN_STATUS", "SUCCEEDED")]
+            filters = [search.string_filter("RUN_STATUS", "SUCCEEDED")]
             if scope.step_id:
-                filters.append(_string_filter("STEP_ID", scope.step_id))
+                filters.append(search.string_filter("STEP_ID", scope.step_id))
             params = {
                 "farmId": scope.farm_id,
                 "queueIds": [scope.queue_id],
@@ -1429,27 +1426,9 @@ def _window_jobs(scope: FailureScope) -> tuple[JobBrief, ...]:
     names), newest first, capped at MAX_QUEUE_JOBS."""
     since = now() - timedelta(hours=scope.window_hours)
     filters = [
-        {
-            "dateTimeFilter": {
-                "name": "CREATED_AT",
-                "operator": "GREATER_THAN_EQUAL_TO",
-                "dateTime": since,
-            }
-        },
-        {
-            "dateTimeFilter": {
-                "name": "ENDED_AT",
-                "operator": "GREATER_THAN_EQUAL_TO",
-                "dateTime": since,
-            }
-        },
-        {
-            "stringListFilter": {
-                "name": "TASK_RUN_STATUS",
-                "operator": "ANY_EQUALS",
-                "values": list(UNFINISHED_RUN_STATUSES),
-            }
-        },
+        search.since_filter("CREATED_AT", since),
+        search.since_filter("ENDED_AT", since),
+        search.string_list_filter("TASK_RUN_STATUS", UNFINISHED_RUN_STATUSES),
     ]
     jobs: list[JobBrief] = []
     offset = 0

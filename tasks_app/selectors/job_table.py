@@ -66,9 +66,9 @@ class JobQuery:
         """The SearchJobs members this query sets (filters, sort, window)."""
         filters: list[dict[str, Any]] = []
         if self.run_status:
-            filters.append(_string_filter("TASK_RUN_STATUS", self.run_status))
+            filters.append(search.string_filter("TASK_RUN_STATUS", self.run_status))
         if self.lifecycle_status:
-            filters.append(_string_filter("LIFECYCLE_STATUS", self.lifecycle_status))
+            filters.append(search.string_filter("LIFECYCLE_STATUS", self.lifecycle_status))
         if self.name:
             filters.append({"searchTermFilter": {"searchTerm": self.name, "matchType": "CONTAINS"}})
         sorts = [{"fieldSort": {"name": self.sort, "sortOrder": _order(self.descending)}}]
@@ -82,10 +82,6 @@ class JobQuery:
         if filters:
             request["filterExpressions"] = {"operator": "AND", "filters": filters}
         return request
-
-
-def _string_filter(name: str, value: str) -> dict[str, Any]:
-    return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
 
 
 def _order(descending: bool) -> str:

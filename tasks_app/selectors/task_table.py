@@ -97,9 +97,9 @@ class TaskQuery:
 
     def request(self, *, step_id: str, parameter_names: tuple[str, ...] = ()) -> dict[str, Any]:
         """The SearchTasks members this query sets; a STEP_ID filter scopes it to one step."""
-        filters: list[dict[str, Any]] = [_string_filter("STEP_ID", step_id)]
+        filters: list[dict[str, Any]] = [search.string_filter("STEP_ID", step_id)]
         if self.run_status:
-            filters.append(_string_filter("RUN_STATUS", self.run_status))
+            filters.append(search.string_filter("RUN_STATUS", self.run_status))
         found = task_search_filter(self.search, parameter_names)
         if found is not None:
             filters.append(found)
@@ -125,7 +125,7 @@ def task_search_filter(text: str, parameter_names: tuple[str, ...] = ()) -> dict
     if equals and name.strip() and value.strip():
         return _parameter_filter(name.strip(), value.strip())
     if ID_PATTERNS["task_id"].fullmatch(text):
-        return _string_filter("TASK_ID", text)
+        return search.string_filter("TASK_ID", text)
     term = f"-{text}" if text.isdigit() else text
     alternatives = [{"searchTermFilter": {"searchTerm": term, "matchType": "CONTAINS"}}]
     alternatives += [
@@ -135,10 +135,6 @@ def task_search_filter(text: str, parameter_names: tuple[str, ...] = ()) -> dict
     if len(alternatives) == 1:
         return alternatives[0]
     return {"groupFilter": {"operator": "OR", "filters": alternatives}}
-
-
-def _string_filter(name: str, value: str) -> dict[str, Any]:
-    return {"stringFilter": {"name": name, "operator": "EQUAL", "value": value}}
 
 
 def _parameter_filter(name: str, value: str) -> dict[str, Any]:
