@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -198,15 +199,27 @@ def get_logs_client() -> Any:
     answers it; in aws mode boto3's chain applies (its endpoint variable is
     AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, named after the service ID "CloudWatch Logs")."""
     connection = _connection()  # outside _lock: it takes the lock itself
-    key = _settings_key()
-    client = _logs_clients.get(key)
+    return _created_once(
+        _logs_clients,
+        _settings_key(),
+        lambda: _connect_logs(connection),
+        allow_list.guard_logs_client,
+    )
+
+
+def _created_once(
+    clients: dict[Any, Any], key: Any, connect: Callable[[], Any], guard: Callable[[Any], None]
+) -> Any:
+    """The client stored under ``key``; if missing, connected and guarded once, under the lock."""
+    client = clients.get(key)
     if client is not None:
         return client
     with _lock:
-        client = _logs_clients.get(key)
+        client = clients.get(key)
         if client is None:
-            client = _logs_clients[key] = _connect_logs(connection)
-            allow_list.guard_logs_client(client)
+            client = connect()
+            guard(client)
+            clients[key] = client
         return client
 
 
@@ -235,15 +248,9 @@ def get_write_client() -> Any:
         settings.DASHBOARD_ACTION_MAX_ATTEMPTS,
         settings.DASHBOARD_ACTION_CONCURRENCY,
     )
-    client = _write_clients.get(key)
-    if client is not None:
-        return client
-    with _lock:
-        client = _write_clients.get(key)
-        if client is None:
-            client = _write_clients[key] = _connect_writes(connection)
-            allow_list.guard_deadline_client(client)
-        return client
+    return _created_once(
+        _write_clients, key, lambda: _connect_writes(connection), allow_list.guard_deadline_client
+    )
 
 
 def _connect_writes(connection: _Connection) -> Any:
