@@ -811,6 +811,9 @@ class _Read(Generic[T]):
     def _fetch_and_store(self, entry: _Entry[T] | None, lock: _Lock | None = None) -> _Outcome[T]:
         """Fetch, store, and release ``lock`` (the shared refresh's) with the store."""
         token = _cache_state.set("refresh" if entry is not None else "miss")
+        # An answer is as old as its question: an action's invalidation made while the call
+        # was under way must find this answer older than itself (``invalidate``).
+        at = _clock.time()
         try:
             value = self.fetch()
         except Unavailable as exc:
@@ -819,7 +822,6 @@ class _Read(Generic[T]):
             return self.fallback(entry, exc)
         finally:
             _cache_state.reset(token)
-        at = _clock.time()
         payload = json.dumps({"at": at, "data": self.encode(value)}, separators=(",", ":"))
         # Kept past the TTL for the stale window; freshness is judged by "at", not by expiry.
         _store(self.key, payload, self.ttl + _stale_seconds(), lock)

@@ -9,7 +9,10 @@ import logging
 import re
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
@@ -21,6 +24,7 @@ from tasks_app.deadline import cache as read_cache
 from tasks_app.deadline import resilience
 from tasks_app.deadline.errors import AccessDenied, NotFound, Unavailable
 from tasks_app.deadline.resilience import CircuitBreaker, CircuitOpen
+from tasks_app.deadline.types import Cacheable
 from tasks_app.selectors import resources
 from tests.conftest import Tiny
 from tests.manual_clock import ManualClock
@@ -453,3 +457,45 @@ def test_cache_values_are_compact_json(tiny: Tiny) -> None:
     raw = cache.get(read_cache.cache_key("task", *Ids(task_id=ids.task_id).kwargs().values()))
 
     assert isinstance(raw, str) and raw.startswith('{"at":') and '"runStatus":"RUNNING"' in raw
+
+
+# --- Invalidation by an action -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Answer(Cacheable):
+    n: int
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> _Answer:
+        return cls(n=answer["n"])
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"n": self.n}
+
+
+def test_an_action_finished_while_a_read_was_under_way_leaves_that_answer_not_fresh(
+    wall: ManualClock,
+) -> None:
+    """The read asked before the action changed the queue: its answer may predate the change,
+    so the next read asks again instead of serving it for the rest of its TTL."""
+    farm_id, queue_id = "farm-" + "a" * 32, "queue-" + "b" * 32
+    calls: list[int] = []
+
+    def fetch() -> dict[str, int]:
+        calls.append(1)
+        if len(calls) == 1:  # the API answers slowly; an action ends meanwhile
+            wall.advance(1)
+            read_cache.invalidate_queue(farm_id=farm_id, queue_id=queue_id)
+            wall.advance(1)
+        return {"n": len(calls)}
+
+    def read() -> _Answer:
+        return read_cache.cached_read(
+            kind="job", ids=(farm_id, queue_id, "job-" + "c" * 32), ttl=60, fetch=fetch,
+            parse=_Answer,
+        )  # fmt: skip
+
+    assert read().n == 1
+    assert read().n == 2  # asked again: the first answer was older than the action
+    assert read().n == 2  # and that one is fresh
