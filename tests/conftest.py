@@ -79,6 +79,8 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     yield
     # Failure analyses run in the background: none may outlive the test that started it.
     assert failure_analysis.drain(), "a failure analysis was still running after 60 s"
+    # Nor may a read a page gave up on: it would call the next test's emulator.
+    assert resilience.drain_reads(), "a read was still running after 60 s"
     deadline_client.clear_client_cache()
     cache.clear()
     _reset_resilience()

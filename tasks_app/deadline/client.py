@@ -316,6 +316,8 @@ def demo_tasks(running: int = 3) -> list[tuple[str, dict[str, str]]]:
     if emulator is None:
         return []
     backend = emulator.backend
+    if not hasattr(backend, "landmarks"):  # a world a test built, with nothing to point at
+        return []
     found: list[tuple[str, Any]] = [
         ("Running now", task) for task in backend.find_tasks("RUNNING", limit=running)
     ]

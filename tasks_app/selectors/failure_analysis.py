@@ -1476,14 +1476,20 @@ def wait(progress: Progress | None, seconds: float, *, until: str = "done") -> N
 
 
 def drain(timeout: float = 60.0) -> bool:
-    """Wait for every analysis of this process to end and forget them (tests: nothing a test
-    started outlives it). False if one is still running after ``timeout`` seconds."""
+    """Wait for every analysis of this process, and every read they started, to end, and
+    forget them (tests: nothing a test started outlives it). False if one is still running
+    after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     with _runs_lock:
         runs = list(_runs.values())
     for progress in runs:
         progress.done.wait(max(0.0, deadline - time.monotonic()))
     finished = all(progress.done.is_set() for progress in runs)
+    pools = _pools_now
+    if pools is not None:
+        # An analysis that stopped on an error may leave reads it no longer waits for.
+        for pool in (pools.meta, pools.logs):
+            finished = pool.wait_idle(max(0.0, deadline - time.monotonic())) and finished
     with _runs_lock:
         _runs.clear()
     return finished

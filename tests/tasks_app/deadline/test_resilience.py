@@ -499,3 +499,30 @@ def test_an_action_finished_while_a_read_was_under_way_leaves_that_answer_not_fr
     assert read().n == 1
     assert read().n == 2  # asked again: the first answer was older than the action
     assert read().n == 2  # and that one is fresh
+
+
+def test_a_pool_knows_when_its_last_read_has_ended() -> None:
+    """A read whose page stopped waiting for it still runs; ``wait_idle`` waits for it (and for
+    what it submits), so a test never leaves one behind to call the next test's emulator."""
+    pool = resilience.ContextThreadPoolExecutor(max_workers=2)
+    release = threading.Event()
+    ended: list[str] = []
+
+    def inner() -> None:
+        release.wait()
+        ended.append("inner")
+
+    def outer() -> None:
+        pool.submit(inner)
+        ended.append("outer")
+
+    try:
+        pool.submit(outer).result()
+        assert not pool.wait_idle(timeout=0.05)  # inner still waits
+        release.set()
+        assert pool.wait_idle(timeout=30)
+        assert ended == ["outer", "inner"]
+        assert pool.wait_idle(timeout=0)  # nothing left: answers at once
+    finally:
+        release.set()
+        pool.shutdown()
