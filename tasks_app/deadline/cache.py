@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from . import client, resilience
 from .calls import map_botocore_error
@@ -72,16 +74,46 @@ def cached_read(
     answer was fetched. ``resilience.read_through`` adds stale-while-error (the entry is kept
     DEADLINE_STALE_SECONDS past its TTL), in-process and cross-process (Redis) coalescing.
     """
+    key, marker = _key_and_marker(kind, ids)
     return resilience.read_through(
-        key=cache_key(kind, *ids),
+        key=key,
         kind=kind,
         ids=ids,
         ttl=ttl,
         fetch=lambda: parse.from_api(fetch()),
         encode=lambda value: value.to_cache(),
         decode=parse.from_cache,
-        marker=_marker_for(ids),
+        marker=marker,
     )
+
+
+# Every read needs its key and marker: two hashes of the backend identity, the allow-list and
+# the path, as long as a quick read from the near cache. They change only with the clients or
+# the settings, so each is made once per (clients, settings) generation.
+_KEY_MEMO_MAX = 4096
+_key_memo: dict[tuple[int, int, str, tuple[str, ...]], tuple[str, str | None]] = {}
+_settings_generation = 0
+
+
+def _key_and_marker(kind: str, ids: tuple[str, ...]) -> tuple[str, str | None]:
+    """``cache_key(kind, *ids)`` and ``_marker_for(ids)``, remembered."""
+    memo = (client.client_generation(), _settings_generation, kind, ids)
+    found = _key_memo.get(memo)
+    if found is None:
+        found = (cache_key(kind, *ids), _marker_for(ids))
+        if len(_key_memo) >= _KEY_MEMO_MAX:
+            _key_memo.clear()  # thousands of resources read, or generations past: start again
+        _key_memo[memo] = found
+    return found
+
+
+@receiver(setting_changed)
+def _forget_keys(**_: Any) -> None:
+    """Keys depend on settings (backend, demo seed, allow-list): make them again. A key made
+    meanwhile with the old settings stays under the old generation, where nobody looks."""
+    global _settings_generation  # one per process, like the memo
+    _settings_generation += 1
+    _key_memo.clear()
 
 
 def _marker_for(ids: tuple[str, ...]) -> str | None:

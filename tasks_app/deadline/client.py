@@ -55,6 +55,9 @@ _lock = threading.Lock()
 _connections: dict[tuple[Any, ...], _Connection] = {}
 _logs_clients: dict[tuple[Any, ...], Any] = {}
 _write_clients: dict[tuple[Any, ...], Any] = {}
+# Bumped when the clients are forgotten: what was derived from them (cache keys) is derived
+# again, since the next client may answer for another backend, region or endpoint.
+_generation = 0
 
 
 def _settings_key() -> tuple[Any, ...]:
@@ -270,10 +273,18 @@ def _connect_writes(connection: _Connection) -> Any:
 
 def clear_client_cache() -> None:
     """Forget the cached clients (tests, and settings changes at run time)."""
+    global _generation  # one counter per process, like the clients it counts
     with _lock:
         _connections.clear()
         _logs_clients.clear()
         _write_clients.clear()
+        _generation += 1
+
+
+def client_generation() -> int:
+    """Changes whenever ``clear_client_cache`` runs: a cheap test of whether what was derived
+    from ``backend_identity()`` still holds (settings changes are signalled separately)."""
+    return _generation
 
 
 _PATH_KEYS = ("farm_id", "queue_id", "job_id", "step_id", "task_id")

@@ -766,6 +766,13 @@ def read_through(
 
     ``marker`` names the invalidation marker of what the entry describes (``invalidate``).
     """
+    near = _near_seconds()
+    if near:
+        entry = _near.get(key, near)
+        if _fresh(entry, ttl):
+            assert entry is not None
+            _log_cache("hit", kind, ids, entry.at, near=True)
+            return entry.value  # the most frequent read of all: nothing more is built
     read = _Read(
         key=key,
         kind=kind,
@@ -776,13 +783,6 @@ def read_through(
         decode=decode,
         marker=marker,
     )
-    near = _near_seconds()
-    if near:
-        entry = _near.get(key, near)
-        if read.fresh(entry):
-            assert entry is not None
-            _log_cache("hit", kind, ids, entry.at, near=True)
-            return entry.value
     entry, failure = _load(key, decode, marker)
     if near and entry is not None:
         _near.put(key, entry, near)
@@ -812,6 +812,11 @@ def read_through(
     return outcome.value
 
 
+def _fresh(entry: _Entry[Any] | None, ttl: float) -> bool:
+    """Young enough to serve without asking the API, and not invalidated by an action."""
+    return entry is not None and not entry.invalidated and _clock.time() - entry.at < ttl
+
+
 @dataclass(frozen=True)
 class _Read(Generic[T]):
     key: str
@@ -828,7 +833,7 @@ class _Read(Generic[T]):
         return entry is not None and _clock.time() - entry.at <= self.ttl + _stale_seconds()
 
     def fresh(self, entry: _Entry[T] | None) -> bool:
-        return entry is not None and not entry.invalidated and _clock.time() - entry.at < self.ttl
+        return _fresh(entry, self.ttl)
 
     def refresh(self, entry: _Entry[T] | None, failure: _Failure | None) -> _Outcome[T]:
         """A new answer for an entry that is missing or past its TTL; ``failure`` is the one

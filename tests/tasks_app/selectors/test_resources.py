@@ -275,6 +275,25 @@ def test_cache_keys_include_backend_region_and_endpoint(
     assert len(demo_key) < 64  # hashed: short and safe for any cache backend
 
 
+def test_reads_after_the_clients_change_never_share_entries(
+    tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keys are remembered per read (cache.py): forgetting the clients (a new endpoint or
+    # region, say) must make them again, or the new backend would be served the old answers.
+    ids = tiny.world.add_task(0)
+    resources.get_task(**ids.kwargs())
+    monkeypatch.setattr(
+        deadline_client,
+        "backend_identity",
+        lambda: deadline_client.BackendIdentity("aws", "eu-west-1", "https://deadline.eu.aws"),
+    )
+    deadline_client.clear_client_cache()
+
+    resources.get_task(**ids.kwargs())
+
+    assert tiny.emulator.calls["GetTask"] == 2
+
+
 def test_a_different_demo_seed_never_shares_entries(tiny: Tiny, settings: LazySettings) -> None:
     ids = tiny.world.add_task(0)
     resources.get_task(**ids.kwargs())
