@@ -13,6 +13,7 @@ import struct
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,6 +82,30 @@ def _dt(value: float | None) -> datetime | None:
     if value is None or value == INF:
         return None
     return datetime.fromtimestamp(round(value, 3), tz=UTC)
+
+
+@dataclass
+class _StepRows:
+    """A step's SearchTasks rows in task order, and the same rows by run status."""
+
+    all: list[dict[str, Any]]
+    by_status: dict[str, list[dict[str, Any]]]
+
+
+def _run_members(s: TaskState) -> dict[str, Any]:
+    """A task's optional run members, shared by GetTask and SearchTasks answers."""
+    return {
+        "targetRunStatus": s.target,
+        "failureRetryCount": s.retries if s.attempted else None,
+        "startedAt": _dt(s.started_at),
+        "endedAt": _dt(s.ended_at),
+        "updatedAt": _dt(s.updated_at),
+        "updatedBy": s.updated_by,
+    }
+
+
+def _task_number(row: dict[str, Any]) -> int:
+    return row["_taskNumber"]
 
 
 def _put(answer: dict[str, Any], **members: Any) -> dict[str, Any]:
@@ -182,6 +207,9 @@ class DeadlineBackend:
             {},
         )
         self._natural_complete: dict[str, float | None] = {}
+        # SearchTasks rows of a step, built from one list of its task states (reused while
+        # _step_state answers with that very list), grouped by run status.
+        self._search_rows: dict[tuple[str, bool], tuple[list[TaskState], _StepRows]] = {}
 
     # --- world look-ups ---------------------------------------------------------------------
 
@@ -376,12 +404,7 @@ class DeadlineBackend:
             latest = f"sessionaction-{self._session_hex(job, step, index, s.attempts[-1])}-1"
         _put(
             answer,
-            targetRunStatus=s.target,
-            failureRetryCount=s.retries if s.attempted else None,
-            startedAt=_dt(s.started_at),
-            endedAt=_dt(s.ended_at),
-            updatedAt=_dt(s.updated_at),
-            updatedBy=s.updated_by,
+            **_run_members(s),
             latestSessionActionId=latest,
             parameters=self._parameters(step, index) if step.params else None,
         )
@@ -983,48 +1006,68 @@ class DeadlineBackend:
         t = self.clock.now()
         jobs = self._search_jobs_in(farm_id, queue_ids, job_id, t)
         matcher = Matcher(TASK_FIELDS, filter_expressions, self.search)
-        # Parameters and session IDs cost a hash each: only the page needs them, unless a
-        # filter or sort looks at parameters or task IDs.
+        # Parameters cost a hash each: only the page needs them, unless a filter or sort
+        # looks at parameters or task IDs.
         needs_all = "parameter" in repr(filter_expressions) + repr(sort_expressions)
         needs_all = needs_all or "searchTerm" in repr(filter_expressions)
+        statuses = matcher.required.get("runStatus")
         memo: dict = {}
         items = []
         for job in jobs:
             for step in job.steps:
-                states = self._step_state(job, step, t, memo)[1]
-                for index, s in enumerate(states):
-                    item = _put(
-                        {
-                            "taskId": self._task_id(step, index),
-                            "stepId": step.step_id,
-                            "jobId": job.job_id,
-                            "queueId": job.queue_id,
-                            "runStatus": s.status,
-                        },
-                        targetRunStatus=s.target,
-                        failureRetryCount=s.retries if s.attempted else None,
-                        startedAt=_dt(s.started_at),
-                        endedAt=_dt(s.ended_at),
-                        updatedAt=_dt(s.updated_at),
-                        updatedBy=s.updated_by,
+                rows = self._step_rows(job, step, t, memo, needs_all)
+                if statuses is None:
+                    candidates = rows.all
+                else:
+                    groups = [rows.by_status[v] for v in statuses if v in rows.by_status]
+                    candidates = (
+                        groups[0]
+                        if len(groups) == 1
+                        else sorted((row for group in groups for row in group), key=_task_number)
                     )
-                    item["_ref"] = (job, step, index, s)
-                    item["_taskNumber"] = index
-                    if needs_all and step.params:
-                        item["parameters"] = self._parameters(step, index)
-                    if matcher(item):
-                        items.append(item)
+                items.extend(row for row in candidates if matcher(row))
         sort_items(items, TASK_FIELDS, sort_expressions, self.search)
         page, total, next_offset = search_page(items, item_offset, page_size)
         answers = []
-        for item in page:
-            job, step, index, s = item.pop("_ref")
-            item.pop("_taskNumber")
+        for row in page:
+            job, step, index, s = row["_ref"]
+            item = {key: value for key, value in row.items() if key[0] != "_"}
             full = self._task_answer(job, step, index, s)
             _put(item, latestSessionActionId=full.get("latestSessionActionId"),
                  parameters=full.get("parameters"))  # fmt: skip
             answers.append(item)
         return _put({"tasks": answers, "totalResults": total}, nextItemOffset=next_offset)
+
+    def _step_rows(
+        self, job: JobSpec, step: StepSpec, t: float, memo: dict, with_parameters: bool
+    ) -> _StepRows:
+        """A step's SearchTasks rows at ``t`` (what filters and sorts read; ``_ref`` and
+        ``_taskNumber`` are ours), rebuilt only when its task states are."""
+        states = self._step_state(job, step, t, memo)[1]
+        key = (step.step_id, with_parameters)
+        cached = self._search_rows.get(key)
+        if cached is not None and cached[0] is states:
+            return cached[1]
+        rows = _StepRows(all=[], by_status={})
+        for index, s in enumerate(states):
+            row = _put(
+                {
+                    "taskId": self._task_id(step, index),
+                    "stepId": step.step_id,
+                    "jobId": job.job_id,
+                    "queueId": job.queue_id,
+                    "runStatus": s.status,
+                },
+                **_run_members(s),
+            )
+            row["_ref"] = (job, step, index, s)
+            row["_taskNumber"] = index
+            if with_parameters and step.params:
+                row["parameters"] = self._parameters(step, index)
+            rows.all.append(row)
+            rows.by_status.setdefault(s.status, []).append(row)
+        self._search_rows[key] = (states, rows)
+        return rows
 
     # --- writes: UpdateTask, UpdateStep, UpdateJob -------------------------------------------
 

@@ -219,6 +219,10 @@ class Matcher:
     ) -> None:
         self.fields = fields
         self.policy = policy or _DEFAULT_POLICY
+        #: member -> the only values an item can have and match: from honoured EQUAL and
+        #: ANY_EQUALS string filters directly under the top AND (a caller may index by them;
+        #: every candidate is still tested in full).
+        self.required: dict[str, frozenset[Any]] = {}
         self._test = self._group(expression, "filterExpressions", 1) if expression else None
 
     def __call__(self, item: dict[str, Any]) -> bool:
@@ -230,13 +234,28 @@ class Matcher:
         operator = group.get("operator", "AND")
         if operator not in ("AND", "OR"):
             raise _invalid(f"Unsupported logical operator: {operator}", f"{path}.operator")
-        tests = [
-            self._filter(f, f"{path}.filters[{n}]", depth)
-            for n, f in enumerate(group.get("filters") or [])
-        ]
+        filters = group.get("filters") or []
+        tests = [self._filter(f, f"{path}.filters[{n}]", depth) for n, f in enumerate(filters)]
+        if depth == 1 and operator == "AND":
+            self._note_required(filters, tests)
         if operator == "AND":
             return lambda item: all(test(item) for test in tests)
         return lambda item: any(test(item) for test in tests)
+
+    def _note_required(self, filters: list[Any], tests: list[Callable[[dict], bool]]) -> None:
+        for spec, test in zip(filters, tests, strict=True):
+            if test is _everything:  # refused by the policy and ignored: no constraint
+                continue
+            kind, body = next(iter(spec.items()))
+            if kind == "stringFilter" and body.get("operator") == "EQUAL":
+                values = frozenset([body.get("value")])
+            elif kind == "stringListFilter" and body.get("operator") == "ANY_EQUALS":
+                values = frozenset(body.get("values") or [])
+            else:
+                continue
+            member = self.fields.strings[body.get("name")]
+            known = self.required.get(member)
+            self.required[member] = values if known is None else known & values
 
     def _filter(self, spec: dict[str, Any], path: str, depth: int) -> Callable[[dict], bool]:
         if len(spec) != 1:

@@ -83,6 +83,40 @@ def test_lenient_honours_conventional_names(emulator: Emulator, client: Any) -> 
     assert priorities == sorted(priorities, reverse=True) and len(set(priorities)) > 1
 
 
+def test_run_status_filters_keep_task_order_whatever_their_shape(
+    emulator: Emulator, client: Any
+) -> None:
+    """Tasks are found by run status through an index: the answer is the one an item-by-item
+    test gives, in task order, also when a filter names two statuses or sits in an OR."""
+    job = emulator.add_failed_job(failed_tasks=9, steps=3, tasks_per_step=12)
+
+    def ids(filters: dict[str, Any] | None) -> list[str]:
+        extra = {"filterExpressions": filters} if filters else {}
+        answer = client.search_tasks(
+            farmId=job["farmId"], queueIds=[job["queueId"]], jobId=job["jobId"],
+            itemOffset=0, pageSize=100, **extra,
+        )  # fmt: skip
+        return [task["taskId"] for task in answer["tasks"]]
+
+    every = client.search_tasks(
+        farmId=job["farmId"], queueIds=[job["queueId"]], jobId=job["jobId"], itemOffset=0,
+        pageSize=100,
+    )["tasks"]  # fmt: skip
+    by_hand = [t["taskId"] for t in every if t["runStatus"] in {"FAILED", "SUCCEEDED"}]
+    assert 9 < len(by_hand) == len(every)  # failed and succeeded tasks interleave
+
+    either = {"stringListFilter": {"name": "RUN_STATUS", "operator": "ANY_EQUALS",
+                                   "values": ["SUCCEEDED", "FAILED"]}}  # fmt: skip
+    assert ids(_filters(either)) == by_hand
+    assert ids(_filters(_string("RUN_STATUS", "FAILED"), _string("RUN_STATUS", "SUCCEEDED"),
+                        operator="OR")) == by_hand  # fmt: skip
+    assert ids(_filters(_string("RUN_STATUS", "FAILED"))) == [
+        t["taskId"] for t in every if t["runStatus"] == "FAILED"
+    ]
+    assert ids(_filters(either, _string("RUN_STATUS", "FAILED"), _string("STEP_ID", "x"))) == []
+    assert ids(_filters(_string("RUN_STATUS", "FAILED"), _string("RUN_STATUS", "SUCCEEDED"))) == []
+
+
 def test_lenient_refuses_unknown_names_naming_them(emulator: Emulator, client: Any) -> None:
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         big_step_tasks(emulator, client, sortExpressions=_sort("SHOE_SIZE"))
