@@ -4,7 +4,8 @@ Loaded with ``-p tests.postgres_plugin`` (pyproject's addopts). With ``--postgre
 throw-away cluster (tests/postgres_server.py) before Django reads its settings, points
 ``DATABASE_URL`` at it, exactly as an operator would, and keeps only the tests that use the
 database: pytest-django's ``db``/``transactional_db`` fixtures, or the ``database`` marker for
-tests that start their own processes on a database of their own (``shared_database_url``).
+tests that start their own processes on a database of their own (``shared_database_url``);
+not those marked ``database_incidental`` (the database is by the way: looks, accessibility).
 The cluster is removed when the run ends; xdist workers inherit the controller's.
 """
 
@@ -52,6 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         uses_database = _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
         wanted = uses_database or item.get_closest_marker("database") is not None
+        wanted = wanted and item.get_closest_marker("database_incidental") is None
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

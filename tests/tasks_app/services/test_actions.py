@@ -8,6 +8,7 @@ import logging
 from datetime import timedelta
 
 import pytest
+from botocore.retries.standard import ExponentialBackoff
 from django.conf import LazySettings
 from django.utils import timezone
 
@@ -34,9 +35,14 @@ def _confirmed(scope: actions.Scope, action: str = "requeue") -> tuple[actions.P
 
 
 def test_a_thousand_failed_tasks_with_30_percent_throttled_change_exactly_once(
-    emulator: Emulator, transactional_db: None, settings: LazySettings
+    emulator: Emulator,
+    transactional_db: None,
+    settings: LazySettings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.DASHBOARD_ACTION_CONCURRENCY = 32
+    # botocore still retries every throttled call, without its real-time backoff sleeps.
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
     made = emulator.add_failed_job(failed_tasks=1000, steps=4)
     scope = _job_scope(made)
     plan, nonce = _confirmed(scope)

@@ -37,7 +37,7 @@ _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
 # The job page's status bar legend: "<strong>12</strong> failed".
 _FAILED_IN_LEGEND = re.compile(r"<strong>([\d,]+)</strong> failed</li>")
-TASKS = 300
+TASKS = 150
 
 
 @contextmanager
