@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
@@ -85,6 +86,13 @@ def cached_read(
         decode=parse.from_cache,
         marker=marker,
     )
+
+
+def prefetch(reads: Iterable[tuple[str, tuple[str, ...]]]) -> AbstractContextManager[None]:
+    """For a page about to make ``reads`` (``(kind, ids)`` pairs, as ``cached_read`` is
+    given) at once: their entries in one cache round trip up front, and the refresh locks of
+    those with nothing stored (``resilience.prefetched``)."""
+    return resilience.prefetched([_key_and_marker(kind, ids) for kind, ids in reads])
 
 
 # Every read needs its key and marker: two hashes of the backend identity, the allow-list and

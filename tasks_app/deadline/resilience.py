@@ -751,6 +751,64 @@ def _store(key: str, payload: str, timeout: float, lock: _Lock | None) -> None:
         lock.release()
 
 
+@dataclass(frozen=True)
+class _Prefetched:
+    """What ``prefetched`` read for one key, raw as stored."""
+
+    entry: Any
+    failure: Any
+    marker: Any
+
+
+_prefetch: contextvars.ContextVar[dict[str, _Prefetched] | None] = contextvars.ContextVar(
+    "dashboard_prefetch", default=None
+)
+
+
+@contextmanager
+def prefetched(reads: list[tuple[str, str | None]]) -> Iterator[None]:
+    """Before a page starts several reads at once: read their entries, failures and markers
+    (``reads`` are ``(key, marker)`` pairs) in one round trip. Each ``read_through`` of one of
+    those keys in this context (the read pool's threads included) then starts from what was
+    read here, once, instead of its own round trip; the rest of the policy is unchanged (a
+    miss still takes the refresh lock with a second look, so it is still coalesced).
+
+    The locks are not taken here: a lock must be held only by a thread that is running, and
+    the page's reads may wait for a thread of the pool. Without a shared cache, or when
+    every key has a near copy, nothing is read.
+    """
+    near = _near_seconds()
+    wanted = [(key, marker) for key, marker in reads if not _near.get(key, near)]
+    if not wanted or not shared_cache():
+        yield
+        return
+    names = [*(key for key, _ in wanted), *(_failure_key(key) for key, _ in wanted)]
+    names += [marker for _, marker in wanted if marker]
+    found = _cache_op("get_many", list(dict.fromkeys(names)), default={})
+    if not isinstance(found, dict):
+        found = {}
+    entries = {
+        key: _Prefetched(
+            entry=found.get(key),
+            failure=found.get(_failure_key(key)),
+            marker=found.get(marker) if marker else None,
+        )
+        for key, marker in wanted
+    }
+    token = _prefetch.set(entries)
+    try:
+        yield
+    finally:
+        _prefetch.reset(token)
+        entries.clear()
+
+
+def _claim_prefetched(key: str) -> _Prefetched | None:
+    """What ``prefetched`` read for ``key`` in this context, handed out once."""
+    entries = _prefetch.get()
+    return None if entries is None else entries.pop(key, None)
+
+
 def read_through(
     *,
     key: str,
@@ -783,7 +841,12 @@ def read_through(
         decode=decode,
         marker=marker,
     )
-    entry, failure = _load(key, decode, marker)
+    loaded = _claim_prefetched(key)
+    if loaded is None:
+        entry, failure = _load(key, decode, marker)
+    else:  # read with the others of its page, in one round trip
+        entry = _decode_entry(key, loaded.entry, decode, loaded.marker)
+        failure = _decode_failure(loaded.failure)
     if near and entry is not None:
         _near.put(key, entry, near)
     if read.fresh(entry):

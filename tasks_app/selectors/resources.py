@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 
 from ..deadline import client
-from ..deadline.cache import cached_read
+from ..deadline.cache import cached_read, prefetch
 from ..deadline.calls import call
 from ..deadline.errors import RESOURCE_KINDS, DeadlineError, NotFound
 from ..deadline.resilience import read_pool
-from ..deadline.types import Farm, Job, Queue, Step, Task
+from ..deadline.types import Farm, Job, Queue, Step, Task, TaskPath
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,14 @@ def get_task(*, farm_id: str, queue_id: str, job_id: str, step_id: str, task_id:
         ),
         parse=Task,
     )
+
+
+def prefetch_path(path: TaskPath) -> AbstractContextManager[None]:
+    """Around reading ``path``'s farm, queue, job, step and task at once (``get_farm`` ...
+    ``get_task``): their five cache entries in one round trip, not five (``cache.prefetch``)."""
+    ids = path.as_kwargs()
+    keys = tuple(ids[f"{kind}_id"] for kind in RESOURCE_KINDS)
+    return prefetch((kind, keys[: depth + 1]) for depth, kind in enumerate(RESOURCE_KINDS))
 
 
 def read_concurrently(

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..deadline.types import Farm, Job, Queue, Step, Task, TaskPath
-from .resources import get_farm, get_job, get_queue, get_step, get_task, read_concurrently
+from .resources import (
+    get_farm,
+    get_job,
+    get_queue,
+    get_step,
+    get_task,
+    prefetch_path,
+    read_concurrently,
+)
 
 _NAMES = frozenset({"farm", "queue", "job", "step"})
 
@@ -41,7 +49,8 @@ def get_task_page(*, path: TaskPath) -> TaskPage:
         ),
         "task": lambda: get_task(**ids),
     }
-    got = read_concurrently(reads, optional=_NAMES)
+    with prefetch_path(path):
+        got = read_concurrently(reads, optional=_NAMES)
     return TaskPage(
         path=path,
         task=got["task"],

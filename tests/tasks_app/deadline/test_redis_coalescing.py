@@ -27,11 +27,12 @@ from deadline_emulator.clock import Clock
 from deadline_emulator.server import serve_in_thread
 from tasks_app.deadline import cache as read_cache
 from tasks_app.deadline import calls, resilience, types
-from tasks_app.selectors import resources
+from tasks_app.deadline.types import TaskPath
+from tasks_app.selectors import resources, task_page
 from tests.conftest import Tiny
 from tests.manual_clock import ManualClock
 from tests.redis_server import free_port
-from tests.tasks_app.tiny_world import NOW, TinyWorld
+from tests.tasks_app.tiny_world import NOW, Ids, TinyWorld
 
 pytestmark = pytest.mark.redis
 
@@ -61,6 +62,21 @@ def test_values_in_redis_are_compact_json_and_serve_stale(
     assert task.task_id == ids.task_id and report.stale and report.cause == "throttling"
 
 
+def _locked_elsewhere(ids: Ids, holder: str, timeout: int = 30) -> str:
+    """Take the task's refresh lock as another process would; returns the task's cache key."""
+    key = read_cache.cache_key("task", *ids.kwargs().values())
+    assert cache.add(f"{key}:lock", holder, timeout=timeout)
+    return key
+
+
+def _fetch_and_store_elsewhere(ids: Ids, key: str) -> None:
+    """What the lock holder does, as _Read would: the one call, then the store."""
+    params = {f"{name.removesuffix('_id')}Id": value for name, value in ids.kwargs().items()}
+    answer = calls.call("GetTask", **params)
+    payload = types.Task.from_api(answer).to_cache()
+    cache.set(key, json.dumps({"at": time.time(), "data": payload}), timeout=60)
+
+
 def test_a_refresh_held_by_another_process_serves_the_previous_value(
     redis_cache: None, tiny: Tiny, settings: LazySettings
 ) -> None:
@@ -68,8 +84,7 @@ def test_a_refresh_held_by_another_process_serves_the_previous_value(
     resilience.set_clock(wall)
     ids = tiny.world.add_task(0, runStatus="RUNNING")
     resources.get_task(**ids.kwargs())
-    key = read_cache.cache_key("task", *ids.kwargs().values())
-    assert cache.add(f"{key}:lock", "another-process", timeout=30)
+    _locked_elsewhere(ids, "another-process")
     wall.advance(settings.DEADLINE_CACHE_SECONDS + 1)
 
     with resilience.request_scope() as report:
@@ -81,16 +96,11 @@ def test_a_refresh_held_by_another_process_serves_the_previous_value(
 
 def test_a_miss_waits_for_the_value_another_process_stores(redis_cache: None, tiny: Tiny) -> None:
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    key = read_cache.cache_key("task", *ids.kwargs().values())
-    assert cache.add(f"{key}:lock", "another-process", timeout=30)
+    key = _locked_elsewhere(ids, "another-process")
     result: dict[str, object] = {}
     waiter = threading.Thread(target=lambda: result.update(task=resources.get_task(**ids.kwargs())))
     waiter.start()
-    # "Another process" answers: it fetches (the one call) and stores, as _Read would.
-    params = {f"{name.removesuffix('_id')}Id": value for name, value in ids.kwargs().items()}
-    answer = calls.call("GetTask", **params)
-    payload = types.Task.from_api(answer).to_cache()
-    cache.set(key, json.dumps({"at": time.time(), "data": payload}), timeout=60)
+    _fetch_and_store_elsewhere(ids, key)
     waiter.join(timeout=10)
 
     assert not waiter.is_alive()
@@ -102,8 +112,7 @@ def test_a_dead_lock_holder_is_taken_over_when_its_lock_expires(
     redis_cache: None, tiny: Tiny
 ) -> None:
     ids = tiny.world.add_task(0, runStatus="RUNNING")
-    key = read_cache.cache_key("task", *ids.kwargs().values())
-    assert cache.add(f"{key}:lock", "a-process-that-died", timeout=1)
+    _locked_elsewhere(ids, "a-process-that-died", timeout=1)
 
     task = resources.get_task(**ids.kwargs())
 
@@ -138,6 +147,73 @@ def test_round_trips_of_a_cold_read_a_redis_hit_and_a_near_hit(
 
     assert (cold, near_hit, redis_hit) == (3, 0, 1)
     assert tiny.emulator.calls["GetTask"] == 1
+
+
+def _counting_redis_commands(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every command sent to Redis from now on (the connection's handshake already done)."""
+    sent: list[bytes] = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self: object, command: object, *args: object, **kwargs: object) -> None:
+        sent.append(command)  # type: ignore[arg-type]
+        send(self, command, *args, **kwargs)  # type: ignore[arg-type]
+
+    resilience.get_many(["connected"])
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    return sent
+
+
+def test_a_task_page_reads_its_five_entries_in_one_round_trip(
+    redis_cache: None, tiny: Tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    path = TaskPath(**ids.kwargs())
+    cold = task_page.get_task_page(path=path)  # stored in Redis, kept near
+    resilience.near_cache().forget()  # another process's view: all in Redis, nothing near
+    sent = _counting_redis_commands(monkeypatch)
+
+    warm = task_page.get_task_page(path=path)
+
+    assert len(sent) == 1  # not one per read
+    assert warm == cold
+    assert warm.task == resources.get_task(**ids.kwargs())
+    assert tiny.emulator.calls["GetTask"] == 1 and tiny.emulator.calls["GetFarm"] == 1
+
+
+def test_a_task_page_read_of_what_another_process_is_fetching_waits_for_it(
+    redis_cache: None, tiny: Tiny
+) -> None:
+    # The page's reads start from one shared look at Redis; a miss still takes the refresh
+    # lock before calling the API, so a read another process holds is not made twice.
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    key = _locked_elsewhere(ids, "another-process")
+    result: dict[str, task_page.TaskPage] = {}
+    reader = threading.Thread(
+        target=lambda: result.update(page=task_page.get_task_page(path=TaskPath(**ids.kwargs())))
+    )
+    reader.start()
+    _fetch_and_store_elsewhere(ids, key)
+    reader.join(timeout=10)
+
+    assert not reader.is_alive()
+    assert result["page"].task.task_id == ids.task_id
+    assert tiny.emulator.calls["GetTask"] == 1
+
+
+def test_a_crowd_opening_one_cold_task_page_makes_each_read_once(
+    redis_cache: None, tiny: Tiny, settings: LazySettings
+) -> None:
+    # More pages at once than the read pool has threads: no page may hold up another's reads
+    # (a refresh lock is taken only by a read that is running), and each read is made once.
+    settings.DEADLINE_COALESCE_WAIT_SECONDS = 3
+    tiny.emulator.faults.set("*", latency_ms=50)
+    ids = tiny.world.add_task(0, runStatus="RUNNING")
+    path = TaskPath(**ids.kwargs())
+    with ThreadPoolExecutor(max_workers=24) as crowd:
+        pages = list(crowd.map(lambda _: task_page.get_task_page(path=path), range(24)))
+
+    assert all(page.task.task_id == ids.task_id and page.job is not None for page in pages)
+    assert tiny.emulator.calls["GetTask"] == 1 and tiny.emulator.calls["GetJob"] == 1
 
 
 # --- Two real processes --------------------------------------------------------------------------
