@@ -362,6 +362,7 @@ for _farm in DASHBOARD_FARMS:
 # --- Cache -------------------------------------------------------------------------------------
 
 DASHBOARD_CACHE_URL = env_str("DASHBOARD_CACHE_URL", "")
+DASHBOARD_CACHE_TIMEOUT_SECONDS = env_float("DASHBOARD_CACHE_TIMEOUT_SECONDS", 0.5, minimum=0.01)
 if DASHBOARD_CACHE_URL:
     if not DASHBOARD_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
@@ -373,6 +374,12 @@ if DASHBOARD_CACHE_URL:
             "BACKEND": "dashboard.cache.RedisCache",
             "LOCATION": DASHBOARD_CACHE_URL,
             "KEY_PREFIX": "dtd",
+            # A Redis that accepts connections but never answers (hung, or packets dropped)
+            # must cost a request this long, not forever: redis-py has no timeout by default.
+            "OPTIONS": {
+                "socket_timeout": DASHBOARD_CACHE_TIMEOUT_SECONDS,
+                "socket_connect_timeout": DASHBOARD_CACHE_TIMEOUT_SECONDS,
+            },
         }
     }
 else:

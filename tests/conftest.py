@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -84,6 +84,31 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     deadline_client.clear_client_cache()
     cache.clear()
     _reset_resilience()
+
+
+#: What ``cache_on`` returns: point Django's cache at a Redis URL, with the backend's options.
+UseCache = Callable[..., None]
+
+
+@pytest.fixture
+def cache_on(settings: LazySettings) -> Iterator[UseCache]:
+    """Point Django's cache at a Redis URL for this test (``use(url, backend=..., **options)``);
+    the test's own cache comes back before ``_fresh_caches`` clears it (that Redis may be
+    stopped, or hung, by then)."""
+    original = settings.CACHES
+
+    def use(url: str, backend: str = "dashboard.cache.RedisCache", **options: object) -> None:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": backend,
+                "LOCATION": url,
+                "KEY_PREFIX": "dtd",
+                "OPTIONS": options,
+            }
+        }
+
+    yield use
+    settings.CACHES = original
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -166,7 +165,7 @@ def forget(kind: str, *ids: str) -> None:
     """Drop one cached resource (after a write, or to force a refresh); other processes'
     near copies lapse within DEADLINE_NEAR_CACHE_SECONDS."""
     key = cache_key(kind, *ids)
-    cache.delete(key)
+    resilience.delete(key)
     resilience.near_cache().forget(key)
 
 

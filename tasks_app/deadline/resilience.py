@@ -42,6 +42,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .errors import Unavailable
 
@@ -362,10 +364,13 @@ def breaker_for(operation: str) -> CircuitBreaker:
 
 
 def reset() -> None:
-    """Forget breakers, near copies and in-flight state (tests; settings changed at run time)."""
+    """Forget breakers, near copies, in-flight state and a paused cache (tests; settings
+    changed at run time)."""
+    global _cache_paused_until  # see _cache_op
     with _breakers_lock:
         _breakers.clear()
     _near.forget()
+    _cache_paused_until = 0.0
 
 
 # --- Logging -----------------------------------------------------------------------------------
@@ -603,13 +608,31 @@ def _wait_seconds() -> float:
     return float(settings.DEADLINE_COALESCE_WAIT_SECONDS)
 
 
+#: After the cache failed to connect or to answer in time, this process leaves it alone this
+#: long: a Redis that hangs costs one request its socket timeout, not every cache operation of
+#: every request.
+CACHE_PAUSE_SECONDS = 5.0
+_cache_paused_until = 0.0
+
+
 def _cache_op(name: str, *args: Any, default: Any = None, **kwargs: Any) -> Any:
-    """A cache operation that degrades to ``default`` if the cache itself fails (Redis down):
-    pages then read the API directly rather than answering 500."""
+    """A cache operation that degrades to ``default`` if the cache itself fails (Redis down or
+    hung): pages then read the API directly rather than answering 500 or waiting."""
+    global _cache_paused_until  # one verdict per process, like the breakers
+    if _cache_paused_until and _clock.monotonic() < _cache_paused_until:
+        return default
     try:
         return getattr(_cache(), name)(*args, **kwargs)
     except Exception as exc:  # any backend's connection error; the cache is an optimisation
-        logger.warning("cache_error op=%s error=%s", name, type(exc).__name__)
+        unreachable = isinstance(exc, (RedisConnectionError, RedisTimeoutError, OSError))
+        if unreachable:
+            _cache_paused_until = _clock.monotonic() + CACHE_PAUSE_SECONDS
+        logger.warning(
+            "cache_error op=%s error=%s%s",
+            name,
+            type(exc).__name__,
+            f" (cache skipped for {CACHE_PAUSE_SECONDS:g} s)" if unreachable else "",
+        )
         return default
 
 

@@ -21,10 +21,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
-from django.core.cache import cache
 
 from deadline_facts import search_names as facts
 
+from . import resilience
 from .cache import cache_key
 from .calls import call
 from .errors import InvalidRequest
@@ -106,21 +106,22 @@ def _verdict_key(use: NameUse) -> str:
 
 def verdict(use: NameUse) -> str | None:
     """What this backend was seen doing with the name (None: nothing learned yet)."""
-    return cache.get(_verdict_key(use))
+    key = _verdict_key(use)
+    return resilience.get_many([key]).get(key)
 
 
 def remember(use: NameUse, what: str) -> None:
     """Record, for this backend and DEADLINE_SEARCH_VERDICT_SECONDS, what it did with a name."""
     if verdict(use) != what:
         logger.warning("%s %s the %s %s", use.operation, what, use.kind, use.label)
-    cache.set(_verdict_key(use), what, timeout=settings.DEADLINE_SEARCH_VERDICT_SECONDS)
+    resilience.set_many({_verdict_key(use): what}, settings.DEADLINE_SEARCH_VERDICT_SECONDS)
 
 
 def unusable(uses: list[NameUse]) -> tuple[list[NameUse], str] | None:
     """The names this backend is known to refuse or ignore, and which of the two (one cache
     round trip for them all)."""
     keys = {use: _verdict_key(use) for use in uses}
-    known = cache.get_many(list(keys.values())) if keys else {}
+    known = resilience.get_many(list(keys.values()))
     for bad in (REFUSED, IGNORED):
         found = [use for use, key in keys.items() if known.get(key) == bad]
         if found:

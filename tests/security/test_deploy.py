@@ -167,3 +167,14 @@ def test_database_url_selects_a_shared_postgresql_and_sqlite_stays_the_default()
 def test_dashboard_cache_url_selects_the_redis_backend_that_keeps_its_client() -> None:
     backend = _setting("CACHES['default']['BACKEND']", {"DASHBOARD_CACHE_URL": "redis://r:6379/0"})
     assert backend == "'dashboard.cache.RedisCache'"
+
+
+def test_redis_calls_time_out_as_configured() -> None:
+    """redis-py waits forever by default: a hung Redis would hang every request with it."""
+    url = {"DASHBOARD_CACHE_URL": "redis://r:6379/0"}
+    default = _setting("CACHES['default']['OPTIONS']", url)
+    assert default == "{'socket_timeout': 0.5, 'socket_connect_timeout': 0.5}"
+    chosen = _setting(
+        "CACHES['default']['OPTIONS']", {**url, "DASHBOARD_CACHE_TIMEOUT_SECONDS": "2"}
+    )
+    assert chosen == "{'socket_timeout': 2.0, 'socket_connect_timeout': 2.0}"

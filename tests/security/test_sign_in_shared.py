@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt
-from django.conf import LazySettings
 from django.core.cache import cache
 from django.test import Client
 
+from tests.conftest import UseCache
 from tests.dashboard_processes import Browser, environment, gunicorn_processes, manage
 from tests.redis_server import redis_server
 from tests.security.conftest import PASSWORD
@@ -65,22 +65,9 @@ def test_a_sign_in_on_one_host_is_a_session_on_the_other(two_hosts: list[str]) -
 
 
 @pytest.fixture
-def on_redis(settings: LazySettings) -> Iterator[Callable[[str], None]]:
-    """Points Django's cache at a Redis URL for this test; back to memory before teardown
-    clears it (the server may be stopped by then)."""
-    original = settings.CACHES
-
-    def use(url: str) -> None:
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": url,
-                "KEY_PREFIX": "dtd",
-            }
-        }
-
-    yield use
-    settings.CACHES = original
+def on_redis(cache_on: UseCache) -> Callable[[str], None]:
+    """Django's own Redis backend, as the sign-in throttle (django-axes) meets it."""
+    return lambda url: cache_on(url, backend="django.core.cache.backends.redis.RedisCache")
 
 
 @pytest.mark.redis

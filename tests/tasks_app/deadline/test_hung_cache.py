@@ -1,0 +1,101 @@
+"""A Redis that accepts connections and never answers (hung, or its packets dropped) costs a
+request its socket timeout once, then the process leaves it alone for a while: pages answer
+from the API, nothing waits forever. And the same with Redis simply gone."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.test import Client
+
+from tasks_app.deadline import resilience
+from tests.conftest import Tiny, UseCache
+from tests.manual_clock import ManualClock
+from tests.tasks_app.tiny_world import Ids
+
+
+@dataclass
+class Silent:
+    """A TCP listener that takes every connection and never writes a byte."""
+
+    url: str
+    connections: list[socket.socket] = field(default_factory=list)
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[Silent]:
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    silent = Silent(url=f"redis://127.0.0.1:{server.getsockname()[1]}/0")
+
+    def take() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:  # closed: the test is over
+                return
+            silent.connections.append(connection)
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    try:
+        yield silent
+    finally:
+        server.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept (close alone does not)
+        server.close()
+        thread.join(timeout=10)
+        for connection in silent.connections:
+            connection.close()
+
+
+def _short_timeouts(cache_on: UseCache) -> Callable[[str], None]:
+    return lambda url: cache_on(url, socket_timeout=0.2, socket_connect_timeout=0.2)
+
+
+def _load(client: Client, url: str) -> int:
+    """The page's status, from a thread the test can stop waiting for (a hang fails, not
+    blocks, the suite)."""
+    answers: list[int] = []
+    thread = threading.Thread(target=lambda: answers.append(client.get(url).status_code))
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), f"{url} still waiting for the cache after 60 s"
+    return answers[0]
+
+
+def test_a_hung_redis_costs_one_timeout_then_is_left_alone(
+    client: Client,
+    tiny: Tiny,
+    cache_on: UseCache,
+    silent_redis: Silent,
+    held_clock: ManualClock,
+) -> None:
+    ids = tiny.world.add_task()
+    _short_timeouts(cache_on)(silent_redis.url)
+
+    assert _load(client, ids.url()) == 200  # from the API
+    tried = len(silent_redis.connections)
+    assert 1 <= tried <= 5  # the page's concurrent reads, each at most once
+    assert tiny.emulator.calls["GetTask"] == 1
+
+    assert _load(client, ids.url()) == 200
+    assert len(silent_redis.connections) == tried  # paused: not even a connection attempt
+
+    held_clock.advance(resilience.CACHE_PAUSE_SECONDS + 1)
+    assert _load(client, ids.url()) == 200
+    assert len(silent_redis.connections) > tried  # tried again once the pause is over
+
+
+def test_with_redis_gone_pages_answer_from_the_api(
+    client: Client, tiny: Tiny, cache_on: UseCache
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # closed below: nothing listens there any more
+    _short_timeouts(cache_on)(f"redis://127.0.0.1:{port}/0")
+    ids: Ids = tiny.world.add_task()
+
+    assert _load(client, ids.url()) == 200
+    assert _load(client, ids.url() + "?v=0") == 200
