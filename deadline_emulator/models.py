@@ -1595,12 +1595,18 @@ class DeadlineBackend:
         include_landmarks: bool = True,
         exclude: tuple[str, ...] = ("wedged",),
         min_retries: int = 0,
+        newest_first: bool = False,
     ) -> list[dict[str, str]]:
-        """Task identifiers (camelCase, ready for boto3) matching ``run_status`` now."""
+        """Task identifiers (camelCase, ready for boto3) matching ``run_status`` now; with
+        ``newest_first``, jobs from the most recently created (where running work is: a few
+        tasks found without simulating the whole history)."""
         t = self.clock.now()
         found: list[dict[str, str]] = []
         memo: dict = {}
-        for job in self._all_jobs(t):
+        jobs = self._all_jobs(t)
+        if newest_first:
+            jobs = sorted(jobs, key=lambda job: job.created_at, reverse=True)
+        for job in jobs:
             if job.landmark is not None and (not include_landmarks or job.landmark in exclude):
                 continue
             for step in job.steps:

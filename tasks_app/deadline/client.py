@@ -330,7 +330,8 @@ def demo_tasks(running: int = 3) -> list[tuple[str, dict[str, str]]]:
     if not hasattr(backend, "landmarks"):  # a world a test built, with nothing to point at
         return []
     found: list[tuple[str, Any]] = [
-        ("Running now", task) for task in backend.find_tasks("RUNNING", limit=running)
+        ("Running now", task)
+        for task in backend.find_tasks("RUNNING", limit=running, newest_first=True)
     ]
     landmarks = backend.landmarks()
     found += [(label, landmarks.get(key)) for label, key in _TASK_LANDMARKS]
