@@ -40,6 +40,7 @@ class TaskRow:
     step_id: str | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    updated_at: datetime | None = None
     failure_retry_count: int | None = None
     latest_session_action_id: str | None = None
     parameters: tuple[TaskParameter, ...] = ()
@@ -55,6 +56,7 @@ class TaskRow:
             step_id=answer.get("stepId"),
             started_at=parse_datetime(answer.get("startedAt")),
             ended_at=parse_datetime(answer.get("endedAt")),
+            updated_at=parse_datetime(answer.get("updatedAt")),
             failure_retry_count=None if retries is None else int(retries),
             latest_session_action_id=answer.get("latestSessionActionId"),
             parameters=tuple(TaskParameter.from_api(name, raw[name]) for name in sorted(raw)),
@@ -69,6 +71,7 @@ class TaskRow:
                 "stepId": self.step_id,
                 "startedAt": format_datetime(self.started_at),
                 "endedAt": format_datetime(self.ended_at),
+                "updatedAt": format_datetime(self.updated_at),
                 "failureRetryCount": self.failure_retry_count,
                 "latestSessionActionId": self.latest_session_action_id,
                 "parameters": {p.name: p.to_api() for p in self.parameters} or None,

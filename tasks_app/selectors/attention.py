@@ -1015,13 +1015,20 @@ class _Judgement:
         assert row.job_id is not None and row.step_id is not None
         job = q.job(row.job_id)
         step = got.get(("step", row.step_id))
-        since = verdict.since or row.started_at or self.now
+        rows: TaskRows | None = got.get(("step tasks", q.queue_id, row.job_id, row.step_id))
+        since = verdict.since or row.started_at or row.updated_at
+        if since is not None:
+            impact = max((self.now - since).total_seconds(), 0.0)
+        else:
+            # Held but never started, and no time known: the work it holds back (a typical
+            # task of its step), not zero, or it would rank below every lesser trouble.
+            impact = _typical_seconds(rows.rows) if rows is not None else DEFAULT_TASK_SECONDS
         what = row.parameter_summary or f"task {row.task_id.rpartition('-')[2]}"
         detail = " \u00b7 ".join(part for part in (step.name if step else "", what) if part)
         return AttentionItem(
             kind="stalled_task" if verdict.kind == "stalled" else "slow_task",
             reason=verdict.reason,
-            impact=max((self.now - since).total_seconds(), 0.0),
+            impact=impact,
             url=_task_url(q.farm_id, q.queue_id, row.job_id, row.step_id, row.task_id),
             farm_id=q.farm_id,
             queue_id=q.queue_id,

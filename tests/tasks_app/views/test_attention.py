@@ -124,6 +124,16 @@ def test_every_task_the_dead_worker_holds_is_stalled(client: Client, emulator: E
     assert held <= flagged
 
 
+def test_a_task_held_but_never_started_ranks_by_how_long_it_has_been_held(
+    client: Client, emulator: Emulator
+) -> None:
+    held = {t["taskId"] for t in wedged_live_tasks(emulator)}
+    items = [i for i in items_of(client) if i.get("task_id") in held]
+    # Before it ran it has no start time: its impact counts from when it was last updated
+    # (assigned to the dead worker), not zero, so it does not sink below lesser trouble.
+    assert len(items) == 5 and all(i["impact"] > 0 for i in items), items
+
+
 def test_the_blocked_queue_and_the_unreliable_worker_are_listed(
     client: Client, emulator: Emulator
 ) -> None:
