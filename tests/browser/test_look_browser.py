@@ -272,3 +272,23 @@ def test_a_phone_shows_the_status_without_scrolling(
     assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"]
     assert page.evaluate("() => window.scrollY") == 0
     assert page.evaluate(OVERFLOW)["page"] == 0
+
+
+def test_relative_times_count_from_the_backends_clock(
+    open_page: Any, urls: dict[str, str], live_server: Any
+) -> None:
+    """The demo world's clock is pinned days away from the browser's: the queue page's
+    relative times must read as the server wrote them, not from the browser's own clock."""
+    page = open_page(urls["queue"])
+    served = page.request.get(live_server.url + urls["queue"]).text()
+    written = dict(re.findall(r'data-relative="(\d+)">([^<]*)<', served))
+    assert written, "the queue page shows no relative time"
+    shown = dict(
+        page.eval_on_selector_all(
+            "[data-relative]", "els => els.map(el => [el.dataset.relative, el.textContent])"
+        )
+    )
+    # The oldest time is in days: its wording cannot change in the second between the two.
+    oldest = min(written, key=int)
+    assert "d ago" in written[oldest]
+    assert shown[oldest] == written[oldest]
