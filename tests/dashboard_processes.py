@@ -84,7 +84,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def gunicorn_processes(count: int, env: Mapping[str, str]) -> Iterator[list[str]]:
+def gunicorn_processes(
+    count: int, env: Mapping[str, str], *, threads: int = 4
+) -> Iterator[list[str]]:
     """``count`` separate gunicorn processes (one worker each) on loopback; their base URLs."""
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dtd-gunicorn-")))
@@ -96,7 +98,7 @@ def gunicorn_processes(count: int, env: Mapping[str, str]) -> Iterator[list[str]
                 [
                     str(BIN / "gunicorn"), "dashboard.wsgi",
                     "--bind", f"127.0.0.1:{port}",
-                    "--workers", "1", "--threads", "4",
+                    "--workers", "1", "--threads", str(threads),
                 ],
                 cwd=REPO,
                 env=dict(env),

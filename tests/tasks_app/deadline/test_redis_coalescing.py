@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,13 +27,12 @@ from tasks_app.deadline import calls, resilience, types
 from tasks_app.deadline.types import TaskPath
 from tasks_app.selectors import resources, task_page
 from tests.conftest import Tiny
+from tests.dashboard_processes import environment, gunicorn_processes
 from tests.manual_clock import ManualClock
-from tests.redis_server import free_port
 from tests.tasks_app.tiny_world import NOW, Ids, TinyWorld
 
 pytestmark = pytest.mark.redis
 
-REPO = Path(__file__).resolve().parents[3]
 HTMX = {"HX-Request": "true"}
 
 
@@ -229,21 +225,6 @@ def _get(url: str, headers: dict[str, str] | None = None) -> int:
         return exc.code
 
 
-def _await_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"dashboard exited: {log.read_text()[-2000:]}")
-        try:
-            if _get(f"{base}/healthz") == 200:
-                return
-        except OSError:
-            pass
-        # Polling a readiness condition, bounded by the deadline above.
-        time.sleep(0.05)
-    raise RuntimeError(f"dashboard did not become healthy: {log.read_text()[-2000:]}")
-
-
 @pytest.fixture
 def two_dashboards(redis_url: str) -> Iterator[tuple[Emulator, TinyWorld, list[str]]]:
     """The emulator over HTTP (80 ms per call), and two gunicorn processes sharing Redis."""
@@ -251,58 +232,23 @@ def two_dashboards(redis_url: str) -> Iterator[tuple[Emulator, TinyWorld, list[s
     emulator = Emulator(clock=Clock(pinned_at=NOW.timestamp()), backend=world)
     emulator.faults.set("*", latency_ms=80)
     server, emulator_url = serve_in_thread(emulator)
-    processes: list[subprocess.Popen[bytes]] = []
     with tempfile.TemporaryDirectory(prefix="dtd-two-") as workdir:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "dashboard.settings",
-            "DEADLINE_BACKEND": "aws",
-            "AWS_ENDPOINT_URL_DEADLINE": emulator_url,
-            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": "us-west-2",
-            "DASHBOARD_CACHE_URL": redis_url,
-            "DEADLINE_CACHE_SECONDS": "1",
-            "DASHBOARD_LOG_LEVEL": "WARNING",
-            "DASHBOARD_AUTH": "none",
-            "DJANGO_DB_PATH": str(Path(workdir) / "db.sqlite3"),
-        }
-        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION", "DASHBOARD_ENV"):
-            env.pop(name, None)
-        bases = []
+        env = environment(
+            DEADLINE_BACKEND="aws",
+            AWS_ENDPOINT_URL_DEADLINE=emulator_url,
+            AWS_DISABLE_HOST_PREFIX_INJECTION="true",
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_DEFAULT_REGION="us-west-2",
+            DASHBOARD_CACHE_URL=redis_url,
+            DEADLINE_CACHE_SECONDS="1",
+            DASHBOARD_AUTH="none",
+            DJANGO_DB_PATH=str(Path(workdir) / "db.sqlite3"),
+        )
         try:
-            for n in range(2):
-                port = free_port()
-                log = Path(workdir) / f"dashboard-{n}.log"
-                processes.append(
-                    subprocess.Popen(
-                        [
-                            str(Path(sys.executable).parent / "gunicorn"),
-                            "dashboard.wsgi",
-                            "--bind", f"127.0.0.1:{port}",
-                            "--workers", "1",
-                            "--threads", "16",
-                        ],
-                        cwd=REPO,
-                        env=env,
-                        stdout=log.open("wb"),
-                        stderr=subprocess.STDOUT,
-                    )
-                )  # fmt: skip
-                bases.append(f"http://127.0.0.1:{port}")
-            for base, process, n in zip(bases, processes, range(2), strict=True):
-                _await_healthy(base, process, Path(workdir) / f"dashboard-{n}.log")
-            yield emulator, world, bases
+            with gunicorn_processes(2, env, threads=16) as bases:
+                yield emulator, world, bases
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
             server.shutdown()
 
 
