@@ -41,6 +41,21 @@ def environment(**overrides: str) -> dict[str, str]:
     }
 
 
+def emulator_environment(url: str) -> dict[str, str]:
+    """The settings that point a dashboard process at an emulator over HTTP, as boto3 reads
+    them for a real account (the emulator ignores the credentials)."""
+    return {
+        "DEADLINE_BACKEND": "aws",
+        "AWS_ENDPOINT_URL_DEADLINE": url,
+        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "us-west-2",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
 def manage(*args: str, env: Mapping[str, str]) -> str:
     """``python manage.py ...`` in a fresh interpreter; its output, or an error naming it."""
     result = subprocess.run(

@@ -27,7 +27,7 @@ from tasks_app.deadline import calls, resilience, types
 from tasks_app.deadline.types import TaskPath
 from tasks_app.selectors import resources, task_page
 from tests.conftest import Tiny
-from tests.dashboard_processes import environment, gunicorn_processes
+from tests.dashboard_processes import emulator_environment, environment, gunicorn_processes
 from tests.manual_clock import ManualClock
 from tests.tasks_app.tiny_world import NOW, Ids, TinyWorld
 
@@ -234,12 +234,7 @@ def two_dashboards(redis_url: str) -> Iterator[tuple[Emulator, TinyWorld, list[s
     server, emulator_url = serve_in_thread(emulator)
     with tempfile.TemporaryDirectory(prefix="dtd-two-") as workdir:
         env = environment(
-            DEADLINE_BACKEND="aws",
-            AWS_ENDPOINT_URL_DEADLINE=emulator_url,
-            AWS_DISABLE_HOST_PREFIX_INJECTION="true",
-            AWS_ACCESS_KEY_ID="test",
-            AWS_SECRET_ACCESS_KEY="test",
-            AWS_DEFAULT_REGION="us-west-2",
+            **emulator_environment(emulator_url),
             DASHBOARD_CACHE_URL=redis_url,
             DEADLINE_CACHE_SECONDS="1",
             DASHBOARD_AUTH="none",

@@ -26,6 +26,7 @@ from tests.dashboard_processes import (
     REPO,
     Browser,
     await_healthy,
+    emulator_environment,
     environment,
     gunicorn_processes,
     manage,
@@ -95,19 +96,12 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
     emulator.faults.set("UpdateTask", latency_ms=100)  # slow enough to be killed mid-way
     server, url = serve_in_thread(emulator)
     env = environment(
-        DEADLINE_BACKEND="aws",
+        **emulator_environment(url),
         DASHBOARD_AUTH="login",
         DASHBOARD_ACTIONS="on",
         DATABASE_URL=shared_database_url,
         DASHBOARD_ACTION_CONCURRENCY="4",
         DASHBOARD_ACTION_LEASE_SECONDS="5",
-        AWS_ENDPOINT_URL_DEADLINE=url,
-        AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=url,
-        AWS_DISABLE_HOST_PREFIX_INJECTION="true",
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_REGION="us-west-2",
-        AWS_EC2_METADATA_DISABLED="true",
     )
     manage("migrate", "--noinput", env=env)
     manage(
@@ -151,19 +145,6 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
     assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed, 1)
 
 
-def _emulator_env(url: str) -> dict[str, str]:
-    return {
-        "DEADLINE_BACKEND": "aws",
-        "AWS_ENDPOINT_URL_DEADLINE": url,
-        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
-        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-west-2",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
 def _failed_on_job_page(browser: Browser, url: str) -> int:
     page = browser.request(url)
     assert page.status == 200, page.text[:500]
@@ -189,7 +170,7 @@ def test_an_action_on_one_host_shows_at_once_on_another_sharing_the_cache(
                 DATABASE_URL=shared_database_url,
                 DASHBOARD_CACHE_URL=redis_url,
                 DEADLINE_CACHE_SECONDS="3600",  # without invalidation, A keeps the old counts
-                **_emulator_env(url),
+                **emulator_environment(url),
             )
             manage("migrate", "--noinput", env=env)
             manage(
