@@ -14,10 +14,11 @@ import pytest
 import redis.connection
 from django.test import Client
 
+from deadline_emulator import Emulator
 from tasks_app.deadline import resilience
+from tests.browser.pages import page_urls
 from tests.conftest import Tiny, UseCache
 from tests.manual_clock import ManualClock
-from tests.tasks_app.tiny_world import Ids
 
 
 @dataclass
@@ -57,15 +58,24 @@ def _short_timeouts(cache_on: UseCache) -> Callable[[str], None]:
     return lambda url: cache_on(url, socket_timeout=0.2, socket_connect_timeout=0.2)
 
 
-def _load(client: Client, url: str) -> int:
+def _load(client: Client, url: str, headers: dict[str, str] | None = None) -> int:
     """The page's status, from a thread the test can stop waiting for (a hang fails, not
-    blocks, the suite)."""
-    answers: list[int] = []
-    thread = threading.Thread(target=lambda: answers.append(client.get(url).status_code))
+    blocks, the suite); an exception the page raised fails the test with its name."""
+    answers: list[int | BaseException] = []
+
+    def load() -> None:
+        try:
+            answers.append(client.get(url, headers=headers or {}).status_code)
+        except Exception as exc:  # the test client re-raises what the view raised
+            answers.append(exc)
+
+    thread = threading.Thread(target=load)
     thread.start()
     thread.join(timeout=60)
     assert not thread.is_alive(), f"{url} still waiting for the cache after 60 s"
-    return answers[0]
+    answer = answers[0]
+    assert isinstance(answer, int), f"{url} raised {answer!r}"
+    return answer
 
 
 def test_a_hung_redis_costs_one_timeout_then_is_left_alone(
@@ -104,13 +114,22 @@ def test_a_hung_redis_costs_one_timeout_then_is_left_alone(
     assert len(attempts) > tried  # tried again once the pause is over
 
 
-def test_with_redis_gone_pages_answer_from_the_api(
-    client: Client, tiny: Tiny, cache_on: UseCache
+def test_with_redis_gone_every_page_answers_as_with_a_cache(
+    client: Client, emulator: Emulator, cache_on: UseCache
 ) -> None:
+    """Including the step page, whose Search names' verdicts live in the cache too."""
+    pages = [
+        (name, url, headers)
+        for name, url in page_urls(emulator).items()
+        if name != "audit"  # a database page: no cache, no API
+        for headers in ({}, {"HX-Request": "true"})
+    ]
+    expected = {(name, bool(headers)): _load(client, url, headers) for name, url, headers in pages}
     with socket.create_server(("127.0.0.1", 0)) as probe:
         port = probe.getsockname()[1]  # closed below: nothing listens there any more
     _short_timeouts(cache_on)(f"redis://127.0.0.1:{port}/0")
-    ids: Ids = tiny.world.add_task()
 
-    assert _load(client, ids.url()) == 200
-    assert _load(client, ids.url() + "?v=0") == 200
+    for name, url, headers in pages:
+        resilience.reset()  # no pause: each page meets the refused connection itself
+        status = _load(client, url, headers)
+        assert status == expected[name, bool(headers)], (name, headers, status)
