@@ -1,4 +1,5 @@
-"""What no page may contain: markup from data, inline script or style, event handlers."""
+"""What no page may contain: markup from data, inline script or style, event handlers, and a
+stylesheet in the body (the page would be drawn unstyled first)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,14 @@ class PageChecker(HTMLParser):
         self.problems: list[str] = []
         self.text: list[str] = []
         self._in_script = False
+        self._in_body = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
+        if tag == "body":
+            self._in_body = True
+        if tag == "link" and attributes.get("rel") == "stylesheet" and self._in_body:
+            self.problems.append(f"a stylesheet in the body: {attributes.get('href')}")
         if tag == "script":
             self._in_script = True
             src = attributes.get("src") or ""
