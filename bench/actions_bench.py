@@ -35,7 +35,14 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
-from tests.dashboard_processes import Browser, environment, gunicorn_processes, manage
+from tests.dashboard_processes import (
+    Browser,
+    cli_environment,
+    emulator_environment,
+    environment,
+    gunicorn_processes,
+    manage,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_MS = 80.0
@@ -79,19 +86,6 @@ def emulator_server(log_dir: Path) -> Iterator[str]:
         log.close()
 
 
-def aws_env(url: str) -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL_DEADLINE": url,
-        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
-        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-west-2",
-        "AWS_REGION": "us-west-2",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
 def exactly_once(url: str, job: dict[str, Any]) -> tuple[int, int, int]:
     """(changed once, not changed, changed more than once) of the job's failed tasks."""
     counts = http_json(f"{url}/_emulator/task-updates/{job['jobId']}")["counts"]
@@ -107,12 +101,11 @@ def job_path(job: dict[str, Any]) -> str:
 
 def dashboard_requeue(url: str, job: dict[str, Any], workdir: Path) -> float:
     env = environment(
-        DEADLINE_BACKEND="aws",
         DASHBOARD_AUTH="login",
         DASHBOARD_ACTIONS="on",
         DATABASE_URL=f"sqlite:///{workdir}/bench.sqlite3",
         DASHBOARD_LOG_LEVEL="WARNING",
-        **aws_env(url),
+        **emulator_environment(url),
     )
     manage("migrate", "--noinput", env=env)
     manage(
@@ -146,22 +139,9 @@ def dashboard_requeue(url: str, job: dict[str, Any], workdir: Path) -> float:
         return elapsed
 
 
-def cli_env(url: str, home: Path) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "HOME": str(home),
-        "DEADLINE_CONFIG_FILE_PATH": str(home / "deadline-config"),
-        "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true",
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        **aws_env(url),
-    }
-
-
 def cli_requeue(url: str, job: dict[str, Any], home: Path) -> tuple[float, float]:
     """(seconds for the requeue, seconds for the CLI to start and print its help)."""
-    env = cli_env(url, home)
+    env = cli_environment(url, home)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "deadline", "--help"], env=env, cwd=home,
                    capture_output=True, check=True)  # fmt: skip

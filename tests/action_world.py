@@ -21,7 +21,7 @@ from django.test import Client
 from deadline_emulator import Emulator
 from deadline_emulator.server import serve_in_thread
 from tasks_app.deadline import client as deadline_client
-from tests.dashboard_processes import emulator_environment
+from tests.dashboard_processes import aws_environment
 
 TRANSPORTS = ("in-process", "http")
 
@@ -92,9 +92,8 @@ def serve_over_http(
 ) -> Iterator[str]:
     """Serve ``emulator`` on loopback and point the dashboard's aws backend at it."""
     server, url = serve_in_thread(emulator)
-    for name, value in emulator_environment(url).items():
-        if name.startswith("AWS_"):  # boto3 reads these; the backend is a Django setting here
-            monkeypatch.setenv(name, value)
+    for name, value in aws_environment(url).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     settings.DEADLINE_BACKEND = "aws"
     deadline_client.clear_client_cache()

@@ -1,6 +1,7 @@
 """Real dashboard processes for tests that cross a process boundary: a clean environment, a
-migrated database of their own, gunicorn processes awaited until healthy, and a small HTTP
-client with cookies and CSRF, as a browser signs in."""
+migrated database of their own, gunicorn processes awaited until healthy, a small HTTP client
+with cookies and CSRF, as a browser signs in, and the environments that point a process (a
+dashboard or the official CLI) at an emulator over HTTP."""
 
 from __future__ import annotations
 
@@ -41,18 +42,39 @@ def environment(**overrides: str) -> dict[str, str]:
     }
 
 
-def emulator_environment(url: str) -> dict[str, str]:
-    """The settings that point a dashboard process at an emulator over HTTP, as boto3 reads
-    them for a real account (the emulator ignores the credentials)."""
+def aws_environment(url: str) -> dict[str, str]:
+    """What points boto3 in another process (a dashboard, the official CLI, a bench) at an
+    emulator over HTTP, as it reads a real account's settings (the emulator ignores the
+    credentials)."""
     return {
-        "DEADLINE_BACKEND": "aws",
         "AWS_ENDPOINT_URL_DEADLINE": url,
         "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
         "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-west-2",
         "AWS_REGION": "us-west-2",
         "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def emulator_environment(url: str) -> dict[str, str]:
+    """The settings of a dashboard process reading an emulator over HTTP as its aws backend."""
+    return {"DEADLINE_BACKEND": "aws", **aws_environment(url)}
+
+
+def cli_environment(url: str, home: Path) -> dict[str, str]:
+    """The official ``deadline`` CLI's environment against an emulator over HTTP: a clean
+    HOME with its own Deadline and AWS configuration files, no telemetry."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "HOME": str(home),
+        "DEADLINE_CONFIG_FILE_PATH": str(home / "deadline-config"),
+        "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true",
+        "AWS_CONFIG_FILE": str(home / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        **aws_environment(url),
     }
 
 

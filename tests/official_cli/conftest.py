@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from deadline_emulator.seed import DEMO_EPOCH
+from tests.dashboard_processes import cli_environment
 from tests.deadline_emulator.fakes import http_client
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,22 +77,7 @@ def served_cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliEmulator
         first = process.stdout.readline()  # printed once the world is built and the port bound
         assert "serving on http://127.0.0.1:" in first, (first, process.poll())
         url = first.rsplit(" ", 1)[1].strip()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "HOME": str(home),
-            "DEADLINE_CONFIG_FILE_PATH": str(home / "deadline-config"),
-            "DEADLINE_CLOUD_TELEMETRY_OPT_OUT": "true",
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": "us-west-2",
-            "AWS_ENDPOINT_URL_DEADLINE": url,
-            "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": url,
-            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        env = cli_environment(url, home)
         yield CliEmulator(url=url, env=env, client=http_client(url))
     finally:
         process.terminate()
