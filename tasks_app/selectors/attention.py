@@ -993,9 +993,7 @@ class _Judgement:
     def _slow(self, c: _Candidate, got: Mapping[Any, Any]) -> Verdict | None:
         if not c.check_slow:
             return None
-        rows: TaskRows | None = got.get(
-            ("step tasks", c.queue.queue_id, c.row.job_id, c.row.step_id)
-        )
+        rows = _step_tasks(got, c)
         if rows is None:
             return None
         started = c.row.started_at
@@ -1015,14 +1013,15 @@ class _Judgement:
         assert row.job_id is not None and row.step_id is not None
         job = q.job(row.job_id)
         step = got.get(("step", row.step_id))
-        rows: TaskRows | None = got.get(("step tasks", q.queue_id, row.job_id, row.step_id))
         since = verdict.since or row.started_at or row.updated_at
         if since is not None:
             impact = max((self.now - since).total_seconds(), 0.0)
         else:
             # Held but never started, and no time known: the work it holds back (a typical
-            # task of its step), not zero, or it would rank below every lesser trouble.
-            impact = _typical_seconds(rows.rows) if rows is not None else DEFAULT_TASK_SECONDS
+            # task of its step when it was read, else of its queue), not zero, or it would
+            # rank below every lesser trouble.
+            rows = _step_tasks(got, c)
+            impact = _typical_seconds(rows.rows if rows is not None else q.sample_rows())
         what = row.parameter_summary or f"task {row.task_id.rpartition('-')[2]}"
         detail = " \u00b7 ".join(part for part in (step.name if step else "", what) if part)
         return AttentionItem(
@@ -1191,6 +1190,11 @@ def _durations_by_step(rows: Iterable[TaskRow]) -> dict[str, list[float]]:
         if row.step_id:
             found[row.step_id].append(row)
     return {step: clean_durations(step_rows) for step, step_rows in found.items()}
+
+
+def _step_tasks(got: Mapping[Any, Any], c: _Candidate) -> TaskRows | None:
+    """The candidate's step's tasks, if this round read them (``round_three_reads``)."""
+    return got.get(("step tasks", c.queue.queue_id, c.row.job_id, c.row.step_id))
 
 
 def _typical_seconds(rows: Sequence[TaskRow]) -> float:
