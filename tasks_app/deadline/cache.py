@@ -89,8 +89,8 @@ def cached_read(
 
 def prefetch(reads: Iterable[tuple[str, tuple[str, ...]]]) -> AbstractContextManager[None]:
     """For a page about to make ``reads`` (``(kind, ids)`` pairs, as ``cached_read`` is
-    given) at once: their entries in one cache round trip up front, and the refresh locks of
-    those with nothing stored (``resilience.prefetched``)."""
+    given) at once: their entries in one cache round trip up front (``resilience.prefetched``;
+    a miss still takes its refresh lock itself)."""
     return resilience.prefetched([_key_and_marker(kind, ids) for kind, ids in reads])
 
 

@@ -807,9 +807,7 @@ def prefetched(reads: list[tuple[str, str | None]]) -> Iterator[None]:
         return
     names = [*(key for key, _ in wanted), *(_failure_key(key) for key, _ in wanted)]
     names += [marker for _, marker in wanted if marker]
-    found = _cache_op("get_many", list(dict.fromkeys(names)), default={})
-    if not isinstance(found, dict):
-        found = {}
+    found = get_many(list(dict.fromkeys(names)))
     entries = {
         key: _Prefetched(
             entry=found.get(key),
