@@ -11,16 +11,10 @@ import pytest
 
 from deadline_emulator import Emulator
 from tasks_app.services import actions
+from tests.browser.console import console_problems
 from tests.browser.test_accessibility_browser import COLOUR_ONLY, serious_violations
 
 pytestmark = pytest.mark.browser
-
-
-def _problems(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 def _job_path(made: dict[str, Any]) -> str:
@@ -34,7 +28,7 @@ def test_requeue_from_the_job_page_through_the_dialog(
 
     made = emulator.add_failed_job(failed_tasks=9, steps=3)
     page = browser.new_page()
-    problems = _problems(page)
+    problems = console_problems(page)
     page.goto(live_server.url + _job_path(made))
     expect(page.locator(".work-summary .legend-item", has_text="failed")).to_contain_text("9")
 
@@ -91,7 +85,7 @@ def test_requeue_a_failure_group_and_see_its_tasks_leave_failed(
     made = emulator.add_failed_job(failed_tasks=8, steps=2, causes=["oom", "license"])
     group = {t["taskId"] for t in made["failedTasks"] if t["cause"] == "license"}
     page = browser.new_page()
-    problems = _problems(page)
+    problems = console_problems(page)
     page.goto(f"{live_server.url}{_job_path(made)}failures/")
     cause = page.locator(".failure-group", has_text="icense")
     expect(cause.get_by_role("button", name="Requeue these 4 tasks…")).to_be_visible(timeout=30_000)

@@ -9,16 +9,10 @@ from typing import Any
 import pytest
 
 from deadline_emulator import Emulator
+from tests.browser.console import console_problems
 from tests.demo import task_url
 
 pytestmark = pytest.mark.browser
-
-
-def _console_problems(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
 
 
 def _settled(page: Any) -> None:
@@ -37,7 +31,7 @@ def test_cascading_selects_with_javascript(
     big = emulator.backend.landmarks()["big_step"]
     task_id = f"task-{big['stepId'].removeprefix('step-')}-41"
     page = browser.new_page()
-    problems = _console_problems(page)
+    problems = console_problems(page)
     page.goto(live_server.url + "/")
     page.evaluate("window.__sameDocument = true")
 
@@ -112,7 +106,7 @@ def test_filter_the_big_step_to_failed_and_open_one(
         f"/farms/{big['farmId']}/queues/{big['queueId']}/jobs/{big['jobId']}/steps/{big['stepId']}/"
     )
     page = browser.new_page()
-    problems = _console_problems(page)
+    problems = console_problems(page)
     page.goto(live_server.url + step_path)
     expect(page.locator(".pagination--top .pagination__range")).to_contain_text("of 10,000")
 

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from deadline_emulator import Emulator
 from tasks_app.deadline.types import TaskRunStatus
+from tests.browser.console import console_problems
 from tests.conftest import Tiny
 from tests.demo import advance_until_terminal, task_url
 from tests.tasks_app.tiny_world import NOW
@@ -35,16 +36,6 @@ def _words(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _console_problems(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
-
-
 def test_demo_running_task_finishes_without_reload(
     browser: Any, live_server: Any, emulator: Emulator, fast_polls: None
 ) -> None:
@@ -52,7 +43,7 @@ def test_demo_running_task_finishes_without_reload(
 
     ids = emulator.backend.find_tasks("RUNNING", limit=1, include_landmarks=False)[0]
     page = browser.new_page()
-    problems = _console_problems(page)
+    problems = console_problems(page)
     page.goto(live_server.url + task_url(ids))
     badge = page.locator("#run-status .badge").first
     expect(badge).to_have_text("Running")
@@ -76,7 +67,7 @@ def test_badge_changes_without_reload(
 
     ids = tiny.world.add_task(0, runStatus="RUNNING", startedAt=NOW)
     page = browser.new_page()
-    problems = _console_problems(page)
+    problems = console_problems(page)
     page.goto(live_server.url + ids.url())
     badge = page.locator("#run-status .badge").first
     expect(badge).to_have_text("Running")

@@ -9,6 +9,7 @@ import pytest
 from django.conf import LazySettings
 
 from deadline_emulator import Emulator
+from tests.browser.console import console_problems
 from tests.demo import task_url
 from tests.triage_demo import clustered_failed_task, host_name, long_running_task
 
@@ -58,16 +59,6 @@ COUNT_FOLLOW_POLLS = """() => {
 }"""
 
 
-def _console_problems(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: problems.append(message.text) if message.type == "error" else None,
-    )
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    return problems
-
-
 def test_failed_task_names_the_failing_worker_and_shows_the_error_line(
     browser: Any, live_server: Any, emulator: Emulator, fast_polls: None
 ) -> None:
@@ -76,7 +67,7 @@ def test_failed_task_names_the_failing_worker_and_shows_the_error_line(
     ids, worker_id, on_worker, failed = clustered_failed_task(emulator)
     worker = host_name(emulator, ids, worker_id)
     page = browser.new_page()
-    problems = _console_problems(page)
+    problems = console_problems(page)
 
     page.goto(live_server.url + task_url(ids))
 
@@ -119,7 +110,7 @@ def test_running_task_log_grows_as_the_clock_advances(
 
     ids = long_running_task(emulator)
     page = browser.new_page()
-    problems = _console_problems(page)
+    problems = console_problems(page)
     page.goto(live_server.url + task_url(ids))
     lines = page.locator("#log-lines .log-line")
     expect(page.locator("#log-follow[data-log-follow]")).to_be_attached()
