@@ -324,3 +324,19 @@ def list_all(
         if not token:
             break
     return {result_key: items, "complete": not token}
+
+
+def list_every(operation: str, result_key: str, **params: Any) -> list[Any]:
+    """Every item of a List* operation, however many pages: for reads that drive a write or a
+    count, where a cut list would silently change less than the operator was shown."""
+    items: list[Any] = []
+    token: str | None = None
+    while True:
+        answer = call(
+            operation, **params, maxResults=100, **({"nextToken": token} if token else {})
+        )
+        items.extend(answer.get(result_key) or [])
+        next_token = answer.get("nextToken")
+        if not next_token or next_token == token:
+            return items
+        token = next_token
