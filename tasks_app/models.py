@@ -65,8 +65,10 @@ class ActionRun(models.Model):
     # The API operation used: UpdateTask per task, or one UpdateStep / UpdateJob call.
     method = models.CharField(max_length=16)
     backend = models.CharField(max_length=300, blank=True)
-    # The X-Request-ID of the confirming request (its log lines carry it too).
+    # The dashboard's own ID for the confirming request (its log lines carry it too).
     request_id = models.CharField(max_length=200, blank=True)
+    # The X-Request-ID the client sent, if any: kept beside ours, never trusted as ours.
+    client_request_id = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
     planned = models.PositiveIntegerField(default=0)
     changed = models.PositiveIntegerField(default=0)
