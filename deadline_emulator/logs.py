@@ -42,6 +42,8 @@ MAX_BYTES = 1_048_576
 EVENT_OVERHEAD_BYTES = 26  # CloudWatch counts each event as its UTF-8 message + 26 bytes
 FILTER_SCAN_LIMIT = 200_000  # lines one FilterLogEvents call reads before answering
 
+#: UTF-16 halves on their own: no UTF-8 encoder accepts them (see ``stored_text``).
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _GROUP = re.compile(r"/aws/deadline/(farm-[0-9a-f]{32})/((?:queue|fleet)-[0-9a-f]{32})")
 _SESSION = re.compile(r"session-[0-9a-f]{32}")
 _TOKEN = re.compile(r"([fb])/(\d{16})(\d{40})")
@@ -54,6 +56,15 @@ class LogsError(DeadlineError):
         super().__init__(message)
         self.code = code
         self.status = status
+
+
+def stored_text(message: str) -> str:
+    """A line as CloudWatch keeps it: it stores UTF-8 and replaces what is not valid UTF-8 with
+    U+FFFD at ingestion, so a lone surrogate a renderer produced is served (and counted
+    against the 1 MB page) as the replacement character, never as an encoding error."""
+    if message.isascii():
+        return message
+    return _LONE_SURROGATE.sub("\ufffd", message)
 
 
 def group_not_found() -> LogsError:
@@ -256,7 +267,7 @@ class LogsBackend:
             first, last = position, _take_forward(log, position, high, cap)
         else:
             first, last = _take_backward(log, position, low, cap), position
-        events = [log.event(i) for i in range(first, last)]
+        events = [_stored_event(log.event(i)) for i in range(first, last)]
         forward = encode_token("f", log_stream_name, last)
         backward = encode_token("b", log_stream_name, first)
         if next_token is not None and first == last:
@@ -322,7 +333,7 @@ class LogsBackend:
             scanned += 1
             timestamp, name, i = key
             log = by_name[name]
-            message = log.message(i)
+            message = stored_text(log.message(i))
             if matches(message):
                 size += len(message.encode()) + EVENT_OVERHEAD_BYTES
                 if len(events) >= cap or size > MAX_BYTES:
@@ -422,7 +433,7 @@ def _ragged(
 def _take_forward(log: SessionLog, start: int, stop: int, cap: int) -> int:
     size, end = 0, start
     while end < stop and end - start < cap:
-        size += len(log.message(end).encode()) + EVENT_OVERHEAD_BYTES
+        size += len(stored_text(log.message(end)).encode()) + EVENT_OVERHEAD_BYTES
         if size > MAX_BYTES:
             break
         end += 1
@@ -432,11 +443,20 @@ def _take_forward(log: SessionLog, start: int, stop: int, cap: int) -> int:
 def _take_backward(log: SessionLog, stop: int, low: int, cap: int) -> int:
     size, start = 0, stop
     while start > low and stop - start < cap:
-        size += len(log.message(start - 1).encode()) + EVENT_OVERHEAD_BYTES
+        size += len(stored_text(log.message(start - 1)).encode()) + EVENT_OVERHEAD_BYTES
         if size > MAX_BYTES:
             break
         start -= 1
     return start
+
+
+def _stored_event(event: dict[str, Any]) -> dict[str, Any]:
+    message = event.get("message")
+    if isinstance(message, str):
+        fixed = stored_text(message)
+        if fixed is not message:
+            return {**event, "message": fixed}
+    return event
 
 
 def _encode_filter_token(key: tuple[int, str, int], group: str) -> str:
