@@ -82,6 +82,8 @@ class Emulator:
         if search_mode is not None:
             self.search.set(search_mode)
         self.calls = CallCounter()
+        if backend is not None and hasattr(backend, "item_faults"):
+            backend.item_faults = self.faults.item_fault  # batch items see this emulator's faults
         self._backend = backend
         self._backend_lock = threading.Lock()
         # Target-based protocols (json-1.1, e.g. CloudWatch Logs) first; rest-json last.
@@ -98,9 +100,9 @@ class Emulator:
                 if self._backend is None:
                     from deadline_emulator.models import DeadlineBackend
 
-                    self._backend = DeadlineBackend(
-                        seed=self.seed, clock=self.clock, search=self.search
-                    )
+                    backend = DeadlineBackend(seed=self.seed, clock=self.clock, search=self.search)
+                    backend.item_faults = self.faults.item_fault
+                    self._backend = backend
         return self._backend
 
     @property

@@ -8,6 +8,14 @@ the same seed and the same sequence of calls injects the same faults.
 it into botocore's ``EndpointConnectionError`` and the HTTP server closes the connection
 without a response (botocore: ``ConnectionClosedError``). Under a foreign WSGI server it
 answers 503.
+
+Batch operations (``Batch*``) also take item faults: ``item_throttle_rate`` and
+``item_error_rate`` strike single items of a call that got through, which then answers 200
+with those items in its ``errors`` (``ThrottlingException`` / ``InternalServerErrorException``
+codes) and leaves them unchanged. An item code the operation's model does not list (the
+BatchGetSession*/BatchGetWorker enums have no ``ThrottlingException``) is never injected.
+``deny`` on one operation (``set("BatchUpdateTask", deny=True)``) answers
+``AccessDeniedException`` for that operation alone, as an IAM policy written before it existed.
 """
 
 from __future__ import annotations
@@ -19,8 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from deadline_emulator.batch import item_error_codes
 from deadline_emulator.exceptions import (
     AccessDeniedException,
+    DeadlineError,
     InternalServerErrorException,
     ThrottlingException,
 )
@@ -47,15 +57,19 @@ class FaultRule:
     deny: bool = False
     down: bool = False
     retry_after_seconds: int = 1
+    item_throttle_rate: float = 0.0  # fractions of batch items, not of calls
+    item_error_rate: float = 0.0
 
     def __post_init__(self) -> None:
         if self.latency_ms < 0:
             raise ValueError("latency_ms must be >= 0")
-        for name in ("throttle_rate", "error_rate"):
+        for name in ("throttle_rate", "error_rate", "item_throttle_rate", "item_error_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         if self.throttle_rate + self.error_rate > 1.0:
             raise ValueError("throttle_rate + error_rate must not exceed 1")
+        if self.item_throttle_rate + self.item_error_rate > 1.0:
+            raise ValueError("item_throttle_rate + item_error_rate must not exceed 1")
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> FaultRule:
@@ -161,3 +175,26 @@ class FaultInjector:
                     "Internal server error (emulator fault injection)",
                     retry_after_seconds=rule.retry_after_seconds,
                 )
+
+    def item_fault(self, operation: str) -> DeadlineError | None:
+        """The error to report for one item of batch ``operation``, or None to serve it."""
+        if not self._rules:
+            return None
+        rule = self.rule_for(operation)
+        if rule is None or not (rule.item_throttle_rate or rule.item_error_rate):
+            return None
+        codes = item_error_codes(operation)
+        throttle = rule.item_throttle_rate if "ThrottlingException" in codes else 0.0
+        error = rule.item_error_rate if "InternalServerErrorException" in codes else 0.0
+        with self._lock:
+            draw = self._random.random()
+        if draw < throttle:
+            return ThrottlingException(
+                "Rate exceeded", retry_after_seconds=rule.retry_after_seconds
+            )
+        if draw < throttle + error:
+            return InternalServerErrorException(
+                "Internal server error (emulator fault injection)",
+                retry_after_seconds=rule.retry_after_seconds,
+            )
+        return None

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from deadline_emulator.batch import BatchOperations, item_error
 from deadline_emulator.clock import Clock
 from deadline_emulator.exceptions import (
     ConflictException,
+    DeadlineError,
     ResourceNotFoundException,
     ValidationException,
 )
@@ -157,8 +159,8 @@ def _scope_statuses(target: str) -> frozenset[str]:
     return frozenset(TASK_RUN_STATUSES) - TERMINAL - {target}
 
 
-class DeadlineBackend:
-    """One demo world (``seed``) on one clock."""
+class DeadlineBackend(BatchOperations):
+    """One demo world (``seed``) on one clock (batch operations: ``batch.py``)."""
 
     def __init__(
         self, seed: int = 0, clock: Clock | None = None, search: SearchPolicy | None = None
@@ -196,6 +198,7 @@ class DeadlineBackend:
         self._job_edits: dict[str, dict[str, Any]] = {}  # UpdateJob's other members
         self._job_versions: dict[str, int] = {}
         self._client_tokens: dict[str, tuple[Any, ...]] = {}
+        self._batch_answers: dict[str, dict[str, Any]] = {}
         self._task_changes: Counter[tuple[str, str, str]] = Counter()  # (job, step, task)
         self._update_seq = 0
         self._extra_jobs: list[JobSpec] = []  # added by scenario builders
@@ -802,10 +805,11 @@ class DeadlineBackend:
         memo: dict = {}
         for ident in identifiers:
             try:
+                self._item_fault("BatchGetJob")
                 job = self._job(ident["farmId"], ident["queueId"], ident["jobId"], t)
                 jobs.append(self._job_answer(job, self._job_state(job, t, memo), t, "batch"))
-            except ResourceNotFoundException as exc:
-                errors.append({**ident, "code": exc.code, "message": exc.message})
+            except DeadlineError as exc:
+                errors.append(item_error("BatchGetJob", ident, exc))
         return {"jobs": jobs, "errors": errors}
 
     def _search_queues(self, farm_id: str, queue_ids: list[str]) -> None:
@@ -880,14 +884,15 @@ class DeadlineBackend:
         memo: dict = {}
         for ident in identifiers:
             try:
+                self._item_fault("BatchGetStep")
                 step = self._step(
                     ident["farmId"], ident["queueId"], ident["jobId"], ident["stepId"], t
                 )
                 job = self._jobs[ident["jobId"]]
                 agg = self._step_state(job, step, t, memo)[0]
                 steps.append(self._step_answer(job, step, agg, t, memo, "batch"))
-            except ResourceNotFoundException as exc:
-                errors.append({**ident, "code": exc.code, "message": exc.message})
+            except DeadlineError as exc:
+                errors.append(item_error("BatchGetStep", ident, exc))
         return {"steps": steps, "errors": errors}
 
     def _search_jobs_in(
@@ -973,6 +978,7 @@ class DeadlineBackend:
         tasks, errors = [], []
         for ident in identifiers:
             try:
+                self._item_fault("BatchGetTask")
                 step = self._step(
                     ident["farmId"], ident["queueId"], ident["jobId"], ident["stepId"], t
                 )
@@ -988,8 +994,8 @@ class DeadlineBackend:
                         **answer,
                     }
                 )
-            except ResourceNotFoundException as exc:
-                errors.append({**ident, "code": exc.code, "message": exc.message})
+            except DeadlineError as exc:
+                errors.append(item_error("BatchGetTask", ident, exc))
         return {"tasks": tasks, "errors": errors}
 
     def search_tasks(
@@ -1503,14 +1509,15 @@ class DeadlineBackend:
         sessions, errors = [], []
         for ident in identifiers:
             try:
+                self._item_fault("BatchGetSession")
                 answer = self.get_session(
                     farm_id=ident["farmId"],
                     queue_id=ident["queueId"],
                     job_id=ident["jobId"],
                     session_id=ident["sessionId"],
                 )
-            except ResourceNotFoundException as exc:
-                errors.append({**ident, "code": exc.code, "message": exc.message})
+            except DeadlineError as exc:
+                errors.append(item_error("BatchGetSession", ident, exc))
                 continue
             sessions.append({**_batch_ids(ident), **answer})
         return {"sessions": sessions, "errors": errors}
@@ -1522,14 +1529,15 @@ class DeadlineBackend:
         actions, errors = [], []
         for ident in identifiers:
             try:
+                self._item_fault("BatchGetSessionAction")
                 answer = self.get_session_action(
                     farm_id=ident["farmId"],
                     queue_id=ident["queueId"],
                     job_id=ident["jobId"],
                     session_action_id=ident["sessionActionId"],
                 )
-            except ResourceNotFoundException as exc:
-                errors.append({**ident, "code": exc.code, "message": exc.message})
+            except DeadlineError as exc:
+                errors.append(item_error("BatchGetSessionAction", ident, exc))
                 continue
             actions.append({**_batch_ids(ident), **answer})
         return {"sessionActions": actions, "errors": errors}

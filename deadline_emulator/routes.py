@@ -45,6 +45,9 @@ SERVED_OPERATIONS: frozenset[str] = frozenset(
         "UpdateTask",
         "UpdateStep",
         "UpdateJob",
+        "BatchUpdateTask",
+        "BatchUpdateJob",
+        "BatchGetWorker",
     }
 )
 

@@ -47,8 +47,11 @@ def walk(request: pytest.FixtureRequest) -> Iterator[tuple[Any, list[tuple[str, 
         server.shutdown()
 
 
-WRITES = {"UpdateTask", "UpdateStep", "UpdateJob"}
+WRITES = {"UpdateTask", "UpdateStep", "UpdateJob", "BatchUpdateTask", "BatchUpdateJob"}
 OPERATIONS = {
+    "BatchUpdateTask",
+    "BatchUpdateJob",
+    "BatchGetWorker",
     "SearchWorkers",
     "ListSessionsForWorker",
     "UpdateStep",
@@ -94,6 +97,9 @@ def test_every_answer_of_the_world_matches_the_model(walk: Any) -> None:
             workers = client.list_workers(**fleet_ids)["workers"]
             for worker in workers:
                 client.get_worker(**fleet_ids, workerId=worker["workerId"])
+            client.batch_get_worker(
+                identifiers=[{**fleet_ids, "workerId": w["workerId"]} for w in workers[:100]]
+            )
             for worker in workers[:2]:
                 client.list_sessions_for_worker(**fleet_ids, workerId=worker["workerId"])
             found = client.search_workers(
@@ -216,5 +222,14 @@ def test_update_task_and_what_follows_match_the_model(walk: Any) -> None:
     client.update_job(**job, targetTaskRunStatus="CANCELED", priority=99)
     client.get_job(**job)
     client.search_jobs(farmId=farm_id, queueIds=[job["queueId"]], itemOffset=0)
+    task_ids = {**ids, "taskId": task["taskId"]}
+    missing = {**task_ids, "taskId": task["taskId"].rsplit("-", 1)[0] + "-99999"}
+    answer = client.batch_update_task(
+        tasks=[{**t, "targetRunStatus": "READY"} for t in (task_ids, missing)]
+    )
+    assert [e["code"] for e in answer["errors"]] == ["ResourceNotFoundException"]
+    answer = client.batch_update_job(jobs=[{**job, "priority": 40}])
+    assert answer["errors"] == []
     assert (seen["UpdateTask"], seen["UpdateStep"], seen["UpdateJob"]) == (1, 1, 1)
+    assert (seen["BatchUpdateTask"], seen["BatchUpdateJob"]) == (1, 1)
     assert problems == []
