@@ -277,6 +277,13 @@ class Emulator:
 
         return add_farm(self.backend, **options)
 
+    def add_big_job(self, **options: Any) -> dict[str, Any]:
+        """A finished job of N tasks in one step, failures spread over all of it; see
+        ``scenarios.add_big_job``."""
+        from deadline_emulator.scenarios import add_big_job
+
+        return add_big_job(self.backend, **options)
+
     def task_update_counts(self, job_id: str | None = None) -> dict[str, int]:
         """Task ID -> how many Update* calls changed its run status (retries not counted)."""
         return self.backend.task_update_counts(job_id)
@@ -299,7 +306,11 @@ class Emulator:
         return {"now": format_timestamp(self.clock.now()), "pinned": self.clock.is_pinned}
 
 
-_SCENARIOS = {"scenarios/failed-job": "add_failed_job", "scenarios/farm": "add_farm"}
+_SCENARIOS = {
+    "scenarios/failed-job": "add_failed_job",
+    "scenarios/farm": "add_farm",
+    "scenarios/big-job": "add_big_job",
+}
 
 
 def _snake(name: str) -> str:

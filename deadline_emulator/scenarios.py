@@ -6,12 +6,15 @@
   and render logs exactly like the demo world's own failures.
 - ``add_farm``: a synthetic farm of Q queues x J active jobs on one fleet (the attention
   page's benchmark uses 20 x 50).
+- ``add_big_job``: a finished job of N tasks in one step (frames 1..N), with F failed and C
+  canceled tasks spread evenly over the whole step; N up to 200,000.
 
 Each returns the IDs it created. Builders are pure functions of (seed, how many scenarios
 this backend has built, their arguments, the clock): the same calls on a fresh emulator give
 the same IDs. Both are reachable in-process (``Emulator.add_failed_job``/``add_farm`` or these
 functions on a backend) and through the admin API (``POST /_emulator/scenarios/failed-job``
-and ``/_emulator/scenarios/farm``, the same keywords in camelCase).
+, ``/_emulator/scenarios/farm`` and ``/_emulator/scenarios/big-job``, the same keywords in
+camelCase).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from deadline_emulator.seed import (
     hex_id,
     rng,
 )
-from deadline_emulator.simulation import CAUSE_NAMES, FAILURE_CAUSES
+from deadline_emulator.simulation import CAUSE_NAMES, FAILURE_CAUSES, SCRIPT_CANCELED
 
 SCENARIO_JOB_REF_BASE = 1 << 29  # landmarks 0..63, stream jobs 1 << 30 + k
 MAX_STEPS = 50
@@ -41,6 +44,7 @@ MAX_FAILED_TASKS = 5_000
 MAX_QUEUES = 100
 MAX_JOBS_PER_QUEUE = 200
 DEFAULT_CAUSES = ("texture", "oom", "segfault", "license")
+MAX_BIG_JOB_TASKS = 200_000
 
 _counter_lock = threading.Lock()
 
@@ -290,3 +294,94 @@ def _active_job(backend: Any, seed: int, key: str, queue: QueueSpec, now: float)
         priority=r.choice((50, 50, 25, 75, 90, 10)),
         steps=tuple(steps),
     )
+
+
+def spread(count: int, total: int, phase: float = 0.5) -> list[int]:
+    """``count`` distinct indices of ``range(total)`` spaced evenly over all of it: index k
+    sits ``phase`` of the way into the k-th of ``count`` equal slices."""
+    return [int((k + phase) * total / count) for k in range(count)]
+
+
+def add_big_job(
+    backend: Any,
+    *,
+    tasks: int = 10_000,
+    failed_tasks: int = 0,
+    canceled_tasks: int = 0,
+    causes: tuple[str, ...] | list[str] = DEFAULT_CAUSES,
+    queue_id: str | None = None,
+    name: str | None = None,
+    age_seconds: float = 3 * 3600.0,
+) -> dict[str, Any]:
+    """Add a finished job of ``tasks`` tasks in one step (parameter ``Frame`` = 1..N, INT).
+
+    ``failed_tasks`` FAILED tasks (every attempt, with ``causes`` in turn) and then
+    ``canceled_tasks`` CANCELED ones (by their owner, before they ran) sit evenly spread over
+    the whole step, so every page and the last tenth of the step hold some; every other task
+    SUCCEEDED. Building is instant: task states are computed on first read, in bulk (about
+    1.5 s for 100,000 tasks on one core, see the README), then kept.
+    """
+    tasks = _bounded("tasks", tasks, 1, MAX_BIG_JOB_TASKS)
+    failed_tasks = _bounded("failed_tasks", failed_tasks, 0, tasks)
+    canceled_tasks = _bounded("canceled_tasks", canceled_tasks, 0, tasks - failed_tasks)
+    causes = tuple(causes)
+    unknown = [c for c in causes if c not in FAILURE_CAUSES]
+    if not causes or unknown:
+        raise ValueError(f"causes must be some of {', '.join(CAUSE_NAMES)}, not {unknown}")
+    if age_seconds < 3600:
+        raise ValueError("age_seconds must be at least 3600: the job has to have finished")
+    queue = backend.world.queues[0] if queue_id is None else backend._queues.get(queue_id)
+    if queue is None:
+        raise ValueError(f"no queue {queue_id}")
+    script = [-1] * tasks
+    failed = spread(failed_tasks, tasks) if failed_tasks else []
+    for k, index in enumerate(failed):
+        script[index] = CAUSE_NAMES.index(causes[k % len(causes)])
+    canceled = []
+    for index in spread(canceled_tasks, tasks, phase=0.0) if canceled_tasks else []:
+        while script[index] != -1:  # beside a failed task: the next free one
+            index = (index + 1) % tasks
+        script[index] = SCRIPT_CANCELED
+        canceled.append(index)
+    seed = backend.seed
+    number = _next_number(backend)
+    step = StepSpec(
+        step_id=hex_id(seed, "step", f"scenario:{number}:0"),
+        index=0,
+        name="render",
+        task_count=tasks,
+        params=(ParamDef("Frame", "INT", start=1),),
+        concurrency=tasks,  # one wave: the job has finished long before the clock
+        slot_seconds=300.0,
+        run_min=60.0,
+        run_max=150.0,
+        fail_rate=0.0,
+        start_delay=20.0,
+        depends_on_previous=False,
+        failure_script=tuple(script),
+    )
+    r = rng(seed, "scenario", number)
+    job = JobSpec(
+        job_id=hex_id(seed, "job", f"scenario:{number}"),
+        job_ref=_next_job_ref(backend),
+        farm_id=queue.farm_id,
+        queue_id=queue.queue_id,
+        name=name or f"sq{r.randrange(10, 130, 10):03d}_big_{tasks}_frames_v{number:03d}",
+        created_at=backend.clock.now() - age_seconds,
+        created_by=r.choice(USERS),
+        priority=50,
+        steps=(step,),
+        description=f"Scenario: {tasks} tasks, {failed_tasks} failed, {canceled_tasks} canceled",
+        max_failed_tasks_count=max(100, failed_tasks + 1),
+    )
+    backend.add_job(job)
+    prefix = f"task-{step.step_id[5:]}-"
+    return {
+        "farmId": job.farm_id,
+        "queueId": job.queue_id,
+        "jobId": job.job_id,
+        "stepId": step.step_id,
+        "taskCount": tasks,
+        "failedTaskIds": [prefix + str(i) for i in failed],
+        "canceledTaskIds": [prefix + str(i) for i in sorted(canceled)],
+    }

@@ -66,11 +66,13 @@ def hex_id(seed: int, kind: str, key: object) -> str:
 
 
 _UNIFORMS = struct.Struct(">32H")
+_UNIFORM_SCALE = 1.0 / 65536.0
 
 
 def uniforms(seed: int, *parts: object) -> tuple[float, ...]:
     """32 uniform numbers in [0, 1) from one hash: cheap per-task randomness."""
-    return tuple(v / 65536.0 for v in _UNIFORMS.unpack(digest(seed, *parts, size=64)))
+    # Multiplying by 2**-16 is exact, like the division it replaces, and faster.
+    return tuple(map(_UNIFORM_SCALE.__mul__, _UNIFORMS.unpack(digest(seed, *parts, size=64))))
 
 
 def rng(seed: int, *parts: object) -> random.Random:

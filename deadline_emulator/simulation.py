@@ -260,6 +260,9 @@ class _Hold:
 # --- building runs from the hash ------------------------------------------------------------
 
 
+SCRIPT_CANCELED = -2  # a failure_script entry: canceled by its owner before it ran
+
+
 def _plan_attempts(ctx: TaskContext, run_no: int, first_assign: float, seq0: int) -> list[Attempt]:
     step = ctx.step
     u = uniforms(ctx.seed, step.step_id, ctx.index, run_no)
@@ -368,7 +371,8 @@ def _natural(ctx: TaskContext) -> tuple[_Run | _Hold, list[Override]]:
         u = uniforms(ctx.seed, step.step_id, ctx.index, "window")
         wave = ctx.index // max(1, step.concurrency)
         window = ctx.ready_at + wave * step.slot_seconds + u[0] * step.slot_seconds * 0.3
-        if u[1] < step.cancel_rate:
+        script = step.failure_script
+        if (script and script[ctx.index] == SCRIPT_CANCELED) or u[1] < step.cancel_rate:
             overrides.append(Override(window, "CANCELED", job.created_by))
         run = _Run(ctx.ready_at, _plan_attempts(ctx, 0, window, 0))
     if job.halt is not None:

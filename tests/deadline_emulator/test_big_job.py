@@ -1,0 +1,162 @@
+"""The big-job scenario: N tasks in one step with failures spread over all of it, built and
+read fast enough for tests, reachable through every task read and write (real boto3)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from deadline_emulator import Emulator
+from deadline_emulator.clock import Clock
+from deadline_emulator.seed import DEMO_EPOCH
+from deadline_emulator.server import serve_in_thread
+from tests.deadline_emulator.fakes import http_client, local_client
+
+FAILED_ONLY = {
+    "operator": "AND",
+    "filters": [{"stringFilter": {"name": "RUN_STATUS", "operator": "EQUAL", "value": "FAILED"}}],
+}
+
+
+@pytest.fixture(scope="module")
+def big() -> Iterator[tuple[Emulator, Any, dict[str, Any]]]:
+    """One emulator with a 100,000-task job (300 failed, 50 canceled), read once."""
+    emulator = Emulator(seed=0, clock=Clock(pinned_at=DEMO_EPOCH + 3 * 86400))
+    client = local_client(emulator)
+    assert emulator.backend is not None  # the demo world itself is not what is timed
+    started = time.perf_counter()
+    made = emulator.add_big_job(tasks=100_000, failed_tasks=300, canceled_tasks=50)
+    client.get_step(**step_of(made))
+    print(f"\nbig job: 100,000 tasks built and first read in {time.perf_counter() - started:.2f} s")
+    yield emulator, client, made
+
+
+def job_of(made: dict[str, Any]) -> dict[str, str]:
+    return {key: made[key] for key in ("farmId", "queueId", "jobId")}
+
+
+def step_of(made: dict[str, Any]) -> dict[str, str]:
+    return {**job_of(made), "stepId": made["stepId"]}
+
+
+def index_of(task_id: str) -> int:
+    return int(task_id.rsplit("-", 1)[1])
+
+
+def test_counts_on_step_and_job(big: tuple) -> None:
+    _, client, made = big
+    expected = {"SUCCEEDED": 100_000 - 350, "FAILED": 300, "CANCELED": 50}
+    step = client.get_step(**step_of(made))
+    job = client.get_job(**job_of(made))
+    for answer in (step, job):
+        assert {k: v for k, v in answer["taskRunStatusCounts"].items() if v} == expected
+        assert answer["taskRunStatus"] == "FAILED"
+    assert step["parameterSpace"]["parameters"] == [{"name": "Frame", "type": "INT"}]
+    assert made["taskCount"] == 100_000
+
+
+def test_failures_are_spread_over_the_whole_step(big: tuple) -> None:
+    _, client, made = big
+    failed = sorted(index_of(t) for t in made["failedTaskIds"])
+    tenths = [sum(1 for i in failed if i // 10_000 == k) for k in range(10)]
+    assert tenths == [30] * 10  # the last tenth of the step holds its share too
+    assert len({i // 100 for i in failed}) == 300  # one per ListTasks page of 100, no page twice
+    canceled = [index_of(t) for t in made["canceledTaskIds"]]
+    assert max(canceled) >= 90_000 and not set(canceled) & set(failed)
+    last = made["failedTaskIds"][-1]
+    task = client.get_task(**step_of(made), taskId=last)
+    assert task["runStatus"] == "FAILED" and task["failureRetryCount"] == 2
+    assert task["parameters"] == {"Frame": {"int": str(index_of(last) + 1)}}
+    assert client.get_task(**step_of(made), taskId=made["canceledTaskIds"][-1])["runStatus"] == (
+        "CANCELED"
+    )
+
+
+def test_every_failed_task_is_where_list_tasks_and_search_tasks_say(big: tuple) -> None:
+    _, client, made = big
+    # The last ListTasks page holds the step's last tasks, frames included.
+    page = client.list_tasks(**step_of(made), maxResults=100)
+    assert len(page["tasks"]) == 100 and page["nextToken"]
+    found = client.search_tasks(
+        farmId=made["farmId"],
+        queueIds=[made["queueId"]],
+        jobId=made["jobId"],
+        itemOffset=0,
+        pageSize=100,
+        filterExpressions=FAILED_ONLY,
+    )
+    assert found["totalResults"] == 300 and found["nextItemOffset"] == 100
+    rest = [
+        client.search_tasks(
+            farmId=made["farmId"],
+            queueIds=[made["queueId"]],
+            jobId=made["jobId"],
+            itemOffset=offset,
+            pageSize=100,
+            filterExpressions=FAILED_ONLY,
+        )["tasks"]
+        for offset in (100, 200)
+    ]
+    ids = [t["taskId"] for t in found["tasks"] + rest[0] + rest[1]]
+    assert ids == made["failedTaskIds"]
+    batch = client.batch_get_task(
+        identifiers=[{**step_of(made), "taskId": t} for t in made["failedTaskIds"][-100:]]
+    )
+    assert {t["runStatus"] for t in batch["tasks"]} == {"FAILED"} and batch["errors"] == []
+
+
+def test_requeue_every_failed_task_of_a_big_step_once(big: tuple) -> None:
+    emulator, client, _ = big
+    made = emulator.add_big_job(tasks=10_000, failed_tasks=250)
+    items = [
+        {**step_of(made), "taskId": t, "targetRunStatus": "READY"} for t in made["failedTaskIds"]
+    ]
+    client.update_task(**items[0])
+    for start in range(1, len(items), 100):
+        assert client.batch_update_task(tasks=items[start : start + 100])["errors"] == []
+    counts = client.get_step(**step_of(made))["taskRunStatusCounts"]
+    assert (counts["FAILED"], counts["READY"]) == (0, 250)
+    assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(made["failedTaskIds"], 1)
+
+
+def test_big_job_over_the_admin_api() -> None:
+    emulator = Emulator(seed=0, clock=Clock(pinned_at=DEMO_EPOCH + 3 * 86400))
+    server, url = serve_in_thread(emulator)
+    try:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        body = json.dumps({"tasks": 50_000, "failedTasks": 300}).encode()
+        connection.request("POST", "/_emulator/scenarios/big-job", body=body)
+        response = connection.getresponse()
+        made = json.loads(response.read())
+        assert response.status == 200 and len(made["failedTaskIds"]) == 300
+        connection.request("POST", "/_emulator/scenarios/big-job", body=b'{"tasks": 0}')
+        response = connection.getresponse()
+        assert response.status == 400 and "tasks" in json.loads(response.read())["message"]
+        connection.close()
+        client = http_client(url)
+        counts = client.get_step(**step_of(made))["taskRunStatusCounts"]
+        assert (counts["FAILED"], counts["SUCCEEDED"]) == (300, 49_700)
+    finally:
+        server.shutdown()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"tasks": 200_001},
+        {"tasks": 10, "failed_tasks": 11},
+        {"tasks": 10, "failed_tasks": 5, "canceled_tasks": 6},
+        {"tasks": 10, "causes": ["gremlins"]},
+        {"tasks": 10, "age_seconds": 60},
+    ],
+)
+def test_big_job_refuses_nonsense(big: tuple, options: dict[str, Any]) -> None:
+    emulator, _, _ = big
+    with pytest.raises(ValueError):
+        emulator.add_big_job(**options)
