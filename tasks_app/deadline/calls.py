@@ -129,7 +129,7 @@ DEADLINE_WRITES = ApiService(
 )
 
 #: The only operations ``write`` sends: what the README's optional write statement grants.
-WRITE_OPERATIONS = ("UpdateTask", "UpdateStep", "UpdateJob")
+WRITE_OPERATIONS = ("UpdateTask", "UpdateStep", "UpdateJob", "BatchUpdateTask")
 
 
 def map_client_error(
@@ -254,10 +254,11 @@ def write(operation: str, **params: Any) -> dict[str, Any]:
 def call_api(api: ApiService, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Call one operation of ``api``; botocore errors become domain errors.
 
-    The operation family's circuit breaker is asked first (CircuitOpen: no call is made) and
-    told the outcome: throttling and outages open it, any answer from the API closes it.
+    The circuit breakers of the operation's family and of the resource the call names are
+    asked first (CircuitOpen: no call is made) and told the outcome: throttling and outages
+    open them, any answer from the API closes them.
     """
-    breaker = resilience.breaker_for(operation)
+    breaker = resilience.breakers_for(operation, params)
     breaker.before_call()
     started = time.perf_counter()
     try:
@@ -282,7 +283,7 @@ def call_api(api: ApiService, operation: str, params: Mapping[str, Any]) -> dict
     return repair_answer(answer)  # type: ignore[no-any-return]
 
 
-def _settle_breaker(breaker: resilience.CircuitBreaker, error: DeadlineError) -> None:
+def _settle_breaker(breaker: resilience.CallBreakers, error: DeadlineError) -> None:
     if isinstance(error, Unavailable) and error.reason in resilience.TRANSIENT_REASONS:
         breaker.record_failure(error.reason)
     elif isinstance(error, Unavailable):
