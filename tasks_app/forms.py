@@ -52,12 +52,15 @@ def _id_validator(kind: str) -> RegexValidator:
     )
 
 
+#: The furthest page a list offers: a step's task index has at most ten digits.
+_MAX_PAGE = 10**10 // 25
+
+
 def _page_field() -> forms.IntegerField:
-    # Search* reach items 0..10,000 only: page 400 of 25 is the furthest any page size goes.
     return forms.IntegerField(
         required=False,
         min_value=1,
-        max_value=browse.SEARCH_WINDOW // 25,
+        max_value=_MAX_PAGE,
         widget=forms.HiddenInput,
     )
 
@@ -77,6 +80,8 @@ class _ListForm(forms.Form):
 
     default_order = "desc"
     default_sort = ""
+    #: How far the list's pages reach (None: to its end, wherever that is).
+    reach: int | None = browse.SEARCH_WINDOW
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         # Render the defaults as chosen when the query string leaves them out.
@@ -97,10 +102,11 @@ class _ListForm(forms.Form):
         return default if value in (None, "") else value
 
     def window(self) -> tuple[int, int]:
-        """(itemOffset, pageSize), clamped to the 10,000-item search window."""
+        """(offset, page size), clamped to the list's ``reach``."""
         per = int(self.value("per", _DEFAULT_PER_PAGE))
-        last_page = -(-browse.SEARCH_WINDOW // per)
-        page = min(int(self.value("page", 1)), last_page)
+        page = int(self.value("page", 1))
+        if self.reach is not None:
+            page = min(page, -(-self.reach // per))
         return (page - 1) * per, per
 
     def descending(self) -> bool:
@@ -145,7 +151,8 @@ class JobFilterForm(_ListForm):
 
 
 class TaskFilterForm(_ListForm):
-    """A step's task table: run status, search (index or parameter value), sort, page."""
+    """A step's task table: run status, search (a frame, ``#index``, a parameter value), sort,
+    page."""
 
     status = forms.ChoiceField(required=False, choices=_STATUS_CHOICES, label="Run status")
     q = forms.CharField(
@@ -157,7 +164,7 @@ class TaskFilterForm(_ListForm):
                 "type": "search",
                 "autocomplete": "off",
                 "spellcheck": "false",
-                "placeholder": "task index, Frame=1042, or a parameter value",
+                "placeholder": "frame, #index, Frame=1042 or a parameter value",
             }
         ),
     )
@@ -167,6 +174,7 @@ class TaskFilterForm(_ListForm):
 
     default_order = "asc"
     default_sort = "TASK_ID"
+    reach = None  # past the search window, pages come from the step's listing
 
     def clean_q(self) -> str:
         value = self.cleaned_data.get("q", "")
@@ -257,7 +265,7 @@ class NavigationForm(forms.Form):
                 "type": "search",
                 "autocomplete": "off",
                 "spellcheck": "false",
-                "placeholder": "task index, Frame=1042, or a parameter value",
+                "placeholder": "frame, #index, Frame=1042 or a parameter value",
             }
         ),
     )

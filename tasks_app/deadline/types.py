@@ -651,21 +651,31 @@ class StepDetail(Step):
     """GetStep's answer with the names of the step's task parameters (its parameterSpace)."""
 
     parameter_names: tuple[str, ...] = field(default=())
+    # Each parameter's type (INT, FLOAT, STRING, PATH, CHUNK_INT; "" when not given), in order.
+    parameter_types: tuple[str, ...] = field(default=())
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> StepDetail:
         space = (answer.get("parameterSpace") or {}).get("parameters") or []
+        named = [p for p in space if p.get("name")]
         step_id = str(answer.get("stepId") or "")
         return cls(
             step_id=step_id,
-            parameter_names=tuple(str(p["name"]) for p in space if p.get("name")),
+            parameter_names=tuple(str(p["name"]) for p in named),
+            parameter_types=tuple(str(p.get("type") or "") for p in named),
             **cls._common(answer, step_id),
         )
 
     def to_cache(self) -> dict[str, Any]:
         data = super().to_cache()
         if self.parameter_names:
-            data["parameterSpace"] = {"parameters": [{"name": n} for n in self.parameter_names]}
+            types = self.parameter_types or ("",) * len(self.parameter_names)
+            data["parameterSpace"] = {
+                "parameters": [
+                    {"name": n, **({"type": t} if t else {})}
+                    for n, t in zip(self.parameter_names, types, strict=True)
+                ]
+            }
         return data
 
 

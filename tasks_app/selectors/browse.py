@@ -252,7 +252,8 @@ def get_step_overview(
 ) -> StepOverview:
     """The step page: the step (live counts) and one page of its tasks.
 
-    A free-text search needs the step's parameter names first; otherwise every read runs
+    A search needs the step's parameters first (a bare number is a frame only where the step
+    has one), and a page past the search window the step's counts; otherwise every read runs
     concurrently.
     """
     ids = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id, "step_id": step_id}
@@ -262,7 +263,11 @@ def get_step_overview(
         reads["job"] = lambda: get_job(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
     reads["step"] = lambda: get_step_status(**ids)
     failures: dict[str, DeadlineError] = {}
-    if query.needs_parameter_names or query.index is not None:
+    if (
+        query.needs_parameter_names
+        or query.index is not None
+        or query.offset + query.page_size > task_table.SEARCH_WINDOW
+    ):
         got = read_concurrently(reads, optional=_NAMES)
         step = got["step"]
         got.update(

@@ -1,22 +1,26 @@
-"""The step page's task table, right whatever the account's SearchTasks does with our names.
+"""The step page's task table, for a step of any size, right whatever the account's
+SearchTasks does with our names.
 
 No public client sends SearchTasks a field name (``deadline_facts.search_names``): the
-official CLI lists a step's tasks with ListTasks(stepId). So the table is read in three ways:
+official CLI lists a step's tasks with ListTasks(stepId). And Search* reach items 0..10,000
+only. So a page of the table is read in one of these ways:
 
-1. a task index typed in the search box is GetTask ``task-<step hex>-<N>`` (real task IDs
-   reuse their step's hex), no search at all;
-2. otherwise one SearchTasks call filters, sorts and pages, and every answer is checked: rows
-   of another step, rows of another status, rows that do not match the search, or an order
-   that is not the one asked for mean the service ignored a name;
-3. when a name is refused (ValidationException) or was seen ignored, the dashboard remembers
-   it for the backend and builds the page itself from the step's cached ListTasks listing,
-   with the same semantics (filters, sort, tie-break on the task index, pages).
+1. a task index (``#1042``, or a bare number on a step without a frame parameter) is GetTask
+   ``task-<step hex>-<N>`` (real task IDs reuse their step's hex), no search at all; a bare
+   number on a step with a frame parameter is that frame (``task_find``);
+2. a page inside the search window is one SearchTasks call that filters, sorts and pages, and
+   every answer is checked: rows of another step, rows of another status, rows that do not
+   match the search, or an order that is not the one asked for mean the service ignored a name;
+3. a page past the window: the plain table's last 10,000 tasks by the reverse order's search
+   (one call), any other from the step's cached ListTasks listing (``task_listing``);
+4. when a name is refused (ValidationException) or was seen ignored, the dashboard remembers
+   it for the backend and builds the page itself from the same listing, with the same
+   semantics (filters, sort, tie-break on the task index, pages).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -25,20 +29,29 @@ from deadline_facts import search_names as facts
 
 from ..deadline import search
 from ..deadline.cache import cached_read, forget
-from ..deadline.calls import list_all
 from ..deadline.errors import NotFound
 from ..deadline.ids import ID_PATTERNS
 from ..deadline.types import (
     SearchWindow,
     StepDetail,
-    TaskListing,
-    TaskParameter,
     TaskRunStatus,
     TaskSearchPage,
     TaskSummary,
 )
 from . import resources
-from .search_sorting import digest, sort_rows, sorted_by
+from .search_sorting import digest, sorted_by
+from .task_find import bare_index, bare_number, explicit_index, frame_parameter
+from .task_listing import (
+    MAX_SEARCH_FILTERS,
+    SORT_VALUES,
+    RowQuery,
+    StepIds,
+    list_step_tasks,
+    page_from_listing,
+    search_matcher,
+)
+
+__all__ = ["StepIds", "list_step_tasks", "search_matcher"]  # read by failure analysis, tests
 
 #: Sorts offered (URL value -> label; first = default) and the SearchTasks field each uses.
 TASK_SORTS = {
@@ -57,19 +70,17 @@ SORT_FIELDS = {
     "ENDED_AT": "ENDED_AT",
     "UPDATED_AT": "UPDATED_AT",
 }
-#: Search* can reach items at offsets 0..10,000 only; the fallback listing stops there too.
+#: Search* can reach items at offsets 0..10,000 only: past it, pages come from the listing.
 SEARCH_WINDOW = 10_000
-LISTING_MAX_PAGES = SEARCH_WINDOW // 100
-MAX_SEARCH_FILTERS = 3  # per filter group (the model's SearchFilterExpressions max)
-_INDEX_DIGITS = 10  # task IDs end in -(0|[1-9][0-9]{0,9})
 
 
 @dataclass(frozen=True)
 class TaskQuery:
     """Filter, search, sort and page of a step's task table.
 
-    ``search`` is what an operator types: a task index (``1042``), ``Name=value`` for one
-    parameter, or a value looked for in every parameter and in the task ID.
+    ``search`` is what an operator types: a frame (``1042``) or a task index (``#1042``, see
+    ``task_find``), ``Name=value`` for one parameter, or a value looked for in every
+    parameter and in the task ID.
     """
 
     run_status: str = ""
@@ -81,11 +92,33 @@ class TaskQuery:
 
     @property
     def index(self) -> int | None:
-        """The task index the search names, if it is just a number."""
-        text = self.search.strip()
-        if text.isascii() and text.isdigit() and len(text) <= _INDEX_DIGITS:
-            return int(text)
-        return None
+        """The task index the search may name: ``#N``/``index:N``, or a bare number (an index
+        only on a step without a frame parameter: ``for_step`` decides)."""
+        explicit = explicit_index(self.search)
+        return explicit if explicit is not None else bare_index(self.search)
+
+    @property
+    def plain(self) -> bool:
+        """No filter and no search: the whole step, whose size its counts give exactly."""
+        return not self.run_status and not self.search.strip()
+
+    def for_step(self, step: StepDetail) -> TaskQuery:
+        """The query as this step reads it: a bare number is a frame where it has one."""
+        number = bare_number(self.search)
+        frame = frame_parameter(step)
+        if number is None or frame is None:
+            return self
+        return replace(self, search=f"{frame.name}={number}")
+
+    def rows(self) -> RowQuery:
+        return RowQuery(
+            run_status=self.run_status,
+            search=self.search,
+            sort_field=self.sort_field,
+            descending=self.descending,
+            offset=self.offset,
+            page_size=self.page_size,
+        )
 
     @property
     def needs_parameter_names(self) -> bool:
@@ -149,93 +182,7 @@ def _sorts(field_name: str, descending: bool) -> list[dict[str, Any]]:
     return sorts
 
 
-# --- what a row must look like: the checks, and the fallback's own filter and sort --------------
-
-
-def _parameter_equals(parameter: TaskParameter | None, wanted: str) -> bool:
-    """The service's EQUAL on a parameter value: numbers as numbers, the rest as text."""
-    if parameter is None:
-        return False
-    if parameter.type in ("int", "float"):
-        try:
-            return float(parameter.value) == float(wanted)
-        except ValueError:
-            pass
-    return parameter.value == wanted
-
-
-def search_matcher(
-    text: str, parameter_names: tuple[str, ...] = ()
-) -> Callable[[TaskSummary], bool] | None:
-    """The rows ``task_search_filter(text, parameter_names)`` asks for, as a predicate."""
-    text = text.strip()
-    if not text:
-        return None
-    name, equals, value = text.partition("=")
-    if equals and name.strip() and value.strip():
-        wanted_name, wanted = name.strip(), value.strip()
-        return lambda task: _parameter_equals(_parameter(task, wanted_name), wanted)
-    if ID_PATTERNS["task_id"].fullmatch(text):
-        return lambda task: task.task_id == text
-    term = (f"-{text}" if text.isdigit() else text).casefold()
-    names = parameter_names[: MAX_SEARCH_FILTERS - 1]
-
-    def matches(task: TaskSummary) -> bool:
-        if term in task.task_id.casefold():
-            return True
-        return any(_parameter_equals(_parameter(task, n), text) for n in names)
-
-    return matches
-
-
-def _parameter(task: TaskSummary, name: str) -> TaskParameter | None:
-    return next((p for p in task.parameters if p.name == name), None)
-
-
-def _sort_value(field_name: str) -> Callable[[TaskSummary], Any]:
-    getters: dict[str, Callable[[TaskSummary], Any]] = {
-        "TASK_ID": lambda t: t.index,
-        "RUN_STATUS": lambda t: t.run_status.value,
-        "FAILURE_RETRY_COUNT": lambda t: t.failure_retry_count,
-        "STARTED_AT": lambda t: t.started_at,
-        "ENDED_AT": lambda t: t.ended_at,
-        "UPDATED_AT": lambda t: t.updated_at,
-    }
-    return getters[field_name]
-
-
-def _filtered_sorted(
-    tasks: Iterable[TaskSummary], query: TaskQuery, parameter_names: tuple[str, ...]
-) -> list[TaskSummary]:
-    rows = [t for t in tasks if not query.run_status or t.run_status.value == query.run_status]
-    matches = search_matcher(query.search, parameter_names)
-    if matches is not None:
-        rows = [t for t in rows if matches(t)]
-    keys: list[tuple[Callable[[TaskSummary], Any], bool]] = [
-        (_sort_value(query.sort_field), query.descending)
-    ]
-    if query.sort_field != "TASK_ID":
-        keys.append((_sort_value("TASK_ID"), False))
-    return sort_rows(rows, keys)
-
-
 # --- reading the table -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StepIds:
-    farm_id: str
-    queue_id: str
-    job_id: str
-    step_id: str
-
-    def kwargs(self) -> dict[str, str]:
-        return {
-            "farm_id": self.farm_id,
-            "queue_id": self.queue_id,
-            "job_id": self.job_id,
-            "step_id": self.step_id,
-        }
 
 
 @dataclass(frozen=True)
@@ -273,29 +220,110 @@ def _search(ids: StepIds, request: dict[str, Any]) -> dict[str, Any]:
 
 
 def settle(ids: StepIds, query: TaskQuery, step: StepDetail, attempt: Attempt) -> TaskSearchPage:
-    """The attempt's page if it checks out, else the page built from the step's listing."""
+    """The attempt's page if it checks out (its total made whole when the window cut it), else
+    the page built from the step's listing."""
     if attempt.unusable is not None:
-        return from_listing(ids, query, step, attempt.unusable.uses, attempt.unusable.verdict)
+        why = fallback_note(attempt.unusable.uses, attempt.unusable.verdict)
+        return from_listing(ids, query, step, why)
     assert attempt.page is not None
     ignored = ignored_names(ids, query, step, attempt.request, attempt.page)
     if not ignored:
-        return attempt.page
+        return _whole(ids, query, step, attempt.page)
     for use in ignored:
         search.remember(use, search.IGNORED)
     forget(
         "tasks-search", ids.farm_id, ids.queue_id, ids.job_id, ids.step_id, digest(attempt.request)
     )
-    return from_listing(ids, query, step, ignored, search.IGNORED)
+    return from_listing(ids, query, step, fallback_note(ignored, search.IGNORED))
+
+
+def fallback_note(why: list[search.NameUse], verdict: str) -> str:
+    labels = ", ".join(sorted({use.label for use in why}))
+    return f"Filtered and sorted by the dashboard: this account's SearchTasks {verdict} {labels}."
+
+
+BEYOND_NOTE = (
+    "More than 10,000 tasks match, the most a search reaches: this page was cut by the "
+    "dashboard from the step's {listed} tasks, listed with ListTasks."
+)
+CHUNK_NOTE = (
+    "This step's tasks hold chunks of frames: the task holding the frame was found by the "
+    "dashboard among the step's {listed} tasks, listed with ListTasks."
+)
+
+
+def known_total(query: TaskQuery, step: StepDetail) -> int | None:
+    """How many tasks the query finds, when the step's counts say it (no search in it)."""
+    if query.search.strip():
+        return None
+    if not query.run_status:
+        return step.total_tasks
+    return step.status_counts.get(TaskRunStatus.parse(query.run_status), 0)
+
+
+def _whole(
+    ids: StepIds, query: TaskQuery, step: StepDetail, page: TaskSearchPage
+) -> TaskSearchPage:
+    """A search page whose total the window did not cut, or with the total the step's counts
+    give; when neither, the listing's page (it counts every match)."""
+    if page.window.total < SEARCH_WINDOW:
+        return page
+    total = known_total(query, step)
+    if total is None:
+        return from_listing(ids, query, step, BEYOND_NOTE)
+    return replace(page, window=replace(page.window, total=max(total, page.window.total)))
 
 
 def step_tasks(ids: StepIds, query: TaskQuery, step: StepDetail) -> TaskSearchPage:
-    """One page of the step's task table: by index, by search, or from the listing."""
+    """One page of the step's task table: by index, by search, from the reverse order's
+    search, or from the listing."""
+    query = query.for_step(step)
     index = query.index
     if index is not None:
         found = by_index(ids, query, index)
         if found is not None:
             return found
+        if explicit_index(query.search) is not None:  # #N asks for that index only
+            return _empty(query)
+    frame = frame_parameter(step)
+    if frame is not None and frame.chunked and query.search.startswith(f"{frame.name}="):
+        return from_listing(ids, query, step, CHUNK_NOTE)
+    total = known_total(query, step)
+    if total is not None and total and query.offset >= total:  # a page past the end
+        query = replace(query, offset=(total - 1) // query.page_size * query.page_size)
+    if query.offset + query.page_size > SEARCH_WINDOW:
+        return beyond_window(ids, query, step, total)
     return settle(ids, query, step, attempt_search(ids, query, step.parameter_names))
+
+
+def beyond_window(
+    ids: StepIds, query: TaskQuery, step: StepDetail, total: int | None
+) -> TaskSearchPage:
+    """A page past the search's 10,000-item window. The plain table's last 10,000 tasks are
+    the first 10,000 of the reverse order: one search, its rows turned round. Any other page
+    is cut from the step's listing."""
+    if query.plain and query.sort_field == "TASK_ID" and total is not None:
+        stop = min(query.offset + query.page_size, total)
+        if total - query.offset <= SEARCH_WINDOW and stop > query.offset:
+            reverse = replace(
+                query,
+                descending=not query.descending,
+                offset=total - stop,
+                page_size=stop - query.offset,
+            )
+            page = settle(ids, reverse, step, attempt_search(ids, reverse))
+            if not page.notes:  # the search served it (a fallback page is cut another way)
+                rows = tuple(reversed(page.tasks))
+                window = SearchWindow(
+                    offset=query.offset, page_size=query.page_size, total=total, shown=len(rows)
+                )
+                return TaskSearchPage(tasks=rows, window=window)
+    return from_listing(ids, query, step, BEYOND_NOTE)
+
+
+def _empty(query: TaskQuery) -> TaskSearchPage:
+    window = SearchWindow(offset=query.offset, page_size=query.page_size, total=0, shown=0)
+    return TaskSearchPage(tasks=(), window=window)
 
 
 def by_index(ids: StepIds, query: TaskQuery, index: int) -> TaskSearchPage | None:
@@ -355,69 +383,12 @@ def ignored_names(
         for kind in (facts.SEARCH_TERM, facts.PARAMETER_FILTER):
             blame(kind)
         blame(facts.STRING, "TASK_ID")
-    if not sorted_by(rows, _sort_value(query.sort_field), query.descending):
+    if not sorted_by(rows, SORT_VALUES[query.sort_field], query.descending):
         blame(facts.FIELD, query.sort_field)
     return list(dict.fromkeys(blamed))
 
 
-def list_step_tasks(ids: StepIds) -> TaskListing:
-    """Every task of the step (ListTasks, up to 100 pages), cached for
-    DEADLINE_LISTING_CACHE_SECONDS: the input of every fallback page of the step."""
-    return cached_read(
-        kind="tasks-listing",
-        ids=(ids.farm_id, ids.queue_id, ids.job_id, ids.step_id),
-        ttl=settings.DEADLINE_LISTING_CACHE_SECONDS,
-        fetch=lambda: _list_tasks(ids),
-        parse=TaskListing,
-    )
-
-
-def _list_tasks(ids: StepIds) -> dict[str, Any]:
-    answer = list_all(
-        "ListTasks",
-        "tasks",
-        max_pages=LISTING_MAX_PAGES,
-        farmId=ids.farm_id,
-        queueId=ids.queue_id,
-        jobId=ids.job_id,
-        stepId=ids.step_id,
-    )
-    # ListTasks' summaries do not say their step: they are this one's.
-    answer["tasks"] = [{**task, "stepId": ids.step_id} for task in answer["tasks"]]
-    return answer
-
-
-def from_listing(
-    ids: StepIds,
-    query: TaskQuery,
-    step: StepDetail,
-    why: list[search.NameUse],
-    verdict: str,
-) -> TaskSearchPage:
-    """The page the query asks for, filtered, sorted and cut by the dashboard (the page itself
-    cached like a search answer, so polls do not redo the work)."""
-    labels = ", ".join(sorted({use.label for use in why}))
-    return cached_read(
-        kind="tasks-fallback-page",
-        ids=(ids.farm_id, ids.queue_id, ids.job_id, ids.step_id, digest(vars(query))),
-        ttl=settings.DEADLINE_CACHE_SECONDS,
-        fetch=lambda: _page_from_listing(ids, query, step, labels, verdict).to_cache(),
-        parse=TaskSearchPage,
-    )
-
-
-def _page_from_listing(
-    ids: StepIds, query: TaskQuery, step: StepDetail, labels: str, verdict: str
-) -> TaskSearchPage:
-    listing = list_step_tasks(ids)
-    rows = _filtered_sorted(listing.tasks, query, step.parameter_names)
-    shown = rows[query.offset : query.offset + query.page_size]
-    window = SearchWindow(
-        offset=query.offset, page_size=query.page_size, total=len(rows), shown=len(shown)
-    )
-    notes = [
-        f"Filtered and sorted by the dashboard: this account's SearchTasks {verdict} {labels}."
-    ]
-    if not listing.complete:
-        notes.append(f"Only the first {len(listing.tasks):,} tasks of the step are listed.")
-    return TaskSearchPage(tasks=tuple(shown), window=window, notes=tuple(notes))
+def from_listing(ids: StepIds, query: TaskQuery, step: StepDetail, note: str) -> TaskSearchPage:
+    """The page the query asks for, cut by the dashboard from the step's listing; ``note``
+    says why on the page (``{listed}``: how many tasks the listing holds)."""
+    return page_from_listing(ids, query.rows(), step.parameter_names, note)

@@ -166,7 +166,8 @@ def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -
 def step_detail(
     request: HttpRequest, farm_id: str, queue_id: str, job_id: str, step_id: str
 ) -> HttpResponse:
-    """A step and its task table: filter, search, sort and pages served by SearchTasks."""
+    """A step and its task table: filter, find (a frame, ``#index``), sort and pages to its
+    last task, served by SearchTasks and, past its window, the step's listing."""
     path = browse_path(farm_id, queue_id, job_id, step_id)
     form = TaskFilterForm(request.GET)
     query = form.query()
@@ -207,7 +208,6 @@ def step_detail(
         "all_url": url_with(params, status=None, q=None, page=None),
         "columns": sort_columns(params, browse.TASK_SORTS, query.sort, query.descending),
         "pagination": pagination(params, page.tasks.window) if page.tasks is not None else None,
-        "beyond_window": step.total_tasks > browse.SEARCH_WINDOW,
         "crumbs": browse_crumbs(path, names, "step"),
         **live_context(
             request,

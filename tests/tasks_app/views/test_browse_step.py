@@ -107,7 +107,7 @@ def test_walking_the_pages_is_one_search_each(
     assert emulator.calls.snapshot() == {"SearchTasks": 3}
 
 
-def test_page_beyond_the_window_is_clamped_not_an_api_error(
+def test_a_page_past_the_end_is_the_last_page_not_an_api_error(
     client: Client, emulator: Emulator, big: dict[str, str]
 ) -> None:
     response = client.get(step_url(big), {"page": "400", "per": "100"})
@@ -159,12 +159,15 @@ def test_sort_by_retries_descending(
 @pytest.mark.parametrize(
     ("search", "expected", "searches"),
     [
-        ("1042", {1042}, 0),  # a task index: GetTask task-<step hex>-1042, no search
-        ("Frame=1042", {1041}, 1),  # frames start at 1
-        ("10000", {9999}, 1),  # no task 10000: a search for the value finds Frame=10000
+        ("1042", {1041}, 1),  # a frame (frames start at 1): the task whose Frame is 1042
+        ("Frame=1042", {1041}, 1),
+        ("10000", {9999}, 1),  # the last frame
+        ("#1042", {1042}, 0),  # a task index: GetTask task-<step hex>-1042, no search
+        ("index:1042", {1042}, 0),
+        ("#10000", set(), 0),  # no task index 10000: no match, and no search for it
     ],
 )
-def test_search_by_task_index_or_parameter_value(
+def test_search_by_frame_task_index_or_parameter_value(
     client: Client,
     emulator: Emulator,
     big: dict[str, str],

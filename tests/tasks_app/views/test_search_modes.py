@@ -84,8 +84,9 @@ def test_the_10000_task_step_shows_the_same_rows_in_every_mode(
         *every_status(),
         *every_sort(TASK_SORTS),
         {"status": "FAILED", "sort": "ENDED_AT", "order": "desc"},
-        {"q": "1042"},  # a task index: GetTask
-        {"q": "10000"},  # not an index of this step: a search for the value
+        {"q": "1042"},  # a frame: the task whose Frame is 1042
+        {"q": "#1042"},  # a task index: GetTask
+        {"q": "10000"},  # the last frame
         {"q": "Frame=1042"},
         {"q": "Frame=1042", "status": "SUCCEEDED"},
     ]
@@ -100,7 +101,8 @@ def test_the_10000_task_step_shows_the_same_rows_in_every_mode(
         range(9_950, 10_000)
     )
     assert len(lenient[str({"status": "FAILED"})]) == 50
-    assert lenient[str({"q": "1042"})] == [f"task-{big['stepId'][5:]}-1042"]
+    assert lenient[str({"q": "1042"})] == [f"task-{big['stepId'][5:]}-1041"]
+    assert lenient[str({"q": "#1042"})] == [f"task-{big['stepId'][5:]}-1042"]
     assert lenient[str({"q": "Frame=1042"})] == [f"task-{big['stepId'][5:]}-1041"]
 
 
