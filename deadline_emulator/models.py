@@ -25,6 +25,7 @@ from deadline_emulator.exceptions import (
     ResourceNotFoundException,
     ValidationException,
 )
+from deadline_emulator.incremental import Change, changed_tasks
 from deadline_emulator.pagination import index_page, paginate, query_hash
 from deadline_emulator.search import (
     JOB_FIELDS,
@@ -197,6 +198,7 @@ class DeadlineBackend(BatchOperations):
         self._scoped_overrides: dict[tuple[str, int | None], tuple[Override, ...]] = {}
         self._job_edits: dict[str, dict[str, Any]] = {}  # UpdateJob's other members
         self._job_versions: dict[str, int] = {}
+        self._changes: dict[str, list[Change]] = {}  # per job, what made each version
         self._client_tokens: dict[str, tuple[Any, ...]] = {}
         self._batch_answers: dict[str, dict[str, Any]] = {}
         self._task_changes: Counter[tuple[str, str, str]] = Counter()  # (job, step, task)
@@ -364,9 +366,11 @@ class DeadlineBackend(BatchOperations):
                 memo[step.step_id] = (hit[1], hit[2])
                 return hit[1], hit[2]
         ready = self._ready_at(job, step.index, t, memo)
-        states = [
-            evaluate_task(self._context(job, step, i, ready), t) for i in range(step.task_count)
-        ]
+        states = self._patched_states(job, step, t, version, ready)
+        if states is None:
+            states = [
+                evaluate_task(self._context(job, step, i, ready), t) for i in range(step.task_count)
+            ]
         agg = aggregate(states)
         if t >= agg.stable_from and version == self._version(job):
             self._step_cache[step.step_id] = (version, agg, states)
@@ -376,6 +380,29 @@ class DeadlineBackend(BatchOperations):
             self._instant[1][step.step_id] = (version, agg, states)
         memo[step.step_id] = (agg, states)
         return agg, states
+
+    def _patched_states(
+        self, job: JobSpec, step: StepSpec, t: float, version: int, ready: float | None
+    ) -> list[TaskState] | None:
+        """The step's states at ``t`` from an older evaluation still valid at ``t`` (a stable
+        one, or one made at this very instant), re-evaluating only the tasks changed since."""
+        base = None
+        cached = self._step_cache.get(step.step_id)
+        if cached is not None and t >= cached[1].stable_from:
+            base = cached
+        instant, at_instant = self._instant
+        hit = at_instant.get(step.step_id) if instant == t else None
+        if hit is not None and (base is None or hit[0] > base[0]):
+            base = hit
+        if base is None:
+            return None
+        indices = changed_tasks(self._changes.get(job.job_id, []), base[0], version, step)
+        if indices is None:
+            return None
+        states = list(base[2])
+        for index in indices:
+            states[index] = evaluate_task(self._context(job, step, index, ready), t)
+        return states
 
     def _task_state(self, job: JobSpec, step: StepSpec, index: int, t: float) -> TaskState:
         cached = self._step_cache.get(step.step_id)
@@ -1054,26 +1081,44 @@ class DeadlineBackend(BatchOperations):
         cached = self._search_rows.get(key)
         if cached is not None and cached[0] is states:
             return cached[1]
-        rows = _StepRows(all=[], by_status={})
-        for index, s in enumerate(states):
-            row = _put(
-                {
-                    "taskId": self._task_id(step, index),
-                    "stepId": step.step_id,
-                    "jobId": job.job_id,
-                    "queueId": job.queue_id,
-                    "runStatus": s.status,
-                },
-                **_run_members(s),
-            )
-            row["_ref"] = (job, step, index, s)
-            row["_taskNumber"] = index
-            if with_parameters and step.params:
-                row["parameters"] = self._parameters(step, index)
-            rows.all.append(row)
-            rows.by_status.setdefault(s.status, []).append(row)
+        if cached is not None and len(cached[0]) == len(states):
+            # Rows of the states that are the very same objects carry over (a few changed).
+            before = cached[0]
+            every = [
+                row
+                if before[index] is s
+                else self._search_row(job, step, index, s, with_parameters)
+                for index, (row, s) in enumerate(zip(cached[1].all, states, strict=True))
+            ]
+        else:
+            every = [
+                self._search_row(job, step, index, s, with_parameters)
+                for index, s in enumerate(states)
+            ]
+        rows = _StepRows(all=every, by_status={})
+        for row in every:
+            rows.by_status.setdefault(row["runStatus"], []).append(row)
         self._search_rows[key] = (states, rows)
         return rows
+
+    def _search_row(
+        self, job: JobSpec, step: StepSpec, index: int, s: TaskState, with_parameters: bool
+    ) -> dict[str, Any]:
+        row = _put(
+            {
+                "taskId": self._task_id(step, index),
+                "stepId": step.step_id,
+                "jobId": job.job_id,
+                "queueId": job.queue_id,
+                "runStatus": s.status,
+            },
+            **_run_members(s),
+        )
+        row["_ref"] = (job, step, index, s)
+        row["_taskNumber"] = index
+        if with_parameters and step.params:
+            row["parameters"] = self._parameters(step, index)
+        return row
 
     # --- writes: UpdateTask, UpdateStep, UpdateJob -------------------------------------------
 
@@ -1108,8 +1153,12 @@ class DeadlineBackend(BatchOperations):
         self._update_seq += 1
         return self._update_seq
 
-    def _bump(self, job: JobSpec) -> None:
-        self._job_versions[job.job_id] = self._job_versions.get(job.job_id, 0) + 1
+    def _bump(self, job: JobSpec, step_index: int | None = None, index: int | None = None) -> None:
+        """A new version of the job's task states: one task's (``step_index``, ``index``)
+        changed, or (None) a whole step's or job's."""
+        version = self._job_versions.get(job.job_id, 0) + 1
+        self._job_versions[job.job_id] = version
+        self._changes.setdefault(job.job_id, []).append(Change(version, step_index, index))
 
     def update_task(
         self,
@@ -1139,7 +1188,7 @@ class DeadlineBackend(BatchOperations):
             override = Override(t, target_run_status, OPERATOR_IDENTITY, seq=self._next_seq())
             self._overrides[key] = (*self._overrides.get(key, ()), override)
             self._task_changes[job_id, step_id, task_id] += 1
-            self._bump(job)
+            self._bump(job, step.index, index)
         return {}
 
     def update_step(

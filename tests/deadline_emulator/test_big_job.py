@@ -160,3 +160,42 @@ def test_big_job_refuses_nonsense(big: tuple, options: dict[str, Any]) -> None:
     emulator, _, _ = big
     with pytest.raises(ValueError):
         emulator.add_big_job(**options)
+
+
+def test_reads_between_writes_see_what_a_fresh_evaluation_sees() -> None:
+    """Reads between writes patch the tasks the writes changed; the result must equal what an
+    emulator that only reads after the same writes computes from scratch."""
+    answers = []
+    for read_between in (True, False):
+        emulator = Emulator(seed=0, clock=Clock(pinned_at=DEMO_EPOCH + 3 * 86400))
+        client = local_client(emulator)
+        made = emulator.add_big_job(tasks=2_000, failed_tasks=40, canceled_tasks=10)
+        writes = [(t, "READY") for t in made["failedTaskIds"][:30]]
+        writes += [(t, "FAILED") for t in made["failedTaskIds"][:5]]
+        writes += [(t, "SUCCEEDED") for t in made["canceledTaskIds"]]
+        for start in range(0, len(writes), 7):
+            chunk = writes[start : start + 7]
+            items = [{**step_of(made), "taskId": t, "targetRunStatus": s} for t, s in chunk]
+            client.batch_update_task(tasks=items)
+            if read_between:
+                client.get_step(**step_of(made))
+                client.search_tasks(
+                    farmId=made["farmId"], queueIds=[made["queueId"]], itemOffset=0, pageSize=1
+                )
+        emulator.clock.advance(600)  # later, every requeued task has run again
+        step = client.get_step(**step_of(made))
+        found = client.search_tasks(
+            farmId=made["farmId"],
+            queueIds=[made["queueId"]],
+            jobId=made["jobId"],
+            itemOffset=0,
+            pageSize=100,
+            filterExpressions=FAILED_ONLY,
+        )
+        for answer in (step, found):
+            answer.pop("ResponseMetadata")
+        answers.append((step, found))
+    assert answers[0] == answers[1]
+    counts = answers[0][0]["taskRunStatusCounts"]
+    # Requeued frames failed again (their script fails every attempt); canceled ones SUCCEEDED.
+    assert (counts["FAILED"], counts["CANCELED"], counts["READY"]) == (40, 0, 0)
