@@ -1,9 +1,12 @@
 """A request ID on every answer and every log line written while serving it.
 
-The ID comes from the load balancer's header (``DASHBOARD_REQUEST_ID_HEADER``, default
-``X-Request-ID``) when it sends a sane one, else it is made here; it goes back in the
-``X-Request-ID`` response header. A context variable carries it to the log filter, and to the
-read pool's threads too: that pool runs each task in a copy of the submitter's context.
+The dashboard makes its own ID for every request: it goes back in the ``X-Request-ID``
+response header, on the 500 page and in the audit, so a reference nobody outside chose always
+names exactly one request. The ID a client or load balancer sent (``DASHBOARD_REQUEST_ID_HEADER``,
+default ``X-Request-ID``), when sane, is kept beside it as the *client's*: log lines carry
+``[<ours> client=<theirs>]`` so either finds them, and the audit stores it in its own field.
+A context variable carries both to the log filter, and to the read pool's threads too: that
+pool runs each task in a copy of the submitter's context.
 """
 
 from __future__ import annotations
@@ -25,12 +28,18 @@ NO_REQUEST = "-"
 # UUIDs pass; nothing that could forge a log line or bloat every answer does.
 _ACCEPTABLE = re.compile(r"[A-Za-z0-9._:;=/+@-]{1,128}")
 
-_current: ContextVar[str] = ContextVar("dashboard_request_id", default=NO_REQUEST)
+#: (our ID, the client's or ""): set per request, read by the log filter.
+_current: ContextVar[tuple[str, str]] = ContextVar("dashboard_request_id", default=(NO_REQUEST, ""))
 
 
 def current_request_id() -> str:
-    """The ID of the request being served in this context, or ``-`` outside one."""
-    return _current.get()
+    """The dashboard's ID of the request being served in this context, or ``-`` outside one."""
+    return _current.get()[0]
+
+
+def current_client_request_id() -> str:
+    """The ID the client sent with the request being served ("" when none, or not sane)."""
+    return _current.get()[1]
 
 
 def meta_key(header: str) -> str:
@@ -38,12 +47,17 @@ def meta_key(header: str) -> str:
     return "HTTP_" + header.strip().upper().replace("-", "_")
 
 
-def request_id_for(request: HttpRequest) -> str:
-    """The load balancer's ID when it is acceptable, else a new one."""
-    given = request.META.get(meta_key(settings.DASHBOARD_REQUEST_ID_HEADER), "")
-    if given and _ACCEPTABLE.fullmatch(given):
-        return given
+def new_request_id() -> str:
+    """The dashboard's own ID for a request."""
     return uuid.uuid4().hex
+
+
+def client_request_id_for(request: HttpRequest) -> str:
+    """The ID the client (or the load balancer in front) sent, when acceptable, else ""."""
+    given = request.META.get(meta_key(settings.DASHBOARD_REQUEST_ID_HEADER), "")
+    if isinstance(given, str) and _ACCEPTABLE.fullmatch(given):
+        return given
+    return ""
 
 
 class RequestIDMiddleware:
@@ -53,11 +67,13 @@ class RequestIDMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        request_id = request_id_for(request)
+        request_id = new_request_id()
+        client_request_id = client_request_id_for(request)
         request.request_id = request_id  # type: ignore[attr-defined]  # the 500 page shows it
+        request.client_request_id = client_request_id  # type: ignore[attr-defined]
         # Set until the answer is closed (request_finished), not reset on the way out: Django
         # logs most 4xx answers after the middleware chain has returned.
-        _current.set(request_id)
+        _current.set((request_id, client_request_id))
         response = self.get_response(request)
         response[RESPONSE_HEADER] = request_id
         return response
@@ -65,12 +81,15 @@ class RequestIDMiddleware:
 
 @receiver(request_finished)
 def _forget_request_id(sender: object, **kwargs: object) -> None:
-    _current.set(NO_REQUEST)
+    _current.set((NO_REQUEST, ""))
 
 
 class RequestIDLogFilter(logging.Filter):
-    """Adds ``request_id`` to every record a handler writes (``-`` outside a request)."""
+    """Adds ``request_id`` to every record a handler writes: ours, then ``client=`` and the
+    client's when it sent one (``-`` outside a request); ``client_request_id`` alone too."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _current.get()
+        ours, theirs = _current.get()
+        record.request_id = f"{ours} client={theirs}" if theirs else ours
+        record.client_request_id = theirs
         return True

@@ -1,6 +1,6 @@
-"""Every answer carries X-Request-ID (the load balancer's when sane), and every log line of the
-request carries it too: an unhandled exception's traceback, and the API calls the read pool's
-threads make."""
+"""Every answer carries X-Request-ID, the dashboard's own (a client cannot choose it), and
+every log line of the request carries it too, with the client's sent ID beside it when sane:
+an unhandled exception's traceback, and the API calls the read pool's threads make."""
 
 from __future__ import annotations
 
@@ -54,8 +54,14 @@ def test_every_answer_carries_a_request_id(client: Client, emulator: Emulator) -
     "given",
     ["4f3c2a9e-6d1b-4e8a-9c7f-0a1b2c3d4e5f", "Root=1-67891233-abcdef012345678912345678;Sampled=1"],
 )
-def test_the_load_balancers_request_id_is_kept(client: Client, given: str) -> None:
-    assert client.get("/healthz", headers={"X-Request-ID": given})["X-Request-ID"] == given
+def test_a_clients_request_id_is_logged_beside_ours_never_answered_as_ours(
+    client: Client, given: str, log_output: io.StringIO
+) -> None:
+    response = client.get("/no-such-page/", headers={"X-Request-ID": given})
+
+    ours = response["X-Request-ID"]
+    assert GENERATED.fullmatch(ours) and ours != given
+    assert f"[{ours} client={given}] Not Found: /no-such-page/" in log_output.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -63,16 +69,28 @@ def test_the_load_balancers_request_id_is_kept(client: Client, given: str) -> No
     ["", "x" * 129, "two words", "forged\nERROR line", '"quoted"', "naïve"],
     ids=["empty", "too long", "space", "newline", "quotes", "non-ascii"],
 )
-def test_an_odd_request_id_is_replaced(client: Client, given: str) -> None:
-    response = client.get("/healthz", headers={"X-Request-ID": given})
-    assert GENERATED.fullmatch(response["X-Request-ID"])
+def test_an_odd_client_request_id_is_dropped(
+    client: Client, given: str, log_output: io.StringIO
+) -> None:
+    response = client.get("/no-such-page/", headers={"X-Request-ID": given})
+    ours = response["X-Request-ID"]
+    assert GENERATED.fullmatch(ours)
+    assert f"[{ours}] Not Found" in log_output.getvalue()
+    assert "client=" not in log_output.getvalue()
 
 
-def test_the_request_id_header_is_configurable(client: Client, settings: LazySettings) -> None:
+def test_the_client_request_id_header_is_configurable(
+    client: Client, settings: LazySettings, log_output: io.StringIO
+) -> None:
     settings.DASHBOARD_REQUEST_ID_HEADER = "X-Amzn-Trace-Id"
     trace = "Root=1-5759e988-bd862e3fe1be46a994272793"
-    response = client.get("/healthz", headers={"X-Amzn-Trace-Id": trace, "X-Request-ID": "no"})
-    assert response["X-Request-ID"] == trace
+    response = client.get(
+        "/no-such-page/", headers={"X-Amzn-Trace-Id": trace, "X-Request-ID": "no"}
+    )
+    ours = response["X-Request-ID"]
+    assert GENERATED.fullmatch(ours)
+    assert f"[{ours} client={trace}]" in log_output.getvalue()
+    assert "client=no]" not in log_output.getvalue()
 
 
 @pytest.mark.urls("tests.dashboard.crash_urls")
@@ -83,11 +101,15 @@ def test_a_forced_500_logs_its_traceback_with_the_request_id(
     response = client.get("/crash/", headers={"X-Request-ID": "lb-7f3a2c"})
 
     assert response.status_code == 500
-    assert response["X-Request-ID"] == "lb-7f3a2c"
-    assert b"lb-7f3a2c" in response.content  # the reference to quote to an administrator
+    ours = response["X-Request-ID"]
+    assert GENERATED.fullmatch(ours)
+    # The reference to quote to an administrator is ours, not one the client chose.
+    assert ours.encode() in response.content and b"lb-7f3a2c" not in response.content
     assert CRASH_MESSAGE.encode() not in response.content
     logged = log_output.getvalue()
-    assert "ERROR django.request [lb-7f3a2c] Internal Server Error: /crash/" in logged
+    assert f"ERROR django.request [{ours} client=lb-7f3a2c] Internal Server Error: /crash/" in (
+        logged
+    )
     assert "Traceback (most recent call last):" in logged
     assert f"RuntimeError: {CRASH_MESSAGE}" in logged
 
@@ -96,8 +118,12 @@ def test_django_s_own_4xx_log_lines_carry_the_request_id(
     client: Client, log_output: io.StringIO
 ) -> None:
     # Django logs these after the middleware chain has returned.
-    assert client.get("/no-such-page/", headers={"X-Request-ID": "lb-404"}).status_code == 404
-    assert "WARNING django.request [lb-404] Not Found: /no-such-page/" in log_output.getvalue()
+    response = client.get("/no-such-page/", headers={"X-Request-ID": "lb-404"})
+    assert response.status_code == 404
+    ours = response["X-Request-ID"]
+    assert f"WARNING django.request [{ours} client=lb-404] Not Found: /no-such-page/" in (
+        log_output.getvalue()
+    )
     # ...and the ID does not outlive the request.
     logging.getLogger("tasks_app").warning("between requests")
     assert "[-] between requests" in log_output.getvalue()
@@ -110,8 +136,9 @@ def test_api_call_log_lines_carry_the_request_id_from_the_read_pool_threads(
     response = client.get(url, headers={"X-Request-ID": "lb-task-page"})
     assert response.status_code == 200
 
+    ours = response["X-Request-ID"]
     api_lines = [line for line in log_output.getvalue().splitlines() if " api op=" in line]
     assert api_lines
-    assert all("[lb-task-page]" in line for line in api_lines), api_lines
+    assert all(f"[{ours} client=lb-task-page]" in line for line in api_lines), api_lines
     # The cold task page reads concurrently, in the read pool's threads.
     assert any(line.startswith("deadline-read") for line in api_lines), api_lines
