@@ -199,3 +199,74 @@ def test_reads_between_writes_see_what_a_fresh_evaluation_sees() -> None:
     counts = answers[0][0]["taskRunStatusCounts"]
     # Requeued frames failed again (their script fails every attempt); canceled ones SUCCEEDED.
     assert (counts["FAILED"], counts["CANCELED"], counts["READY"]) == (40, 0, 0)
+
+
+def search(client: Any, made: dict[str, Any], **options: Any) -> dict[str, Any]:
+    return client.search_tasks(
+        farmId=made["farmId"], queueIds=[made["queueId"]], jobId=made["jobId"], **options
+    )
+
+
+def test_search_reaches_the_first_10000_items_only(big: tuple) -> None:
+    _, client, made = big
+    first = search(client, made, itemOffset=0, pageSize=100)
+    assert first["totalResults"] == 10_000  # the model's ceiling, not the step's 100,000
+    edge = search(client, made, itemOffset=9_950, pageSize=100)
+    assert len(edge["tasks"]) == 50 and "nextItemOffset" not in edge
+    assert edge["tasks"][-1]["taskId"].endswith("-9999")
+    beyond = search(client, made, itemOffset=10_000, pageSize=100)
+    assert beyond["tasks"] == [] and "nextItemOffset" not in beyond
+    offsets = []
+    page = search(client, made, itemOffset=9_000, pageSize=100)
+    while "nextItemOffset" in page:
+        offsets.append(page["nextItemOffset"])
+        page = search(client, made, itemOffset=page["nextItemOffset"], pageSize=100)
+    assert offsets == list(range(9_100, 10_000, 100))  # never points past the window
+
+
+def test_list_tasks_has_no_window(big: tuple) -> None:
+    emulator, client, _ = big
+    made = emulator.add_big_job(tasks=10_050, failed_tasks=10)
+    step = step_of(made)
+    path = "/2023-10-12/farms/{farmId}/queues/{queueId}/jobs/{jobId}/steps/{stepId}/tasks"
+    # Raw pages: botocore's parsing of 100 pages is what would take the time here.
+    query, pages, last = "maxResults=100", 0, None
+    while query is not None:
+        status, _, body = emulator.handle("GET", path.format(**step), query)
+        answer = json.loads(body)
+        assert status == 200, answer
+        pages, last = pages + 1, answer["tasks"][-1]
+        token = answer.get("nextToken")
+        query = None if token is None else f"maxResults=100&nextToken={token}"
+    assert pages == 101 and last["taskId"].endswith("-10049")
+    assert last["parameters"] == {"Frame": {"int": "10050"}}
+    assert client.get_task(**step, taskId=last["taskId"])["runStatus"] == "SUCCEEDED"
+
+
+@pytest.mark.parametrize(
+    ("operation", "options"),
+    [
+        ("search_tasks", {"itemOffset": 10_001}),
+        ("search_tasks", {"itemOffset": 0, "pageSize": 101}),
+        ("search_jobs", {"itemOffset": 10_001}),
+        ("search_steps", {"itemOffset": 20_000}),
+        ("list_tasks", {"maxResults": 101}),
+        ("list_jobs", {"maxResults": 1_000}),
+    ],
+)
+def test_offsets_and_page_sizes_beyond_the_model_are_refused(
+    big: tuple, operation: str, options: dict[str, Any]
+) -> None:
+    _, client, made = big
+    ids: dict[str, Any] = {"farmId": made["farmId"]}
+    if operation.startswith("search"):
+        ids["queueIds"] = [made["queueId"]]
+    elif operation == "list_tasks":
+        ids = step_of(made)
+    else:
+        ids = {"farmId": made["farmId"], "queueId": made["queueId"]}
+    with pytest.raises(client.exceptions.ValidationException) as caught:
+        getattr(client, operation)(**ids, **options)
+    error = caught.value.response["Error"]
+    name = next(iter(options)) if len(options) == 1 else "pageSize"
+    assert name in error["Message"] and "less than or equal to" in error["Message"]
