@@ -94,11 +94,39 @@ def test_deny_and_down() -> None:
         {"deny": "yes"},
         {"latency_ms": "slow"},
         {"throttle_rate": 0.6, "error_rate": 0.6},
+        {"item_throttle_rate": 1.5},
+        {"item_throttle_rate": 0.7, "item_error_rate": 0.4},
     ],
 )
 def test_bad_rules_are_rejected(rule: dict) -> None:
     with pytest.raises(ValueError):
         FaultInjector().set("*", **rule)
+
+
+def test_item_faults_strike_batch_items_only_with_codes_their_model_lists() -> None:
+    injector = FaultInjector(seed=3)
+    injector.set("*", item_throttle_rate=0.3, item_error_rate=0.1)
+    drawn = [injector.item_fault("BatchUpdateTask") for _ in range(1000)]
+    codes = [fault.code for fault in drawn if fault is not None]
+    assert 250 <= codes.count("ThrottlingException") <= 350
+    assert 60 <= codes.count("InternalServerErrorException") <= 140
+    assert all(f.retry_after_seconds == 1 for f in drawn if f is not None)
+    assert injector.item_fault("GetTask") is None  # not a batch operation: no items
+    # BatchGetWorker's item codes have no ThrottlingException: only the 5xx share is drawn.
+    worker = [injector.item_fault("BatchGetWorker") for _ in range(1000)]
+    assert {f.code for f in worker if f is not None} == {"InternalServerErrorException"}
+    outcomes(injector, "BatchUpdateTask", 50)  # item rates never fail the call itself
+    assert outcomes(injector, "BatchUpdateTask", 50) == ["ok"] * 50
+
+
+def test_deny_one_operation_leaves_the_others() -> None:
+    injector = FaultInjector()
+    injector.set("BatchUpdateTask", deny=True)
+    with pytest.raises(AccessDeniedException, match=r"deadline:BatchUpdateTask"):
+        injector.apply("BatchUpdateTask")
+    assert outcomes(injector, "UpdateTask", 5) + outcomes(injector, "BatchUpdateJob", 5) == (
+        ["ok"] * 10
+    )
 
 
 def test_rules_from_environment() -> None:
