@@ -1,37 +1,26 @@
 """Template helpers for the failures views: Markdown that stays Markdown (a hostile name or
-log line cannot add links, emphasis, table cells or lines), and share percentages."""
+log line cannot add links, emphasis, table cells or lines, nor reorder or hide text with
+invisible characters: see ``plain_text``), CSV cells, and share percentages."""
 
 from __future__ import annotations
 
-import re
-
 from django import template
 
+from .. import plain_text
+
 register = template.Library()
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
-_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85]+")
-
-
-def _one_line(value: object) -> str:
-    return _LINE_BREAKS.sub(" ", str(value or "")).strip()
 
 
 @register.filter
 def md(value: object) -> str:
-    """Inline Markdown text: every character Markdown could act on escaped, one line."""
-    return _MD_SPECIAL.sub(r"\\\1", _one_line(value))
+    """Inline Markdown text: one line, isolated, invisible characters shown, escaped."""
+    return plain_text.markdown_text(value)
 
 
 @register.filter
 def md_code(value: object) -> str:
-    """A code span that holds any text: a fence longer than its longest run of backticks;
-    pipes escaped so a table cell stays one cell."""
-    text = _one_line(value).replace("|", "\\|")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") or not text else ""
-    return f"{fence}{padding}{text}{padding}{fence}"
+    """An isolated code span that holds any text and keeps a table cell one cell."""
+    return plain_text.markdown_code(value)
 
 
 @register.filter

@@ -2,8 +2,9 @@
 
 One view per scope serves, from the one ``FailureReport`` the selector returns: the page, its
 live part for htmx (polled while the analysis runs, 204 while nothing changed), JSON
-(``Accept: application/json`` or ``?format=json``; the shape is in the README) and a
-Markdown summary (``?format=markdown``, also on the page to copy).
+(``Accept: application/json`` or ``?format=json``; the shape is in the README), a
+Markdown summary (``?format=markdown``, also on the page to copy) and a CSV of the failed tasks
+(``?format=csv``, one row each, for a spreadsheet).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..selectors import failures, resources
 from ..selectors.failures import FailureGroup, FailureReport, FailureScope, GroupTask
 from .common import browse_crumbs, browse_path, is_fragment, unchanged
 from .errors import failed_response
+from .failures_csv import report_csv
 
 #: How long a JSON request may ask to wait for the analysis (``?wait=``), in seconds.
 MAX_JSON_WAIT = 30.0
@@ -73,9 +75,9 @@ def step_failures(
 
 
 def _format(request: HttpRequest) -> str:
-    """``json``, ``markdown`` or ``html``: ``?format=`` first, then the Accept header."""
+    """``json``, ``markdown``, ``csv`` or ``html``: ``?format=`` first, then the Accept header."""
     wanted = request.GET.get("format", "").lower()
-    if wanted in {"json", "markdown", "md"}:
+    if wanted in {"json", "markdown", "md", "csv"}:
         return "markdown" if wanted == "md" else wanted
     if wanted:
         return "invalid"
@@ -94,7 +96,7 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
     wait: float | None = None
     if is_fragment(request):
         wait = 0.0  # a poll shows what is known now; the next one comes in a second
-    elif form == "json" and request.GET.get("wait"):
+    elif form in {"json", "csv"} and request.GET.get("wait"):
         try:
             wait = min(max(float(request.GET["wait"]), 0.0), MAX_JSON_WAIT)
         except ValueError:
@@ -114,6 +116,8 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
         response["Cache-Control"] = "no-store"
         patch_vary_headers(response, ("Accept", "HX-Request"))
         return response
+    if form == "csv":
+        return _csv_response(report, links)
     context = _context(request, report, links, data)
     # Markdown is rendered on its own (no HTML escaping, Markdown escaping instead); the page
     # shows the same text, escaped like any other string.
@@ -132,11 +136,28 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
     return response
 
 
+def _csv_response(report: FailureReport, links: _Links) -> HttpResponse:
+    """The report as a CSV download named after its scope (IDs only: no submitter's text)."""
+    text = report_csv(
+        report,
+        task_url=lambda task: links.absolute(links.task(task)),
+        log_url=lambda task: links.absolute(links.example(task)),
+    )
+    scope = report.scope
+    name = scope.step_id or scope.job_id or scope.queue_id
+    # A byte-order mark: Excel reads the file as UTF-8 only with it.
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="failures-{name}.csv"'
+    response["Cache-Control"] = "no-store"
+    patch_vary_headers(response, ("Accept", "HX-Request"))
+    return response
+
+
 def _bad_query(request: HttpRequest, path: TaskPath) -> HttpResponse:
     error = InvalidRequest(
         "This failures view takes ?window= (one of "
         + ", ".join(str(w) for w in failures.WINDOWS)
-        + " hours), ?worker=<worker ID>, ?format=json|markdown and ?wait=<seconds>."
+        + " hours), ?worker=<worker ID>, ?format=json|markdown|csv and ?wait=<seconds>."
     )
     if request.GET.get("format", "").lower() == "json":
         return JsonResponse({"error": error.message}, status=400)
@@ -323,6 +344,8 @@ def _context(
     json_params["format"] = "json"
     md_params = params.copy()
     md_params["format"] = "markdown"
+    csv_params = params.copy()
+    csv_params["format"] = "csv"
     return {
         "report": report,
         "scope": scope,
@@ -338,6 +361,7 @@ def _context(
         "page_url": request.path + (f"?{params.urlencode()}" if params else ""),
         "json_url": f"{request.path}?{json_params.urlencode()}",
         "markdown_url": f"{request.path}?{md_params.urlencode()}",
+        "csv_url": f"{request.path}?{csv_params.urlencode()}",
         "more_logs_url": f"{request.path}?{more_logs.urlencode()}",
         "absolute_page_url": request.build_absolute_uri(
             request.path + (f"?{params.urlencode()}" if params else "")
