@@ -11,7 +11,8 @@ Public surface (see README "The emulator"):
 - ``get_default_emulator(seed)``: the process-wide emulator the demo backend uses.
 - Scenario builders (``scenarios.py``): ``Emulator.add_failed_job(...)`` and
   ``Emulator.add_farm(...)`` grow the world and return the IDs they created;
-  ``Emulator.task_update_counts()`` tells how often each task was changed by an Update* call.
+  ``Emulator.task_update_counts()`` tells how often each task was changed by an Update* call
+  (``task_write_counts()``: how often it was written, no-ops included).
 - ``Emulator.search``: the search mode (``lenient``, ``strict``, ``ignore``; see
   ``search.py``), from ``DEADLINE_EMULATOR_SEARCH``, ``--search`` or the admin API.
 """
@@ -260,8 +261,14 @@ class Emulator:
             self.clock.advance(float(payload["advance"]))
 
     def _update_counts(self, job_id: str | None) -> dict[str, Any]:
-        counts = self.backend.task_update_counts(job_id)
-        return {"counts": counts, "total": sum(counts.values())}
+        backend = self.backend
+        counts = backend.task_update_counts(job_id)
+        return {
+            "counts": counts,
+            "total": sum(counts.values()),
+            "byOperation": backend.task_update_counts_by_operation(job_id),
+            "writes": backend.task_write_counts(job_id),
+        }
 
     # -- scenarios and update counts (in-process; the admin API calls the same) ---------------
 
@@ -284,9 +291,19 @@ class Emulator:
 
         return add_big_job(self.backend, **options)
 
-    def task_update_counts(self, job_id: str | None = None) -> dict[str, int]:
-        """Task ID -> how many Update* calls changed its run status (retries not counted)."""
-        return self.backend.task_update_counts(job_id)
+    def task_update_counts(
+        self, job_id: str | None = None, operation: str | None = None
+    ) -> dict[str, int]:
+        """Task ID -> how many writes changed its run status (client-token replays and
+        no-op targets not counted), optionally for one job and one operation."""
+        return self.backend.task_update_counts(job_id, operation)
+
+    def task_write_counts(
+        self, job_id: str | None = None, operation: str | None = None
+    ) -> dict[str, int]:
+        """Task ID -> how many UpdateTask calls / BatchUpdateTask items were accepted for it,
+        no-ops included (replays not): "no task written twice" is ``max(...) == 1``."""
+        return self.backend.task_write_counts(job_id, operation)
 
     def _admin_logs(self, payload: Any) -> None:
         if (

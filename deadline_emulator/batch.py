@@ -126,6 +126,7 @@ class BatchOperations:
                 step_id=item["stepId"],
                 task_id=item["taskId"],
                 target_run_status=item["targetRunStatus"],
+                counted_as="BatchUpdateTask",
             )
 
         return self._batch_write("BatchUpdateTask", tasks, _TASK_IDS, client_token, apply)
@@ -142,7 +143,11 @@ class BatchOperations:
                 if item.get(member) is not None
             }
             self.update_job(
-                farm_id=item["farmId"], queue_id=item["queueId"], job_id=item["jobId"], **members
+                farm_id=item["farmId"],
+                queue_id=item["queueId"],
+                job_id=item["jobId"],
+                counted_as="BatchUpdateJob",
+                **members,
             )
 
         return self._batch_write("BatchUpdateJob", jobs, _JOB_IDS, client_token, apply)

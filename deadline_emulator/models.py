@@ -201,7 +201,9 @@ class DeadlineBackend(BatchOperations):
         self._changes: dict[str, list[Change]] = {}  # per job, what made each version
         self._client_tokens: dict[str, tuple[Any, ...]] = {}
         self._batch_answers: dict[str, dict[str, Any]] = {}
-        self._task_changes: Counter[tuple[str, str, str]] = Counter()  # (job, step, task)
+        # (job, task, operation): run status changes, and requests naming the task (no-ops too).
+        self._task_changes: Counter[tuple[str, str, str]] = Counter()
+        self._task_writes: Counter[tuple[str, str, str]] = Counter()
         self._update_seq = 0
         self._extra_jobs: list[JobSpec] = []  # added by scenario builders
         self._step_cache: dict[str, tuple[int, StepAggregate, list[TaskState]]] = {}
@@ -1169,9 +1171,11 @@ class DeadlineBackend(BatchOperations):
         task_id: str,
         target_run_status: str,
         client_token: str | None = None,
+        counted_as: str = "UpdateTask",
         **_: Any,
     ) -> dict[str, Any]:
-        """Set one task's run status. A target it already has changes nothing."""
+        """Set one task's run status. A target it already has changes nothing. The change is
+        counted (``task_update_counts``) under ``counted_as``: BatchUpdateTask's items pass it."""
         with self._lock:
             t = self.clock.now()
             step = self._step(farm_id, queue_id, job_id, step_id, t)
@@ -1181,13 +1185,14 @@ class DeadlineBackend(BatchOperations):
             if self._replayed(client_token, request):
                 return {}
             self._check_not_archived(job)
+            self._task_writes[job_id, task_id, counted_as] += 1
             before = self._task_state(job, step, index, t).status
             if not _changes(before, target_run_status):
                 return {}
             key = (job_id, step.index, index)
             override = Override(t, target_run_status, OPERATOR_IDENTITY, seq=self._next_seq())
             self._overrides[key] = (*self._overrides.get(key, ()), override)
-            self._task_changes[job_id, step_id, task_id] += 1
+            self._task_changes[job_id, task_id, counted_as] += 1
             self._bump(job, step.index, index)
         return {}
 
@@ -1208,7 +1213,9 @@ class DeadlineBackend(BatchOperations):
             job = self._jobs[job_id]
             request = ("UpdateStep", job_id, step_id, target_task_run_status)
             if not self._replayed(client_token, request):
-                self._scoped_update(job, [step], target_task_run_status, step.index, t)
+                self._scoped_update(
+                    job, [step], target_task_run_status, step.index, t, "UpdateStep"
+                )
         return {}
 
     def update_job(
@@ -1218,10 +1225,11 @@ class DeadlineBackend(BatchOperations):
         job_id: str,
         client_token: str | None = None,
         target_task_run_status: str | None = None,
+        counted_as: str = "UpdateJob",
         **members: Any,
     ) -> dict[str, Any]:
         """Change a job: its tasks' run status, priority, limits, name, description, or
-        archive it (``lifecycleStatus`` ARCHIVED)."""
+        archive it (``lifecycleStatus`` ARCHIVED). Task changes are counted as ``counted_as``."""
         edits = {
             _JOB_MEMBERS[name]: value
             for name, value in members.items()
@@ -1234,13 +1242,21 @@ class DeadlineBackend(BatchOperations):
             if self._replayed(client_token, request):
                 return {}
             if target_task_run_status is not None:
-                self._scoped_update(job, list(job.steps), target_task_run_status, None, t)
+                self._scoped_update(
+                    job, list(job.steps), target_task_run_status, None, t, counted_as
+                )
             if edits:
                 self._job_edits[job_id] = {**self._job_edits.get(job_id, {}), **edits}
         return {}
 
     def _scoped_update(
-        self, job: JobSpec, steps: list[StepSpec], target: str, scope: int | None, t: float
+        self,
+        job: JobSpec,
+        steps: list[StepSpec],
+        target: str,
+        scope: int | None,
+        t: float,
+        operation: str,
     ) -> None:
         """Step- or job-wide run status change. CANCELED/FAILED/SUCCEEDED/SUSPENDED change the
         tasks that have not finished (the CLI's "all active tasks"); READY/PENDING requeue the
@@ -1262,7 +1278,7 @@ class DeadlineBackend(BatchOperations):
         )
         self._scoped_overrides[key] = (*self._scoped_overrides.get(key, ()), override)
         for step, index in changed:
-            self._task_changes[job.job_id, step.step_id, self._task_id(step, index)] += 1
+            self._task_changes[job.job_id, self._task_id(step, index), operation] += 1
         self._bump(job)
 
     # --- growing the world (scenario builders, see scenarios.py) ------------------------------
@@ -1309,20 +1325,46 @@ class DeadlineBackend(BatchOperations):
 
     # --- helpers for tests: how often each task was changed by an Update* call ---------------
 
-    def task_update_counts(self, job_id: str | None = None) -> dict[str, int]:
-        """Task ID -> how many Update* calls changed its run status (a client-token retry or
-        a no-op target does not count), optionally for one job."""
+    def task_update_counts(
+        self, job_id: str | None = None, operation: str | None = None
+    ) -> dict[str, int]:
+        """Task ID -> how many times a write changed its run status (a client-token replay or
+        a target the task already had does not count), optionally for one job and one
+        operation (UpdateTask, BatchUpdateTask, UpdateStep, UpdateJob, BatchUpdateJob)."""
+        return self._task_counts(self._task_changes, job_id, operation)
+
+    def task_write_counts(
+        self, job_id: str | None = None, operation: str | None = None
+    ) -> dict[str, int]:
+        """Task ID -> how many UpdateTask calls and BatchUpdateTask items named it and were
+        accepted, changing it or not (replays, refused and fault-struck items excluded): a
+        task written twice to the same status shows 2 here and 1 in ``task_update_counts``."""
+        return self._task_counts(self._task_writes, job_id, operation)
+
+    def task_update_counts_by_operation(self, job_id: str | None = None) -> dict[str, int]:
+        """Operation -> how many task run status changes it made."""
         with self._lock:
-            return {
-                task: n
-                for (job, _, task), n in sorted(self._task_changes.items())
-                if job_id is None or job == job_id
-            }
+            totals: Counter[str] = Counter()
+            for (job, _, operation), n in self._task_changes.items():
+                if job_id is None or job == job_id:
+                    totals[operation] += n
+            return dict(sorted(totals.items()))
+
+    def _task_counts(
+        self, counter: Counter[tuple[str, str, str]], job_id: str | None, operation: str | None
+    ) -> dict[str, int]:
+        with self._lock:
+            totals: Counter[str] = Counter()
+            for (job, task, op), n in counter.items():
+                if (job_id is None or job == job_id) and (operation is None or op == operation):
+                    totals[task] += n
+            return dict(sorted(totals.items()))
 
     def reset_task_update_counts(self) -> None:
         """Forget the counts (the changes themselves stay)."""
         with self._lock:
             self._task_changes.clear()
+            self._task_writes.clear()
 
     # --- sessions -----------------------------------------------------------------------------
 

@@ -270,3 +270,23 @@ def test_whole_call_faults_and_a_denied_batch_operation(world: Any) -> None:
     assert json.loads(body)["rules"]["BatchUpdateTask"]["item_throttle_rate"] == 1.0
     errors = client.batch_update_task(tasks=items[1:])["errors"]
     assert [e["code"] for e in errors] == ["ThrottlingException"] * 2
+
+
+def test_counts_tell_changes_from_writes_and_operations_apart(world: Any) -> None:
+    emulator, client, _, url = world
+    made = emulator.add_failed_job(failed_tasks=4, steps=1)
+    items = failed_items(made)
+    client.batch_update_task(tasks=items[:3], clientToken="count-test-batch-1")
+    client.batch_update_task(tasks=items[:3], clientToken="count-test-batch-1")  # a replay
+    client.batch_update_task(tasks=items[1:3])  # already READY: written, not changed
+    client.update_task(**items[3])
+    job_id = made["jobId"]
+    ids = [item["taskId"] for item in items]
+    assert emulator.task_update_counts(job_id) == dict.fromkeys(ids, 1)
+    assert emulator.task_update_counts(job_id, "BatchUpdateTask") == dict.fromkeys(ids[:3], 1)
+    assert emulator.task_update_counts(job_id, "UpdateTask") == {ids[3]: 1}
+    assert emulator.task_write_counts(job_id) == {ids[0]: 1, ids[1]: 2, ids[2]: 2, ids[3]: 1}
+    _, _, body = request(url, "GET", f"/_emulator/task-updates/{job_id}", None)
+    answer = json.loads(body)
+    assert answer["byOperation"] == {"BatchUpdateTask": 3, "UpdateTask": 1}
+    assert answer["writes"] == emulator.task_write_counts(job_id)
