@@ -7,10 +7,18 @@ holds thousands of idle connections at no cost, and only then hands it to gunico
 loopback; it also buffers the answer, so a slow reader does not hold a thread either. The
 dashboard's views stay threaded (their reads fan out to a thread pool), unchanged.
 
+Who is signed in (``DASHBOARD_AUTH=remote-user``) is nginx's business too: with
+``DASHBOARD_AUTH_REQUEST_URL`` it asks the SSO proxy (oauth2-proxy's ``/oauth2/auth``) about
+every request and sets the user and groups headers from that answer alone, whatever copies the
+client sent; with a proxy in front that sends ``DASHBOARD_PROXY_SECRET`` it passes that
+proxy's headers through untouched (every copy: gunicorn's hook and the dashboard refuse
+repeats). In the other modes it drops the identity headers.
+
 Run: ``python -m dashboard.serve`` (``make serve`` collects static files and migrates first).
-``BIND`` (``127.0.0.1:8000``) is where nginx listens; gunicorn listens on a free loopback port.
-``WORKERS`` (2) x ``THREADS`` (8) size gunicorn. Stops both on SIGTERM or SIGINT, and both
-when either exits.
+``BIND`` (``127.0.0.1:8000``) is where nginx listens; gunicorn listens on a free loopback port,
+with its control socket (``gunicornc -s PATH``) in this instance's run directory, so instances
+on one host never share one. ``WORKERS`` (2) x ``THREADS`` (8) size gunicorn. Stops both on
+SIGTERM or SIGINT, and both when either exits.
 """
 
 from __future__ import annotations
@@ -24,8 +32,10 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from urllib.parse import urlsplit
 
 # nginx's own configuration; @NAME@ placeholders (nginx uses $ and braces itself).
 NGINX_CONFIG = """\
@@ -69,7 +79,16 @@ http {
         listen @LISTEN@ backlog=4096;
 
         location / {
-            proxy_pass http://dashboard;
+@PROXY@
+@IDENTITY@
+        }
+@LOCATIONS@
+    }
+}
+"""
+
+# To gunicorn, in every location that reaches it.
+PROXY_DIRECTIVES = """            proxy_pass http://dashboard;
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $http_host;
@@ -78,11 +97,93 @@ http {
             # Whole requests reach gunicorn; whole answers are taken from it at once.
             proxy_request_buffering on;
             proxy_buffering on;
-            proxy_read_timeout 60s;
+            proxy_read_timeout 60s;"""
+
+# remote-user with DASHBOARD_AUTH_REQUEST_URL: every request but the health checks is asked
+# about first; the identity headers are the SSO proxy's answer's, never the client's (a
+# proxy_set_header replaces every copy the client sent; an empty value sends none).
+AUTH_REQUEST_DIRECTIVES = """            auth_request /_dashboard_auth;
+            auth_request_set $dashboard_user $upstream_http_x_auth_request_user;
+            auth_request_set $dashboard_groups $upstream_http_x_auth_request_groups;
+            proxy_set_header @USER_HEADER@ $dashboard_user;
+            proxy_set_header @GROUPS_HEADER@ $dashboard_groups;"""
+
+AUTH_REQUEST_LOCATIONS = """
+        location = /_dashboard_auth {
+            internal;
+            proxy_pass @AUTH_URL@;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Uri $request_uri;
+            proxy_set_header X-Original-URI $request_uri;
         }
-    }
-}
-"""
+
+        # Load balancer health checks carry no sign-in.
+        location = /healthz {
+@PROXY@
+@CLEARED@
+        }
+        location = /readyz {
+@PROXY@
+@CLEARED@
+        }"""
+
+# oauth2-proxy (an auth URL under /oauth2/): its sign-in, callback and sign-out pages live on
+# the dashboard's own host, and a browser not signed in is sent to start a sign-in.
+OAUTH2_PROXY_DIRECTIVES = """            error_page 401 = @dashboard_sign_in;"""
+
+OAUTH2_PROXY_LOCATIONS = """
+        location /oauth2/ {
+            proxy_pass @AUTH_ORIGIN@;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Auth-Request-Redirect $request_uri;
+        }
+        location @dashboard_sign_in {
+            return 302 /oauth2/start?rd=$request_uri;
+        }"""
+
+# Outside remote-user mode nobody's identity comes in a header: drop every client copy.
+CLEARED_DIRECTIVES = """            proxy_set_header @USER_HEADER@ "";
+            proxy_set_header @GROUPS_HEADER@ "";"""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The dashboard's settings nginx needs to guard the identity headers."""
+
+    mode: str = "none"
+    user_header: str = "X-Forwarded-User"
+    groups_header: str = "X-Forwarded-Groups"
+    auth_request_url: str = ""
+    proxy_secret: bool = False
+
+    @classmethod
+    def from_settings(cls) -> Identity:
+        """As dashboard/settings.py reads (and validates) them from the environment."""
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+        from django.conf import settings
+
+        return cls(
+            mode=str(settings.DASHBOARD_AUTH),
+            user_header=str(settings.DASHBOARD_REMOTE_USER_HEADER),
+            groups_header=str(settings.DASHBOARD_REMOTE_GROUPS_HEADER),
+            auth_request_url=str(settings.DASHBOARD_AUTH_REQUEST_URL),
+            proxy_secret=bool(settings.DASHBOARD_PROXY_SECRET),
+        )
+
+    def warning(self) -> str | None:
+        """What an operator must hear at start-up: identity believed from anyone."""
+        if self.mode == "remote-user" and not (self.auth_request_url or self.proxy_secret):
+            return (
+                "dashboard: WARNING remote-user mode without DASHBOARD_PROXY_SECRET or "
+                f"DASHBOARD_AUTH_REQUEST_URL: anyone who reaches nginx can name themselves in "
+                f"{self.user_header}, and their groups in {self.groups_header}"
+            )
+        return None
+
 
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 
@@ -103,18 +204,49 @@ def free_loopback_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def nginx_config(*, listen: str, upstream: str, run_dir: Path) -> str:
+def _identity(identity: Identity) -> tuple[str, str]:
+    """nginx's directives for ``location /`` and the locations it adds, for this identity."""
+    if identity.mode != "remote-user":
+        return CLEARED_DIRECTIVES, ""
+    if not identity.auth_request_url:
+        return "            # The proxy in front sets the identity headers (and its secret).", ""
+    directives, locations = AUTH_REQUEST_DIRECTIVES, AUTH_REQUEST_LOCATIONS
+    if urlsplit(identity.auth_request_url).path.startswith("/oauth2/"):
+        directives += "\n" + OAUTH2_PROXY_DIRECTIVES
+        locations += OAUTH2_PROXY_LOCATIONS
+    return directives, locations
+
+
+def nginx_config(
+    *, listen: str, upstream: str, run_dir: Path, identity: Identity | None = None
+) -> str:
+    identity = identity or Identity()
+    directives, locations = _identity(identity)
+    url = urlsplit(identity.auth_request_url)
     return (
-        NGINX_CONFIG.replace("@LISTEN@", listen)
+        NGINX_CONFIG.replace("@IDENTITY@", directives)
+        .replace("@LOCATIONS@", locations)
+        .replace("@CLEARED@", CLEARED_DIRECTIVES)
+        .replace("@PROXY@", PROXY_DIRECTIVES)
+        .replace("@USER_HEADER@", identity.user_header)
+        .replace("@GROUPS_HEADER@", identity.groups_header)
+        .replace("@AUTH_URL@", identity.auth_request_url)
+        .replace("@AUTH_ORIGIN@", f"{url.scheme}://{url.netloc}")
+        .replace("@LISTEN@", listen)
         .replace("@UPSTREAM@", upstream)
         .replace("@RUN_DIR@", str(run_dir))
     )
 
 
-def gunicorn_command(upstream: str) -> list[str]:
+def gunicorn_command(upstream: str, run_dir: Path) -> list[str]:
     return [
         str(Path(sys.executable).parent / "gunicorn"),
         "dashboard.wsgi",
+        # Marks requests that repeat an identity header, before gunicorn joins the copies.
+        "--config", "python:dashboard.gunicorn_hooks",
+        # This instance's own control socket: the default ($XDG_RUNTIME_DIR or ~/.gunicorn)
+        # is one path per user, which a second instance on the host would take over.
+        "--control-socket", str(run_dir / "gunicorn.ctl"),
         "--bind", upstream,
         "--workers", os.environ.get("WORKERS", "2"),
         "--threads", os.environ.get("THREADS", "8"),
@@ -144,12 +276,17 @@ def serve() -> int:
     """Run gunicorn, then nginx in front of it, until a signal or either one exits."""
     listen = os.environ.get("BIND", "127.0.0.1:8000")
     nginx = nginx_binary()
+    identity = Identity.from_settings()
     port = free_loopback_port()
     upstream = f"127.0.0.1:{port}"
     run_dir = Path(tempfile.mkdtemp(prefix="dashboard-nginx-"))
     run_dir.chmod(0o755)  # nginx's workers drop root and write their temp files here
     config = run_dir / "nginx.conf"
-    config.write_text(nginx_config(listen=listen, upstream=upstream, run_dir=run_dir))
+    config.write_text(
+        nginx_config(listen=listen, upstream=upstream, run_dir=run_dir, identity=identity)
+    )
+    if identity.warning():
+        print(identity.warning(), file=sys.stderr, flush=True)
 
     stopping = threading.Event()
     processes: list[subprocess.Popen[bytes]] = []
@@ -161,7 +298,7 @@ def serve() -> int:
     signal.signal(signal.SIGINT, stop)
     try:
         # Every argument is ours: the venv's gunicorn, nginx from PATH, our config file.
-        processes.append(subprocess.Popen(gunicorn_command(upstream)))  # noqa: S603
+        processes.append(subprocess.Popen(gunicorn_command(upstream, run_dir)))  # noqa: S603
         _await_port(port, processes[0])
         check = [nginx, "-t", "-q", "-e", "stderr", "-c", str(config)]
         test = subprocess.run(check, check=False)  # noqa: S603
@@ -170,7 +307,11 @@ def serve() -> int:
         processes.append(
             subprocess.Popen([nginx, "-e", "stderr", "-c", str(config), "-g", "daemon off;"])  # noqa: S603
         )
-        print(f"dashboard: nginx on http://{listen} -> gunicorn on {upstream}", flush=True)
+        print(
+            f"dashboard: nginx on http://{listen} -> gunicorn on {upstream} "
+            f"(control socket {run_dir / 'gunicorn.ctl'})",
+            flush=True,
+        )
         while not stopping.is_set():
             if any(process.poll() is not None for process in processes):
                 break

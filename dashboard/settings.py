@@ -5,6 +5,7 @@ Every variable is listed, with its default, in README.md "Configuration".
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import warnings
@@ -108,6 +109,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every answer and every log line of a request carry its ID.
     "dashboard.request_id.RequestIDMiddleware",
+    # A script's request (Accept: application/json) gets JSON errors from every layer below.
+    "tasks_app.views.middleware.JsonErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dashboard.middleware.SecurityHeadersMiddleware",
     # Above WhiteNoise, so the static files it answers carry X-Frame-Options too.
@@ -292,6 +295,39 @@ if DASHBOARD_REMOTE_USER_HEADER.upper().replace("-", "_") in {
         f"DASHBOARD_REMOTE_USER_HEADER cannot be {DASHBOARD_REMOTE_USER_HEADER}: browsers or "
         "proxies set that header for other purposes."
     )
+# remote-user mode: the secret the SSO proxy sends in X-Dashboard-Proxy-Secret on every request;
+# requests without it are refused (tasks_app/proxy.py). Empty: the proxy is not asked for one.
+DASHBOARD_PROXY_SECRET = env_str("DASHBOARD_PROXY_SECRET", "")
+if DASHBOARD_PROXY_SECRET and len(DASHBOARD_PROXY_SECRET) < 32:
+    raise ImproperlyConfigured(
+        "DASHBOARD_PROXY_SECRET must be at least 32 random characters (the SSO proxy sends it "
+        "on every request), e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+    )
+# remote-user mode behind make serve: nginx asks this URL (oauth2-proxy's /oauth2/auth) about
+# every request and sets the user and groups headers from its answer alone (dashboard/serve.py).
+DASHBOARD_AUTH_REQUEST_URL = env_str("DASHBOARD_AUTH_REQUEST_URL", "")
+if DASHBOARD_AUTH_REQUEST_URL and not re.fullmatch(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-/]*)?", DASHBOARD_AUTH_REQUEST_URL
+):
+    raise ImproperlyConfigured(
+        "DASHBOARD_AUTH_REQUEST_URL must be an http(s) URL of a host, an optional port and a "
+        f"plain path (e.g. http://127.0.0.1:4180/oauth2/auth), got {DASHBOARD_AUTH_REQUEST_URL!r}"
+    )
+# Proxies in front of the dashboard that append to X-Forwarded-For (make serve's nginx is one):
+# their number, or their addresses and networks. The sign-in lockout counts per client address
+# taken from that header; without it, per the connecting peer's (the proxy's) address.
+_trusted_proxies = env_str("DASHBOARD_TRUSTED_PROXIES", "")
+_proxy_count = re.fullmatch(r"[0-9]+", _trusted_proxies)
+DASHBOARD_TRUSTED_PROXY_COUNT = int(_trusted_proxies) if _proxy_count else 0
+DASHBOARD_TRUSTED_PROXY_NETWORKS = [] if _proxy_count else env_list("DASHBOARD_TRUSTED_PROXIES")
+for _network in DASHBOARD_TRUSTED_PROXY_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "DASHBOARD_TRUSTED_PROXIES must be a number of proxies or their addresses and "
+            f"networks (e.g. 127.0.0.1,10.0.0.0/8), separated by commas; {_network!r} is neither."
+        ) from None
 # Failed sign-ins per user name and client address before that name is refused from that
 # address, until the window has passed since the last attempt (django-axes, tasks_app/auth.py).
 DASHBOARD_LOGIN_MAX_FAILURES = env_int("DASHBOARD_LOGIN_MAX_FAILURES", 5, minimum=1)
@@ -301,6 +337,8 @@ AXES_FAILURE_LIMIT = DASHBOARD_LOGIN_MAX_FAILURES
 AXES_COOLOFF_TIME = timedelta(seconds=DASHBOARD_LOGIN_LOCKOUT_SECONDS)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "tasks_app.auth.lockout_username"
+# The client's address from X-Forwarded-For, as far as DASHBOARD_TRUSTED_PROXIES vouch for it.
+AXES_CLIENT_IP_CALLABLE = "tasks_app.proxy.client_address"
 AXES_LOCKOUT_CALLABLE = "tasks_app.auth.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # Redis when DASHBOARD_CACHE_URL is set, else the database; sign-in fails open if Redis is down.

@@ -6,4 +6,4 @@ class TasksAppConfig(AppConfig):
     verbose_name = "Deadline Task Dashboard"
 
     def ready(self) -> None:
-        from . import auth  # noqa: F401 - registers the DASHBOARD_AUTH deploy check
+        from . import checks  # noqa: F401 - registers the deploy checks

@@ -4,7 +4,8 @@
   attempts throttled per user name and client address by django-axes (counted in Redis or the
   database, so every process and host agrees), and sign-out by POST.
 - ``remote-user``: an SSO proxy in front of the dashboard authenticates people and passes the
-  user name in a header (``DASHBOARD_REMOTE_USER_HEADER``); the dashboard trusts that header.
+  user name in a header (``DASHBOARD_REMOTE_USER_HEADER``); the dashboard believes that header
+  only as far as tasks_app/proxy.py does (the proxy's secret, no repeated headers).
 - ``none``: everyone who can reach the dashboard is let in (the demo's default).
 
 Every page and fragment requires a signed-in user except the public ones (sign-in, health
@@ -29,7 +30,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMiddleware
 from django.contrib.auth.views import redirect_to_login
-from django.core import checks
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -38,6 +38,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from redis.exceptions import RedisError
 
+from . import proxy
+from .proxy import client_address
 from .views import health
 
 logger = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ def auth_mode() -> str:
 
 def remote_user_meta_key(header: str) -> str:
     """``X-Forwarded-User`` -> ``HTTP_X_FORWARDED_USER`` (the WSGI environ key)."""
-    return "HTTP_" + header.strip().upper().replace("-", "_")
+    return proxy.meta_key(header)
 
 
 # --- Enforcement --------------------------------------------------------------------------------
@@ -137,6 +139,14 @@ class DashboardRemoteUserMiddleware(RemoteUserMiddleware):
     def header(self) -> str:  # type: ignore[override]
         return remote_user_meta_key(settings.DASHBOARD_REMOTE_USER_HEADER)
 
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # RemoteUserMiddleware ignores what process_request returns: refuse here.
+        if auth_mode() == "remote-user":
+            refusal = proxy.identity_refusal(request)
+            if refusal is not None:
+                return refusal
+        return super().__call__(request)  # type: ignore[no-any-return]
+
     def process_request(self, request: HttpRequest) -> None:
         if auth_mode() == "remote-user":
             super().process_request(request)
@@ -144,13 +154,14 @@ class DashboardRemoteUserMiddleware(RemoteUserMiddleware):
 
 class DashboardRemoteUserBackend(RemoteUserBackend):
     """RemoteUserBackend that refuses names no SSO proxy would send (empty, control
-    characters, longer than a user name can be); first-time users are created."""
+    characters, longer than a user name can be, a comma: what gunicorn makes of two copies of
+    the header); first-time users are created."""
 
     def authenticate(  # type: ignore[override]
         self, request: HttpRequest | None, remote_user: str | None
     ) -> Any:
         name = (remote_user or "").strip()
-        if not name or len(name) > _USERNAME_MAX:
+        if not name or len(name) > _USERNAME_MAX or "," in name:
             return None
         if any(unicodedata.category(char).startswith("C") for char in name):
             return None
@@ -240,11 +251,6 @@ class SharedLockoutHandler(AxesDatabaseHandler):
         return super().reset_attempts(**kwargs)  # type: ignore[arg-type]
 
 
-def client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR: behind a proxy that is the proxy's address (see README "Who gets in")."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def lockout_message(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
     return (
@@ -329,24 +335,6 @@ def logout_view(request: HttpRequest) -> HttpResponseBase:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: the dashboard's own 403 page (Django's has inline style)."""
     return render(request, "registration/csrf_failure.html", status=403)
-
-
-# --- Deploy check ------------------------------------------------------------------------------
-
-
-@checks.register(checks.Tags.security, deploy=True)
-def check_auth_in_production(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """``check --deploy``: real farm data open to anyone who can reach the dashboard."""
-    if settings.DEADLINE_BACKEND == "aws" and auth_mode() == "none":
-        return [
-            checks.Warning(
-                "DASHBOARD_AUTH=none: anyone who can reach the dashboard reads your farms.",
-                hint='Set DASHBOARD_AUTH=login or remote-user (README "Who gets in"), or '
-                "silence tasks_app.W001 if a network control already restricts who connects.",
-                id="tasks_app.W001",
-            )
-        ]
-    return []
 
 
 # --- Templates ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The production set-up (``make serve``: nginx in front of gunicorn) holds off slow clients:
-100 half-sent requests are held while other requests are answered within a second."""
+100 half-sent requests are held while other requests are answered within a second. Instances
+on one host each have their own gunicorn control socket."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 
 from tests.dashboard_processes import REPO, await_healthy, environment, stop
 from tests.redis_server import free_port
+from tests.serve_processes import served as serve
 
 HALF_SENT = 100
 ANSWER_WITHIN_SECONDS = 1.0
@@ -91,3 +93,23 @@ def test_the_load_balancers_request_id_passes_through_nginx(served: str) -> None
     assert headers["X-Request-ID"] == "lb-4b1d"
     _, headers = _get(f"{served}/healthz")
     assert len(headers["X-Request-ID"]) == 32  # nginx's own $request_id when none is sent
+
+
+def test_two_instances_on_one_host_each_have_their_own_control_socket(tmp_path: Path) -> None:
+    """gunicorn's default control socket is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl):
+    a second instance would take it over, and stopping either would remove it."""
+    from gunicorn.ctl.client import ControlClient
+
+    same_user = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": str(tmp_path)}
+    with serve(**same_user) as first, serve(**same_user) as second:
+        sockets = [first.control_socket(), second.control_socket()]
+        assert sockets[0] != sockets[1]
+        listening = []
+        for path in sockets:
+            with ControlClient(str(path), timeout=10) as control:
+                listening.append(control.send_command("show listeners"))
+        # Each socket controls its own gunicorn, not one of them both.
+        assert listening[0] != listening[1], listening
+        assert not (tmp_path / "gunicorn.ctl").exists()
+        assert not (tmp_path / ".gunicorn").exists()
+    assert not sockets[0].exists() and not sockets[1].exists()

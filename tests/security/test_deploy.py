@@ -69,11 +69,21 @@ def _setting(names: str, env: dict[str, str | None]) -> str:
     return result.stdout.strip()
 
 
+PROXY_SECRET = secrets.token_urlsafe(32)
+
+
 @pytest.mark.parametrize(
     "extra",
-    [{}, {"DASHBOARD_AUTH": "remote-user", "DASHBOARD_FARMS": FARM}],
-    ids=["login", "remote-user with an allow-list"],
-)
+    [
+        {},
+        {"DASHBOARD_AUTH": "remote-user", "DASHBOARD_FARMS": FARM,
+         "DASHBOARD_PROXY_SECRET": PROXY_SECRET},
+        {"DASHBOARD_AUTH": "remote-user",
+         "DASHBOARD_AUTH_REQUEST_URL": "http://127.0.0.1:4180/oauth2/auth",
+         "DASHBOARD_TRUSTED_PROXIES": "2"},
+    ],
+    ids=["login", "remote-user with a proxy secret", "remote-user with auth_request"],
+)  # fmt: skip
 def test_check_deploy_reports_nothing_with_the_documented_production_settings(
     extra: dict[str, str],
 ) -> None:
@@ -87,6 +97,15 @@ def test_check_deploy_reports_nothing_with_the_documented_production_settings(
 def test_check_deploy_warns_when_real_farms_are_open_to_anyone() -> None:
     result = _run("manage.py", "check", "--deploy", env={**PRODUCTION, "DASHBOARD_AUTH": "none"})
     assert "tasks_app.W001" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_remote_user_believes_anyone() -> None:
+    result = _run(
+        "manage.py", "check", "--deploy", env={**PRODUCTION, "DASHBOARD_AUTH": "remote-user"}
+    )
+    output = result.stdout + result.stderr
+    assert "tasks_app.W002" in output
+    assert "DASHBOARD_PROXY_SECRET" in output and "DASHBOARD_AUTH_REQUEST_URL" in output
 
 
 @pytest.mark.parametrize(
@@ -105,6 +124,14 @@ def test_check_deploy_warns_when_real_farms_are_open_to_anyone() -> None:
         ({"DASHBOARD_REMOTE_USER_HEADER": "X User"}, "DASHBOARD_REMOTE_USER_HEADER"),
         ({"DASHBOARD_REMOTE_USER_HEADER": "Cookie"}, "DASHBOARD_REMOTE_USER_HEADER"),
         ({"DASHBOARD_LOGIN_MAX_FAILURES": "0"}, "DASHBOARD_LOGIN_MAX_FAILURES"),
+        ({"DASHBOARD_PROXY_SECRET": "short"}, "DASHBOARD_PROXY_SECRET"),
+        # Written into nginx's configuration: nothing that could end a directive.
+        ({"DASHBOARD_AUTH_REQUEST_URL": "http://sso/auth; include /etc/passwd"},
+         "DASHBOARD_AUTH_REQUEST_URL"),
+        ({"DASHBOARD_AUTH_REQUEST_URL": "sso.internal/oauth2/auth"},
+         "DASHBOARD_AUTH_REQUEST_URL"),
+        ({"DASHBOARD_TRUSTED_PROXIES": "two"}, "DASHBOARD_TRUSTED_PROXIES"),
+        ({"DASHBOARD_TRUSTED_PROXIES": "10.0.0.0/33"}, "DASHBOARD_TRUSTED_PROXIES"),
         ({"DATABASE_URL": "mysql://db.render.internal/dashboard"}, "DATABASE_URL"),
     ],
 )  # fmt: skip

@@ -1,0 +1,148 @@
+"""``make serve`` for tests: ``python -m dashboard.serve`` (nginx in front of gunicorn) on a
+free port, with a migrated database of its own holding the account ``ada``, and a small
+HTTP client that can send what browsers and proxies send (repeated headers included)."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import http.client
+import http.cookiejar
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.dashboard_processes import REPO, Answer, await_healthy, environment, manage, stop
+from tests.redis_server import free_port
+
+PASSWORD = "correct horse battery staple"
+_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_CONTROL_SOCKET = re.compile(r"\(control socket (\S+)\)")
+
+
+@functools.cache
+def _migrated_database() -> Path:
+    """Migrated once per test session, with ``ada`` (password PASSWORD); copied per server."""
+    workdir = Path(tempfile.mkdtemp(prefix="dtd-serve-db-"))
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+    database = workdir / "db.sqlite3"
+    env = environment(DJANGO_DB_PATH=str(database))
+    manage("migrate", "--noinput", env=env)
+    manage(
+        "createsuperuser", "--noinput", "--username=ada", "--email=ada@example.com",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )  # fmt: skip
+    return database
+
+
+@dataclass(frozen=True)
+class Served:
+    """One running ``make serve``: its address, its database and its log."""
+
+    base: str
+    database: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def control_socket(self) -> Path:
+        """Where this instance's gunicorn listens for ``gunicornc`` (from its start-up line)."""
+        match = _CONTROL_SOCKET.search(self.log.read_text())
+        assert match, self.log.read_text()[-2000:]
+        return Path(match[1])
+
+    def users(self) -> set[str]:
+        """User names in this instance's database (accounts created by remote-user sign-ins)."""
+        import sqlite3
+
+        with sqlite3.connect(self.database) as connection:
+            return {row[0] for row in connection.execute("SELECT username FROM auth_user")}
+
+
+@contextmanager
+def served(**overrides: str) -> Iterator[Served]:
+    """``python -m dashboard.serve`` with these settings on top of a clean environment."""
+    with tempfile.TemporaryDirectory(prefix="dtd-serve-") as workdir:
+        database = Path(workdir) / "db.sqlite3"
+        shutil.copyfile(_migrated_database(), database)
+        port = free_port()
+        env = environment(
+            BIND=f"127.0.0.1:{port}",
+            WORKERS="1",
+            THREADS="4",
+            DJANGO_DB_PATH=str(database),
+            **overrides,
+        )
+        log = Path(workdir) / "serve.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.serve"],
+            cwd=REPO,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            await_healthy(f"http://127.0.0.1:{port}", process, log)
+            yield Served(f"http://127.0.0.1:{port}", database, log, process)
+        finally:
+            stop(process)
+        assert process.returncode == 0, log.read_text()[-3000:]
+
+
+def raw_get(base: str, path: str, headers: Sequence[tuple[str, str]]) -> Answer:
+    """GET with exactly these header lines, repeats included (urllib would merge them)."""
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest("GET", path)
+        for name, value in headers:
+            connection.putheader(name, value)
+        connection.endheaders()
+        response = connection.getresponse()
+        return Answer(response.status, dict(response.headers), response.read().decode())
+    finally:
+        connection.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class Client:
+    """A browser behind whatever proxy ``headers`` stand for (X-Forwarded-For, a cookie):
+    cookies kept, redirects returned rather than followed."""
+
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        self.headers = dict(headers or {})
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
+        )
+
+    def request(self, url: str, data: Mapping[str, str] | None = None) -> Answer:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        request = urllib.request.Request(url, data=body, headers=self.headers)  # noqa: S310
+        if data is not None:
+            request.add_header("Referer", url)
+        try:
+            with self._opener.open(request, timeout=30) as response:
+                return Answer(response.status, dict(response.headers), response.read().decode())
+        except urllib.error.HTTPError as exc:
+            return Answer(exc.code, dict(exc.headers), exc.read().decode())
+
+    def sign_in(self, base: str, username: str, password: str) -> Answer:
+        """GET the sign-in form (a CSRF token), then POST it, as the page does."""
+        form = self.request(f"{base}/login/")
+        match = _CSRF_FIELD.search(form.text)
+        assert form.status == 200 and match, form.text[:500]
+        fields = {"username": username, "password": password, "csrfmiddlewaretoken": match[1]}
+        return self.request(f"{base}/login/", fields)
