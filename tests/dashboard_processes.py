@@ -136,6 +136,8 @@ def gunicorn_processes(
                     str(BIN / "gunicorn"), "dashboard.wsgi",
                     "--bind", f"127.0.0.1:{port}",
                     "--workers", "1", "--threads", str(threads),
+                    # Several on one host: gunicorn's default control socket is one per user.
+                    "--no-control-socket",
                 ],
                 cwd=REPO,
                 env=dict(env),
