@@ -142,6 +142,11 @@ OAUTH2_PROXY_LOCATIONS = """
             proxy_set_header X-Auth-Request-Redirect $request_uri;
         }
         location @dashboard_sign_in {
+            # A live update (htmx) cannot follow a sign-in: reload the page, whose navigation can.
+            if ($http_hx_request = "true") {
+                add_header HX-Refresh "true" always;
+                return 401;
+            }
             return 302 /oauth2/start?rd=$request_uri;
         }"""
 

@@ -107,6 +107,16 @@ def test_auth_request_a_client_naming_itself_is_sent_to_sign_in(
     assert "mallory" not in behind_sso.users()
 
 
+def test_auth_request_a_live_update_without_sign_in_reloads_the_page(
+    behind_sso: Served, job_page: str
+) -> None:
+    """htmx cannot follow a sign-in in the background: the whole page reloads, and that
+    navigation is sent to sign in."""
+    answer = Client({"HX-Request": "true"}).request(f"{behind_sso.base}{job_page}?v=old")
+    assert answer.status == 401
+    assert answer.headers["HX-Refresh"] == "true"
+
+
 def test_auth_request_identity_is_the_sso_proxys_answer_whatever_the_client_sends(
     behind_sso: Served, job_page: str
 ) -> None:
