@@ -29,7 +29,7 @@ from ..deadline.types import TaskPath
 from ..selectors import failures, resources
 from ..selectors.failures import FailureGroup, FailureReport, FailureScope, GroupTask
 from .common import browse_crumbs, browse_path, is_fragment, unchanged
-from .errors import failed_response
+from .errors import deadline_error_json, failed_response, wants_json
 from .failures_csv import report_csv
 
 #: How long a JSON request may ask to wait for the analysis (``?wait=``), in seconds.
@@ -107,7 +107,7 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
         )
     except DeadlineError as exc:
         if form == "json":
-            return JsonResponse({"error": exc.message}, status=exc.http_status)
+            return deadline_error_json(exc)
         return failed_response(request, exc, path)
     links = _Links(request, scope, worker)
     data = report_json(report, links)
@@ -159,8 +159,8 @@ def _bad_query(request: HttpRequest, path: TaskPath) -> HttpResponse:
         + ", ".join(str(w) for w in failures.WINDOWS)
         + " hours), ?worker=<worker ID>, ?format=json|markdown|csv and ?wait=<seconds>."
     )
-    if request.GET.get("format", "").lower() == "json":
-        return JsonResponse({"error": error.message}, status=400)
+    if wants_json(request):
+        return deadline_error_json(error)
     return failed_response(request, error, path)
 
 

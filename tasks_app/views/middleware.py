@@ -1,9 +1,10 @@
-"""Middleware of the dashboard's own: the farm allow-list's 404, the stale-data banner, and
-the dashboard's 404 page in place of Django's technical one."""
+"""Middleware of the dashboard's own: the farm allow-list's 404, the stale-data banner, the
+dashboard's 404 page in place of Django's technical one, and JSON errors for scripts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from ..deadline import allow_list
 from ..deadline.errors import NotFound
 from ..deadline.resilience import StaleReport, request_scope
-from .errors import error_response, is_dashboard_page, page_not_found
+from .errors import error_response, is_dashboard_page, json_error, page_not_found, wants_json
 
 #: Request header set by stale.js while the page shows the stale banner, so a fresh answer
 #: (even an unchanged 204 poll) can clear it.
@@ -23,8 +24,44 @@ BANNER_SHOWN_HEADER = "X-Dashboard-Stale-Shown"
 STALE_HEADER = "X-Dashboard-Stale"
 
 
+#: Headers an error answer keeps when it is turned into JSON.
+_KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate", "Vary")
+
+
+class JsonErrorMiddleware:
+    """A script's request (see ``errors.wants_json``) never gets an HTML error page: any 4xx
+    or 5xx answer that is not JSON already (a CSRF refusal, a 405, a sign-in refusal, a
+    view's own 403) becomes ``{"error": ..., "status": ...}``. The dashboard's own error
+    answers are JSON from the start, with their specific message; this is the net under them.
+    Sits just inside RequestIDMiddleware, so it sees the answers of every other middleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or response.streaming
+            or response.get("Content-Type", "").startswith("application/json")
+            or not wants_json(request)
+        ):
+            return response
+        try:
+            phrase = HTTPStatus(response.status_code).phrase
+        except ValueError:
+            phrase = "Error"
+        converted = json_error(response.status_code, f"{phrase}.")
+        for header in _KEPT_HEADERS:
+            if header in response:
+                converted[header] = response[header]
+        patch_vary_headers(converted, ("Accept",))
+        return converted
+
+
 class FarmAllowListMiddleware:
-    """404 for any URL whose ``farm_id`` is not on the allow-list, before the view runs."""
+    """404 for any URL whose ``farm_id`` is not on the allow-list, before the view runs (as
+    JSON for a script's request, exactly as for a farm that does not exist)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
