@@ -1,4 +1,6 @@
-"""Emulator speed: world build time, GetTask and ListTasks (100 items) in-process.
+"""Emulator speed: world build time, GetTask and ListTasks (100 items) in-process; the
+big-job scenario (10,000 / 50,000 / 100,000 tasks) built and first read, BatchUpdateTask of
+100 items, and a step read right after a write.
 
 Run: .venv/bin/python -m bench.emulator_bench   (prints figures; asserts nothing)
 Targets (issue 2): GetTask median under 2 ms in-process; full demo world built under 2 s.
@@ -77,6 +79,39 @@ def main() -> None:
     print(f"{'':<42} target < 2 ms median")
     list_tasks()
     report("ListTasks (100 items), in-process", timed(list_tasks, 200))
+    big_jobs(clock)
+
+
+def big_jobs(clock: Clock) -> None:
+    """The big-job scenario: first read (all task states at once), then writes and reads."""
+    for tasks in (10_000, 50_000, 100_000):
+        emulator = Emulator(seed=0, clock=clock)
+        client = in_process_client(emulator)
+        assert emulator.backend is not None  # the demo world is not what is timed
+        start = time.perf_counter()
+        made = emulator.add_big_job(tasks=tasks, failed_tasks=300)
+        step = {k: made[k] for k in ("farmId", "queueId", "jobId", "stepId")}
+        client.get_step(**step)
+        label = f"big job of {tasks:,} tasks: built + first read"
+        print(f"{label:<42} {(time.perf_counter() - start) * 1000:7.0f} ms")
+    chunks = [made["failedTaskIds"][n : n + 100] for n in range(0, 300, 100)]
+    samples = []
+    for chunk in chunks:
+        items = [{**step, "taskId": task, "targetRunStatus": "READY"} for task in chunk]
+        begin = time.perf_counter()
+        client.batch_update_task(tasks=items)
+        samples.append(time.perf_counter() - begin)
+    report("BatchUpdateTask (100 items), 100,000 tasks", samples)
+    report(
+        "GetStep right after a write, 100,000 tasks",
+        timed(lambda: write_then_read(client, step, made), 5),
+    )
+
+
+def write_then_read(client, step: dict[str, str], made: dict) -> None:
+    client.update_task(**step, taskId=made["failedTaskIds"][0], targetRunStatus="FAILED")
+    client.update_task(**step, taskId=made["failedTaskIds"][0], targetRunStatus="READY")
+    client.get_step(**step)
 
 
 if __name__ == "__main__":
