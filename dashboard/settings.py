@@ -378,6 +378,10 @@ DASHBOARD_ACTION_CONFIRM_SECONDS = env_int("DASHBOARD_ACTION_CONFIRM_SECONDS", 3
 # Update* calls in flight at once for one action, at most: the executor halves it whenever a
 # call stays throttled through all its tries, and grows it back while calls succeed.
 DASHBOARD_ACTION_CONCURRENCY = env_int("DASHBOARD_ACTION_CONCURRENCY", 16, minimum=1)
+# Tasks per BatchUpdateTask call (the API takes 1..100; fewer: more, smaller calls).
+DASHBOARD_ACTION_BATCH_SIZE = env_int("DASHBOARD_ACTION_BATCH_SIZE", 100, minimum=1)
+if DASHBOARD_ACTION_BATCH_SIZE > 100:
+    raise ImproperlyConfigured("DASHBOARD_ACTION_BATCH_SIZE must be 1..100 (the API's limit)")
 # Tries per Update* call inside botocore (standard retries: exponential backoff with jitter).
 DASHBOARD_ACTION_MAX_ATTEMPTS = env_int("DASHBOARD_ACTION_MAX_ATTEMPTS", 5, minimum=1)
 # Tasks still throttled or failing with a server error after those tries are tried again in

@@ -38,6 +38,9 @@ class ActionRun(models.Model):
         DONE = "done", "Done"  # every planned change was made
         PARTIAL = "partial", "Partly done"  # some were not: each is listed with its reason
         FAILED = "failed", "Failed"  # none was made
+        # Its process stopped and it made no progress for a confirm window: not resumed
+        # silently; what was left is listed, not sent.
+        EXPIRED = "expired", "Expired"
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -62,8 +65,13 @@ class ActionRun(models.Model):
     # Status -> how many tasks the confirmed preview counted.
     counts = models.JSONField(default=dict)
     worker_seconds = models.FloatField(default=0.0)
-    # The API operation used: UpdateTask per task, or one UpdateStep / UpdateJob call.
+    # The API operation used: BatchUpdateTask (100 tasks a call), UpdateTask per task, or one
+    # UpdateStep / UpdateJob call.
     method = models.CharField(max_length=16)
+    # Why the batch operation was not used (the backend refused it), or "".
+    fallback = models.TextField(blank=True)
+    # Digest of the confirmed task set (IDs and the statuses they were previewed in).
+    task_set = models.CharField(max_length=64, blank=True)
     backend = models.CharField(max_length=300, blank=True)
     # The dashboard's own ID for the confirming request (its log lines carry it too).
     request_id = models.CharField(max_length=200, blank=True)
@@ -78,9 +86,20 @@ class ActionRun(models.Model):
     # Which process works on it, until when (heartbeats extend it; others resume it after).
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # When a call last came back (a run idle longer than a confirm window is not resumed).
+    last_progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # One running action per job, whatever its scope (a step's or a failure group's
+            # tasks are the job's too): two confirmations cannot both start, in any process.
+            models.UniqueConstraint(
+                fields=["job_id"],
+                condition=models.Q(state="running"),
+                name="actionrun_one_running_per_job",
+            )
+        ]
         permissions = [
             (
                 "act_on_work",
@@ -121,6 +140,9 @@ class ActionItem(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     previous_status = models.CharField(max_length=16, blank=True)
     client_token = models.CharField(max_length=64)
+    # The client token of the BatchUpdateTask call carrying this task, stored before the call
+    # is sent: a resumed run sends the same items again with it (the service replays).
+    batch_token = models.CharField(max_length=64, blank=True)
     # Tasks this call changes: 1 for UpdateTask, the previewed count for a scope-wide call.
     task_count = models.PositiveIntegerField(default=1)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
@@ -138,3 +160,22 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id or self.step_id or 'job'}: {self.outcome}"
+
+
+class ActionBatch(models.Model):
+    """One BatchUpdateTask call as it was (or may have been) sent: its client token and its
+    items in order, stored before the call goes out. A resumed run sends exactly these items
+    again with this token, so the service answers the first answer again and changes nothing
+    twice (a token reused with other items is refused)."""
+
+    run = models.ForeignKey(ActionRun, on_delete=models.CASCADE, related_name="batches")
+    client_token = models.CharField(max_length=64, unique=True)
+    # ActionItem primary keys, in the order the call lists them.
+    items = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"batch {self.client_token} of run {self.run_id} ({len(self.items)} tasks)"

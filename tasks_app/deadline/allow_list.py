@@ -59,6 +59,9 @@ ACTION_IAM_ACTIONS = (
     "deadline:UpdateTask",
     "deadline:UpdateStep",
     "deadline:UpdateJob",
+    # Batch writes, and the re-read of each batch's tasks just before it is sent.
+    "deadline:BatchUpdateTask",
+    "deadline:BatchGetTask",
 )
 
 

@@ -1,4 +1,4 @@
-"""The three writes the dashboard sends, and what is known of how the service applies them.
+"""The writes the dashboard sends, and what is known of how the service applies them.
 
 Sources: botocore's model (UpdateTask/UpdateStep/UpdateJob: PATCH, ``X-Amz-Client-Token``
 idempotency header of 1..64 characters, job priority 0..100) and the official ``deadline``
@@ -17,13 +17,23 @@ NOT_COMPATIBLE) and does not already have the target; a step- or job-wide requeu
 settled ones. The dashboard therefore uses UpdateStep/UpdateJob only when the operator chose
 exactly that set, and UpdateTask per task otherwise, so it never changes a task the preview
 did not count.
+
+``BatchUpdateTask`` (API 2026-04) carries up to 100 ``UpdateTask`` items in one call with one
+client token for the whole call; the answer is 200 even when items fail, each failed item an
+entry of ``errors`` with its code. An account whose policy predates it answers
+AccessDeniedException, an endpoint that predates it an unknown operation: ``is_refusal`` tells
+those apart, and the executor then sends ``UpdateTask`` per task.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from .calls import write
+from .errors import AccessDenied, DeadlineError
 from .types import TaskRunStatus
 
 S = TaskRunStatus
@@ -38,6 +48,14 @@ QUEUED = frozenset({S.PENDING, S.READY})
 
 #: The model's ClientToken length limit.
 CLIENT_TOKEN_MAX = 64
+#: The model's limit of items per BatchUpdateTask (BatchUpdateTaskItems: 1..100).
+BATCH_UPDATE_MAX = 100
+#: Per-item error codes that say "not now" rather than "no": the item is sent again later.
+TRANSIENT_ITEM_CODES = frozenset({"ThrottlingException", "InternalServerErrorException"})
+# What an endpoint that does not know an operation answers (besides a bare 404).
+_UNKNOWN_OPERATION_CODES = frozenset(
+    {"UnknownOperationException", "UnknownOperation", "InvalidAction", "UnrecognizedOperation"}
+)
 
 
 def scope_wide_statuses(target: TaskRunStatus) -> frozenset[TaskRunStatus]:
@@ -122,3 +140,76 @@ def update_job(
         clientToken=client_token,
         **members,
     )
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    """One item of a BatchUpdateTask: which task."""
+
+    farm_id: str
+    queue_id: str
+    job_id: str
+    step_id: str
+    task_id: str
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """One entry of a batch answer's ``errors``: the item was not changed."""
+
+    code: str
+    message: str
+
+    @property
+    def transient(self) -> bool:
+        return self.code in TRANSIENT_ITEM_CODES
+
+    @property
+    def denied(self) -> bool:
+        return self.code == "AccessDeniedException"
+
+
+def batch_update_tasks(
+    *, tasks: Sequence[TaskUpdate], target: TaskRunStatus, client_token: str
+) -> dict[str, ItemError]:
+    """BatchUpdateTask: set ``target`` on up to 100 tasks in one call; task ID -> error of each
+    task not changed (every other task was). Raises like any call when the call itself fails."""
+    if not 1 <= len(tasks) <= BATCH_UPDATE_MAX:
+        raise ValueError(f"BatchUpdateTask takes 1 to {BATCH_UPDATE_MAX} tasks")
+    answer = write(
+        "BatchUpdateTask",
+        tasks=[
+            {
+                "farmId": task.farm_id,
+                "queueId": task.queue_id,
+                "jobId": task.job_id,
+                "stepId": task.step_id,
+                "taskId": task.task_id,
+                "targetRunStatus": target.value,
+            }
+            for task in tasks
+        ],
+        clientToken=client_token,
+    )
+    return {
+        str(error.get("taskId", "")): ItemError(
+            code=str(error.get("code", "")), message=str(error.get("message", ""))
+        )
+        for error in answer.get("errors") or ()
+    }
+
+
+def is_refusal(exc: DeadlineError) -> bool:
+    """The backend refuses the operation itself, not one item: access denied (a policy written
+    before the operation existed) or an operation the endpoint does not know (a 404 for the
+    whole call, UnknownOperationException, or ValidationException reason UNKNOWN_OPERATION)."""
+    if isinstance(exc, AccessDenied):
+        return True
+    response: Any = getattr(exc.__cause__, "response", None)
+    if not isinstance(response, Mapping):
+        return False
+    code = str(response.get("Error", {}).get("Code", ""))
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code in _UNKNOWN_OPERATION_CODES or status == 404:
+        return True
+    return code == "ValidationException" and response.get("reason") == "UNKNOWN_OPERATION"

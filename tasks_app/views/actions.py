@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from ..deadline.errors import DeadlineError
 from ..deadline.types import TaskPath, TaskRunStatus
 from ..forms import REASON_MAX, ActionForm
+from ..models import ActionRun
 from ..permissions import acting_permission, actor_name
 from ..services import actions
 from .common import browse_path, is_fragment, level_url
@@ -118,29 +119,44 @@ def _act(request: HttpRequest, scope: actions.Scope) -> HttpResponse:
     except DeadlineError as exc:
         return error_response(request, exc, path=_path(scope))
     username = actor_name(request)
-    problem, before = "", {}
+    problem, before, running = "", {}, None
     if data["confirm"] and request.POST.get("intent") != "preview":
-        check = actions.check_confirmation(token=data["confirm"], plan=plan, username=username)
-        if check.ok:
-            run = actions.start(
-                plan=plan,
-                username=username,
-                reason=data["reason"],
-                nonce=check.nonce,
-                request_id=str(getattr(request, "request_id", "")),
-            )
-            result = reverse("action_result", args=[run.pk])
-            if request.htmx:
-                return HttpResponseClientRedirect(result)
-            return see_other(result)
-        problem, before = check.problem, check.before
+        confirmed = _confirm(request, plan, data, username)
+        if isinstance(confirmed, HttpResponse):
+            return confirmed
+        problem, before, running = confirmed
     preview = actions.preview(plan=plan, username=username)
     context = _preview_context(scope, preview, data, problem, before)
+    context["running_url"] = reverse("action_result", args=[running.pk]) if running else ""
     fragment = is_fragment(request)
     template = "tasks_app/_action_preview.html" if fragment else "tasks_app/action_preview.html"
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _confirm(
+    request: HttpRequest, plan: actions.Plan, data: dict[str, Any], username: str
+) -> HttpResponse | tuple[str, dict[str, Any], ActionRun | None]:
+    """Start the action when the confirmation holds (a redirect to its result page);
+    otherwise why the preview is shown again, and the running action in the way if any."""
+    check = actions.check_confirmation(token=data["confirm"], plan=plan, username=username)
+    if not check.ok:
+        return check.problem, dict(check.before), None
+    try:
+        run = actions.start(
+            plan=plan,
+            username=username,
+            reason=data["reason"],
+            nonce=check.nonce,
+            request_id=str(getattr(request, "request_id", "")),
+        )
+    except actions.ActionBusy as busy:
+        return str(busy), {}, busy.run
+    result = reverse("action_result", args=[run.pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(result)
+    return see_other(result)
 
 
 def _invalid(request: HttpRequest, scope: actions.Scope, message: str) -> HttpResponse:

@@ -1,6 +1,7 @@
-"""The action executor against the emulator: thousands of tasks under throttling, each changed
-exactly once (counted at the emulator), resumed after its process stops, stopped early when
-the credentials may not write, and the cache made fresh at once."""
+"""The action executor against the emulator: thousands of tasks under throttling, in batches or
+one call per task where the batch write is refused, each changed exactly once (counted at the
+emulator), resumed after its process stops, stopped early when the credentials may not write,
+and the cache made fresh at once."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from django.conf import LazySettings
 from django.utils import timezone
 
 from deadline_emulator import Emulator
-from tasks_app.deadline import writes
 from tasks_app.deadline.types import TaskRunStatus
-from tasks_app.models import ActionItem, ActionRun
+from tasks_app.models import ActionBatch, ActionItem, ActionRun
 from tasks_app.selectors import browse
 from tasks_app.services import actions
+from tasks_app.services.actions import dispatch, runs
 
 
 def _job_scope(made: dict) -> actions.Scope:
@@ -34,20 +35,20 @@ def _confirmed(scope: actions.Scope, action: str = "requeue") -> tuple[actions.P
     return plan, check.nonce
 
 
-def test_a_thousand_failed_tasks_with_30_percent_throttled_change_exactly_once(
-    emulator: Emulator,
-    transactional_db: None,
-    settings: LazySettings,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    settings.DASHBOARD_ACTION_CONCURRENCY = 32
-    # botocore still retries every throttled call, without its real-time backoff sleeps.
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore still retries every throttled or failed call, without its real-time sleeps."""
     monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0)
+
+
+def test_a_thousand_tasks_with_30_percent_of_batch_items_throttled_change_exactly_once(
+    emulator: Emulator, transactional_db: None, settings: LazySettings, no_backoff: None
+) -> None:
     made = emulator.add_failed_job(failed_tasks=1000, steps=4)
     scope = _job_scope(made)
     plan, nonce = _confirmed(scope)
-    assert plan.total == 1000 and plan.method == "UpdateTask"
-    emulator.faults.set("UpdateTask", throttle_rate=0.3)
+    assert plan.total == 1000 and plan.method == "BatchUpdateTask" and plan.calls == 10
+    emulator.faults.set("BatchUpdateTask", item_throttle_rate=0.3)
     emulator.calls.reset()
 
     run = actions.start(plan=plan, username="ada", reason="", nonce=nonce)
@@ -57,9 +58,36 @@ def test_a_thousand_failed_tasks_with_30_percent_throttled_change_exactly_once(
     assert (run.state, run.planned, run.changed, run.failed) == ("done", 1000, 1000, 0)
     failed_ids = {t["taskId"] for t in made["failedTasks"]}
     assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed_ids, 1)
-    # The throttling was real: many more calls than tasks reached the emulator.
-    assert emulator.calls["UpdateTask"] > 1250
+    # The throttling was real: ~300 items came back throttled and went out again in new
+    # batches (each re-read first), so more than the 10 first calls were made.
+    assert emulator.calls["BatchUpdateTask"] > 10
+    assert emulator.calls["BatchGetTask"] == emulator.calls["BatchUpdateTask"]
+    assert emulator.calls["UpdateTask"] == 0
     assert not ActionItem.objects.filter(run=run).exclude(outcome="changed").exists()
+
+
+def test_with_the_batch_write_denied_it_falls_back_to_update_task_through_throttling(
+    emulator: Emulator, transactional_db: None, settings: LazySettings, no_backoff: None
+) -> None:
+    settings.DASHBOARD_ACTION_CONCURRENCY = 32
+    made = emulator.add_failed_job(failed_tasks=1000, steps=4)
+    plan, nonce = _confirmed(_job_scope(made))
+    emulator.faults.set("BatchUpdateTask", deny=True)
+    emulator.faults.set("UpdateTask", throttle_rate=0.3)
+    emulator.calls.reset()
+
+    run = actions.start(plan=plan, username="ada", reason="", nonce=nonce)
+    assert actions.wait_for(run.pk, timeout=300)
+
+    run.refresh_from_db()
+    assert (run.state, run.changed, run.failed) == ("done", 1000, 0)
+    assert run.method == "UpdateTask" and "BatchUpdateTask was refused" in run.fallback
+    failed_ids = {t["taskId"] for t in made["failedTasks"]}
+    assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed_ids, 1)
+    # Refused once per batch in flight, then never again: the backend's refusal is remembered.
+    assert emulator.calls["BatchUpdateTask"] <= settings.DASHBOARD_ACTION_CONCURRENCY
+    assert emulator.calls["UpdateTask"] > 1250  # each throttled call was retried
+    assert actions.plan(scope=_job_scope(made), choice=plan.choice).method == "UpdateTask"
 
 
 def test_a_run_abandoned_mid_way_is_resumed_without_changing_anything_twice(
@@ -68,29 +96,23 @@ def test_a_run_abandoned_mid_way_is_resumed_without_changing_anything_twice(
     settings: LazySettings,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    settings.DASHBOARD_ACTION_BATCH_SIZE = 10
     made = emulator.add_failed_job(failed_tasks=40, steps=2)
     plan, nonce = _confirmed(_job_scope(made))
     started: list[int] = []
-    monkeypatch.setattr(actions, "_spawn", lambda run_id, owner: started.append(run_id))
+    monkeypatch.setattr(runs, "spawn", lambda run_id, owner: started.append(run_id))
     run = actions.start(plan=plan, username="ada", reason="", nonce=nonce)
     assert started == [run.pk]  # its process "stopped" before sending anything else
     items = list(run.items.order_by("id"))
-    # It had sent the first 15 calls, but recorded only the first 5 before it stopped.
-    for item in items[:15]:
-        writes.update_task(
-            farm_id=run.farm_id,
-            queue_id=run.queue_id,
-            job_id=run.job_id,
-            step_id=item.step_id,
-            task_id=item.task_id,
-            target=TaskRunStatus.PENDING,
-            client_token=item.client_token,
-        )
-    ActionItem.objects.filter(pk__in=[i.pk for i in items[:5]]).update(outcome="changed")
+    # It had sent its first two batches (tokens stored first, as it does), but recorded only
+    # the first batch's outcome before it stopped.
+    sender = dispatch.Sender(run)
+    assert all(o.changed for o in sender.send(items[:10]) + sender.send(items[10:20]))
+    ActionItem.objects.filter(pk__in=[i.pk for i in items[:10]]).update(outcome="changed")
     monkeypatch.undo()
-    # Meanwhile those 15 tasks ran again and failed again: sending their requeue again with a
-    # new token would requeue them a second time; with the stored token the service replays.
-    for item in items[:15]:
+    # Meanwhile those 20 tasks ran again and failed again: a new batch would requeue them a
+    # second time; the second batch sent again with its stored token is answered as before.
+    for item in items[:20]:
         emulator.backend.update_task(
             run.farm_id, run.queue_id, run.job_id, item.step_id, item.task_id, "FAILED"
         )
@@ -105,8 +127,7 @@ def test_a_run_abandoned_mid_way_is_resumed_without_changing_anything_twice(
 
     run.refresh_from_db()
     assert (run.state, run.changed, run.failed) == ("done", 40, 0)
-    # The 10 sent but unrecorded calls were sent again with their tokens: no second requeue.
-    sent_before = {item.task_id for item in items[:15]}
+    sent_before = {item.task_id for item in items[:20]}
     counts = emulator.task_update_counts(made["jobId"])
     assert counts == {
         t["taskId"]: 2 if t["taskId"] in sent_before else 1 for t in made["failedTasks"]
@@ -119,6 +140,7 @@ def test_a_run_abandoned_mid_way_is_resumed_without_changing_anything_twice(
     }
     assert {statuses[task_id] for task_id in sent_before} == {"FAILED"}
     assert "FAILED" not in {s for task_id, s in statuses.items() if task_id not in sent_before}
+    assert ActionBatch.objects.filter(run=run).count() == 4  # 2 before the stop, 2 after
 
 
 def test_without_write_permission_it_stops_at_once_and_lists_every_task(
@@ -127,6 +149,7 @@ def test_without_write_permission_it_stops_at_once_and_lists_every_task(
     settings.DASHBOARD_ACTION_CONCURRENCY = 4
     made = emulator.add_failed_job(failed_tasks=200, steps=2)
     plan, nonce = _confirmed(_job_scope(made))
+    emulator.faults.set("BatchUpdateTask", deny=True)
     emulator.faults.set("UpdateTask", deny=True)
     emulator.calls.reset()
 
@@ -135,6 +158,7 @@ def test_without_write_permission_it_stops_at_once_and_lists_every_task(
 
     run.refresh_from_db()
     assert (run.state, run.changed, run.failed) == ("failed", 0, 200)
+    assert emulator.calls["BatchUpdateTask"] <= settings.DASHBOARD_ACTION_CONCURRENCY
     assert emulator.calls["UpdateTask"] <= 2 * settings.DASHBOARD_ACTION_CONCURRENCY
     errors = list(run.items.values_list("error", flat=True))
     assert len(errors) == 200 and all("deadline:UpdateTask" in e for e in errors)
@@ -148,7 +172,7 @@ def test_calls_still_throttled_after_every_round_are_reported_not_dropped(
     settings.DASHBOARD_ACTION_ROUNDS = 2
     made = emulator.add_failed_job(failed_tasks=6, steps=1)
     plan, nonce = _confirmed(_job_scope(made))
-    emulator.faults.set("UpdateTask", throttle_rate=1.0)
+    emulator.faults.set("BatchUpdateTask", throttle_rate=1.0)
 
     run = actions.start(plan=plan, username="ada", reason="", nonce=nonce)
     assert actions.wait_for(run.pk, timeout=60)

@@ -57,13 +57,14 @@ def test_requeue_a_jobs_failed_tasks(acting: ActionWorld, operator_client: Clien
     html = response.content.decode()
     assert 'data-total="12"' in html
     assert 'data-status="FAILED"' in html
-    assert "12 \u00d7 <code>UpdateTask</code>" in html
+    assert 'data-method="BatchUpdateTask" data-calls="1"' in html  # 12 tasks: one call
     assert acting.updates() == {}  # a preview changes nothing
 
     run = act(operator_client, acting.job_url(), action="requeue", reason="NFS fixed")
 
     assert (run.state, run.planned, run.changed, run.failed) == ("done", 12, 12, 0)
-    assert run.method == "UpdateTask" and run.username == "ada" and run.reason == "NFS fixed"
+    assert run.method == "BatchUpdateTask" and run.username == "ada"
+    assert run.reason == "NFS fixed" and run.fallback == ""
     assert acting.updates() == {task_id: 1 for _, task_id in acting.failed}
     for step_id, task_id in acting.failed:
         assert acting.status(step_id, task_id) == "READY"  # PENDING with nothing blocking it
@@ -426,15 +427,19 @@ def test_the_audit_filters_refuse_malformed_ids(operator_client: Client) -> None
 def test_the_result_page_lists_what_was_not_changed_and_why(
     acting: ActionWorld, operator_client: Client
 ) -> None:
+    # A policy that grants neither the batch write nor the single one.
+    acting.emulator.faults.set("BatchUpdateTask", deny=True)
     acting.emulator.faults.set("UpdateTask", deny=True)
 
     run = act(operator_client, acting.job_url(), action="requeue")
 
     assert (run.state, run.changed, run.failed) == ("failed", 0, 12)
+    assert run.method == "UpdateTask" and "BatchUpdateTask was refused" in run.fallback
     errors = set(run.items.values_list("error", flat=True))
     assert all("deadline:UpdateTask" in error for error in errors)
     page = operator_client.get(f"/audit/{run.pk}/").content.decode()
     assert "Not changed (12)" in page
+    assert 'data-method="UpdateTask"' in page and "sent one UpdateTask per task" in page
     assert page.count("deadline:UpdateTask") >= 12
     assert "optional write statement" in page
     assert acting.updates() == {}

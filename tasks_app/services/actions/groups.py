@@ -1,0 +1,86 @@
+"""Failure groups (tasks_app/selectors/failures.py) as actions see them: the members of one
+group, and the causes among a plan's failed tasks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from ...deadline.errors import DeadlineError
+from ...selectors import failures
+from .catalog import Scope
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FailureGroupMembers:
+    title: str
+    tasks: tuple[tuple[str, str], ...]  # (step ID, task ID)
+    notice: str = ""
+
+
+def _failure_scope(scope: Scope) -> failures.FailureScope:
+    return failures.FailureScope(
+        farm_id=scope.farm_id, queue_id=scope.queue_id, job_id=scope.job_id, step_id=scope.step_id
+    )
+
+
+def failure_group(scope: Scope) -> FailureGroupMembers | None:
+    """The failed tasks of the group ``scope.signature`` names (its digest), as the failures
+    analysis knows them now (waiting for it as long as a failures page does); None when no
+    group has that signature any more."""
+    report = failures.failure_report(
+        _failure_scope(scope), wait_seconds=float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
+    )
+    for group in report.groups:
+        if group.digest != scope.signature:
+            continue
+        members = tuple((t.step_id, t.task_id) for t in group.tasks if t.job_id == scope.job_id)
+        notice = ""
+        if not report.complete:
+            notice = (
+                f"The failures analysis has read {report.analysed:,} of {report.listed:,} failed "
+                "tasks so far: more may join this cause. Update the preview to count them."
+            )
+        elif report.failed_tasks > report.listed:
+            notice = (
+                f"{report.failed_tasks - report.listed:,} failed tasks of this scope are beyond "
+                "the failures view's analysis limit: any of this cause among them are not "
+                "included."
+            )
+        return FailureGroupMembers(group.title, members, notice)
+    return None
+
+
+def signatures_among(
+    scope: Scope, failed_task_ids: Sequence[str]
+) -> tuple[tuple[tuple[str, int], ...], str]:
+    """The failure causes of the FAILED tasks ``failed_task_ids``, as far as the failures
+    analysis knows them now (it is started if needed, never waited for)."""
+    failed = set(failed_task_ids)
+    if not failed or scope.kind not in ("job", "step"):
+        return (), ""
+    try:
+        report = failures.failure_report(_failure_scope(scope), wait_seconds=0.0)
+    except DeadlineError as exc:  # the causes only inform the preview; never block it
+        logger.info("preview without failure causes: %s", exc.message)
+        return (), ""
+    found = []
+    for group in report.groups:
+        count = len(failed.intersection(group.task_ids))
+        if count:
+            found.append((group.title, count))
+    found.sort(key=lambda item: -item[1])
+    notice = ""
+    if not report.complete and report.listed:
+        notice = (
+            f"Failure causes: {report.analysed:,} of {report.listed:,} failed tasks analysed so "
+            "far; update the preview to see more."
+        )
+    elif not report.complete:
+        notice = "The failure causes are still being read: update the preview to see them."
+    return tuple(found), notice

@@ -1,0 +1,99 @@
+"""The current run status of given tasks, fresh from the API: BatchGetTask, 100 tasks a call
+(per-task GetTask where the account refuses it). Planning a failure group and the executor's
+re-read before each batch both ask this."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ...deadline import writes
+from ...deadline.calls import call
+from ...deadline.errors import AccessDenied, InvalidRequest, NotFound, Unavailable
+from ...deadline.resilience import read_pool
+from ...deadline.types import Task
+from . import refusals
+
+#: BatchGetTask's limit (the model's BatchGetTaskIdentifiers: 1..100).
+BATCH_GET_MAX = 100
+#: Per-item error codes worth asking again (the others are final answers).
+TRANSIENT_CODES = frozenset({"ThrottlingException", "InternalServerErrorException"})
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """Where a task is: its job's IDs, its step and itself."""
+
+    farm_id: str
+    queue_id: str
+    job_id: str
+    step_id: str
+    task_id: str
+
+    def identifier(self) -> dict[str, str]:
+        return {
+            "farmId": self.farm_id,
+            "queueId": self.queue_id,
+            "jobId": self.job_id,
+            "stepId": self.step_id,
+            "taskId": self.task_id,
+        }
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the API said of each task asked for: its Task, or why not (``gone``: it does not
+    exist any more; ``unknown``: not read this time, ask again)."""
+
+    tasks: dict[str, Task]
+    gone: dict[str, str]
+    unknown: dict[str, str]
+
+
+def read_tasks(refs: Sequence[TaskRef]) -> Reading:
+    """The tasks ``refs`` name, fresh (no cache). Raises Unavailable (and other domain errors)
+    when a whole call fails; per-task errors are in the answer."""
+    tasks: dict[str, Task] = {}
+    gone: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    chunks = [refs[i : i + BATCH_GET_MAX] for i in range(0, len(refs), BATCH_GET_MAX)]
+    for chunk in chunks:
+        if refusals.refused("BatchGetTask"):
+            _read_one_by_one(chunk, tasks, gone, unknown)
+            continue
+        try:
+            answer = call("BatchGetTask", identifiers=[ref.identifier() for ref in chunk])
+        except (AccessDenied, InvalidRequest, NotFound) as exc:
+            if not writes.is_refusal(exc):
+                raise
+            refusals.remember("BatchGetTask", exc)
+            _read_one_by_one(chunk, tasks, gone, unknown)
+            continue
+        for raw in answer.get("tasks") or ():
+            task = Task.from_api(raw)
+            tasks[task.task_id] = task
+        for error in answer.get("errors") or ():
+            task_id, code = str(error.get("taskId", "")), str(error.get("code", ""))
+            message = f"{code}: {error.get('message', '')}"
+            if code == "ResourceNotFoundException":
+                gone[task_id] = message
+            else:
+                unknown[task_id] = message
+    return Reading(tasks, gone, unknown)
+
+
+def _read_one_by_one(
+    refs: Sequence[TaskRef],
+    tasks: dict[str, Task],
+    gone: dict[str, str],
+    unknown: dict[str, str],
+) -> None:
+    """GetTask per task, concurrently on the read pool: for accounts that refuse BatchGetTask."""
+    futures = [(ref, read_pool().submit(call, "GetTask", **ref.identifier())) for ref in refs]
+    for ref, future in futures:
+        try:
+            tasks[ref.task_id] = Task.from_api(future.result())
+        except NotFound as exc:
+            gone[ref.task_id] = exc.message
+        except Unavailable as exc:
+            unknown[ref.task_id] = exc.message
