@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.serve import Identity, nginx_binary, nginx_config
 from tests.dashboard_processes import REPO, await_healthy, environment, stop
 from tests.redis_server import free_port
 from tests.serve_processes import served as serve
@@ -113,3 +114,46 @@ def test_two_instances_on_one_host_each_have_their_own_control_socket(tmp_path: 
         assert not (tmp_path / "gunicorn.ctl").exists()
         assert not (tmp_path / ".gunicorn").exists()
     assert not sockets[0].exists() and not sockets[1].exists()
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        Identity(mode="login"),
+        Identity(mode="remote-user", proxy_secret=True),
+        Identity(mode="remote-user", auth_request_url="http://127.0.0.1:4180/oauth2/auth"),
+        Identity(
+            mode="remote-user",
+            user_header="X-Auth-Request-User",
+            groups_header="X-Auth-Request-Groups",
+            auth_request_url="https://localhost:9091/api/verify",
+        ),
+    ],
+    ids=["login", "remote-user with a secret", "oauth2-proxy", "another SSO proxy"],
+)
+def test_nginx_accepts_the_configuration_for_every_identity(
+    identity: Identity, tmp_path: Path
+) -> None:
+    config = tmp_path / "nginx.conf"
+    text = nginx_config(
+        listen="127.0.0.1:1", upstream="127.0.0.1:2", run_dir=tmp_path, identity=identity
+    )
+    config.write_text(text)
+    check = [nginx_binary(), "-t", "-q", "-e", "stderr", "-c", str(config)]
+    result = subprocess.run(check, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    # Where nginx is the trusted source it replaces every client copy of both headers.
+    if identity.mode != "remote-user" or identity.auth_request_url:
+        assert f"proxy_set_header {identity.user_header} " in text
+        assert f"proxy_set_header {identity.groups_header} " in text
+    else:  # the proxy in front sets them: passed on untouched, repeats and all
+        assert identity.user_header not in text
+    assert ("/oauth2/start" in text) == identity.auth_request_url.endswith("/oauth2/auth")
+
+
+def test_make_serve_warns_when_remote_user_believes_anyone() -> None:
+    warning = Identity(mode="remote-user").warning()
+    assert warning and "DASHBOARD_PROXY_SECRET" in warning
+    assert Identity(mode="remote-user", proxy_secret=True).warning() is None
+    assert Identity(mode="remote-user", auth_request_url="http://sso/auth").warning() is None
+    assert Identity(mode="login").warning() is None

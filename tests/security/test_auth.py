@@ -243,6 +243,40 @@ def test_remote_user_session_ends_when_the_proxy_stops_naming_the_user(
     assert response["HX-Redirect"] == page  # a full navigation lets the proxy sign in again
 
 
+def test_remote_user_with_a_proxy_secret_believes_only_requests_bearing_it(
+    client: Client, remote_user_mode: None, settings: LazySettings, hostile: Hostile
+) -> None:
+    settings.DASHBOARD_PROXY_SECRET = secret = "s" * 40
+    page = _task_url(hostile)
+    identity = {"X-Forwarded-User": "grace"}
+    for wrong in ({}, {"X-Dashboard-Proxy-Secret": "s" * 39}, {"X-Dashboard-Proxy-Secret": ""}):
+        response = client.get(page, headers={**identity, **wrong})
+        assert response.status_code == 403
+        assert "Not signed in" in response.content.decode()
+    assert not get_user_model().objects.exists()
+    assert client.get("/healthz").status_code == 200
+
+    response = client.get(page, headers={**identity, "X-Dashboard-Proxy-Secret": secret})
+    assert response.status_code == 200
+    assert "Signed in as <strong>grace</strong>" in response.content.decode()
+    # Read once and dropped: no view, error report or debug page of the request holds it.
+    assert "HTTP_X_DASHBOARD_PROXY_SECRET" not in response.wsgi_request.META
+    assert "X-Dashboard-Proxy-Secret" not in response.wsgi_request.headers
+
+
+def test_remote_user_refuses_a_request_gunicorn_marked_as_repeating_identity(
+    client: Client, remote_user_mode: None, hostile: Hostile
+) -> None:
+    headers = {
+        "X-Forwarded-User": "grace,mallory",
+        "X-Dashboard-Repeated-Header": "X-FORWARDED-USER",
+    }
+    response = client.get(_task_url(hostile), headers=headers)
+    assert response.status_code == 400
+    assert "more than once" in response.content.decode()
+    assert not get_user_model().objects.exists()
+
+
 def test_remote_user_header_name_is_configurable(
     client: Client, remote_user_mode: None, settings: LazySettings, hostile: Hostile
 ) -> None:
