@@ -78,17 +78,18 @@ def test_batch_update_task_changes_tasks_and_reports_each_failing_item(world: An
     missing_task = {**items[0], "taskId": f"task-{step_id[5:]}-9999"}
     missing_job = {**items[1], "jobId": MISSING_JOB}
     missing_step = {**items[2], "stepId": MISSING_STEP, "taskId": f"task-{'0' * 32}-1"}
+    missing_farm = {**items[3], "farmId": "farm-" + "0" * 32}
+    missing_queue = {**items[4], "queueId": "queue-" + "0" * 32}
+    wrong = [missing_task, missing_job, missing_step, missing_farm, missing_queue]
 
-    answer = client.batch_update_task(tasks=[*items, missing_task, missing_job, missing_step])
+    answer = client.batch_update_task(tasks=[*items, *wrong])
 
     assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
-    codes = {(e["jobId"], e["stepId"], e["taskId"]): e["code"] for e in answer["errors"]}
-    assert codes == {
-        (made["jobId"], step_id, missing_task["taskId"]): "ResourceNotFoundException",
-        (MISSING_JOB, items[1]["stepId"], items[1]["taskId"]): "ResourceNotFoundException",
-        (made["jobId"], MISSING_STEP, missing_step["taskId"]): "ResourceNotFoundException",
-    }
-    assert all(e["message"] and e["farmId"] == made["farmId"] for e in answer["errors"])
+    ids = ("farmId", "queueId", "jobId", "stepId", "taskId")
+    errors = {tuple(e[key] for key in ids): e for e in answer["errors"]}
+    assert set(errors) == {tuple(item[key] for key in ids) for item in wrong}
+    assert {e["code"] for e in errors.values()} == {"ResourceNotFoundException"}
+    assert all(e["message"] for e in errors.values())
     assert {run_status(client, item) for item in items} == {"READY"}
     assert emulator.task_update_counts(made["jobId"]) == {i["taskId"]: 1 for i in items}
     assert emulator.calls["BatchUpdateTask"] == 1
