@@ -508,3 +508,116 @@ def test_a_failure_group_that_is_gone_previews_nothing(
 
     assert response.status_code == 200 and token == ""
     assert "not among the current failures" in response.content.decode()
+
+
+# --- Late and concurrent confirmations -----------------------------------------------------------
+
+
+@in_process
+def test_a_swapped_task_set_with_the_same_counts_previews_again(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    _, token = preview(operator_client, acting.job_url(), action="requeue", run_status="FAILED")
+    # Meanwhile one failed frame is requeued by someone else and a finished one fails: still
+    # 12 failed tasks, but not the 12 previewed.
+    step_id, gone = acting.failed[0]
+    acting.emulator.backend.update_task(
+        **acting.ids, step_id=step_id, task_id=gone, target_run_status="PENDING"
+    )
+    newcomer = next(t for t, s in acting.statuses().items() if s == "SUCCEEDED")
+    newcomer_step = next(s for s in acting.step_ids if newcomer[5:37] == s[5:])
+    acting.emulator.backend.update_task(
+        **acting.ids, step_id=newcomer_step, task_id=newcomer, target_run_status="FAILED"
+    )
+
+    response = operator_client.post(
+        f"{acting.job_url()}actions/",
+        {"action": "requeue", "run_status": "FAILED", "confirm": token},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-total="12"' in html
+    assert "as many tasks, but not the same ones" in html
+    assert not ActionRun.objects.exists()
+    assert acting.updates() == {gone: 1, newcomer: 1}  # only the two changes made meanwhile
+
+
+@in_process
+def test_two_confirmations_on_one_job_change_each_task_once_and_audit_once(
+    acting: ActionWorld, operator_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks_app.services.actions import runs
+
+    url = f"{acting.job_url()}actions/"
+    _, first = preview(operator_client, acting.job_url(), action="requeue")
+    _, second = preview(operator_client, acting.step_url(acting.step_ids[0]), action="requeue")
+    held: list[tuple[int, str]] = []
+    spawn = runs.spawn
+    monkeypatch.setattr(runs, "spawn", lambda run_id, owner: held.append((run_id, owner)))
+
+    started = operator_client.post(url, {"action": "requeue", "confirm": first})
+    refused = operator_client.post(
+        f"{acting.step_url(acting.step_ids[0])}actions/", {"action": "requeue", "confirm": second}
+    )
+
+    assert started.status_code == 303 and len(held) == 1
+    html = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Another action on this job is running" in html
+    assert f'href="/audit/{held[0][0]}/" data-running-action' in html
+    spawn(*held[0])  # the first one runs now
+    assert actions.wait_for(held[0][0], timeout=60)
+    again = operator_client.post(
+        f"{acting.step_url(acting.step_ids[0])}actions/", {"action": "requeue", "confirm": second}
+    )
+    assert again.status_code == 200 and "changed since your preview" in again.content.decode()
+    assert [(r.changed, r.state) for r in ActionRun.objects.all()] == [(12, "done")]
+    assert acting.updates() == {task_id: 1 for _, task_id in acting.failed}
+
+
+@in_process
+def test_a_listing_that_disagrees_with_the_counts_is_read_again_and_never_confirmed(
+    acting: ActionWorld, operator_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks_app.services.actions import planning
+
+    real = planning.list_every
+    lists: list[str] = []
+
+    def one_short(operation: str, result_key: str, **params: Any) -> list[Any]:
+        """As if a task moved out of view between the counts and the listing."""
+        items = real(operation, result_key, **params)
+        if operation == "ListTasks":
+            lists.append(params["stepId"])
+            failed = [t for t in items if t["runStatus"] == "FAILED"]
+            items = [t for t in items if t is not failed[-1]]
+        return items
+
+    monkeypatch.setattr(planning, "list_every", one_short)
+
+    response, token = preview(operator_client, acting.job_url(), action="requeue")
+
+    html = response.content.decode()
+    assert response.status_code == 200 and token == ""  # nothing to confirm on a short list
+    assert "data-unsettled" in html and "the listing found 9" in html
+    assert len(lists) == planning.PLAN_READS * 3  # every step, read three times
+    assert acting.updates() == {}
+
+
+def test_a_failure_group_of_the_demo_worlds_10000_frame_job_previews_all_its_tasks(
+    emulator: Any, operator_client: Client, settings: LazySettings
+) -> None:
+    settings.DASHBOARD_ACTIONS = True
+    big = emulator.backend.landmarks()["big_job"]
+    job = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**big)
+    failures_url = f"{job}failures/"
+    report = operator_client.get(f"{failures_url}?format=json&wait=60").json()
+    assert report["complete"]
+    page = operator_client.get(failures_url).content.decode()
+    groups = _GROUP.findall(page)
+    assert len(groups) == len(report["groups"]) >= 3
+    for digest, count in groups:
+        # Members past the first 5,000 frames count as much as the others.
+        response, token = preview(operator_client, failures_url, action="requeue", signature=digest)
+        assert f'data-total="{count}"' in response.content.decode(), digest
+        assert token
