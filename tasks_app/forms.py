@@ -80,8 +80,6 @@ class _ListForm(forms.Form):
 
     default_order = "desc"
     default_sort = ""
-    #: How far the list's pages reach (None: to its end, wherever that is).
-    reach: int | None = browse.SEARCH_WINDOW
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         # Render the defaults as chosen when the query string leaves them out.
@@ -102,12 +100,10 @@ class _ListForm(forms.Form):
         return default if value in (None, "") else value
 
     def window(self) -> tuple[int, int]:
-        """(offset, page size), clamped to the list's ``reach``."""
+        """(offset, page size): any page, to the list's last (past the search window the
+        selectors cut pages from a listing; past the end they show the last page)."""
         per = int(self.value("per", _DEFAULT_PER_PAGE))
-        page = int(self.value("page", 1))
-        if self.reach is not None:
-            page = min(page, -(-self.reach // per))
-        return (page - 1) * per, per
+        return (int(self.value("page", 1)) - 1) * per, per
 
     def descending(self) -> bool:
         return self.value("order", self.default_order) == "desc"
@@ -174,7 +170,6 @@ class TaskFilterForm(_ListForm):
 
     default_order = "asc"
     default_sort = "TASK_ID"
-    reach = None  # past the search window, pages come from the step's listing
 
     def clean_q(self) -> str:
         value = self.cleaned_data.get("q", "")

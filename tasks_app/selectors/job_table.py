@@ -7,6 +7,11 @@ page when the service honours every name, which its rows are checked for; when a
 refused or was seen ignored, the dashboard remembers it for the backend and builds the page
 itself from the queue's jobs read with confirmed names only (newest first, up to the 10,000-item
 window), with the same filters, sort and tie-break.
+
+Search* reach items 0..10,000 only. When more jobs match than that (a busy queue's 120-day
+history), or a page past the window is asked for, the page is cut by the dashboard from every
+job of the queue, listed with ListJobs (every page, cached for DEADLINE_LISTING_CACHE_SECONDS):
+the list reaches its oldest job, and the count is exact.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from deadline_facts import search_names as facts
 
 from ..deadline import search
 from ..deadline.cache import cached_read, forget
+from ..deadline.calls import list_every
 from ..deadline.types import Job, JobListing, JobSearchPage, SearchWindow
 from .search_sorting import digest, sort_rows, sorted_by
 
@@ -101,7 +107,10 @@ _SORT_VALUES: dict[str, Callable[[Job], Any]] = {
 
 
 def queue_jobs(*, farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage:
-    """One page of a queue's jobs: one SearchJobs call, or the dashboard's own page."""
+    """One page of a queue's jobs: one SearchJobs call, or the dashboard's own page (names
+    refused or ignored, or more jobs than the search window holds)."""
+    if query.offset + query.page_size > SEARCH_WINDOW:
+        return beyond_window(farm_id, queue_id, query)
     request = query.request()
     key = (farm_id, queue_id, digest(request))
     try:
@@ -116,7 +125,10 @@ def queue_jobs(*, farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage
         return from_listing(farm_id, queue_id, query, exc.uses, exc.verdict)
     ignored = ignored_names(query, request, page)
     if not ignored:
-        return page
+        # A full window may hide more jobs: the whole list counts them and reaches them all.
+        return (
+            page if page.window.total < SEARCH_WINDOW else beyond_window(farm_id, queue_id, query)
+        )
     for use in ignored:
         search.remember(use, search.IGNORED)
     forget("jobs-search", *key)
@@ -228,14 +240,59 @@ def from_listing(
 def _page_from_listing(
     farm_id: str, queue_id: str, query: JobQuery, labels: str, verdict: str
 ) -> JobSearchPage:
+    note = f"Filtered and sorted by the dashboard: this account's SearchJobs {verdict} {labels}."
     asked = listing_query(query)
     listing = list_queue_jobs(farm_id, queue_id, asked)
+    if not listing.complete:  # the search window cut it: every job of the queue instead
+        asked, listing = JobQuery(), list_every_job(farm_id, queue_id)
+    return _cut(listing, query, asked, [note])
+
+
+def _cut(listing: JobListing, query: JobQuery, asked: JobQuery, notes: list[str]) -> JobSearchPage:
     rows = _filtered_sorted(listing.jobs, query, asked)
-    shown = rows[query.offset : query.offset + query.page_size]
+    offset = query.offset
+    if rows and offset >= len(rows):  # past the end (a typed page, or jobs gone meanwhile)
+        offset = (len(rows) - 1) // query.page_size * query.page_size
+    shown = rows[offset : offset + query.page_size]
     window = SearchWindow(
-        offset=query.offset, page_size=query.page_size, total=len(rows), shown=len(shown)
+        offset=offset, page_size=query.page_size, total=len(rows), shown=len(shown)
     )
-    notes = [f"Filtered and sorted by the dashboard: this account's SearchJobs {verdict} {labels}."]
     if not listing.complete:
         notes.append(f"Only the newest {len(listing.jobs):,} jobs of the queue are listed.")
     return JobSearchPage(jobs=tuple(shown), window=window, notes=tuple(notes))
+
+
+def list_every_job(farm_id: str, queue_id: str) -> JobListing:
+    """Every job of the queue (ListJobs, every page however many), cached for
+    DEADLINE_LISTING_CACHE_SECONDS: what pages past the search window are cut from."""
+    return cached_read(
+        kind="jobs-every",
+        ids=(farm_id, queue_id),
+        ttl=settings.DEADLINE_LISTING_CACHE_SECONDS,
+        fetch=lambda: {
+            "jobs": list_every("ListJobs", "jobs", farmId=farm_id, queueId=queue_id),
+            "complete": True,
+        },
+        parse=JobListing,
+    )
+
+
+def beyond_window(farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage:
+    """A page of a list longer than the search window, cut by the dashboard from every job
+    of the queue (the page cached like a search answer, so polls do not redo the work)."""
+
+    def fetch() -> dict[str, Any]:
+        listing = list_every_job(farm_id, queue_id)
+        note = (
+            "More than 10,000 jobs match, the most a search reaches: this page was cut by the "
+            f"dashboard from the queue's {len(listing.jobs):,} jobs, listed with ListJobs."
+        )
+        return _cut(listing, query, JobQuery(), [note]).to_cache()
+
+    return cached_read(
+        kind="jobs-beyond-page",
+        ids=(farm_id, queue_id, digest(vars(query))),
+        ttl=settings.DEADLINE_CACHE_SECONDS,
+        fetch=fetch,
+        parse=JobSearchPage,
+    )

@@ -1,0 +1,135 @@
+"""A queue with more jobs than the search's 10,000-item window: its job list counts them all and
+its last page, reached through the page's own link, ends with the queue's oldest job (checked
+against ListJobs), at one ListJobs listing for every page past the window."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from deadline_emulator import Emulator, set_default_emulator
+from deadline_emulator.clock import Clock
+from deadline_emulator.seed import JobSpec, ParamDef, StepSpec, hex_id
+from tests.conftest import PINNED_AT
+
+pytestmark = pytest.mark.usefixtures("held_clock")
+
+EXTRA_JOBS = 10_050
+JOB_ROW = re.compile(r'<tr data-href="[^"]*/jobs/(job-[0-9a-f]{32})/">')
+RANGE = re.compile(r'<span class="pagination__range">([^<]+)</span>')
+
+
+def add_many_jobs(emulator: Emulator, queue: Any, count: int) -> None:
+    """``count`` one-task jobs in ``queue``, one every ten minutes over the last 70 days (the
+    emulator's scenarios build at most 200 jobs a queue: this one needs more)."""
+    backend = emulator.backend
+    now = backend.clock.now()
+    for k in range(count):
+        step = StepSpec(
+            step_id=hex_id(backend.seed, "step", f"many-jobs:{k}"),
+            index=0,
+            name="render",
+            task_count=1,
+            params=(ParamDef("Frame", "INT", start=1),),
+            concurrency=1,
+            slot_seconds=300.0,
+            run_min=60.0,
+            run_max=100.0,
+            fail_rate=0.0,
+            start_delay=10.0,
+            depends_on_previous=False,
+        )
+        backend.add_job(
+            JobSpec(
+                job_id=hex_id(backend.seed, "job", f"many-jobs:{k}"),
+                job_ref=(1 << 28) + k,
+                farm_id=queue.farm_id,
+                queue_id=queue.queue_id,
+                name=f"many_{k:05d}",
+                created_at=now - 86_400 * 70 + k * 600,
+                created_by="ana",
+                priority=50,
+                steps=(step,),
+            )
+        )
+
+
+class World:
+    def __init__(self) -> None:
+        self.emulator = Emulator(seed=settings.DEADLINE_DEMO_SEED, clock=Clock(pinned_at=PINNED_AT))
+        queue = self.emulator.backend.world.queues[-1]
+        add_many_jobs(self.emulator, queue, EXTRA_JOBS)
+        self.ids = {"farm_id": queue.farm_id, "queue_id": queue.queue_id}
+        self.jobs = self._list_jobs()
+
+    def _list_jobs(self) -> list[dict[str, Any]]:
+        """Every job of the queue by the emulator's own ListJobs, newest first."""
+        jobs, token = [], None
+        while True:
+            answer = self.emulator.backend.list_jobs(**self.ids, next_token=token, max_results=100)
+            jobs += answer["jobs"]
+            token = answer.get("nextToken")
+            if not token:
+                return sorted(jobs, key=lambda j: j["createdAt"], reverse=True)
+
+    @property
+    def url(self) -> str:
+        return reverse("queue_detail", kwargs=self.ids)
+
+
+@pytest.fixture(scope="module")
+def module_world() -> World:
+    return World()
+
+
+@pytest.fixture
+def world(module_world: World) -> Iterator[World]:
+    set_default_emulator(module_world.emulator, seed=settings.DEADLINE_DEMO_SEED)
+    module_world.emulator.calls.reset()
+    yield module_world
+    set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
+
+
+def follow(client: Client, world: World, page: str, pattern: str) -> str:
+    found = re.search(rf'<a href="([^"]*)"[^>]*{pattern}', page)
+    assert found is not None, pattern
+    href = html.unescape(found.group(1))
+    response = client.get(world.url + href if href.startswith("?") else href)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_job_list_counts_every_job_and_its_last_page_ends_with_the_oldest(
+    client: Client, world: World
+) -> None:
+    total = len(world.jobs)
+    assert total > 10_000
+    pages = -(-total // 50)
+
+    first = client.get(world.url).content.decode()
+    cold = world.emulator.calls.snapshot()
+    world.emulator.calls.reset()
+    last = follow(client, world, first, 'rel="last"')
+
+    assert JOB_ROW.findall(first) == [j["jobId"] for j in world.jobs[:50]]
+    assert RANGE.search(first).group(1) == f"1\u201350 of {total:,} · page 1 of {pages:,}"
+    assert JOB_ROW.findall(last) == [j["jobId"] for j in world.jobs[(pages - 1) * 50 :]]
+    assert JOB_ROW.findall(last)[-1] == world.jobs[-1]["jobId"]  # the oldest
+    assert "cut by the dashboard from the queue&#x27;s" in last
+    # One SearchJobs showed the window full; one listing of the queue counted every job.
+    assert cold["SearchJobs"] == 1 and cold["ListJobs"] == -(-total // 100)
+    assert "ListJobs" not in world.emulator.calls.snapshot()  # later pages are cut from it
+
+
+def test_a_filter_inside_the_window_stays_one_search(client: Client, world: World) -> None:
+    response = client.get(world.url, {"name": "many_0999"})
+
+    rows = JOB_ROW.findall(response.content.decode())
+    assert len(rows) == 10 and "ListJobs" not in world.emulator.calls.snapshot()
