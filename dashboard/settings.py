@@ -307,7 +307,7 @@ if DASHBOARD_PROXY_SECRET and len(DASHBOARD_PROXY_SECRET) < 32:
 # every request and sets the user and groups headers from its answer alone (dashboard/serve.py).
 DASHBOARD_AUTH_REQUEST_URL = env_str("DASHBOARD_AUTH_REQUEST_URL", "")
 if DASHBOARD_AUTH_REQUEST_URL and not re.fullmatch(
-    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-/]*)?", DASHBOARD_AUTH_REQUEST_URL
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?/[A-Za-z0-9._~\-/]*", DASHBOARD_AUTH_REQUEST_URL
 ):
     raise ImproperlyConfigured(
         "DASHBOARD_AUTH_REQUEST_URL must be an http(s) URL of a host, an optional port and a "

@@ -26,6 +26,7 @@ PRODUCTION = {
     "AWS_REGION": "us-west-2",
     # Every host shares one PostgreSQL (`check --deploy` does not connect to it).
     "DATABASE_URL": "postgres://dashboard:s3cret@db.render.internal:5432/dashboard",
+    "DASHBOARD_TRUSTED_PROXIES": "2",  # the load balancer and make serve's nginx
 }
 
 
@@ -130,6 +131,8 @@ def test_check_deploy_warns_when_remote_user_believes_anyone() -> None:
          "DASHBOARD_AUTH_REQUEST_URL"),
         ({"DASHBOARD_AUTH_REQUEST_URL": "sso.internal/oauth2/auth"},
          "DASHBOARD_AUTH_REQUEST_URL"),
+        # No path: nginx would send its own internal location's path instead.
+        ({"DASHBOARD_AUTH_REQUEST_URL": "http://127.0.0.1:4180"}, "DASHBOARD_AUTH_REQUEST_URL"),
         ({"DASHBOARD_TRUSTED_PROXIES": "two"}, "DASHBOARD_TRUSTED_PROXIES"),
         ({"DASHBOARD_TRUSTED_PROXIES": "10.0.0.0/33"}, "DASHBOARD_TRUSTED_PROXIES"),
         ({"DATABASE_URL": "mysql://db.render.internal/dashboard"}, "DATABASE_URL"),
