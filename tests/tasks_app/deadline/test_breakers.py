@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 from django.conf import LazySettings
+from django.test import Client
 
 from deadline_emulator import Emulator
 from deadline_emulator.exceptions import InternalServerErrorException
 from deadline_emulator.logs import LogsBackend, logs_protocol
 from tasks_app.deadline import resilience
 from tasks_app.deadline.errors import Unavailable
+from tests.demo import task_url
 from tests.manual_clock import ManualClock
 from tests.triage_demo import attempts_of, tail_of
 
@@ -97,6 +99,31 @@ def test_a_broken_stream_leaves_another_jobs_log_readable(
         tail_of(broken_ids, broken)
     assert refused.value.reason == "circuit-open"
     assert broken.session_id in refused.value.message  # it says which log is paused
+
+
+def _log_fragment(client: Client, ids: dict[str, str]) -> str:
+    """The task page's log panel (its htmx fragment), latest attempt."""
+    response = client.get(
+        task_url(ids) + "log/", {"attempt": "latest"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_on_the_task_page_a_broken_log_leaves_another_jobs_log_shown(
+    client: Client, emulator: Emulator, strict: None, wall: ManualClock
+) -> None:
+    broken_ids, other_ids = two_jobs_of_one_queue(emulator)
+    broken = attempts_of(broken_ids).latest
+    assert broken is not None
+    break_stream(emulator, broken.session_id)
+
+    for _ in range(8):
+        assert "Process exited with exit code" not in _log_fragment(client, broken_ids)
+        wall.advance(2)
+    assert emulator.calls["GetLogEvents"] >= 2  # the broken log was read, and failed
+
+    assert "Process exited with exit code" in _log_fragment(client, other_ids)
 
 
 def test_failures_of_several_streams_still_pause_every_log_read(
