@@ -150,6 +150,7 @@ def _confirm(
             reason=data["reason"],
             nonce=check.nonce,
             request_id=str(getattr(request, "request_id", "")),
+            client_request_id=str(getattr(request, "client_request_id", "")),
         )
     except actions.ActionBusy as busy:
         return str(busy), {}, busy.run
