@@ -32,7 +32,7 @@ from django.urls import reverse
 
 from ..deadline import search
 from ..deadline.cache import cached_only, cached_read
-from ..deadline.calls import list_all
+from ..deadline.calls import list_all, list_every
 from ..deadline.errors import DeadlineError, NotFound
 from ..deadline.farm_types import (
     DEAD_WORKER_STATUSES,
@@ -454,7 +454,7 @@ def list_fleets(*, farm_id: str) -> FleetList:
         kind="fleets",
         ids=(farm_id,),
         ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
-        fetch=lambda: list_all("ListFleets", "fleets", max_pages=20, farmId=farm_id),
+        fetch=lambda: {"fleets": list_every("ListFleets", "fleets", farmId=farm_id)},
         parse=FleetList,
     )
 
@@ -465,9 +465,9 @@ def list_workers(*, farm_id: str, fleet_id: str) -> WorkerList:
         kind="workers",
         ids=(farm_id, fleet_id),
         ttl=min(WORKER_CACHE_SECONDS, settings.DEADLINE_NAME_CACHE_SECONDS),
-        fetch=lambda: list_all(
-            "ListWorkers", "workers", max_pages=20, farmId=farm_id, fleetId=fleet_id
-        ),
+        fetch=lambda: {
+            "workers": list_every("ListWorkers", "workers", farmId=farm_id, fleetId=fleet_id)
+        },
         parse=WorkerList,
     )
 

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from ..deadline import allow_list, client
 from ..deadline.cache import cached_read
-from ..deadline.calls import call, list_all
+from ..deadline.calls import call, list_every
 from ..deadline.errors import DeadlineError, Unavailable
 from ..deadline.types import (
     Farm,
@@ -78,7 +78,7 @@ def list_farms() -> FarmList:
         kind="farms",
         ids=("all",),
         ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
-        fetch=lambda: list_all("ListFarms", "farms"),
+        fetch=lambda: {"farms": list_every("ListFarms", "farms")},
         parse=FarmList,
     )
 
@@ -89,7 +89,7 @@ def list_queues(*, farm_id: str) -> QueueList:
         kind="queues",
         ids=(farm_id,),
         ttl=settings.DEADLINE_CACHE_SECONDS,
-        fetch=lambda: list_all("ListQueues", "queues", farmId=farm_id),
+        fetch=lambda: {"queues": list_every("ListQueues", "queues", farmId=farm_id)},
         parse=QueueList,
     )
 
@@ -116,9 +116,11 @@ def list_steps(*, farm_id: str, queue_id: str, job_id: str) -> StepList:
         kind="steps",
         ids=(farm_id, queue_id, job_id),
         ttl=settings.DEADLINE_CACHE_SECONDS,
-        fetch=lambda: list_all(
-            "ListSteps", "steps", farmId=farm_id, queueId=queue_id, jobId=job_id
-        ),
+        fetch=lambda: {
+            "steps": list_every(
+                "ListSteps", "steps", farmId=farm_id, queueId=queue_id, jobId=job_id
+            )
+        },
         parse=StepList,
     )
 

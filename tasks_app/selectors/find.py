@@ -84,8 +84,9 @@ def _gather(reads: dict[Any, Callable[[], Any]]) -> tuple[dict[Any, Any], dict[A
 
 
 def visible_queues(*, farm_id: str = "") -> tuple[list[tuple[Farm, Queue]], list[str]]:
-    """Every (farm, queue) the dashboard can see (one farm's when ``farm_id`` is given), and
-    the farms whose queues could not be listed."""
+    """Every (farm, queue) the dashboard can see (one farm's when ``farm_id`` is given), at
+    most MAX_QUEUES, and what was not read: the farms whose queues could not be listed, and
+    how many queues the cap left out (the page names both as not searched)."""
     farms = [
         farm
         for farm in list_farms().farms
@@ -100,7 +101,10 @@ def visible_queues(*, farm_id: str = "") -> tuple[list[tuple[Farm, Queue]], list
         if farm.farm_id in answers
         for queue in answers[farm.farm_id].queues
     ]
-    return pairs[:MAX_QUEUES], [farm.display_name for farm in farms if farm.farm_id in failures]
+    unread = [farm.display_name for farm in farms if farm.farm_id in failures]
+    if len(pairs) > MAX_QUEUES:
+        unread.append(f"{len(pairs) - MAX_QUEUES:,} more queues (one lookup reads {MAX_QUEUES})")
+    return pairs[:MAX_QUEUES], unread
 
 
 def find_job_by_id(*, job_id: str, farm_id: str = "") -> JobMatches:

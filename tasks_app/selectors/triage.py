@@ -53,7 +53,6 @@ LOG_WINDOW_SLACK = timedelta(seconds=1)
 FOLLOW_GRACE = timedelta(seconds=15)
 #: Workers change status (RUNNING -> NOT_RESPONDING): cached shorter than names.
 WORKER_CACHE_SECONDS = 60.0
-_MAX_ACTION_PAGES = 20  # ListSessionActions pages of 100 followed for one task
 
 
 # --- Attempts ----------------------------------------------------------------------------------
@@ -248,7 +247,7 @@ def _list_task_run_actions(
         "taskId": task_id,
         "maxResults": 100,
     }
-    for _ in range(_MAX_ACTION_PAGES):
+    while True:  # to the last page: a task's attempts are shown whole
         answer = call("ListSessionActions", **params)
         for item in answer.get("sessionActions") or ():
             task_run = (item.get("definition") or {}).get("taskRun")
@@ -256,12 +255,9 @@ def _list_task_run_actions(
             if task_run is not None and task_run.get("taskId", task_id) == task_id:
                 actions.append(item)
         token = answer.get("nextToken")
-        if not token:
-            break
+        if not token or token == params.get("nextToken"):
+            return {"sessionActions": actions}
         params["nextToken"] = token
-    else:
-        logger.warning("task %s has more than %d pages of actions", task_id, _MAX_ACTION_PAGES)
-    return {"sessionActions": actions}
 
 
 def list_session_actions(
