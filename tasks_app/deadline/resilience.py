@@ -284,7 +284,10 @@ class CircuitOpen(Unavailable):
         self.family = family
         self.cause = cause
         self.resource = resource
-        what = f"its {family} calls for {resource}" if resource else f"its {family} calls"
+        # The most specific ID names it (a session's log stream, a task): the rest is its path.
+        what = f"its {family} calls"
+        if resource:
+            what += f" for {resource.rsplit('/', 1)[-1]}"
         super().__init__(
             f"Deadline Cloud failed {failures} times in a row ({cause}); the dashboard pauses "
             f"{what} for {math.ceil(retry_after)} s to let it recover.",
