@@ -74,13 +74,8 @@ def served(**overrides: str) -> Iterator[Served]:
         database = Path(workdir) / "db.sqlite3"
         shutil.copyfile(_migrated_database(), database)
         port = free_port()
-        env = environment(
-            BIND=f"127.0.0.1:{port}",
-            WORKERS="1",
-            THREADS="4",
-            DJANGO_DB_PATH=str(database),
-            **overrides,
-        )
+        settings = {"WORKERS": "1", "THREADS": "4", "DJANGO_DB_PATH": str(database), **overrides}
+        env = environment(BIND=f"127.0.0.1:{port}", **settings)
         log = Path(workdir) / "serve.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "dashboard.serve"],

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.serve import Identity, nginx_binary, nginx_config
-from tests.dashboard_processes import REPO, await_healthy, environment, stop
-from tests.redis_server import free_port
+from tests.dashboard_processes import REPO
+from tests.serve_processes import Served
 from tests.serve_processes import served as serve
 
 HALF_SENT = 100
@@ -25,25 +23,10 @@ ANSWER_WITHIN_SECONDS = 1.0
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[str]:
+def served() -> Iterator[Served]:
     """``python -m dashboard.serve`` as ``make serve`` runs it: 2 workers x 8 threads."""
-    port = free_port()
-    env = environment(BIND=f"127.0.0.1:{port}", WORKERS="2", THREADS="8")
-    with tempfile.TemporaryDirectory(prefix="dtd-serve-") as workdir:
-        log = Path(workdir) / "serve.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.serve"],
-            cwd=REPO,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            await_healthy(f"http://127.0.0.1:{port}", process, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop(process)
-        assert process.returncode == 0, log.read_text()[-3000:]
+    with serve(WORKERS="2", THREADS="8") as dashboard:
+        yield dashboard
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
@@ -63,8 +46,8 @@ def test_make_serve_runs_nginx_in_front_of_gunicorn() -> None:
     assert "collectstatic" in recipe and "-m dashboard.serve" in recipe
 
 
-def test_half_sent_requests_do_not_starve_the_server(served: str) -> None:
-    host, port = served.removeprefix("http://").split(":")
+def test_half_sent_requests_do_not_starve_the_server(served: Served) -> None:
+    host, port = served.base.removeprefix("http://").split(":")
     held = []
     try:
         for _ in range(HALF_SENT):
@@ -77,7 +60,7 @@ def test_half_sent_requests_do_not_starve_the_server(served: str) -> None:
         answers = {"/healthz": 200, "/static/tasks_app/dashboard.css": 200, "/no-such-page/": 404}
         for _ in range(10):
             for path, expected in answers.items():
-                assert _get(f"{served}{path}")[0] == expected, path
+                assert _get(f"{served.base}{path}")[0] == expected, path
 
         # The half-sent requests were held throughout: still open, still unanswered.
         for connection in held:
@@ -89,11 +72,12 @@ def test_half_sent_requests_do_not_starve_the_server(served: str) -> None:
             connection.close()
 
 
-def test_the_load_balancers_request_id_passes_through_nginx(served: str) -> None:
-    _, headers = _get(f"{served}/healthz", {"X-Request-ID": "lb-4b1d"})
-    assert headers["X-Request-ID"] == "lb-4b1d"
-    _, headers = _get(f"{served}/healthz")
-    assert len(headers["X-Request-ID"]) == 32  # nginx's own $request_id when none is sent
+def test_the_load_balancers_request_id_passes_through_nginx(served: Served) -> None:
+    """Kept beside the dashboard's own ID in the log; the answer carries the dashboard's."""
+    _, headers = _get(f"{served.base}/no-such-page/", {"X-Request-ID": "lb-4b1d"})
+    ours = headers["X-Request-ID"]
+    assert len(ours) == 32 and ours != "lb-4b1d"
+    assert f"[{ours} client=lb-4b1d]" in served.log.read_text()
 
 
 def test_two_instances_on_one_host_each_have_their_own_control_socket(tmp_path: Path) -> None:
