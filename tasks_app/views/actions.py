@@ -113,7 +113,12 @@ def _act(request: HttpRequest, scope: actions.Scope) -> HttpResponse:
         scope = replace(scope, signature=data["signature"])
     try:
         choice = actions.ActionChoice.build(data["action"], data["run_status"], data["priority"])
-        plan = actions.plan(scope=scope, choice=choice)
+        if data["confirm"] and request.POST.get("intent") != "preview":
+            plan = actions.confirmed_plan(
+                scope=scope, choice=choice, token=data["confirm"], username=actor_name(request)
+            )
+        else:
+            plan = actions.plan(scope=scope, choice=choice)
     except actions.ActionError as exc:
         return _invalid(request, scope, str(exc))
     except DeadlineError as exc:

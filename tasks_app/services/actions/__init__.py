@@ -20,7 +20,14 @@ from __future__ import annotations
 
 from .audit import log_audit
 from .catalog import ACTIONS, SCOPES, ActionChoice, ActionError, ActionKind, Scope
-from .confirmation import Confirmation, Preview, check_confirmation, confirm_seconds, preview
+from .confirmation import (
+    Confirmation,
+    Preview,
+    check_confirmation,
+    confirm_seconds,
+    confirmed_plan,
+    preview,
+)
 from .executor import execute
 from .groups import FailureGroupMembers, failure_group
 from .planning import Plan, PlannedTask, plan
@@ -42,6 +49,7 @@ __all__ = [
     "Scope",
     "check_confirmation",
     "confirm_seconds",
+    "confirmed_plan",
     "execute",
     "failure_group",
     "log_audit",

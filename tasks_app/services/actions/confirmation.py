@@ -11,9 +11,15 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 
-from .planning import Plan
+from ...deadline import resilience
+from ...deadline.types import TaskRunStatus
+from .catalog import ActionChoice, Scope
+from .planning import Plan, PlannedTask, plan, recheck
 
 _CONFIRM_SALT = "tasks_app.actions.confirm"
+#: Previews of at most this many tasks are kept (the cache) until their token expires, so a
+#: confirmation can be checked without listing the scope again.
+PREVIEW_KEPT_MAX = 20_000
 
 
 @dataclass(frozen=True)
@@ -37,18 +43,51 @@ def preview(*, plan: Plan, username: str) -> Preview:
     the counts (nothing is confirmed on a partial list)."""
     if not plan.has_work or not plan.settled:
         return Preview(plan=plan, confirm="")
+    nonce = uuid.uuid4().hex
     token = signing.dumps(
-        {
-            "u": username,
-            "s": plan.selection,
-            "c": _counts(plan),
-            "d": plan.digest,
-            "n": uuid.uuid4().hex,
-        },
+        {"u": username, "s": plan.selection, "c": _counts(plan), "d": plan.digest, "n": nonce},
         salt=_CONFIRM_SALT,
         compress=True,
     )
+    if not plan.is_priority and plan.total <= PREVIEW_KEPT_MAX:
+        previewed = [[t.step_id, t.task_id, t.status.value, t.worker_seconds] for t in plan.tasks]
+        resilience.set_many({_preview_key(nonce): previewed}, confirm_seconds())
     return Preview(plan=plan, confirm=token)
+
+
+def _preview_key(nonce: str) -> str:
+    return f"actions:preview:{nonce}"
+
+
+def confirmed_plan(*, scope: Scope, choice: ActionChoice, token: str, username: str) -> Plan:
+    """The plan to check ``token`` against. When the preview's tasks are still kept (the
+    cache) and provably unchanged (``planning.recheck``), they are the plan, without listing
+    the scope again; otherwise the scope is read in full (``plan``)."""
+    try:
+        payload = signing.loads(token, salt=_CONFIRM_SALT, max_age=confirm_seconds())
+    except signing.BadSignature:
+        payload = None
+    if isinstance(payload, dict) and payload.get("u") == username:
+        key = _preview_key(str(payload.get("n", "")))
+        kept = resilience.get_many([key]).get(key)
+        previewed = _previewed(kept)
+        if previewed:
+            rechecked = recheck(scope=scope, choice=choice, previewed=previewed)
+            if rechecked is not None and rechecked.selection == payload.get("s"):
+                return rechecked
+    return plan(scope=scope, choice=choice)
+
+
+def _previewed(kept: Any) -> list[PlannedTask]:
+    if not isinstance(kept, list):
+        return []
+    try:
+        return [
+            PlannedTask(str(step), str(task), TaskRunStatus(status), float(seconds))
+            for step, task, status, seconds in kept
+        ]
+    except (TypeError, ValueError):
+        return []
 
 
 @dataclass(frozen=True)

@@ -338,3 +338,38 @@ def _method(scope: Scope, choice: ActionChoice) -> str:
     if scope.kind == "task" or refusals.refused("BatchUpdateTask"):
         return "UpdateTask"
     return "BatchUpdateTask"
+
+
+def recheck(*, scope: Scope, choice: ActionChoice, previewed: list[PlannedTask]) -> Plan | None:
+    """The plan again without listing anything, when it provably has not changed: every
+    previewed task is still in the status it was previewed in (BatchGetTask) and the job's or
+    step's counts of the chosen statuses are exactly as many. Those tasks are then all the
+    tasks in those statuses, the same set. None when that cannot be shown (read in full then).
+    """
+    if scope.kind not in ("job", "step") or choice.kind.target is None or not previewed:
+        return None
+    job = Job.from_api(call("GetJob", **_ids(scope)))
+    step = None
+    counted: Job | Step = job
+    if scope.kind == "step":
+        step = counted = Step.from_api(call("GetStep", **_ids(scope), stepId=scope.step_id))
+    if _wanted(counted, frozenset(choice.run_statuses)) != len(previewed):
+        return None
+    refs = [
+        TaskRef(scope.farm_id, scope.queue_id, scope.job_id, t.step_id, t.task_id)
+        for t in previewed
+    ]
+    reading = read_tasks(refs)
+    for task in previewed:
+        now = reading.tasks.get(task.task_id)
+        if now is None or now.run_status is not task.status:
+            return None
+    return Plan(
+        scope=scope,
+        choice=choice,
+        job=job,
+        step=step,
+        tasks=tuple(previewed),
+        method=_method(scope, choice),
+        expected=len(previewed),
+    )

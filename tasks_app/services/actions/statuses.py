@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ...deadline import writes
 from ...deadline.calls import call
@@ -16,8 +17,6 @@ from . import refusals
 
 #: BatchGetTask's limit (the model's BatchGetTaskIdentifiers: 1..100).
 BATCH_GET_MAX = 100
-#: Per-item error codes worth asking again (the others are final answers).
-TRANSIENT_CODES = frozenset({"ThrottlingException", "InternalServerErrorException"})
 
 
 @dataclass(frozen=True)
@@ -51,49 +50,52 @@ class Reading:
 
 
 def read_tasks(refs: Sequence[TaskRef]) -> Reading:
-    """The tasks ``refs`` name, fresh (no cache). Raises Unavailable (and other domain errors)
-    when a whole call fails; per-task errors are in the answer."""
-    tasks: dict[str, Task] = {}
-    gone: dict[str, str] = {}
-    unknown: dict[str, str] = {}
+    """The tasks ``refs`` name, fresh (no cache); several BatchGetTask calls at once on the
+    read pool. Raises Unavailable (and other domain errors) when a whole call fails; per-task
+    errors are in the answer."""
+    reading = Reading({}, {}, {})
     chunks = [refs[i : i + BATCH_GET_MAX] for i in range(0, len(refs), BATCH_GET_MAX)]
-    for chunk in chunks:
-        if refusals.refused("BatchGetTask"):
-            _read_one_by_one(chunk, tasks, gone, unknown)
-            continue
-        try:
-            answer = call("BatchGetTask", identifiers=[ref.identifier() for ref in chunk])
-        except (AccessDenied, InvalidRequest, NotFound) as exc:
-            if not writes.is_refusal(exc):
-                raise
-            refusals.remember("BatchGetTask", exc)
-            _read_one_by_one(chunk, tasks, gone, unknown)
+    if len(chunks) == 1:
+        answers = [_batch_get(chunks[0])]
+    else:
+        answers = [f.result() for f in [read_pool().submit(_batch_get, c) for c in chunks]]
+    for chunk, answer in zip(chunks, answers, strict=True):
+        if answer is None:  # refused: one GetTask per task
+            _read_one_by_one(chunk, reading)
             continue
         for raw in answer.get("tasks") or ():
             task = Task.from_api(raw)
-            tasks[task.task_id] = task
+            reading.tasks[task.task_id] = task
         for error in answer.get("errors") or ():
             task_id, code = str(error.get("taskId", "")), str(error.get("code", ""))
             message = f"{code}: {error.get('message', '')}"
             if code == "ResourceNotFoundException":
-                gone[task_id] = message
+                reading.gone[task_id] = message
             else:
-                unknown[task_id] = message
-    return Reading(tasks, gone, unknown)
+                reading.unknown[task_id] = message
+    return reading
 
 
-def _read_one_by_one(
-    refs: Sequence[TaskRef],
-    tasks: dict[str, Task],
-    gone: dict[str, str],
-    unknown: dict[str, str],
-) -> None:
+def _batch_get(chunk: Sequence[TaskRef]) -> dict[str, Any] | None:
+    """One BatchGetTask; None when this backend refuses the operation (remembered)."""
+    if refusals.refused("BatchGetTask"):
+        return None
+    try:
+        return call("BatchGetTask", identifiers=[ref.identifier() for ref in chunk])
+    except (AccessDenied, InvalidRequest, NotFound) as exc:
+        if not writes.is_refusal(exc):
+            raise
+        refusals.remember("BatchGetTask", exc)
+        return None
+
+
+def _read_one_by_one(refs: Sequence[TaskRef], reading: Reading) -> None:
     """GetTask per task, concurrently on the read pool: for accounts that refuse BatchGetTask."""
     futures = [(ref, read_pool().submit(call, "GetTask", **ref.identifier())) for ref in refs]
     for ref, future in futures:
         try:
-            tasks[ref.task_id] = Task.from_api(future.result())
+            reading.tasks[ref.task_id] = Task.from_api(future.result())
         except NotFound as exc:
-            gone[ref.task_id] = exc.message
+            reading.gone[ref.task_id] = exc.message
         except Unavailable as exc:
-            unknown[ref.task_id] = exc.message
+            reading.unknown[ref.task_id] = exc.message

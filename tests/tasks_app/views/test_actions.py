@@ -621,3 +621,23 @@ def test_a_failure_group_of_the_demo_worlds_10000_frame_job_previews_all_its_tas
         response, token = preview(operator_client, failures_url, action="requeue", signature=digest)
         assert f'data-total="{count}"' in response.content.decode(), digest
         assert token
+
+
+@in_process
+def test_an_unchanged_preview_is_confirmed_without_listing_the_job_again(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    _, token = preview(operator_client, acting.job_url(), action="requeue")
+    listed = acting.emulator.calls["ListTasks"]
+    assert listed >= 3  # the preview listed every step with failed tasks
+
+    done = operator_client.post(
+        f"{acting.job_url()}actions/", {"action": "requeue", "confirm": token}
+    )
+
+    assert done.status_code == 303
+    # Checked by the job's counts and one BatchGetTask of the 12 previewed tasks instead.
+    assert acting.emulator.calls["ListTasks"] == listed
+    run = ActionRun.objects.get()
+    assert actions.wait_for(run.pk, timeout=60)
+    assert acting.updates() == {task_id: 1 for _, task_id in acting.failed}
