@@ -202,6 +202,7 @@ class Listing(Cacheable):
     listed_at: datetime
     names: tuple[tuple[str, str], ...] = ()  # kind or ID -> display name
     jobs: tuple[JobBrief, ...] = ()  # queue scope: the jobs covered
+    jobs_matched: int = 0  # queue scope: the window's jobs SearchJobs counted (>= len(jobs))
     beyond: int = 0  # failed tasks past the listing cap (counted, not analysed)
     retried: tuple[FailedTask, ...] = ()  # successes after a retry seen while listing
 
@@ -216,6 +217,7 @@ class Listing(Cacheable):
             listed_at=parse_datetime(answer["listedAt"]) or now(),
             names=tuple((str(k), str(v)) for k, v in answer.get("names") or ()),
             jobs=tuple(JobBrief.from_cache(j) for j in answer.get("jobs") or ()),
+            jobs_matched=int(answer.get("jobsMatched") or 0),
             beyond=int(answer.get("beyond") or 0),
             retried=tuple(FailedTask.from_api(t) for t in answer.get("retried") or ()),
         )
@@ -230,6 +232,7 @@ class Listing(Cacheable):
             "listedAt": format_datetime(self.listed_at),
             "names": [list(pair) for pair in self.names],
             "jobs": [j.to_cache() for j in self.jobs],
+            "jobsMatched": self.jobs_matched,
             "beyond": self.beyond,
             "retried": [t.to_cache() for t in self.retried],
         }
@@ -749,6 +752,7 @@ class _Analysis:
             listed_at=now(),
             names=head.names,
             jobs=head.jobs,
+            jobs_matched=head.jobs_matched,
         )
         self.listing = listing
         # The jobs are known: their sessions per worker (cluster baselines), alongside.
@@ -1362,6 +1366,7 @@ class _Head:
     settled: bool
     names: tuple[tuple[str, str], ...]
     jobs: tuple[JobBrief, ...] = ()
+    jobs_matched: int = 0  # how many jobs the window holds (MAX_QUEUE_JOBS of them are read)
 
     def settled_job(self, job_id: str) -> bool:
         for job in self.jobs:
@@ -1410,20 +1415,22 @@ def _read_head(scope: FailureScope) -> _Head:
             names += [(s.step_id, s.name) for s in got["steps"].steps]
         counts = job.status_counts
         return _Head(counts.get(TaskRunStatus.FAILED, 0), is_settled(counts), tuple(names))
-    jobs: tuple[JobBrief, ...] = got["jobs"]
+    jobs, matched = got["jobs"]
     names += [(j.job_id, j.name) for j in jobs]
     return _Head(
         expected=sum(j.failed for j in jobs),
         settled=all(j.settled for j in jobs),
         names=tuple(names),
         jobs=jobs,
+        jobs_matched=matched,
     )
 
 
-def _window_jobs(scope: FailureScope) -> tuple[JobBrief, ...]:
+def _window_jobs(scope: FailureScope) -> tuple[tuple[JobBrief, ...], int]:
     """The queue's jobs submitted, finished or still active within the window (SearchJobs:
     CREATED_AT / ENDED_AT date filters and the TASK_RUN_STATUS list filter, all confirmed
-    names), newest first, capped at MAX_QUEUE_JOBS."""
+    names), newest first, capped at MAX_QUEUE_JOBS; and how many there are (the cap's cut is
+    shown on the page)."""
     since = now() - timedelta(hours=scope.window_hours)
     filters = [
         search.since_filter("CREATED_AT", since),
@@ -1431,6 +1438,7 @@ def _window_jobs(scope: FailureScope) -> tuple[JobBrief, ...]:
         search.string_list_filter("TASK_RUN_STATUS", UNFINISHED_RUN_STATUSES),
     ]
     jobs: list[JobBrief] = []
+    matched = 0
     offset = 0
     while offset < min(MAX_QUEUE_JOBS, SEARCH_WINDOW):
         # Through deadline.search like every Search* call: one record of what this backend
@@ -1459,11 +1467,12 @@ def _window_jobs(scope: FailureScope) -> tuple[JobBrief, ...]:
                     is_settled(counts),
                 )
             )
+        matched = max(matched, int(answer.get("totalResults") or 0))
         next_offset = answer.get("nextItemOffset")
         if not next_offset or next_offset <= offset:
             break
         offset = int(next_offset)
-    return tuple(jobs[:MAX_QUEUE_JOBS])
+    return tuple(jobs[:MAX_QUEUE_JOBS]), max(matched, len(jobs[:MAX_QUEUE_JOBS]))
 
 
 def wait(progress: Progress | None, seconds: float, *, until: str = "done") -> None:

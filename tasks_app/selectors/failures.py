@@ -182,10 +182,16 @@ class FailureReport:
     not_read: int
     inferred: int
     jobs: tuple[JobBrief, ...] = ()
+    jobs_matched: int = 0  # queue scope: the window's jobs (more than ``jobs`` when capped)
     worker_id: str = ""
     error: str | None = None
     flaky_known: bool = False
     hosts: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def jobs_not_read(self) -> int:
+        """The window's jobs past the listing cap: not read, so not counted here."""
+        return max(0, self.jobs_matched - len(self.jobs))
 
     @property
     def percent(self) -> int:
@@ -341,6 +347,7 @@ def assemble(
         not_read=not_read,
         inferred=sum(g.inferred for g in groups),
         jobs=listing.jobs,
+        jobs_matched=listing.jobs_matched,
         worker_id=worker_id,
         error=error,
         flaky_known=flaky_known,
