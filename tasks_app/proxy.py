@@ -66,6 +66,10 @@ def identity_refusal(request: HttpRequest) -> HttpResponse | None:
     """
     if settings.DASHBOARD_PROXY_SECRET and not _proxy_secret_matches(request):
         if request.path.rstrip("/") in health.PUBLIC_PATHS:
+            # Answered, but as nobody: an identity without the secret signs no one in.
+            for header in identity_headers():
+                request.META.pop(meta_key(header), None)
+            request.__dict__.pop("headers", None)
             return None
         logger.warning(
             "refused a request from %s without the proxy's secret (%s): it did not come "
