@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
 from django.utils.cache import patch_vary_headers
 
 from ..deadline import allow_list
@@ -31,8 +34,9 @@ _KEPT_HEADERS = ("Retry-After", "Allow", "WWW-Authenticate", "Vary")
 class JsonErrorMiddleware:
     """A script's request (see ``errors.wants_json``) never gets an HTML error page: any 4xx
     or 5xx answer that is not JSON already (a CSRF refusal, a 405, a sign-in refusal, a
-    view's own 403) becomes ``{"error": ..., "status": ...}``. The dashboard's own error
-    answers are JSON from the start, with their specific message; this is the net under them.
+    view's own 403) becomes ``{"error": ..., "status": ...}``, and a redirect to the sign-in
+    form a 401 naming it. The dashboard's own error answers are JSON from the start, with
+    their specific message; this is the net under them.
     Sits just inside RequestIDMiddleware, so it sees the answers of every other middleware."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -40,6 +44,11 @@ class JsonErrorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        if response.status_code in (302, 303) and _is_sign_in_redirect(response):
+            if wants_json(request):
+                # A script cannot follow a redirect to a sign-in form: tell it to sign in.
+                return json_error(401, "Sign in first.", login_url=response["Location"])
+            return response
         if (
             response.status_code < 400
             or response.streaming
@@ -57,6 +66,16 @@ class JsonErrorMiddleware:
                 converted[header] = response[header]
         patch_vary_headers(converted, ("Accept",))
         return converted
+
+
+def _is_sign_in_redirect(response: HttpResponseBase) -> bool:
+    location = response.get("Location", "")
+    if not location:
+        return False
+    try:
+        return urlsplit(location).path == resolve_url(settings.LOGIN_URL)
+    except NoReverseMatch:  # no sign-in page in this mode
+        return False
 
 
 class FarmAllowListMiddleware:

@@ -10,6 +10,7 @@ from django.conf import LazySettings
 from django.test import Client
 from django.urls import reverse
 
+from tests.action_world import login_settings
 from tests.conftest import Tiny
 from tests.tasks_app.tiny_world import FARM_ID, JOB_ID, QUEUE_ID, hex_id
 
@@ -17,6 +18,7 @@ JSON = {"Accept": "application/json"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 OTHER_FARM = hex_id("farm", 0xF00)
 MISSING_JOB = hex_id("job", 0xDEAD)
+__all__ = ["login_settings"]  # a fixture
 
 
 def _json_error(response: object, status: int) -> dict[str, object]:
@@ -110,3 +112,12 @@ def test_a_500_is_json_with_the_dashboards_own_request_id() -> None:
     body = _json_error(response, 500)
     assert body["error"] == "Internal error."
     assert body["request_id"] == response["X-Request-ID"] != "client-chosen-1"
+
+
+def test_a_script_not_signed_in_is_told_to_sign_in_not_redirected(
+    client: Client, tiny: Tiny, login_settings: None, transactional_db: None
+) -> None:
+    body = _json_error(client.get("/farms/", headers=JSON), 401)
+    assert str(body["login_url"]).startswith(reverse("login") + "?next=")
+    browser = client.get("/farms/", headers=BROWSER)
+    assert browser.status_code == 302 and browser["Location"] == body["login_url"]
