@@ -235,6 +235,7 @@ def report_json(report: FailureReport, links: _Links) -> dict[str, Any]:
     return {
         "failed_tasks": report.failed_tasks,
         "complete": report.complete,
+        "jobs_not_read": report.jobs_not_read,
         "groups": [_group_json(group, links) for group in report.groups],
         "worker_clusters": [
             {

@@ -21,7 +21,7 @@ from deadline_emulator.logs import logs_protocol
 from tests.hostile_logs import HostileLogs, unescape
 
 HTMX = {"HX-Request": "true"}
-JSON_KEYS = {"failed_tasks", "complete", "groups", "worker_clusters"}
+JSON_KEYS = {"failed_tasks", "complete", "jobs_not_read", "groups", "worker_clusters"}
 GROUP_KEYS = {
     "signature",
     "title",

@@ -32,6 +32,9 @@ def test_jobs_past_the_cap_are_said_to_be_unread(
     assert "in 2 jobs of the last 7 days" in html
     assert "<span data-jobs-not-read>(the newest 2: " in html
     assert "more of the window's jobs were not read)" in html
+    data = client.get(queue_url(emulator), {"window": "168", "format": "json"}).json()
+    assert data["jobs_not_read"] > 0
+    assert f"(the newest 2: {data['jobs_not_read']:,} more" in html
 
 
 def test_no_such_note_when_every_job_of_the_window_was_read(
