@@ -289,7 +289,8 @@ if not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", DASHBOARD_REMOTE_USER_HEA
         f"dashes (e.g. X-Forwarded-User), got {DASHBOARD_REMOTE_USER_HEADER!r}"
     )
 if DASHBOARD_REMOTE_USER_HEADER.upper().replace("-", "_") in {
-    "COOKIE", "HOST", "AUTHORIZATION", "X_FORWARDED_FOR", "X_FORWARDED_PROTO", "HX_REQUEST"
+    "COOKIE", "HOST", "AUTHORIZATION", "X_FORWARDED_FOR", "X_FORWARDED_PROTO", "HX_REQUEST",
+    "X_DASHBOARD_PROXY_SECRET", "X_DASHBOARD_REPEATED_HEADER",
 }:  # fmt: skip
     raise ImproperlyConfigured(
         f"DASHBOARD_REMOTE_USER_HEADER cannot be {DASHBOARD_REMOTE_USER_HEADER}: browsers or "

@@ -124,6 +124,8 @@ def test_check_deploy_warns_when_remote_user_believes_anyone() -> None:
         ({"DASHBOARD_FARMS": FARM.upper()}, "DASHBOARD_FARMS"),
         ({"DASHBOARD_REMOTE_USER_HEADER": "X User"}, "DASHBOARD_REMOTE_USER_HEADER"),
         ({"DASHBOARD_REMOTE_USER_HEADER": "Cookie"}, "DASHBOARD_REMOTE_USER_HEADER"),
+        ({"DASHBOARD_REMOTE_USER_HEADER": "X-Dashboard-Proxy-Secret"},
+         "DASHBOARD_REMOTE_USER_HEADER"),
         ({"DASHBOARD_LOGIN_MAX_FAILURES": "0"}, "DASHBOARD_LOGIN_MAX_FAILURES"),
         ({"DASHBOARD_PROXY_SECRET": "short"}, "DASHBOARD_PROXY_SECRET"),
         # Written into nginx's configuration: nothing that could end a directive.
