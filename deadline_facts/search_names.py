@@ -3,12 +3,19 @@
 botocore's model types a Search filter's or sort's ``name`` as a free string ("The field name
 to search") and lists no valid values. So each name here is either
 
-- **confirmed**: a public client sends it to the real service (the ``deadline`` package, source
-  aws-deadline/deadline-cloud; the file is named in ``source``), or
+- **confirmed**: a released version of a public client sends it to the real service (the
+  ``deadline`` package on PyPI, source aws-deadline/deadline-cloud; ``source`` names the
+  versions read and the file), or
 - **assumed**: it follows the service's naming rule, the upper-snake form of the search
-  summary's member (``client/api/_list_jobs_recent_by_timestamp_field.py``: "The endedAt field
-  is called ENDED_AT in sort and filter expressions"), but no public client sends it, so a
-  real account may refuse or silently ignore it.
+  summary's member (every name a released client sends obeys it: ``createdAt`` is
+  ``CREATED_AT``, ``endedAt`` ``ENDED_AT``, ``taskRunStatus`` ``TASK_RUN_STATUS``), but no
+  released client sends it, so a real account may refuse or silently ignore it.
+
+Read in the wheels of ``RELEASES_READ`` (the newest on PyPI when last checked and the two
+before it). A file that only exists in the repository's main branch is no evidence: the
+job-list helper ``client/api/_list_jobs_recent_by_timestamp_field.py`` (STARTED_AT,
+UPDATED_AT...) is in none of them, so SearchJobs STARTED_AT and UPDATED_AT (filter) and
+STARTED_AT, ENDED_AT and UPDATED_AT (sort) are assumed, and the job table probes them.
 
 Besides field names, two filter kinds carry no field name but are just as unconfirmed per
 operation: ``searchTermFilter`` (the row's name is its ``matchType``) and
@@ -48,24 +55,29 @@ SEARCH_OPERATIONS: Final = ("SearchJobs", "SearchSteps", "SearchTasks", "SearchW
 
 CONVENTION: Final = "convention: upper-snake form of the search summary's member"
 
-# Public sources (files of the `deadline` package, aws-deadline/deadline-cloud).
-_RECENT = (
-    "deadline CLI client/api/_list_jobs_recent_by_timestamp_field.py "
-    "(createdAt/startedAt/endedAt/updatedAt as CREATED_AT/... in sort and filter expressions)"
-)
+#: The released ``deadline`` wheels whose source the confirmed names were read in.
+RELEASES_READ: Final = ("0.60.8", "0.60.9", "0.60.10")
+_RELEASED = "deadline " + ", ".join(RELEASES_READ)
+
+# Public sources: files of those wheels (aws-deadline/deadline-cloud), each read in all three.
 _JOB_LIST = (
-    "deadline CLI client/cli/_groups/job_group.py `job list` and its job TUI "
-    "_job_tui/_job_list.py (fieldSort CREATED_AT)"
+    f"{_RELEASED}: client/cli/_groups/job_group.py `job list` and "
+    "client/cli/_groups/_job_helpers.py `job get <term>` (fieldSort CREATED_AT)"
 )
-_BY_FILTER = "deadline CLI client/api/_list_jobs_by_filter_expression.py (CREATED_AT sort + filter)"
+_BY_FILTER = (
+    f"{_RELEASED}: client/api/_list_jobs_by_filter_expression.py "
+    "(fieldSort CREATED_AT, dateTimeFilter CREATED_AT)"
+)
 _STATUS = (
-    "deadline CLI client/api/_mcp.py (stringFilter) and client/cli/_incremental_download.py "
+    f"{_RELEASED}: client/api/_mcp.py (stringFilter) and client/cli/_incremental_download.py "
     "(stringListFilter ANY_EQUALS)"
 )
-_ENDED = "deadline CLI client/cli/_incremental_download.py (dateTimeFilter ENDED_AT)"
-_CONTAINS = "deadline CLI client/cli/_groups/_job_helpers.py (`job get <term>`: matchType CONTAINS)"
-_FUZZY = "deadline CLI client/api/_mcp.py (searchTermFilter without matchType: FUZZY_MATCH)"
-_WORKER_TERM = "deadline CLI client/cli/_suggest_resources.py (SearchWorkers searchTermFilter)"
+_ENDED = f"{_RELEASED}: client/cli/_incremental_download.py (dateTimeFilter ENDED_AT)"
+_CONTAINS = (
+    f"{_RELEASED}: client/cli/_groups/_job_helpers.py (`job get <term>`: matchType CONTAINS)"
+)
+_FUZZY = f"{_RELEASED}: client/api/_mcp.py (searchTermFilter without matchType: FUZZY_MATCH)"
+_WORKER_TERM = f"{_RELEASED}: client/cli/_suggest_resources.py (SearchWorkers searchTermFilter)"
 
 
 @dataclass(frozen=True)
@@ -137,8 +149,23 @@ SEARCH_NAMES: Final[tuple[SearchName, ...]] = tuple(
                 "QUEUE_ID": "queueId",
             },
         ),
-        *_rows("SearchJobs", DATE_TIME, CONFIRMED, _RECENT, _JOB_DATES),
-        *_rows("SearchJobs", FIELD, CONFIRMED, _RECENT, _JOB_DATES),
+        *_rows("SearchJobs", DATE_TIME, CONFIRMED, _BY_FILTER, {"CREATED_AT": "createdAt"}),
+        *_rows("SearchJobs", DATE_TIME, CONFIRMED, _ENDED, {"ENDED_AT": "endedAt"}),
+        *_rows(
+            "SearchJobs",
+            DATE_TIME,
+            ASSUMED,
+            CONVENTION,
+            {"STARTED_AT": "startedAt", "UPDATED_AT": "updatedAt"},
+        ),
+        *_rows("SearchJobs", FIELD, CONFIRMED, _JOB_LIST, {"CREATED_AT": "createdAt"}),
+        *_rows(
+            "SearchJobs",
+            FIELD,
+            ASSUMED,
+            CONVENTION,
+            {"STARTED_AT": "startedAt", "ENDED_AT": "endedAt", "UPDATED_AT": "updatedAt"},
+        ),
         *_rows(
             "SearchJobs",
             FIELD,

@@ -36,12 +36,36 @@ def test_every_name_names_a_member_of_the_search_summary(row: sn.SearchName) -> 
         assert row.name == re.sub(r"(?<!^)([A-Z])", r"_\1", row.member).upper()
 
 
-def test_confirmed_names_cite_a_public_client_and_assumed_ones_the_convention() -> None:
+def test_confirmed_names_cite_released_versions_and_a_file_and_assumed_ones_the_convention() -> (
+    None
+):
+    released = "deadline " + ", ".join(sn.RELEASES_READ) + ": client/"
     for row in sn.SEARCH_NAMES:
         if row.confirmed:
-            assert row.source.startswith("deadline CLI client/"), row
+            assert row.source.startswith(released), row
+            assert re.search(r"client/[\w/]+\.py", row.source), row
         else:
             assert row.status == sn.ASSUMED and row.source == sn.CONVENTION, row
+
+
+def test_the_releases_read_are_three_consecutive_released_versions() -> None:
+    assert sn.RELEASES_READ == ("0.60.8", "0.60.9", "0.60.10")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        (sn.DATE_TIME, "STARTED_AT"),
+        (sn.DATE_TIME, "UPDATED_AT"),
+        (sn.FIELD, "STARTED_AT"),
+        (sn.FIELD, "ENDED_AT"),
+        (sn.FIELD, "UPDATED_AT"),
+    ],
+)
+def test_job_dates_no_released_client_sends_are_assumed(kind: str, name: str) -> None:
+    # Only the unreleased client/api/_list_jobs_recent_by_timestamp_field.py sends these.
+    row = sn.lookup("SearchJobs", kind, name)
+    assert row is not None and not row.confirmed and row.source == sn.CONVENTION
 
 
 def test_what_public_clients_send_is_confirmed() -> None:
@@ -49,6 +73,7 @@ def test_what_public_clients_send_is_confirmed() -> None:
     assert sn.is_confirmed("SearchJobs", sn.STRING, "TASK_RUN_STATUS")
     assert sn.is_confirmed("SearchJobs", sn.FIELD, "CREATED_AT")
     assert sn.is_confirmed("SearchJobs", sn.DATE_TIME, "ENDED_AT")
+    assert sn.is_confirmed("SearchJobs", sn.DATE_TIME, "CREATED_AT")
     assert sn.is_confirmed("SearchJobs", sn.SEARCH_TERM, "CONTAINS")
     # Never sent by a public client: the step page's names.
     for kind, name in [(sn.STRING, "RUN_STATUS"), (sn.STRING, "STEP_ID"), (sn.FIELD, "TASK_ID")]:
