@@ -312,8 +312,10 @@ def _log_call(
 def list_all(
     operation: str, result_key: str, *, max_pages: int = MAX_LIST_PAGES, **params: Any
 ) -> dict[str, Any]:
-    """Every page of a List* operation as one answer (bounded: ``max_pages`` calls);
-    ``complete`` is false when the bound cut the list short."""
+    """Up to ``max_pages`` pages of a List* operation as one answer; ``complete`` is false
+    when the bound cut the list short. A bounded read: each caller is declared in
+    ``bounded_reads`` (a sample, or its cut shown); a read that drives a write or a count
+    uses ``list_every``."""
     items: list[Any] = []
     token: str | None = None
     for _ in range(max_pages):

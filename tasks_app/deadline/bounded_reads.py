@@ -1,0 +1,159 @@
+"""Every read that may answer less than everything there is, and what it does about it.
+
+Never partial without saying so: a read capped by pages (``calls.list_all``), a single page of
+a List* or Search* operation (Search* reach items 0..10,000 only), or a list cut with
+``[:CONSTANT]`` is, here, one of
+
+- **read to the end**: every page is followed, or every page of a paged view is reachable and
+  its total exact (``calls.list_every``; the step table and the job list past the search window);
+- **shown as cut**: the page (and its JSON, where it has one) says what was left out;
+- **a sample**: a deliberate few, chosen to estimate or illustrate, never counted as the whole.
+
+``tests/tasks_app/test_bounded_reads.py`` finds every such read in ``tasks_app`` (ast) and
+fails on one that is not declared here, or on a declaration whose read is gone. Keys are
+``module:function:what`` (``what``: ``list_all(ListTasks)``, ``search(SearchJobs)``,
+``call(operation)`` for a helper reading on behalf of its callers, ``[:CONSTANT]``). Reads that
+drive a write or a count use ``list_every`` and need no entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+READ_TO_THE_END: Final = "read to the end"
+SHOWN_AS_CUT: Final = "shown as cut"
+SAMPLE: Final = "sample"
+KINDS: Final = (READ_TO_THE_END, SHOWN_AS_CUT, SAMPLE)
+
+
+@dataclass(frozen=True)
+class BoundedRead:
+    kind: str  # one of KINDS
+    why: str  # what is read, and where the cut is shown or why a sample serves
+
+
+_END, _CUT, _SAMPLE = READ_TO_THE_END, SHOWN_AS_CUT, SAMPLE
+_PROBE = "the Search name probe (manage.py probe_api): a few rows show whether a name is honoured"
+
+BOUNDED_READS: Final[dict[str, BoundedRead]] = {
+    # --- the call path ------------------------------------------------------------------------
+    "tasks_app.deadline.calls:list_all:call(operation)": BoundedRead(
+        _CUT, "answers complete=False when max_pages cut the list; each caller is declared here"
+    ),
+    "tasks_app.deadline.calls:list_every:call(operation)": BoundedRead(
+        _END, "every page, however many (a repeated token ends it)"
+    ),
+    # --- browse: the step table and the job list ----------------------------------------------
+    "tasks_app.selectors.task_table:_search:search(SearchTasks)": BoundedRead(
+        _END,
+        "one page of the step table; pages past the 10,000-item window come from the reverse "
+        "order's search or the step's ListTasks listing, the total from the step's counts",
+    ),
+    "tasks_app.selectors.job_table:_search:search(SearchJobs)": BoundedRead(
+        _END,
+        "one page of the job list; a full window or a page past it is cut from every job of "
+        "the queue (ListJobs, list_every), counted exactly",
+    ),
+    "tasks_app.selectors.job_table:_list_jobs:search(SearchJobs)": BoundedRead(
+        _END,
+        "a fallback listing with confirmed names up to the window; when the window cuts it, "
+        "the page is cut from every job of the queue (ListJobs) instead",
+    ),
+    # --- find a job ---------------------------------------------------------------------------
+    "tasks_app.selectors.find:visible_queues:[:MAX_QUEUES]": BoundedRead(
+        _CUT, "queues past the cap are named as not searched ('N more queues')"
+    ),
+    "tasks_app.selectors.find:find_jobs_by_name:[:MAX_MATCHES]": BoundedRead(
+        _CUT, "JobMatches.more: the page says 'the newest; type more of the name to narrow'"
+    ),
+    # --- attention ----------------------------------------------------------------------------
+    "tasks_app.selectors.attention:_search_pages:search(operation)": BoundedRead(
+        _CUT,
+        "pages up to a cap with complete=False past it: the attention page's truncation notes "
+        "say which queue's jobs, live tasks or busiest jobs were cut; the recent successes it "
+        "also reads are a sample of durations (SAMPLE_PAGES)",
+    ),
+    "tasks_app.selectors.attention:step_tasks.fetch:list_all(ListTasks)": BoundedRead(
+        _SAMPLE,
+        "a step's first CENSUS_PAGES pages: durations and completions to judge a slow task and "
+        "estimate an ETA (the step's counts come from the step itself)",
+    ),
+    "tasks_app.selectors.attention:worker_sessions:list_all(ListSessionsForWorker)": BoundedRead(
+        _SAMPLE, "a dead worker's first SESSION_PAGES pages of sessions: the work it still holds"
+    ),
+    "tasks_app.selectors.attention:job_sessions:list_all(ListSessions)": BoundedRead(
+        _SAMPLE, "a job's first page of sessions: which worker ran the attempts judged"
+    ),
+    "tasks_app.selectors.attention:job_outcomes:list_all(ListSessionActions)": BoundedRead(
+        _SAMPLE, "HEALTH_PAGES pages of a job's attempts: evidence of a worker's health"
+    ),
+    "tasks_app.selectors.attention:_busiest:[:CENSUS_JOBS]": BoundedRead(
+        _SAMPLE, "the busiest jobs stand for a queue whose live tasks cannot be searched"
+    ),
+    "tasks_app.selectors.attention:_most_failed:[:HEALTH_JOBS]": BoundedRead(
+        _SAMPLE, "the jobs with the most failures: whose attempts judge worker health"
+    ),
+    # --- failures -----------------------------------------------------------------------------
+    "tasks_app.selectors.failure_analysis:_search_page:search(SearchTasks)": BoundedRead(
+        _CUT, "failed tasks past the listing cap are counted and shown as a 'not analysed' group"
+    ),
+    "tasks_app.selectors.failure_analysis:_window_jobs:search(SearchJobs)": BoundedRead(
+        _CUT,
+        "the window's newest MAX_QUEUE_JOBS jobs; the page and the JSON (jobs_not_read) say how "
+        "many more the window holds",
+    ),
+    "tasks_app.selectors.failure_analysis:_window_jobs:[:MAX_QUEUE_JOBS]": BoundedRead(
+        _CUT, "the window's newest jobs: jobs_not_read on the page and in the JSON"
+    ),
+    "tasks_app.selectors.failure_analysis:_Analysis.run:[:FLAKY_SAMPLE]": BoundedRead(
+        _SAMPLE, "tasks that succeeded after a retry: evidence that a cause is flaky"
+    ),
+    "tasks_app.selectors.failure_analysis:_Analysis._search_retried:search(SearchTasks)": (
+        BoundedRead(_SAMPLE, "the most retried successes: evidence that a cause is flaky")
+    ),
+    "tasks_app.selectors.failure_analysis:_Analysis._search_retried:[:FLAKY_SAMPLE]": BoundedRead(
+        _SAMPLE, "the most retried successes, at most FLAKY_SAMPLE of them"
+    ),
+    "tasks_app.selectors.failure_analysis:_Analysis._failed_actions.failed_of:"
+    "call(ListSessionActions)": BoundedRead(
+        _SAMPLE, "one page of a sampled flaky task's attempts: its failed ones"
+    ),
+    "tasks_app.selectors.failure_analysis:_session_counts:call(ListSessions)": BoundedRead(
+        _SAMPLE, "a job's first pages of sessions: each worker's share, a cluster's baseline"
+    ),
+    "tasks_app.selectors.failure_analysis:_batch_get:call(batch_operation)": BoundedRead(
+        _END, "every identifier asked, in batches of 100 (per-item errors logged)"
+    ),
+    "tasks_app.selectors.failure_analysis:_batch_get:call(single_operation)": BoundedRead(
+        _END, "every identifier asked, one call each (when the batch operation is refused)"
+    ),
+    "tasks_app.selectors.signatures:chunk_values:[:_MAX_CHUNK_VALUES]": BoundedRead(
+        _SAMPLE, "the first frames of one chunk expression, to name a group's frames"
+    ),
+    "tasks_app.selectors.usage.durations:summarise:[:EXTREMES]": BoundedRead(
+        _SAMPLE, "the fastest tasks, named as such: the histogram and percentiles count them all"
+    ),
+    # --- task page ----------------------------------------------------------------------------
+    "tasks_app.selectors.triage:_list_task_run_actions:call(ListSessionActions)": BoundedRead(
+        _END, "a task's attempts, every page"
+    ),
+    # --- views --------------------------------------------------------------------------------
+    "tasks_app.views.attention:_context:[:PAGE_ROWS]": BoundedRead(
+        _CUT, "the page says how many more rows '?all=1' shows; the JSON has every item"
+    ),
+    "tasks_app.views.failures:_context:[:TASKS_SHOWN]": BoundedRead(
+        _CUT, "'and N more (every task ID is in the JSON)'"
+    ),
+    "tasks_app.views.health:_check:call(ListFarms)": BoundedRead(
+        _SAMPLE, "readiness: any answer of ListFarms (maxResults=1) shows the API answers"
+    ),
+    # --- the Search name probe ----------------------------------------------------------------
+    "tasks_app.deadline.probe:_first_farm:list_all(ListFarms)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe:_newest_jobs:call(SearchJobs)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe:_queue_with_jobs:list_all(ListQueues)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe:_job_with_steps:list_all(ListSteps)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe:_try:call(operation)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe:_probe_tasks:call(SearchTasks)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe:_probe_tasks:call(ListTasks)": BoundedRead(_SAMPLE, _PROBE),
+}
