@@ -93,7 +93,8 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
     emulator: Emulator, shared_database_url: str
 ) -> None:
     made = emulator.add_failed_job(failed_tasks=TASKS, steps=3)
-    emulator.faults.set("UpdateTask", latency_ms=100)  # slow enough to be killed mid-way
+    # Batches of 10, four at a time, slow enough to be killed mid-way (with calls in flight).
+    emulator.faults.set("BatchUpdateTask", latency_ms=300)
     server, url = serve_in_thread(emulator)
     env = environment(
         **emulator_environment(url),
@@ -101,6 +102,7 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
         DASHBOARD_ACTIONS="on",
         DATABASE_URL=shared_database_url,
         DASHBOARD_ACTION_CONCURRENCY="4",
+        DASHBOARD_ACTION_BATCH_SIZE="10",
         DASHBOARD_ACTION_LEASE_SECONDS="5",
     )
     manage("migrate", "--noinput", env=env)
