@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from . import converters  # noqa: F401 - registers the ID path converters
-from .views import actions, attention, audit, browse, failures, health, home, task, triage
+from .views import (
+    actions,
+    attention,
+    audit,
+    browse,
+    failures,
+    health,
+    home,
+    render_times,
+    task,
+    triage,
+)
 
 urlpatterns = [
     # The task page comes first: its poll is the most frequent request of all (every open
@@ -58,6 +69,13 @@ urlpatterns = [
         "/steps/<step_id:step_id>/details/",
         browse.step_task_details,
         name="step_task_details",
+    ),
+    # --- Usage, budgets, render times and a job's timeline ---
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/durations/",
+        render_times.step_durations,
+        name="step_durations",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"

@@ -17,6 +17,8 @@ from ..deadline.errors import DeadlineError
 from ..deadline.types import Step, TaskPath, TaskRunStatus, TaskSummary, is_settled
 from ..forms import JobFilterForm, TaskFilterForm
 from ..selectors import attention, browse, eta, failures
+from ..selectors.task_listing import StepIds
+from ..selectors.usage import durations
 from .common import (
     browse_crumbs,
     browse_path,
@@ -201,6 +203,8 @@ def step_detail(
         "task_attention": flags.for_tasks(job_id),
         "attention_problem": flags.problem,
         "step_eta": step_eta,
+        # Only when the step's listing is cached already (no call; not for polls).
+        "render_times": None if is_fragment(request) else _render_times(path),
         "query": query,
         "filtered": bool(query.run_status or query.search),
         "failed_count": step.status_counts.get(TaskRunStatus.FAILED, 0),
@@ -235,6 +239,11 @@ def _step_overview(
         query=query,
         with_names=with_names,
     )
+
+
+def _render_times(path: TaskPath) -> durations.RenderTimes | None:
+    ids = StepIds(path.farm_id, path.queue_id, path.job_id, path.step_id)
+    return durations.cached_render_times(ids)
 
 
 def path_kwargs(path: TaskPath) -> dict[str, str]:
