@@ -179,3 +179,37 @@ class ActionBatch(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.client_token} of run {self.run_id} ({len(self.items)} tasks)"
+
+
+class PeriodicRun(models.Model):
+    """A periodic job's run for one period, inserted before the job runs: the unique pair
+    (job, period start) lets exactly one of several schedulers (celery beat on two hosts, say)
+    run it per period, whichever inserts first."""
+
+    job = models.CharField(max_length=100)
+    period_start = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    # Which worker ran it, for the logs and the tests.
+    ran_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "job"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="periodicrun_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} for {self.period_start:%Y-%m-%d %H:%M:%S}"
+
+
+class WorkLease(models.Model):
+    """Who runs a piece of background work now (a failure analysis of one scope), until when.
+    Taken by a conditional insert or update, renewed by its holder, released by its holder
+    only; a lapsed lease (its worker was killed) is taken over by the next one to ask."""
+
+    name = models.CharField(max_length=300, unique=True)
+    owner = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.owner} until {self.expires_at:%H:%M:%S}"
