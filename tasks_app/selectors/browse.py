@@ -265,11 +265,7 @@ def get_step_overview(
         reads["job"] = lambda: get_job(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
     reads["step"] = lambda: get_step_status(**ids)
     failures: dict[str, DeadlineError] = {}
-    if (
-        query.needs_parameter_names
-        or query.index is not None
-        or query.offset + query.page_size > task_table.SEARCH_WINDOW
-    ):
+    if query.search.strip() or query.offset + query.page_size > task_table.SEARCH_WINDOW:
         got = read_concurrently(reads, optional=_NAMES)
         step = got["step"]
         got.update(

@@ -121,10 +121,6 @@ class TaskQuery:
         )
 
     @property
-    def needs_parameter_names(self) -> bool:
-        return bool(self.search.strip()) and "=" not in self.search
-
-    @property
     def sort_field(self) -> str:
         return SORT_FIELDS.get(self.sort, "TASK_ID")
 
