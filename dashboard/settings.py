@@ -402,6 +402,37 @@ for _farm in DASHBOARD_FARMS:
             f"by commas; {_farm!r} is not one."
         )
 
+# --- Notifications (README "Notifications") ------------------------------------------------------
+
+# Rules are evaluated this often (from the shared attention report), and due messages sent.
+DASHBOARD_NOTIFY_SECONDS = env_float("DASHBOARD_NOTIFY_SECONDS", 30.0, minimum=1.0)
+# A job that keeps failing gets at most one digest with its new counts per this many seconds.
+DASHBOARD_NOTIFY_DIGEST_SECONDS = env_float("DASHBOARD_NOTIFY_DIGEST_SECONDS", 900.0, minimum=1.0)
+# Webhook and Slack targets allowed (host names or CIDR ranges, comma-separated); empty: any.
+# Checked when a rule is saved and again, on the resolved address, when a message is sent.
+DASHBOARD_NOTIFY_ALLOWED_HOSTS = env_list("DASHBOARD_NOTIFY_ALLOWED_HOSTS")
+# Tries per message (timeouts, 5xx, 429) before it is shown as failed; the first retry waits
+# DASHBOARD_NOTIFY_RETRY_SECONDS, each next one twice as long (a 429's Retry-After wins).
+DASHBOARD_NOTIFY_MAX_ATTEMPTS = env_int("DASHBOARD_NOTIFY_MAX_ATTEMPTS", 5, minimum=1)
+DASHBOARD_NOTIFY_RETRY_SECONDS = env_float("DASHBOARD_NOTIFY_RETRY_SECONDS", 30.0, minimum=0.0)
+DASHBOARD_NOTIFY_TIMEOUT_SECONDS = env_float("DASHBOARD_NOTIFY_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+# The dashboard's address as people reach it: every message links to a page under it.
+DASHBOARD_NOTIFY_BASE_URL = env_str("DASHBOARD_NOTIFY_BASE_URL", "http://127.0.0.1:8000")
+# E-mail through Django's framework: SMTP when EMAIL_HOST is set, else printed (console).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0, minimum=0.1)
+DEFAULT_FROM_EMAIL = env_str("DASHBOARD_EMAIL_FROM", "dashboard@localhost")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
 # --- Cache -------------------------------------------------------------------------------------
 
 DASHBOARD_CACHE_URL = env_str("DASHBOARD_CACHE_URL", "")

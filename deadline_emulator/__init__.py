@@ -291,6 +291,12 @@ class Emulator:
 
         return add_big_job(self.backend, **options)
 
+    def add_big_fleet(self, **options: Any) -> dict[str, Any]:
+        """A fleet of N workers in a demo farm; see ``fleet_scenarios.add_big_fleet``."""
+        from deadline_emulator.fleet_scenarios import add_big_fleet
+
+        return add_big_fleet(self.backend, **options)
+
     def task_update_counts(
         self, job_id: str | None = None, operation: str | None = None
     ) -> dict[str, int]:
@@ -327,6 +333,7 @@ _SCENARIOS = {
     "scenarios/failed-job": "add_failed_job",
     "scenarios/farm": "add_farm",
     "scenarios/big-job": "add_big_job",
+    "scenarios/big-fleet": "add_big_fleet",
 }
 
 

@@ -176,7 +176,6 @@ class LogsBackend:
             if resource_id.startswith("queue-"):
                 self.deadline.get_queue(farm_id=farm_id, queue_id=resource_id)
             else:
-                # Worker-log groups exist, but their streams are not emulated.
                 self.deadline.get_fleet(farm_id=farm_id, fleet_id=resource_id)
         except (ResourceNotFoundException, AttributeError):
             raise group_not_found() from None
@@ -186,6 +185,8 @@ class LogsBackend:
         """The stream of one session in ``group``, as of the clock (not found before the
         session starts)."""
         _, farm_id, queue_id = group
+        if queue_id.startswith("fleet-"):
+            return self._worker_log(farm_id, queue_id, stream)
         if not _SESSION.fullmatch(stream) or not queue_id.startswith("queue-"):
             raise stream_not_found()
         try:
@@ -196,10 +197,29 @@ class LogsBackend:
             raise stream_not_found()
         return render_log(timeline, seed=self.seed, now=self.clock.now())
 
+    def _worker_log(self, farm_id: str, fleet_id: str, stream: str) -> Any:
+        """A worker's stream in its fleet's group (``worker_logs``)."""
+        from deadline_emulator.worker_logs import worker_log
+
+        try:
+            timeline = self.deadline.worker_timeline(farm_id, fleet_id, stream)
+        except (ResourceNotFoundException, AttributeError):
+            raise stream_not_found() from None
+        return worker_log(timeline, seed=self.seed, now=self.clock.now())
+
     def _stream_names(self, group: tuple[str, str, str], prefix: str | None) -> list[str]:
         """Every stream (session) in a queue's group, sorted: a walk of all its jobs'
         sessions, so narrow by a full session ID when you can."""
         _, farm_id, queue_id = group
+        if queue_id.startswith("fleet-"):
+            names, token = [], None
+            while True:
+                extra = {"next_token": token} if token else {}
+                page = self.deadline.list_workers(farm_id=farm_id, fleet_id=queue_id, **extra)
+                names.extend(w["workerId"] for w in page["workers"])
+                token = page.get("nextToken")
+                if not token:
+                    return sorted(name for name in names if name.startswith(prefix or ""))
         if not queue_id.startswith("queue-"):
             return []
         if prefix is not None and _SESSION.fullmatch(prefix):

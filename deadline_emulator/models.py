@@ -25,6 +25,7 @@ from deadline_emulator.exceptions import (
     ResourceNotFoundException,
     ValidationException,
 )
+from deadline_emulator.farm_side import FarmSideOperations
 from deadline_emulator.incremental import Change, changed_tasks
 from deadline_emulator.pagination import index_page, paginate, query_hash
 from deadline_emulator.search import (
@@ -160,8 +161,9 @@ def _scope_statuses(target: str) -> frozenset[str]:
     return frozenset(TASK_RUN_STATUSES) - TERMINAL - {target}
 
 
-class DeadlineBackend(BatchOperations):
-    """One demo world (``seed``) on one clock (batch operations: ``batch.py``)."""
+class DeadlineBackend(BatchOperations, FarmSideOperations):
+    """One demo world (``seed``) on one clock (batch operations: ``batch.py``; fleets,
+    workers and their scaling: ``farm_side.py``)."""
 
     def __init__(
         self, seed: int = 0, clock: Clock | None = None, search: SearchPolicy | None = None
@@ -613,22 +615,16 @@ class DeadlineBackend(BatchOperations):
             configuration = {
                 "customerManaged": {"mode": "NO_SCALING", "workerCapabilities": capabilities}
             }
-        count = len(f.worker_ids)
-        active = sum(self._workers[w].status in ("RUNNING", "IDLE") for w in f.worker_ids)
         answer = {
             "fleetId": f.fleet_id,
             "farmId": f.farm_id,
             "displayName": f.display_name,
             "status": f.status,
-            "autoScalingStatus": "STEADY",
-            "targetWorkerCount": active,
-            "workerCount": active,
-            "minWorkerCount": 0,
-            "maxWorkerCount": count,
             "configuration": configuration,
             "createdAt": _dt(f.created_at),
             "createdBy": f.created_by,
         }
+        answer.update(self.fleet_scaling(f))  # autoscaling members and UpdateFleet's edits
         if full:
             answer["description"] = f.description
             answer["roleArn"] = "arn:aws:iam::123456789012:role/LighthouseFleetRole"
@@ -713,7 +709,7 @@ class DeadlineBackend(BatchOperations):
     def get_worker(self, farm_id: str, fleet_id: str, worker_id: str, **_: Any) -> dict[str, Any]:
         self._fleet(farm_id, fleet_id)
         w = self._workers.get(worker_id)
-        if w is None or w.fleet_id != fleet_id:
+        if w is None or w.fleet_id != fleet_id or self.worker_deleted(worker_id):
             raise _not_found("worker", worker_id, f"fleet {fleet_id}")
         return self._worker_answer(w)
 

@@ -48,6 +48,9 @@ SERVED_OPERATIONS: frozenset[str] = frozenset(
         "BatchUpdateTask",
         "BatchUpdateJob",
         "BatchGetWorker",
+        "ListQueueFleetAssociations",
+        "UpdateFleet",
+        "DeleteWorker",
     }
 )
 

@@ -9,6 +9,7 @@ stops. With ``DATABASE_URL`` on PostgreSQL every host shares them.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -213,3 +214,149 @@ class WorkLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.owner} until {self.expires_at:%H:%M:%S}"
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+#: What a rule can announce: each is a judgement the dashboard already makes.
+NOTIFY_EVENT_CHOICES = [
+    ("job_failed", "A job gains failed tasks"),
+    ("job_finished", "A job finishes"),
+    ("task_stalled", "A task stalls"),
+    ("worker_sick", "A worker is sick"),
+    ("queue_blocked", "A queue is blocked"),
+    ("budget_threshold", "A budget passes a threshold"),
+    ("waiting_job", "A job waits"),
+]
+
+
+class NotificationRule(models.Model):
+    """Who hears about which event where. A team rule (``owner`` empty) is an operator's: any
+    channel. A follower's rule (``owner`` set) only ever reaches that user: in-app, or e-mail
+    to the address their account holds when the message is sent (``target`` stays empty)."""
+
+    class Channel(models.TextChoices):
+        SLACK = "slack", "Slack"
+        WEBHOOK = "webhook", "Webhook"
+        EMAIL = "email", "E-mail"
+        IN_APP = "in_app", "In the dashboard"
+
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    event = models.CharField(max_length=32, choices=NOTIFY_EVENT_CHOICES)
+    farm_id = models.CharField(max_length=64)
+    queue_id = models.CharField(max_length=64, blank=True)
+    job_id = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    # A Slack or webhook URL, or an e-mail address (team rules only).
+    target = models.TextField(blank=True)
+    # Webhooks: the HMAC-SHA256 key of the X-Dashboard-Signature header.
+    secret = models.CharField(max_length=200, blank=True)
+    # Option: only jobs this user submitted (matched against the job's createdBy).
+    only_user = models.CharField(max_length=200, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    # The first look: what was true then is recorded, not announced.
+    baseline_at = models.DateTimeField(null=True, blank=True)
+    # Removed rules stay for the delivery log; they match nothing.
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["active", "event"], name="notifyrule_active")]
+
+    def __str__(self) -> str:
+        where = self.job_id or self.queue_id or self.farm_id
+        return f"rule {self.pk}: {self.event} in {where} by {self.channel}"
+
+
+class NotificationDelivery(models.Model):
+    """One message of one rule about one event: the unique (rule, event key) makes it exactly
+    once in every process and host; a sender claims it by a conditional update."""
+
+    class Status(models.TextChoices):
+        BASELINE = "baseline", "Baseline (not announced)"
+        SNOOZED = "snoozed", "Snoozed (not announced)"
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled (rule removed)"
+
+    rule = models.ForeignKey(NotificationRule, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=32, choices=NOTIFY_EVENT_CHOICES)
+    # What the message is about ("job_failed:<job ID>"); its digests share it.
+    subject_key = models.CharField(max_length=200)
+    # Unique per rule: the subject, plus a digest's count.
+    event_key = models.CharField(max_length=240)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    # A number that grows (a job's failed tasks): a digest is sent when it does.
+    count = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=512, blank=True)
+    # The event as the channels format it (title, facts, url, names): API strings, unescaped.
+    payload = models.JSONField(default=dict)
+    farm_id = models.CharField(max_length=64, blank=True)
+    queue_id = models.CharField(max_length=64, blank=True)
+    job_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    worker_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "event_key"], name="notifydelivery_once")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notifydelivery_due"),
+            models.Index(fields=["rule", "subject_key"], name="notifydelivery_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_key} for rule {self.rule_id}: {self.status}"
+
+
+class NotificationSnooze(models.Model):
+    """A job nobody wants to hear about until ``until``: its events are recorded as snoozed."""
+
+    farm_id = models.CharField(max_length=64)
+    queue_id = models.CharField(max_length=64)
+    job_id = models.CharField(max_length=64, unique=True)
+    until = models.DateTimeField()
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.job_id} snoozed until {self.until:%Y-%m-%d %H:%M}"
+
+
+class NotificationRuleChange(models.Model):
+    """The audit of rules, like an action's row: who changed which rule how, from which
+    request (the line ``tasks_app.audit`` logs carries the same)."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    username = models.CharField(max_length=150)
+    change = models.CharField(max_length=16)  # created, removed, snoozed, tested, followed...
+    rule = models.ForeignKey(
+        NotificationRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    details = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.change} rule {self.rule_id} by {self.username}"

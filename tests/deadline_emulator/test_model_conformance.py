@@ -47,7 +47,15 @@ def walk(request: pytest.FixtureRequest) -> Iterator[tuple[Any, list[tuple[str, 
         server.shutdown()
 
 
-WRITES = {"UpdateTask", "UpdateStep", "UpdateJob", "BatchUpdateTask", "BatchUpdateJob"}
+WRITES = {
+    "UpdateTask",
+    "UpdateStep",
+    "UpdateJob",
+    "BatchUpdateTask",
+    "BatchUpdateJob",
+    "UpdateFleet",
+    "DeleteWorker",
+}
 OPERATIONS = {
     "BatchUpdateTask",
     "BatchUpdateJob",
@@ -83,6 +91,9 @@ OPERATIONS = {
     "BatchGetSession",
     "BatchGetSessionAction",
     "UpdateTask",
+    "ListQueueFleetAssociations",
+    "UpdateFleet",
+    "DeleteWorker",
 }
 
 
@@ -91,6 +102,7 @@ def test_every_answer_of_the_world_matches_the_model(walk: Any) -> None:
     for farm in client.list_farms()["farms"]:
         farm_id = farm["farmId"]
         client.get_farm(farmId=farm_id)
+        client.list_queue_fleet_associations(farmId=farm_id)
         for fleet in client.list_fleets(farmId=farm_id)["fleets"]:
             client.get_fleet(farmId=farm_id, fleetId=fleet["fleetId"])
             fleet_ids = {"farmId": farm_id, "fleetId": fleet["fleetId"]}
