@@ -228,8 +228,8 @@ def _nav_options(
             ]
             if page.window.total > len(page.tasks):
                 notes["task"] = (
-                    f"{len(page.tasks)} of {page.window.total} tasks shown: type a task index "
-                    "or a parameter value (Frame=1042) to find another."
+                    f"{len(page.tasks)} of {page.window.total} tasks shown: type a frame, a task "
+                    "index (#1042) or a parameter value (Frame=1042) to find another."
                 )
             elif not page.tasks:
                 notes["task"] = (

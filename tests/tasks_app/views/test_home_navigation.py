@@ -80,7 +80,7 @@ def test_without_js_each_submit_fills_the_next_level(
     assert selected(step, "step_id") == big["stepId"]
     tasks = options(step, "task_id")
     assert len(tasks) == 100  # a page, not 10,000 options
-    assert "100 of 10000 tasks shown: type a task index" in step
+    assert "100 of 10000 tasks shown: type a frame, a task index (#1042)" in step
     assert '<input type="hidden" name="shown" value="' + f"{big['farmId']}|{big['queueId']}|" in (
         step
     )
