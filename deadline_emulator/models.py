@@ -28,6 +28,7 @@ from deadline_emulator.exceptions import (
 from deadline_emulator.farm_side import FarmSideOperations
 from deadline_emulator.incremental import Change, changed_tasks
 from deadline_emulator.pagination import index_page, paginate, query_hash
+from deadline_emulator.scheduling import SchedulingOperations
 from deadline_emulator.search import (
     JOB_FIELDS,
     STEP_FIELDS,
@@ -161,7 +162,7 @@ def _scope_statuses(target: str) -> frozenset[str]:
     return frozenset(TASK_RUN_STATUSES) - TERMINAL - {target}
 
 
-class DeadlineBackend(BatchOperations, FarmSideOperations):
+class DeadlineBackend(SchedulingOperations, BatchOperations, FarmSideOperations):
     """One demo world (``seed``) on one clock (batch operations: ``batch.py``; fleets,
     workers and their scaling: ``farm_side.py``)."""
 
@@ -320,6 +321,7 @@ class DeadlineBackend(BatchOperations, FarmSideOperations):
             ready_at=ready,
             worker_pool=self._pools[job.queue_id],
             unreliable_worker_id=self.world.unreliable_worker_id,
+            held_until=self.held_until(job, step),
             user_overrides=(
                 self._scoped_overrides.get((job.job_id, None), ())
                 + self._scoped_overrides.get((job.job_id, step.index), ())
@@ -571,7 +573,7 @@ class DeadlineBackend(BatchOperations, FarmSideOperations):
         if full:
             answer["description"] = q.description
             answer["schedulingConfiguration"] = {"priorityFifo": {}}
-        return answer
+        return self._queue_overlay(q, answer, full)
 
     def list_queues(
         self,
@@ -628,7 +630,7 @@ class DeadlineBackend(BatchOperations, FarmSideOperations):
         if full:
             answer["description"] = f.description
             answer["roleArn"] = "arn:aws:iam::123456789012:role/LighthouseFleetRole"
-        return answer
+        return self._fleet_overlay(f, answer, full)
 
     def list_fleets(
         self,
@@ -1243,6 +1245,7 @@ class DeadlineBackend(BatchOperations, FarmSideOperations):
                 )
             if edits:
                 self._job_edits[job_id] = {**self._job_edits.get(job_id, {}), **edits}
+        self.reconsider_gates(farm_id)
         return {}
 
     def _scoped_update(

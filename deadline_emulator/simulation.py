@@ -148,6 +148,7 @@ class TaskContext:
     worker_pool: tuple[str, ...]
     unreliable_worker_id: str
     user_overrides: tuple[Override, ...] = ()
+    held_until: float = -INF  # READY tasks wait until then (INF: a cause still holds them)
 
 
 # --- runs and holds ------------------------------------------------------------------------
@@ -367,10 +368,13 @@ def _natural(ctx: TaskContext) -> tuple[_Run | _Hold, list[Override]]:
         return _Run(ctx.ready_at, []), overrides
     if ctx.ready_at is None:
         run = _Run(None, [])
+    elif ctx.held_until == INF:
+        run = _Run(ctx.ready_at, [])
     else:
         u = uniforms(ctx.seed, step.step_id, ctx.index, "window")
         wave = ctx.index // max(1, step.concurrency)
-        window = ctx.ready_at + wave * step.slot_seconds + u[0] * step.slot_seconds * 0.3
+        base = max(ctx.ready_at, ctx.held_until)
+        window = base + wave * step.slot_seconds + u[0] * step.slot_seconds * 0.3
         script = step.failure_script
         if (script and script[ctx.index] == SCRIPT_CANCELED) or u[1] < step.cancel_rate:
             overrides.append(Override(window, "CANCELED", job.created_by))
@@ -424,14 +428,15 @@ def evaluate_task(ctx: TaskContext, t: float) -> TaskState:
             run_no += 1
             if ctx.step.mode == "not_compatible":
                 segment = _Hold("NOT_COMPATIBLE", resume)
-            elif ctx.step.mode == "blocked" or ctx.ready_at is None:
+            elif ctx.step.mode == "blocked" or ctx.ready_at is None or ctx.held_until == INF:
                 ready = None if ctx.ready_at is None else max(resume, ctx.ready_at)
                 segment = _Run(ready, [])
             else:
                 ready = max(resume, ctx.ready_at)
+                first = max(ready, ctx.held_until)
                 u = uniforms(ctx.seed, ctx.step.step_id, ctx.index, "requeue", run_no)
                 segment = _Run(
-                    ready, _plan_attempts(ctx, run_no, ready + 5 + 20 * u[0], len(prior))
+                    ready, _plan_attempts(ctx, run_no, first + 5 + 20 * u[0], len(prior))
                 )
         else:
             ended = resume if ov.target in TERMINAL else None
