@@ -11,6 +11,7 @@ from django.conf import settings
 
 from ...deadline.errors import DeadlineError
 from ...selectors import failures
+from .. import failure_runs
 from .catalog import Scope
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def failure_group(scope: Scope) -> FailureGroupMembers | None:
     """The failed tasks of the group ``scope.signature`` names (its digest), as the failures
     analysis knows them now (waiting for it as long as a failures page does); None when no
     group has that signature any more."""
-    report = failures.failure_report(
+    report = failure_runs.report(
         _failure_scope(scope), wait_seconds=float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
     )
     for group in report.groups:
@@ -65,7 +66,7 @@ def signatures_among(
     if not failed or scope.kind not in ("job", "step"):
         return (), ""
     try:
-        report = failures.failure_report(_failure_scope(scope), wait_seconds=0.0)
+        report = failure_runs.report(_failure_scope(scope), wait_seconds=0.0)
     except DeadlineError as exc:  # the causes only inform the preview; never block it
         logger.info("preview without failure causes: %s", exc.message)
         return (), ""

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ...models import ActionRun
+from .. import background
 from .audit import expire
 from .executor import lease_until
 from .runs import new_owner, spawn
@@ -24,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 def resume_abandoned(*, limit: int = 5) -> list[int]:
     """Expire or claim runs whose process stopped renewing their lease, and execute what the
-    claimed ones left, in background threads. Returns the IDs claimed."""
+    claimed ones left (``runs.spawn``: on a worker, or in background threads). Returns the IDs
+    claimed."""
     now = timezone.now()
     abandoned = ActionRun.objects.filter(state=ActionRun.State.RUNNING).filter(
         Q(lease_until__lt=now) | Q(lease_until__isnull=True)
@@ -53,9 +55,10 @@ _resumer: threading.Thread | None = None
 
 def start_resumer() -> None:
     """In a serving process: look for abandoned runs every third of a lease (idempotent).
-    Not while DASHBOARD_ACTIONS is off: then nothing writes to the farm, not even a resume."""
+    Not while DASHBOARD_ACTIONS is off: then nothing writes to the farm, not even a resume.
+    Not with a broker either: then the workers' periodic job does it (tasks_app/tasks.py)."""
     global _resumer  # one per process
-    if not settings.DASHBOARD_ACTIONS:
+    if not settings.DASHBOARD_ACTIONS or not background.in_process():
         return
     with _resumer_lock:
         if _resumer is not None and _resumer.is_alive():

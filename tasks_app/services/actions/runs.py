@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ...deadline import client, writes
 from ...models import ActionItem, ActionRun
+from .. import background
 from .audit import expire
 from .catalog import ActionError
 from .executor import execute, lease_until
@@ -153,7 +154,14 @@ _threads: dict[int, threading.Thread] = {}
 
 
 def spawn(run_id: int, owner: str) -> None:
-    """Execute ``run_id`` in a background thread of this process."""
+    """Execute ``run_id`` on a worker, queued with ``owner`` as its ticket (``queued``); with
+    no broker (tests, a bare runserver), in a background thread of this process."""
+    if not background.in_process():
+        try:
+            background.enqueue("tasks_app.execute_action", run_id=run_id, ticket=owner)
+        except Exception:  # the broker is down: the resumer takes the run once its lease lapses
+            logger.warning("action run=%s not queued", run_id, exc_info=True)
+        return
     thread = threading.Thread(
         target=_execute_in_thread, args=(run_id, owner), name=f"action-{run_id}", daemon=True
     )

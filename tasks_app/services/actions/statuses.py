@@ -11,12 +11,14 @@ from typing import Any
 from ...deadline import writes
 from ...deadline.calls import call
 from ...deadline.errors import AccessDenied, InvalidRequest, NotFound, Unavailable
-from ...deadline.resilience import read_pool
+from ...deadline.resilience import ContextThreadPoolExecutor, read_pool
 from ...deadline.types import Task
 from . import refusals
 
 #: BatchGetTask's limit (the model's BatchGetTaskIdentifiers: 1..100).
 BATCH_GET_MAX = 100
+#: BatchGetTask calls at once when many tasks are read (a confirmation of thousands).
+PARALLEL_READS = 8
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,12 @@ def read_tasks(refs: Sequence[TaskRef]) -> Reading:
     if len(chunks) == 1:
         answers = [_batch_get(chunks[0])]
     else:
-        answers = [f.result() for f in [read_pool().submit(_batch_get, c) for c in chunks]]
+        # A pool of its own: the shared read pool may be busy with a failures analysis, and
+        # a confirmation should not queue behind it.
+        with ContextThreadPoolExecutor(
+            max_workers=min(PARALLEL_READS, len(chunks)), thread_name_prefix="action-read"
+        ) as pool:
+            answers = list(pool.map(_batch_get, chunks))
     for chunk, answer in zip(chunks, answers, strict=True):
         if answer is None:  # refused: one GetTask per task
             _read_one_by_one(chunk, reading)
