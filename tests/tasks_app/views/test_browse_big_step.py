@@ -178,6 +178,8 @@ def test_a_middle_page_and_a_sort_come_from_one_listing_read_once(
     after = follow(client, world, middle, 'rel="next"')
     by_ended = follow(client, world, first, 'class="sort-link">Ended')
     last_ended = follow(client, world, by_ended, 'rel="last"')
+    succeeded = client.get(world.url, {"status": "SUCCEEDED"}).content.decode()
+    last_succeeded = follow(client, world, succeeded, 'rel="last"')
 
     assert rows(middle) == world.ids_of(world.tasks[24_950:25_000])
     assert rows(after) == world.ids_of(world.tasks[25_000:25_050])
@@ -186,7 +188,10 @@ def test_a_middle_page_and_a_sort_come_from_one_listing_read_once(
     ordered = sorted(world.tasks, key=lambda t: t["endedAt"], reverse=True)  # ties: by index
     assert rows(by_ended) == world.ids_of(ordered[:50])
     assert rows(last_ended) == world.ids_of(ordered[-50:])
+    done = [t for t in world.tasks if t["runStatus"] == "SUCCEEDED"]
+    assert rows(last_succeeded) == world.ids_of(done[-50:])  # 49,700: a filter past the window
+    assert RANGE.search(last_succeeded).group(1) == "49,651\u201349,700 of 49,700 · page 994 of 994"
     assert cold == {"ListTasks": TASKS // 100}  # the step's listing, read once
-    # Later pages past the window, in any order, are cut from it: the only call is the
-    # first page of the new order, inside the window.
-    assert world.emulator.calls.snapshot() == {"SearchTasks": 1}
+    # Later pages past the window, in any order or filter, are cut from it: the only calls
+    # are the first pages of the new order and filter, inside the window.
+    assert world.emulator.calls.snapshot() == {"SearchTasks": 2}
