@@ -31,10 +31,11 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
-## make run: set up and serve the dashboard on the demo world at http://127.0.0.1:8000
+## make run: set up and serve the dashboard on the demo world at http://127.0.0.1:8000, with the
+## background worker beside it (dashboard/develop.py starts and stops both)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) -m dashboard.develop
 
 ## make test: set up and run the whole suite (lint and the import contracts included)
 test: system-packages $(DEV_STAMP)

@@ -15,6 +15,9 @@ proxy's headers through untouched (every copy: gunicorn's hook and the dashboard
 repeats). In the other modes it drops the identity headers.
 
 Run: ``python -m dashboard.serve`` (``make serve`` collects static files and migrates first).
+With a broker (``DASHBOARD_CACHE_URL``'s Redis) it starts the background worker too, celery
+beat embedded (docs/architecture.md), ``TASK_WORKERS`` (2) tasks at a time.
+
 ``BIND`` (``127.0.0.1:8000``) is where nginx listens; gunicorn listens on a free loopback port,
 with its control socket (``gunicornc -s PATH``) in this instance's run directory, so instances
 on one host never share one. ``WORKERS`` (2) x ``THREADS`` (8) size gunicorn. Stops both on
@@ -263,6 +266,20 @@ def gunicorn_command(upstream: str, run_dir: Path) -> list[str]:
     ]  # fmt: skip
 
 
+def background_worker(run_dir: Path) -> list[str] | None:
+    """The Celery worker (with beat) this host runs beside gunicorn, ``TASK_WORKERS`` tasks at
+    a time; None without a broker (then the serving processes run background work)."""
+    from django.conf import settings
+
+    from dashboard.celery import worker_command
+
+    if not settings.DASHBOARD_BROKER_URL:
+        print("dashboard: no broker (DASHBOARD_CACHE_URL, DASHBOARD_BROKER_URL): no worker")
+        return None
+    concurrency = int(os.environ.get("TASK_WORKERS", "2"))
+    return worker_command(schedule=str(run_dir / "beat-schedule"), concurrency=concurrency)
+
+
 def _await_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -317,6 +334,9 @@ def serve() -> int:
             f"(control socket {run_dir / 'gunicorn.ctl'})",
             flush=True,
         )
+        worker = background_worker(run_dir)
+        if worker is not None:
+            processes.append(subprocess.Popen(worker))  # noqa: S603 - our own celery command
         while not stopping.is_set():
             if any(process.poll() is not None for process in processes):
                 break

@@ -464,6 +464,74 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+# `make run` (dashboard/develop.py): runserver and the worker share a cache in files, with no
+# Redis to install; a Redis URL above wins.
+DASHBOARD_CACHE_DIR = env_str("DASHBOARD_CACHE_DIR", "")
+if DASHBOARD_CACHE_DIR and not DASHBOARD_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": DASHBOARD_CACHE_DIR,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+
+# --- Background work (Celery; docs/architecture.md) -------------------------------------------
+
+# Where work outliving a request is queued: the cache's Redis unless told otherwise, or
+# kombu's filesystem:///path/ (make run). None: it runs on threads of the process that asked
+# (the tests, a bare `manage.py runserver`), as nothing else would pick it up.
+DASHBOARD_BROKER_URL = env_str("DASHBOARD_BROKER_URL", "") or DASHBOARD_CACHE_URL
+if DASHBOARD_BROKER_URL and not DASHBOARD_BROKER_URL.startswith(
+    ("redis://", "rediss://", "unix://", "filesystem://")
+):
+    raise ImproperlyConfigured(
+        "DASHBOARD_BROKER_URL must be a redis:// URL (or filesystem:///path/ on one host), got "
+        f"{DASHBOARD_BROKER_URL.split(':', 1)[0]!r}"
+    )
+DASHBOARD_TASKS_IN_PROCESS = not DASHBOARD_BROKER_URL
+# A task a killed worker had taken is handed to another after this long (Redis); a task still
+# running by then is handed out again too and waits for its lease, so keep it short.
+DASHBOARD_TASK_VISIBILITY_SECONDS = env_int("DASHBOARD_TASK_VISIBILITY_SECONDS", 60, minimum=1)
+CELERY_BROKER_URL = DASHBOARD_BROKER_URL or "memory://"
+if DASHBOARD_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = DASHBOARD_BROKER_URL.removeprefix("filesystem://") or str(BASE_DIR / ".queue")
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _queue_dir,
+        "data_folder_out": _queue_dir,
+        "processed_folder": _queue_dir,
+        "store_processed": False,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": DASHBOARD_TASK_VISIBILITY_SECONDS}
+# Acknowledged when done, not when taken: a worker killed mid-task leaves it to another.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True  # progress lives in the database and the cache
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that enqueues waits this long for a broker that is down, not forever.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5}
+CELERY_TIMEZONE = "UTC"
+# Each periodic job runs once per period across hosts whatever the number of beats (a row per
+# period in the database, tasks_app.services.background.once_per_period).
+CELERY_BEAT_SCHEDULE = {
+    "resume-actions": {
+        "task": "tasks_app.resume_actions",
+        "schedule": max(5.0, DASHBOARD_ACTION_LEASE_SECONDS / 3),
+    },
+}
+# How many requests of one process may wait for a failure analysis at once (?wait=, the first
+# paint); others are answered at once (503 with Retry-After for ?wait=).
+DASHBOARD_FAILURES_WAITERS = env_int("DASHBOARD_FAILURES_WAITERS", 4, minimum=1)
+# ?logs=more starts a deeper analysis of a scope at most once this long; other asks read it.
+DASHBOARD_FAILURES_MORE_LOGS_SECONDS = env_float("DASHBOARD_FAILURES_MORE_LOGS_SECONDS", 300.0)
+# A worker renews its analysis's lease every third of this; a killed worker's analysis is
+# taken over by another this long after its last renewal.
+DASHBOARD_FAILURES_LEASE_SECONDS = env_float("DASHBOARD_FAILURES_LEASE_SECONDS", 30.0, minimum=1.0)
 
 # --- Security headers (see dashboard/middleware.py for the Content-Security-Policy) -----------
 

@@ -8,8 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
 application = get_wsgi_application()
 
-# Every serving process resumes actions another process left half done (README "Acting on
-# work"): it looks for them in a background thread, never holding up a request.
+# Without a broker, every serving process resumes actions another process left half done
+# (README "Acting on work") in a background thread; with one, the workers do (a no-op here).
 from tasks_app.services.actions import start_resumer  # noqa: E402 - needs Django set up
 
 start_resumer()

@@ -638,7 +638,15 @@ def start(scope: FailureScope, *, more_logs: bool = False) -> Progress | None:
     return progress
 
 
-def _run(scope: FailureScope, progress: Progress, more_logs: bool) -> None:
+def run_here(scope: FailureScope, *, more_logs: bool = False) -> Progress:
+    """Run an analysis of ``scope`` in the calling thread, to its end: a worker's task, which
+    holds the scope's lease itself (services.failure_runs)."""
+    progress = Progress()
+    _run(scope, progress, more_logs, claimed=False)
+    return progress
+
+
+def _run(scope: FailureScope, progress: Progress, more_logs: bool, *, claimed: bool = True) -> None:
     try:
         _Analysis(scope, progress, more_logs=more_logs).run()
     except DeadlineError as exc:
@@ -648,7 +656,8 @@ def _run(scope: FailureScope, progress: Progress, more_logs: bool) -> None:
         logger.exception("failure analysis of %s failed", "/".join(scope.ids))
         progress.error = DeadlineError("The analysis stopped on an unexpected error.")
     finally:
-        release(_RUN, scope.ids)
+        if claimed:
+            release(_RUN, scope.ids)
         progress.listed.set()
         progress.first.set()
         progress.done.set()

@@ -28,6 +28,7 @@ from ..deadline.ids import ID_PATTERNS
 from ..deadline.types import TaskPath
 from ..selectors import failures, resources
 from ..selectors.failures import FailureGroup, FailureReport, FailureScope, GroupTask
+from ..services import failure_runs
 from .common import browse_crumbs, browse_path, is_fragment, unchanged
 from .errors import deadline_error_json, failed_response, wants_json
 from .failures_csv import report_csv
@@ -102,8 +103,12 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
         except ValueError:
             return _bad_query(request, path)
     try:
-        report = failures.failure_report(
-            scope, worker_id=worker, wait_seconds=wait, more_logs=request.GET.get("logs") == "more"
+        report = failure_runs.report(
+            scope,
+            worker_id=worker,
+            wait_seconds=wait,
+            more_logs=request.GET.get("logs") == "more",
+            must_wait=bool(wait) and not is_fragment(request),  # ?wait=: 503 when it cannot
         )
     except DeadlineError as exc:
         if form == "json":

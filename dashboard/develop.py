@@ -1,0 +1,95 @@
+"""``make run``: the development server and a background worker beside it, one command.
+
+The worker takes what outlives a request (actions, failure analyses, periodic jobs: see
+docs/architecture.md). On a machine with only Python, the two share kombu's
+``filesystem://`` transport as their queue and a cache in files, both under ``.dev/``, so
+nothing else has to be installed; ``DASHBOARD_BROKER_URL`` or ``DASHBOARD_CACHE_URL`` set to a
+Redis wins. Stops both on Ctrl-C (or SIGTERM), and both when either exits.
+
+With the demo backend (the default) the demo world is an emulator inside the serving process:
+a worker beside it would act on a world of its own. So, unless a broker is named, the demo
+runs its background work on the server's own threads (as the tests do), and only
+``DEADLINE_BACKEND=aws`` (a real farm, or ``make emulator`` over HTTP) starts the worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from dashboard.celery import worker_command
+
+REPO = Path(__file__).resolve().parent.parent
+ADDRESS = os.environ.get("BIND", "127.0.0.1:8000")
+
+
+def environment(state: Path) -> dict[str, str]:
+    """The development server's and the worker's shared settings."""
+    env = dict(os.environ)
+    env.setdefault("DJANGO_DEBUG", "1")
+    if demo_world(env):
+        return env
+    if not (env.get("DASHBOARD_BROKER_URL") or env.get("DASHBOARD_CACHE_URL")):
+        queue = state / "queue"
+        queue.mkdir(parents=True, exist_ok=True)
+        env["DASHBOARD_BROKER_URL"] = f"filesystem://{queue}"
+    if not env.get("DASHBOARD_CACHE_URL"):
+        env.setdefault("DASHBOARD_CACHE_DIR", str(state / "cache"))
+    return env
+
+
+def demo_world(env: dict[str, str]) -> bool:
+    """The demo emulator lives in the server process and no broker is named: no worker."""
+    backend = env.get("DEADLINE_BACKEND", "demo").strip().lower()
+    return backend == "demo" and not (
+        env.get("DASHBOARD_BROKER_URL") or env.get("DASHBOARD_CACHE_URL")
+    )
+
+
+def develop() -> int:
+    state = REPO / ".dev"
+    state.mkdir(exist_ok=True)
+    env = environment(state)
+    stopping = threading.Event()
+
+    def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        # Our own commands: this interpreter, manage.py and celery from the same venv.
+        server = [sys.executable, "manage.py", "runserver", ADDRESS]
+        processes.append(subprocess.Popen(server, cwd=REPO, env=env))  # noqa: S603
+        if demo_world(env):
+            what = "the server (the demo's background work runs on its threads)"
+        else:
+            worker = worker_command(schedule=str(state / "beat-schedule"), concurrency=2)
+            processes.append(subprocess.Popen(worker, cwd=REPO, env=env))  # noqa: S603
+            what = "the server and the worker"
+        print(f"\n  Open http://{ADDRESS}/  (Ctrl-C stops {what})\n", flush=True)
+        while not stopping.is_set():
+            if any(process.poll() is not None for process in processes):
+                break
+            stopping.wait(0.5)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)  # Ctrl-C's own stop for both
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return 0 if stopping.is_set() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(develop())
