@@ -167,8 +167,9 @@ def test_htmx_job_filter_narrows_the_job_select(
     assert options(html, "job_id") == [big["jobId"]]
 
 
+@pytest.mark.parametrize("typed", ["Frame=5000", "5000", "#4999"])  # a number is a frame
 def test_htmx_task_search_finds_a_task_among_10000(
-    client: Client, emulator: Emulator, big: dict[str, str]
+    client: Client, emulator: Emulator, big: dict[str, str], typed: str
 ) -> None:
     response = client.get(
         "/",
@@ -177,7 +178,7 @@ def test_htmx_task_search_finds_a_task_among_10000(
             "queue_id": big["queueId"],
             "job_id": big["jobId"],
             "step_id": big["stepId"],
-            "task_search": "Frame=5000",
+            "task_search": typed,
         },
         headers={**HX, "HX-Trigger-Name": "task_search"},
     )
