@@ -32,6 +32,7 @@ def world(big_emulator: Emulator) -> Iterator[Emulator]:
     set_default_emulator(big_emulator, seed=django_settings.DEADLINE_DEMO_SEED)
     deadline_client.clear_client_cache()
     yield big_emulator
+    big_emulator.faults.clear()
     set_default_emulator(None, seed=django_settings.DEADLINE_DEMO_SEED)
     deadline_client.clear_client_cache()
 
@@ -95,6 +96,32 @@ def test_a_10000_task_requeue_changes_every_failed_and_canceled_task_once(
     assert world.task_update_counts(made["jobId"]) == dict.fromkeys(wanted, 1)
     counts = _counts(world, made)
     assert (counts.get("FAILED", 0), counts.get("CANCELED", 0), counts["READY"]) == (0, 0, 300)
+
+
+@pytest.mark.parametrize(
+    ("operation", "fault", "method"),
+    [
+        ("BatchUpdateTask", {"deny": True}, "UpdateTask"),
+        ("BatchUpdateTask", {"item_throttle_rate": 0.3}, "BatchUpdateTask"),
+    ],
+    ids=["batch-write-denied", "30-percent-of-items-throttled"],
+)
+def test_a_10000_task_requeue_under_faults_still_changes_every_task_once(
+    world: Emulator,
+    transactional_db: None,
+    operation: str,
+    fault: dict[str, Any],
+    method: str,
+) -> None:
+    made = world.add_big_job(tasks=10_000, failed_tasks=250, canceled_tasks=50)
+    wanted = set(made["failedTaskIds"]) | set(made["canceledTaskIds"])
+    world.faults.set(operation, **fault)
+
+    run = requeue(_scope(made, "job"))
+
+    assert (run.state, run.changed, run.failed, run.method) == ("done", 300, 0, method)
+    assert bool(run.fallback) is (method == "UpdateTask")
+    assert world.task_update_counts(made["jobId"]) == dict.fromkeys(wanted, 1)
 
 
 def test_a_10000_task_failure_group_requeue_changes_every_member_once(
