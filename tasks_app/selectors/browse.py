@@ -94,9 +94,11 @@ def list_queues(*, farm_id: str) -> QueueList:
     )
 
 
-def search_jobs(*, farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage:
+def search_jobs(
+    *, farm_id: str, queue_id: str, query: JobQuery, exact: bool = True
+) -> JobSearchPage:
     """One page of a queue's jobs (see ``job_table``: one SearchJobs call, or a fallback)."""
-    return job_table.queue_jobs(farm_id=farm_id, queue_id=queue_id, query=query)
+    return job_table.queue_jobs(farm_id=farm_id, queue_id=queue_id, query=query, exact=exact)
 
 
 def get_job_status(*, farm_id: str, queue_id: str, job_id: str) -> Job:

@@ -136,8 +136,9 @@ def find_jobs_by_name(*, name: str, farm_id: str = "") -> JobMatches:
     answers, failures = _gather(
         {
             index: (
+                # The newest few and whether there are more: no need to count past the window.
                 lambda f=farm, q=queue: search_jobs(
-                    farm_id=f.farm_id, queue_id=q.queue_id, query=query
+                    farm_id=f.farm_id, queue_id=q.queue_id, query=query, exact=False
                 )
             )
             for index, (farm, queue) in enumerate(pairs)

@@ -106,9 +106,13 @@ _SORT_VALUES: dict[str, Callable[[Job], Any]] = {
 }
 
 
-def queue_jobs(*, farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage:
+def queue_jobs(
+    *, farm_id: str, queue_id: str, query: JobQuery, exact: bool = True
+) -> JobSearchPage:
     """One page of a queue's jobs: one SearchJobs call, or the dashboard's own page (names
-    refused or ignored, or more jobs than the search window holds)."""
+    refused or ignored, or more jobs than the search window holds). ``exact=False``: a caller
+    that only wants the first page and whether there are more takes a full window as it is
+    (its total then means "at least")."""
     if query.offset + query.page_size > SEARCH_WINDOW:
         return beyond_window(farm_id, queue_id, query)
     request = query.request()
@@ -126,9 +130,9 @@ def queue_jobs(*, farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage
     ignored = ignored_names(query, request, page)
     if not ignored:
         # A full window may hide more jobs: the whole list counts them and reaches them all.
-        return (
-            page if page.window.total < SEARCH_WINDOW else beyond_window(farm_id, queue_id, query)
-        )
+        if page.window.total < SEARCH_WINDOW or not exact:
+            return page
+        return beyond_window(farm_id, queue_id, query)
     for use in ignored:
         search.remember(use, search.IGNORED)
     forget("jobs-search", *key)

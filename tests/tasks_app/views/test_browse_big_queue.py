@@ -17,6 +17,7 @@ from django.urls import reverse
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
 from deadline_emulator.seed import JobSpec, ParamDef, StepSpec, hex_id
+from tasks_app.selectors import find
 from tests.conftest import PINNED_AT
 
 pytestmark = pytest.mark.usefixtures("held_clock")
@@ -133,3 +134,10 @@ def test_a_filter_inside_the_window_stays_one_search(client: Client, world: Worl
 
     rows = JOB_ROW.findall(response.content.decode())
     assert len(rows) == 10 and "ListJobs" not in world.emulator.calls.snapshot()
+
+
+def test_finding_a_job_by_name_does_not_list_the_whole_queue(world: World) -> None:
+    found = find.find_jobs_by_name(name="many_")
+
+    assert found.more and found.matches[0].job_id == world.jobs[0]["jobId"]  # the newest
+    assert "ListJobs" not in world.emulator.calls.snapshot()  # only wants the newest few
