@@ -145,30 +145,37 @@ def run_queued(scope: Mapping[str, Any], *, ticket: str, more_logs: bool) -> str
 
 
 class _Slots:
-    """How many requests of this process may wait at once (resized when the setting changes)."""
+    """How many requests of this process wait at once, at most DASHBOARD_FAILURES_WAITERS."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._size = 0
-        self._semaphore = threading.BoundedSemaphore(1)
+        self.taken = 0
 
-    def semaphore(self) -> threading.BoundedSemaphore:
-        size = int(settings.DASHBOARD_FAILURES_WAITERS)
+    def take(self) -> bool:
         with self._lock:
-            if size != self._size:
-                self._size, self._semaphore = size, threading.BoundedSemaphore(size)
-            return self._semaphore
+            if self.taken >= int(settings.DASHBOARD_FAILURES_WAITERS):
+                return False
+            self.taken += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.taken -= 1
 
 
 _slots = _Slots()
+
+
+def waiting() -> int:
+    """Requests of this process waiting for an analysis now."""
+    return _slots.taken
 
 
 def _wait(
     scope: FailureScope, progress: analysis.Progress, seconds: float, *, must_wait: bool
 ) -> None:
     """Wait up to ``seconds`` for the analysis to end, polling, if a waiting slot is free."""
-    semaphore = _slots.semaphore()
-    if not semaphore.acquire(blocking=False):
+    if not _slots.take():
         if must_wait:
             raise Unavailable(
                 "Too many requests of this process are waiting for failure analyses: ask "
@@ -191,4 +198,4 @@ def _wait(
                 # A short poll of the lease: the analysis runs in a worker, maybe elsewhere.
                 time.sleep(min(POLL_SECONDS, left))
     finally:
-        semaphore.release()
+        _slots.give_back()
