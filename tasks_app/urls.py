@@ -9,14 +9,19 @@ from .views import (
     actions,
     attention,
     audit,
+    blockers,
     browse,
     failures,
+    farm,
     health,
     home,
+    limits,
     render_times,
     task,
+    timeline,
     triage,
 )
+from .views import notifications as notification_views
 
 urlpatterns = [
     # The task page comes first: its poll is the most frequent request of all (every open
@@ -38,6 +43,23 @@ urlpatterns = [
     path("attention/", attention.attention_list, name="attention"),
     path("attention/count/", attention.attention_count, name="attention_count"),
     path("farms/<farm_id:farm_id>/", browse.farm_detail, name="farm_detail"),
+    # --- The farm side: fleets, workers and their logs ---
+    path("farms/<farm_id:farm_id>/fleets/", farm.fleet_list, name="fleet_list"),
+    path(
+        "farms/<farm_id:farm_id>/fleets/<fleet_id:fleet_id>/",
+        farm.fleet_detail,
+        name="fleet_detail",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/fleets/<fleet_id:fleet_id>/workers/<worker_id:worker_id>/",
+        farm.worker_detail,
+        name="worker_detail",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/workers/",
+        farm.job_workers,
+        name="job_workers",
+    ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/",
         browse.queue_detail,
@@ -58,6 +80,19 @@ urlpatterns = [
         failures.job_failures,
         name="job_failures",
     ),
+    # --- Why isn't it running? (blockers, limits) ---
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/blockers/",
+        blockers.job_blockers,
+        name="job_blockers",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
+        "/steps/<step_id:step_id>/blockers/",
+        blockers.step_blockers,
+        name="step_blockers",
+    ),
+    path("farms/<farm_id:farm_id>/limits/", limits.farm_limits, name="farm_limits"),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/",
@@ -76,6 +111,11 @@ urlpatterns = [
         "/steps/<step_id:step_id>/durations/",
         render_times.step_durations,
         name="step_durations",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/timeline/",
+        timeline.job_timeline,
+        name="job_timeline",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
@@ -126,4 +166,32 @@ urlpatterns = [
     ),
     path("audit/", audit.audit_list, name="audit"),
     path("audit/<int:run_id>/", audit.action_result, name="action_result"),
+    # --- Notifications: rules, the delivery log, following, the bell ---
+    path("notifications/", notification_views.notification_list, name="notifications"),
+    path(
+        "notifications/deliveries/",
+        notification_views.delivery_list,
+        name="notification_deliveries",
+    ),
+    path("notifications/rules/", notification_views.rule_create, name="notification_rule_create"),
+    path(
+        "notifications/rules/<int:rule_id>/remove/",
+        notification_views.rule_remove,
+        name="notification_rule_remove",
+    ),
+    path(
+        "notifications/rules/<int:rule_id>/test/",
+        notification_views.rule_test,
+        name="notification_rule_test",
+    ),
+    path(
+        "notifications/rules/<int:rule_id>/snooze/",
+        notification_views.rule_snooze,
+        name="notification_rule_snooze",
+    ),
+    path("notifications/follow/", notification_views.follow, name="notification_follow"),
+    path("notifications/read/", notification_views.mark_read, name="notification_read"),
+    path(
+        "notifications/snooze-job/", notification_views.job_snooze, name="notification_job_snooze"
+    ),
 ]

@@ -1,0 +1,377 @@
+"""A job's timeline (``…/jobs/<job>/timeline/``): one lane per worker, its sessions split into
+their actions coloured by outcome, idle gaps as empty track, zoom by ``?start=&end=`` links,
+and the overhead summary. HTML, or JSON (``Accept: application/json`` / ``?format=json``).
+
+Zoomed out over many actions, each lane is drawn as aggregate bars (how busy the worker was in
+each slice, red where a task run failed), each a link that zooms into its slice; zoomed in
+far enough, every action is its own bar linking to its task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from .. import charts
+from ..deadline.errors import DeadlineError, InvalidRequest
+from ..selectors import resources
+from ..selectors.usage import timeline as tl
+from .common import browse_path, crumbs, named
+from .errors import error_response, wants_json
+from .render_times import seconds_text
+
+#: Actions drawn one by one at most; past this, lanes are drawn as aggregate bars.
+MAX_SPANS = 1_500
+#: Slices per lane when aggregated.
+SLICES = 120
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return max(self.end - self.start, 1.0)
+
+    def holds(self, start: float | None, end: float | None, now: float) -> bool:
+        if start is None:
+            return False
+        return start < self.end and (end if end is not None else now) > self.start
+
+
+def _moment(text: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(
+            f"Not a time: {text!r} (use ISO 8601, e.g. 2026-11-20T10:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def window_of(request: HttpRequest, timeline: tl.Timeline) -> Window | None:
+    """The zoom asked for (``start``/``end``), inside the job's own span."""
+    if timeline.start is None or timeline.end is None:
+        return None
+    start = _moment(request.GET["start"]) if request.GET.get("start") else timeline.start
+    end = _moment(request.GET["end"]) if request.GET.get("end") else timeline.end
+    start, end = max(start, timeline.start), min(end, timeline.end)
+    if end <= start:
+        raise InvalidRequest("The time range is empty: end must come after start.")
+    return Window(start, end)
+
+
+def timeline_json(timeline: tl.Timeline, window: Window | None) -> dict[str, Any]:
+    """The README's JSON shape (only the sessions inside the window when zoomed)."""
+    now = timeline.now
+    workers = []
+    for worker in timeline.workers:
+        sessions = [
+            {
+                "session_id": s.session_id,
+                "start": tl.iso(s.start),
+                "end": tl.iso(s.end),
+                "actions": [
+                    {
+                        "kind": a.kind,
+                        "start": tl.iso(a.start),
+                        "end": tl.iso(a.end),
+                        "status": a.status,
+                        "task_id": a.task_id,
+                    }
+                    for a in worker.actions[s.session_id]
+                ],
+            }
+            for s in worker.sessions
+            if window is None or window.holds(s.start, s.end, now)
+        ]
+        if sessions:
+            workers.append(
+                {"worker_id": worker.worker_id, "host_name": worker.host_name, "sessions": sessions}
+            )
+    o = timeline.overhead
+    return {
+        "workers": workers,
+        "overhead": {
+            "setup_seconds": round(o.setup_seconds, 3),
+            "sync_seconds": round(o.sync_seconds, 3),
+            "task_seconds": round(o.task_seconds, 3),
+            "gap_seconds": round(o.gap_seconds, 3),
+        },
+    }
+
+
+@require_safe
+def job_timeline(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -> HttpResponse:
+    """The job's timeline page (or JSON)."""
+    path = browse_path(farm_id, queue_id, job_id)
+    kwargs = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id}
+    try:
+        got = resources.read_concurrently(
+            {
+                "farm": lambda: resources.get_farm(farm_id=farm_id),
+                "queue": lambda: resources.get_queue(farm_id=farm_id, queue_id=queue_id),
+                "job": lambda: resources.get_job(**kwargs),
+            },
+            optional=frozenset({"farm", "queue"}),
+        )
+        timeline = tl.job_timeline(**kwargs)
+        window = window_of(request, timeline)
+    except DeadlineError as exc:
+        return error_response(request, exc, path=path)
+    if wants_json(request):
+        response: HttpResponse = JsonResponse(
+            timeline_json(timeline, window), json_dumps_params={"ensure_ascii": False}
+        )
+    else:
+        names = named(farm=got["farm"], queue=got["queue"], job=got["job"])
+        context = {
+            "path": path,
+            "job": got["job"],
+            "crumbs": crumbs(path, names=names, upto="job"),
+            "timeline": timeline,
+            **_picture(request, timeline, window, kwargs),
+        }
+        response = render(request, "tasks_app/job_timeline.html", context)
+    patch_vary_headers(response, ("Accept",))
+    return response
+
+
+def _picture(
+    request: HttpRequest, timeline: tl.Timeline, window: Window | None, kwargs: dict[str, str]
+) -> dict[str, Any]:
+    """The lanes, the zoom links, the summary and the per-worker table."""
+    if window is None:
+        return {"lanes_svg": None, "zoom": [], "summary": [], "rows": [], "aggregated": False}
+    now = timeline.now
+    visible = sum(
+        len(worker.actions[s.session_id])
+        for worker in timeline.workers
+        for s in worker.sessions
+        if window.holds(s.start, s.end, now)
+    )
+    aggregated = visible > MAX_SPANS
+    lanes = []
+    for worker in timeline.workers:
+        draw = _slices if aggregated else _spans
+        spans = draw(worker, window, now, request, kwargs)
+        if spans:
+            lanes.append(charts.Lane(label=worker.label, spans=tuple(spans)))
+    svg = charts.lanes(
+        lanes,
+        seconds=window.seconds,
+        title="Sessions per worker over time",
+        axis=_axis(window),
+    )
+    return {
+        "lanes_svg": svg if lanes else None,
+        "aggregated": aggregated,
+        "visible_actions": visible,
+        "window_text": f"{_clock(window.start, window)} to {_clock(window.end, window)} UTC",
+        "zoomed": (window.start, window.end) != (timeline.start, timeline.end),
+        "zoom": _zoom_links(request, timeline, window),
+        "summary": _summary(timeline.overhead),
+        "rows": _worker_rows(timeline),
+    }
+
+
+def _range_url(request: HttpRequest, start: float, end: float) -> str:
+    return f"{request.path}?{urlencode({'start': tl.iso(start), 'end': tl.iso(end)})}"
+
+
+def _spans(
+    worker: tl.WorkerActivity,
+    window: Window,
+    now: float,
+    request: HttpRequest,
+    kwargs: dict[str, str],
+) -> list[charts.Span]:
+    spans = []
+    for session in worker.sessions:
+        if not window.holds(session.start, session.end, now):
+            continue
+        spans.append(_span(session.start, session.end, window, now, "span-session", "Session"))
+        for action in worker.actions[session.session_id]:
+            if not window.holds(action.start, action.end, now):
+                continue
+            css, label, href = _action_look(action, kwargs)
+            title = (
+                f"{worker.label}: {label}, {action.status.lower().replace('_', ' ')}, "
+                f"{seconds_text(tl.duration(action.start, action.end, now))}"
+            )
+            spans.append(_span(action.start, action.end, window, now, css, title, href))
+    return spans
+
+
+def _action_look(action: tl.ActivityAction, kwargs: dict[str, str]) -> tuple[str, str, str]:
+    """CSS class, words and link of an action (task runs link to their task)."""
+    if action.kind == tl.TASK_RUN and action.task_id and action.step_id:
+        url = reverse(
+            "task_detail", kwargs={**kwargs, "step_id": action.step_id, "task_id": action.task_id}
+        )
+        status = action.status.lower()
+        css = "span-task" if status == "succeeded" else f"span-task span-task--{status}"
+        return css, f"task {action.task_id.rpartition('-')[2]}", url
+    if action.kind == tl.SYNC:
+        return "span-sync", "attachment sync", ""
+    label = {tl.ENV_ENTER: "environment enter", tl.ENV_EXIT: "environment exit"}
+    return "span-setup", label.get(action.kind, action.kind), ""
+
+
+def _span(
+    start: float | None,
+    end: float | None,
+    window: Window,
+    now: float,
+    css: str,
+    title: str,
+    href: str = "",
+) -> charts.Span:
+    low = max((start or window.start), window.start) - window.start
+    high = min((end if end is not None else now), window.end) - window.start
+    return charts.Span(start=low, end=max(high, low), css=css, title=title, href=href)
+
+
+def _slices(
+    worker: tl.WorkerActivity,
+    window: Window,
+    now: float,
+    request: HttpRequest,
+    kwargs: dict[str, str],
+) -> list[charts.Span]:
+    """Aggregate bars: per slice of the window, the share of it the worker spent in
+    sessions, and whether a task run failed in it; each links to a zoom on its slice."""
+    width = window.seconds / SLICES
+    busy = [0.0] * SLICES
+    runs = [0] * SLICES
+    failed = [0] * SLICES
+    for session in worker.sessions:
+        if not window.holds(session.start, session.end, now):
+            continue
+        _spread(busy, session.start, session.end, window, width, now)
+        for action in worker.actions[session.session_id]:
+            if action.kind != tl.TASK_RUN or action.start is None:
+                continue
+            if window.start <= action.start < window.end:
+                n = min(int((action.start - window.start) / width), SLICES - 1)
+                runs[n] += 1
+                failed[n] += action.status == "FAILED"
+    spans = []
+    for n in range(SLICES):
+        if not busy[n]:
+            continue
+        low = window.start + n * width
+        share = min(busy[n] / width, 1.0)
+        css = "span-mixed span-mixed--failed" if failed[n] else "span-mixed"
+        title = (
+            f"{worker.label}: {share:.0%} busy from {_clock(low, window)}, "
+            f"{runs[n]} task runs, {failed[n]} failed"
+        )
+        # A slice opens a view ten slices wide around it: enough context to read it.
+        zoom = _range_url(request, max(low - 4 * width, window.start), low + 6 * width)
+        spans.append(
+            charts.Span(
+                start=n * width, end=n * width + width * share, css=css, title=title, href=zoom
+            )
+        )
+    return spans
+
+
+def _spread(
+    busy: list[float],
+    start: float | None,
+    end: float | None,
+    window: Window,
+    width: float,
+    now: float,
+) -> None:
+    low = max(start or window.start, window.start)
+    high = min(end if end is not None else now, window.end)
+    while low < high:
+        n = min(int((low - window.start) / width), SLICES - 1)
+        edge = min(window.start + (n + 1) * width, high)
+        if edge <= low:  # float edge at the last slice
+            busy[n] += high - low
+            break
+        busy[n] += edge - low
+        low = edge
+
+
+def _clock(epoch: float, window: Window) -> str:
+    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    return moment.strftime("%H:%M" if window.seconds <= 86_400 else "%d %b %H:%M")
+
+
+def _axis(window: Window) -> list[tuple[float, str]]:
+    step = charts.nice_step(window.seconds / 60, ticks=4) * 60
+    first = (window.start // step + 1) * step
+    ticks, tick = [], first
+    while tick < window.end:
+        ticks.append((tick - window.start, _clock(tick, window)))
+        tick += step
+    return ticks
+
+
+def _zoom_links(
+    request: HttpRequest, timeline: tl.Timeline, window: Window
+) -> list[dict[str, str]]:
+    assert timeline.start is not None and timeline.end is not None
+    links = [{"label": "Whole job", "url": request.path}]
+    middle, half = (window.start + window.end) / 2, window.seconds
+    links.append({"label": "Zoom out", "url": _range_url(request, middle - half, middle + half)})
+    quarter = window.seconds / 4
+    for n in range(4):
+        low = window.start + n * quarter
+        label = f"{_clock(low, window)} to {_clock(low + quarter, window)}"
+        links.append({"label": label, "url": _range_url(request, low, low + quarter)})
+    return links
+
+
+def _summary(o: tl.Overhead) -> list[dict[str, Any]]:
+    rows = [
+        ("Tasks", o.task_seconds),
+        ("Environment set-up and tear-down", o.setup_seconds),
+        ("Attachment sync", o.sync_seconds),
+        ("Gaps inside sessions", o.gap_seconds),
+    ]
+    return [
+        {"label": label, "text": seconds_text(seconds), "share": f"{o.share(seconds):.1%}"}
+        for label, seconds in rows
+    ]
+
+
+def _worker_rows(timeline: tl.Timeline) -> list[dict[str, Any]]:
+    now, rows = timeline.now, []
+    for worker in timeline.workers:
+        tasks = failed = 0
+        task_seconds = session_seconds = 0.0
+        for session in worker.sessions:
+            session_seconds += tl.duration(session.start, session.end, now)
+            for action in worker.actions[session.session_id]:
+                if action.kind == tl.TASK_RUN:
+                    tasks += 1
+                    failed += action.status == "FAILED"
+                    task_seconds += tl.duration(action.start, action.end, now)
+        rows.append(
+            {
+                "worker": worker,
+                "sessions": len(worker.sessions),
+                "tasks": tasks,
+                "failed": failed,
+                "busy": seconds_text(session_seconds),
+                "task_share": f"{task_seconds / session_seconds:.0%}" if session_seconds else "",
+            }
+        )
+    return rows
