@@ -51,7 +51,12 @@ REQUIRED_IAM_ACTIONS = (
     "deadline:ListFleets",
     "deadline:ListWorkers",
     "deadline:ListSessionsForWorker",
+    # The farm side (selectors/farm): a fleet's workers page by page, the host names of a
+    # job's workers, and a worker log searched.
+    "deadline:SearchWorkers",
+    "deadline:BatchGetWorker",
     "logs:GetLogEvents",
+    "logs:FilterLogEvents",
 )
 #: The optional statement actions need on top (README "IAM permissions"): the three writes.
 #: (An action lists the tasks it changes with ListTasks, which the reads already need.)

@@ -134,6 +134,19 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
     "tasks_app.selectors.usage.durations:summarise:[:EXTREMES]": BoundedRead(
         _SAMPLE, "the fastest tasks, named as such: the histogram and percentiles count them all"
     ),
+    # --- the farm side: fleets and workers -------------------------------------------------
+    "tasks_app.selectors.farm.reads:search_workers_page.fetch:call(SearchWorkers)": BoundedRead(
+        _END,
+        "one page of a fleet's workers in the API's order; every page is reachable by its "
+        "offset (past the 10,000-item window from the ListWorkers listing), the total exact",
+    ),
+    "tasks_app.selectors.farm.activity:_recent_jobs:[:JOBS_PER_QUEUE]": BoundedRead(
+        _SAMPLE,
+        "a fleet's recent record from each served queue's latest jobs; the page says how many",
+    ),
+    "tasks_app.selectors.farm.worker:_sessions:[:SESSIONS_SHOWN]": BoundedRead(
+        _CUT, "a worker's newest sessions with their task runs: 'N newest of M sessions'"
+    ),
     # --- task page ----------------------------------------------------------------------------
     "tasks_app.selectors.triage:_list_task_run_actions:call(ListSessionActions)": BoundedRead(
         _END, "a task's attempts, every page"

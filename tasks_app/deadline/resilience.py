@@ -238,6 +238,7 @@ _FAMILIES = {
         "GetFleet",
     ),
     "logs": ("GetLogEvents", "FilterLogEvents"),
+    "farm": ("ListFleets", "ListWorkers", "SearchWorkers", "BatchGetWorker"),
 }
 _FAMILY_OF = {operation: family for family, ops in _FAMILIES.items() for operation in ops}
 

@@ -32,6 +32,15 @@ def test_every_page_calls_only_the_documented_actions(
         "/?" + urlencode(hostile.kwargs("step")),
         f"{step}?{urlencode({'q': 'x'})}",  # a free-text search reads parameter names first
     ]
+    # The farm side's fleet and worker pages (the hostile job names no fleet nor worker).
+    fleet = emulator.backend.world.fleets[0]
+    worker = next(w for w in emulator.backend.world.workers if w.fleet_id == fleet.fleet_id)
+    fleet_url = reverse("fleet_detail", args=[fleet.farm_id, fleet.fleet_id])
+    urls += [
+        fleet_url,
+        f"{fleet_url}?status=RUNNING",
+        reverse("worker_detail", args=[fleet.farm_id, fleet.fleet_id, worker.worker_id]) + "?q=x",
+    ]
     for url in urls:
         for headers in ({}, HX):
             assert client.get(url, headers=headers).status_code in {200, 204, 302}, url
