@@ -120,6 +120,7 @@ class SchedulingOperations:
                 state = self.__dict__.get("_scheduling")
                 if state is None:
                     state = self.__dict__["_scheduling"] = SchedulingState()
+                    self._seed_budget(state)
         with self._sched_lock:
             for q in self.world.queues:  # type: ignore[attr-defined]
                 if q.queue_id not in state.seeded_queues:
@@ -134,6 +135,28 @@ class SchedulingOperations:
                             "createdBy": q.created_by,
                         }
         return state
+
+    def _seed_budget(self, state: SchedulingState) -> None:
+        """The demo world's first queue has a monthly budget, well within its limit."""
+        queue = self.world.queues[0]  # type: ignore[attr-defined]
+        budget_id = "budget-" + digest(self.seed, f"budget:{queue.queue_id}", size=16).hex()  # type: ignore[attr-defined]
+        start = queue.created_at
+        state.budgets[budget_id] = {
+            "_farmId": queue.farm_id,
+            "budgetId": budget_id,
+            "usageTrackingResource": {"queueId": queue.queue_id},
+            "status": "ACTIVE",
+            "displayName": f"{queue.display_name} monthly",
+            "approximateDollarLimit": 25000.0,
+            "usages": {"approximateDollarUsage": 10412.5},
+            "description": "Render spend of the queue",
+            "actions": [
+                {"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS", "thresholdPercentage": 100.0}
+            ],
+            "schedule": {"fixed": {"startTime": _dt(start), "endTime": _dt(start + 400 * 86400)}},
+            "createdAt": start,
+            "createdBy": queue.created_by,
+        }
 
     def _new_id(self, kind: str) -> str:
         state = self._sched()

@@ -51,6 +51,15 @@ REQUIRED_IAM_ACTIONS = (
     "deadline:ListFleets",
     "deadline:ListWorkers",
     "deadline:ListSessionsForWorker",
+    # Why work waits (selectors/blockers): the queue's jobs, fleet and limit associations,
+    # limits, budgets and step dependencies.
+    "deadline:ListJobs",
+    "deadline:ListQueueFleetAssociations",
+    "deadline:ListQueueLimitAssociations",
+    "deadline:ListLimits",
+    "deadline:ListBudgets",
+    "deadline:GetBudget",
+    "deadline:ListStepDependencies",
     # The farm side (selectors/farm): a fleet's workers page by page, the host names of a
     # job's workers, and a worker log searched.
     "deadline:SearchWorkers",

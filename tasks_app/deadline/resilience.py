@@ -239,6 +239,15 @@ _FAMILIES = {
     ),
     "logs": ("GetLogEvents", "FilterLogEvents"),
     "farm": ("ListFleets", "ListWorkers", "SearchWorkers", "BatchGetWorker"),
+    "scheduling": (
+        "ListQueueFleetAssociations",
+        "ListQueueLimitAssociations",
+        "ListLimits",
+        "ListBudgets",
+        "GetBudget",
+        "ListStepDependencies",
+        "ListStepConsumers",
+    ),
 }
 _FAMILY_OF = {operation: family for family, ops in _FAMILIES.items() for operation in ops}
 
