@@ -39,7 +39,10 @@ def attention_list(request: HttpRequest) -> HttpResponse:
         patch_vary_headers(response, ("Accept", "HX-Request"))
         return response
     if wants_json(request):
-        response = JsonResponse({"items": [item.as_json() for item in report.items]})
+        # ``notes``: what the list could not check or read whole (page caps), as on the page.
+        response = JsonResponse(
+            {"items": [item.as_json() for item in report.items], "notes": list(report.notes)}
+        )
     elif is_fragment(request) and request.GET.get("v") == report.version:
         response = unchanged()
     else:
