@@ -70,9 +70,9 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
     # --- attention ----------------------------------------------------------------------------
     "tasks_app.selectors.attention:_search_pages:search(operation)": BoundedRead(
         _CUT,
-        "pages up to a cap with complete=False past it: the attention page's truncation notes "
-        "say which queue's jobs, live tasks or busiest jobs were cut; the recent successes it "
-        "also reads are a sample of durations (SAMPLE_PAGES)",
+        "pages up to a cap with complete=False past it: the attention page's notes (and its "
+        "JSON's) say which queue's jobs, live tasks or busiest jobs were cut; the recent "
+        "successes it also reads are a sample of durations (SAMPLE_PAGES)",
     ),
     "tasks_app.selectors.attention:step_tasks.fetch:list_all(ListTasks)": BoundedRead(
         _SAMPLE,
