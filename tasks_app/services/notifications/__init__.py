@@ -10,7 +10,7 @@ them.
 
 from __future__ import annotations
 
-from .delivery import deliver_due, deliver_one, send
+from .delivery import deliver_due, deliver_one, send, send_test
 from .evaluation import Evaluation, evaluate
 from .rules import (
     RuleRefused,
@@ -34,6 +34,7 @@ __all__ = [
     "following",
     "remove_rule",
     "send",
+    "send_test",
     "snooze_job",
     "snooze_rule",
     "unfollow",

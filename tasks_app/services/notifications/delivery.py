@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -145,3 +146,36 @@ def deliver_due(*, now: datetime | None = None, limit: int = BATCH) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for pk in due if deliver_one(pk, now=now))
+
+
+def send_test(rule_id: int, *, username: str, request_id: str = "") -> NotificationDelivery:
+    """Send a test message on an active rule now (same claim, retries and log as any other);
+    the row as it ended."""
+    from .rules import audit  # rules imports nothing of delivery: no cycle either way
+
+    rule = NotificationRule.objects.get(pk=rule_id, active=True)
+    now = timezone.now()
+    key = f"test:{now.isoformat()}:{uuid.uuid4().hex[:8]}"
+    delivery = NotificationDelivery.objects.create(
+        rule=rule,
+        event="test",
+        subject_key=key,
+        event_key=key,
+        created_at=now,
+        next_attempt_at=now,
+        status=Status.SENT if rule.channel == NotificationRule.Channel.IN_APP else Status.PENDING,
+        sent_at=now if rule.channel == NotificationRule.Channel.IN_APP else None,
+        title="Test message",
+        payload={
+            "title": "Test message",
+            "summary": f"Rule {rule.pk} ({rule.event}) reaches this channel.",
+            "url": "/notifications/",
+        },
+        farm_id=rule.farm_id,
+        queue_id=rule.queue_id,
+        job_id=rule.job_id,
+    )
+    deliver_one(delivery.pk, now=now)
+    audit("tested", rule, username=username, request_id=request_id)
+    delivery.refresh_from_db()
+    return delivery

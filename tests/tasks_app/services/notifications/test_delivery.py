@@ -8,12 +8,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import LazySettings
 from django.test import Client
+from django.utils import timezone
 
 from deadline_emulator import Emulator
 from tasks_app.deadline.cache import forget
@@ -134,3 +138,178 @@ def test_a_failed_job_makes_one_message_on_each_channel(
 
     sent = NotificationDelivery.objects.filter(status="sent")
     assert sent.count() == 3 and {d.attempts for d in sent} == {1}
+
+
+def webhook_rule(queue: dict[str, str], receiver: HttpReceiver) -> NotificationRule:
+    return notifications.create_team_rule(
+        username="ada",
+        event="job_failed",
+        farm_id=queue["farmId"],
+        queue_id=queue["queueId"],
+        channel="webhook",
+        target=f"{receiver.url}/hook",
+        secret=SECRET,
+    )
+
+
+def fail_a_job_after_the_baseline(emulator: Emulator, **options: Any) -> dict[str, Any]:
+    queue = comp_queue(emulator)
+    notifications.evaluate()  # the rule's first look
+    made = emulator.add_failed_job(queue_id=queue["queueId"], **options)
+    look_again(queue)
+    notifications.evaluate()
+    return made
+
+
+@pytest.mark.parametrize("statuses", [[500, 500, 200], [429, 503, 200]])
+def test_a_receiver_failing_twice_gets_the_message_once_after_retries(
+    emulator: Emulator, notify_settings: LazySettings, statuses: list[int]
+) -> None:
+    with http_receiver(statuses) as receiver:
+        receiver.retry_after = "0"
+        webhook_rule(comp_queue(emulator), receiver)
+        made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
+        for _ in range(5):
+            notifications.deliver_due()
+        delivered = [json.loads(r.body)["job_id"] for r in receiver.requests]
+    assert delivered == [made["jobId"]] * 3  # the same message, tried three times
+    row = NotificationDelivery.objects.get(job_id=made["jobId"])
+    assert (row.status, row.attempts) == ("sent", 3)
+    assert {r.headers["X-Dashboard-Delivery"] for r in receiver.requests} == {str(row.pk)}
+
+
+def test_a_receiver_answering_500_forever_ends_failed_in_the_log(
+    emulator: Emulator, notify_settings: LazySettings, client: Client
+) -> None:
+    with http_receiver([500]) as receiver:
+        rule = webhook_rule(comp_queue(emulator), receiver)
+        made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
+        for _ in range(10):
+            notifications.deliver_due()
+    assert len(receiver.requests) == 4  # DASHBOARD_NOTIFY_MAX_ATTEMPTS, then no more
+    row = NotificationDelivery.objects.get(job_id=made["jobId"])
+    assert (row.status, row.attempts, row.last_error) == ("failed", 4, "HTTP 500")
+    logged = client.get("/notifications/deliveries/").json()["deliveries"]
+    mine = [d for d in logged if d["job_id"] == made["jobId"]]
+    assert mine == [
+        {
+            "rule_id": rule.pk,
+            "event": "job_failed",
+            "scope": "queue",
+            "channel": "webhook",
+            "status": "failed",
+            "attempts": 4,
+            "created_at": row.created_at.isoformat(),
+            "sent_at": None,
+            "farm_id": made["farmId"],
+            "queue_id": made["queueId"],
+            "job_id": made["jobId"],
+            "task_id": None,
+            "worker_id": None,
+        }
+    ]
+
+
+def test_a_429_is_retried_after_its_retry_after(
+    emulator: Emulator, notify_settings: LazySettings
+) -> None:
+    with http_receiver([429, 200]) as receiver:
+        receiver.retry_after = "120"
+        webhook_rule(comp_queue(emulator), receiver)
+        made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
+        notifications.deliver_due()
+        row = NotificationDelivery.objects.get(job_id=made["jobId"])
+        assert (row.status, row.attempts, row.last_error) == ("pending", 1, "HTTP 429")
+        wait = (row.next_attempt_at - timezone.now()).total_seconds()
+        assert 100 < wait <= 120
+        assert notifications.deliver_due() == 0  # not before its time
+        notifications.deliver_due(now=row.next_attempt_at + timedelta(seconds=1))
+    row.refresh_from_db()
+    assert (row.status, len(receiver.requests)) == ("sent", 2)
+
+
+def test_500_failed_tasks_of_one_job_make_one_message(
+    emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
+) -> None:
+    webhook_rule(comp_queue(emulator), receiver)
+    made = fail_a_job_after_the_baseline(emulator, failed_tasks=500, steps=2)
+    notifications.deliver_due()
+    look_again(comp_queue(emulator))
+    notifications.evaluate()
+    notifications.deliver_due()
+    assert len(receiver.requests) == 1
+    payload = json.loads(receiver.requests[0].body)
+    assert (payload["job_id"], payload["count"]) == (made["jobId"], 500)
+    assert NotificationDelivery.objects.filter(job_id=made["jobId"]).count() == 1
+
+
+def test_a_rule_made_after_a_failure_does_not_announce_it(
+    emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
+) -> None:
+    queue = comp_queue(emulator)
+    made = emulator.add_failed_job(queue_id=queue["queueId"], failed_tasks=5, steps=1)
+    notifications.evaluate()  # the report sees the failed job before any rule exists
+    webhook_rule(queue, receiver)
+    run_until_quiet()
+    look_again(queue)
+    run_until_quiet()
+    assert receiver.requests == []
+    row = NotificationDelivery.objects.get(job_id=made["jobId"])
+    assert row.status == "baseline"
+
+
+def test_a_snoozed_job_is_not_announced(
+    emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
+) -> None:
+    queue = comp_queue(emulator)
+    webhook_rule(queue, receiver)
+    notifications.evaluate()
+    made = emulator.add_failed_job(queue_id=queue["queueId"], failed_tasks=3, steps=1)
+    notifications.snooze_job(
+        farm_id=made["farmId"],
+        queue_id=made["queueId"],
+        job_id=made["jobId"],
+        hours=2,
+        username="ada",
+    )
+    look_again(queue)
+    run_until_quiet()
+    assert receiver.requests == []
+    assert NotificationDelivery.objects.get(job_id=made["jobId"]).status == "snoozed"
+
+
+def test_dns_pointing_a_rule_elsewhere_is_refused_when_sending(
+    emulator: Emulator,
+    receiver: HttpReceiver,
+    notify_settings: LazySettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rule's host resolved into the allowed range when it was saved; by the time the
+    message goes out it resolves to an internal address: nothing is sent."""
+    port = urlsplit(receiver.url).port
+    answers = {"hooks.example.test": "127.0.0.1"}
+    real = socket.getaddrinfo
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host in answers:
+            return real(answers[host], *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    queue = comp_queue(emulator)
+    notifications.create_team_rule(
+        username="ada",
+        event="job_failed",
+        farm_id=queue["farmId"],
+        queue_id=queue["queueId"],
+        channel="webhook",
+        target=f"http://hooks.example.test:{port}/hook",
+        secret=SECRET,
+    )
+    made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
+    answers["hooks.example.test"] = "10.1.2.3"
+    notifications.deliver_due()
+    assert receiver.requests == []
+    row = NotificationDelivery.objects.get(job_id=made["jobId"])
+    assert row.status == "failed"
+    assert "10.1.2.3, outside DASHBOARD_NOTIFY_ALLOWED_HOSTS" in row.last_error
