@@ -70,15 +70,19 @@ class Progress:
         """Write the buffered outcomes and the run's counters; renew the lease."""
         run = self.run
         progressed = any(item.outcome != ActionItem.Outcome.PENDING for item in self.buffer)
+        fields: dict[str, object] = {"lease_until": lease_until()}
+        if progressed:
+            fields["last_progress_at"] = timezone.now()
+        mine = ActionRun.objects.filter(
+            pk=run.pk, lease_owner=self.owner, state=ActionRun.State.RUNNING
+        )
+        # Writes first, reads after: on SQLite a transaction that reads and then writes can
+        # fail at once ("database is locked") while a sending thread writes.
         with transaction.atomic():
             _write_items(self.buffer)
-            changed, failed = totals(run.pk)
-            fields = {"changed": changed, "failed": failed, "lease_until": lease_until()}
-            if progressed:
-                fields["last_progress_at"] = timezone.now()
-            claimed = ActionRun.objects.filter(
-                pk=run.pk, lease_owner=self.owner, state=ActionRun.State.RUNNING
-            ).update(**fields)
+            claimed = mine.update(**fields)
+        changed, failed = totals(run.pk)
+        mine.update(changed=changed, failed=failed)
         run.changed, run.failed = changed, failed
         self.buffer.clear()
         self.last_flush = time.monotonic()
