@@ -147,6 +147,14 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
     "tasks_app.selectors.farm.worker:_sessions:[:SESSIONS_SHOWN]": BoundedRead(
         _CUT, "a worker's newest sessions with their task runs: 'N newest of M sessions'"
     ),
+    "tasks_app.selectors.blockers.limits:_holders:[:MAX_HOLDER_JOBS]": BoundedRead(
+        _CUT,
+        "holders are looked for among a queue's first active jobs; the limits page and its "
+        "JSON (holders_not_read) say how many more were not read",
+    ),
+    "tasks_app.services.notifications.events:top_causes:[:TOP_CAUSES]": BoundedRead(
+        _SAMPLE, "a message names a failing job's biggest causes; its link leads to them all"
+    ),
     # --- task page ----------------------------------------------------------------------------
     "tasks_app.selectors.triage:_list_task_run_actions:call(ListSessionActions)": BoundedRead(
         _END, "a task's attempts, every page"

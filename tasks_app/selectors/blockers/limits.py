@@ -49,13 +49,25 @@ class LimitRow:
 @dataclass(frozen=True)
 class LimitsPage:
     rows: tuple[LimitRow, ...]
+    # (queue ID, name, active jobs past MAX_HOLDER_JOBS): holders not looked for, said so.
+    not_read: tuple[tuple[str, str, int], ...] = ()
+
+    @property
+    def holder_cap(self) -> int:
+        return MAX_HOLDER_JOBS
 
     def as_json(self) -> dict[str, Any]:
-        return {"limits": [row.as_json() for row in self.rows]}
+        return {
+            "limits": [row.as_json() for row in self.rows],
+            "holders_not_read": [{"queue_id": q, "active_jobs": n} for q, _, n in self.not_read],
+        }
 
 
-def _holders(farm_id: str, queue_id: str, amounts: set[str]) -> list[tuple[str, Holder]]:
-    """(amount, holder) for the running steps of the queue that require one of ``amounts``."""
+def _holders(
+    farm_id: str, queue_id: str, amounts: set[str]
+) -> tuple[list[tuple[str, Holder]], int]:
+    """(amount, holder) for the running steps of the queue that require one of ``amounts``,
+    among its first MAX_HOLDER_JOBS active jobs; and how many active jobs that cap left out."""
     jobs = [j for j in job_table.list_every_job(farm_id, queue_id).jobs if active(j)]
     found: list[tuple[str, Holder]] = []
     for job in jobs[:MAX_HOLDER_JOBS]:
@@ -69,7 +81,7 @@ def _holders(farm_id: str, queue_id: str, amounts: set[str]) -> list[tuple[str, 
                     found.append(
                         (need.name, Holder(queue_id, job.job_id, job.name, step.name, active(step)))
                     )
-    return found
+    return found, max(0, len(jobs) - MAX_HOLDER_JOBS)
 
 
 def limits_page(*, farm_id: str) -> LimitsPage:
@@ -98,9 +110,10 @@ def limits_page(*, farm_id: str) -> LimitsPage:
         {q: lambda q=q: _holders(farm_id, q, set(amounts)) for q in busy_queues}
     )
     holders: dict[str, list[Holder]] = {}
-    for found in held.values():
+    for found, _ in held.values():
         for amount, holder in found:
             holders.setdefault(amounts[amount], []).append(holder)
+    not_read = tuple((q, names.get(q, q), n) for q, (_, n) in sorted(held.items()) if n)
     rows = tuple(
         LimitRow(
             limit=x,
@@ -109,4 +122,4 @@ def limits_page(*, farm_id: str) -> LimitsPage:
         )
         for x in sorted(first["limits"].limits, key=lambda x: x.display_name.lower())
     )
-    return LimitsPage(rows=rows)
+    return LimitsPage(rows=rows, not_read=not_read)
