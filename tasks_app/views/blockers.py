@@ -18,7 +18,37 @@ from .common import browse_path, crumbs, named
 from .errors import error_response, wants_json
 
 
+def _part(request: HttpRequest, ids: dict[str, str], upto: str, part: str) -> HttpResponse:
+    """The pieces other pages load after they show: the one-line summary (``line``), the
+    job's dependency graph (``graph``) and a step's links (``links``). A failed read leaves
+    the page as it was: the loader's link stays."""
+    job_ids = {k: ids[k] for k in ("farm_id", "queue_id", "job_id")}
+    try:
+        if part == "line":
+            report = (
+                blockers.step_blockers(**ids) if upto == "step" else blockers.job_blockers(**ids)
+            )
+            context: dict[str, Any] = {"report": report, "blockers_url": request.path}
+            return render(request, "tasks_app/_blockers_line.html", context)
+        graph = step_graph(**job_ids)
+    except DeadlineError:
+        return HttpResponse(f'<p><a href="{request.path}">Why is it waiting?</a></p>')
+    if part == "links" and upto == "step":
+        context = {
+            "waits_on": graph.waits_on(ids["step_id"]),
+            "waited_by": graph.waited_by(ids["step_id"]),
+            "path": browse_path(**ids),
+        }
+        return render(request, "tasks_app/_step_links.html", context)
+    return render(request, "tasks_app/_step_graph_section.html", {"graph": graph})
+
+
 def _page(request: HttpRequest, ids: dict[str, str], upto: str) -> HttpResponse:
+    part = request.GET.get("part", "")
+    if part in ("line", "graph", "links") and request.htmx:
+        response = _part(request, ids, upto, part)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
     try:
         if upto == "step":
             report = blockers.step_blockers(**ids)
@@ -32,7 +62,7 @@ def _page(request: HttpRequest, ids: dict[str, str], upto: str) -> HttpResponse:
         response = JsonResponse(report.as_json())
     else:
         response = render(request, "tasks_app/blockers.html", _context(ids, upto, report))
-    patch_vary_headers(response, ("Accept",))
+    patch_vary_headers(response, ("Accept", "HX-Request"))
     return response
 
 
