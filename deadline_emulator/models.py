@@ -29,6 +29,7 @@ from deadline_emulator.farm_side import FarmSideOperations
 from deadline_emulator.incremental import Change, changed_tasks
 from deadline_emulator.pagination import index_page, paginate, query_hash
 from deadline_emulator.scheduling import SchedulingOperations
+from deadline_emulator.statistics import SessionsStatistics
 from deadline_emulator.search import (
     JOB_FIELDS,
     STEP_FIELDS,
@@ -162,7 +163,9 @@ def _scope_statuses(target: str) -> frozenset[str]:
     return frozenset(TASK_RUN_STATUSES) - TERMINAL - {target}
 
 
-class DeadlineBackend(SchedulingOperations, BatchOperations, FarmSideOperations):
+class DeadlineBackend(
+    SchedulingOperations, BatchOperations, FarmSideOperations, SessionsStatistics
+):
     """One demo world (``seed``) on one clock (batch operations: ``batch.py``; fleets,
     workers and their scaling: ``farm_side.py``)."""
 

@@ -74,6 +74,9 @@ SERVED_OPERATIONS: frozenset[str] = frozenset(
         "ListStepDependencies",
         "ListStepConsumers",
         "UpdateQueue",
+        # Usage: the sessions statistics aggregation (statistics.py).
+        "StartSessionsStatisticsAggregation",
+        "GetSessionsStatisticsAggregation",
     }
 )
 
