@@ -15,7 +15,6 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.utils import timezone
 
@@ -119,13 +118,6 @@ class Plan:
         lines = sorted(f"{t.step_id}/{t.task_id}={t.status.value}" for t in self.tasks)
         text = "\n".join([target.value if target else "-", *lines])
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-    @property
-    def state(self) -> dict[str, Any]:
-        """What must not have changed between preview and confirmation."""
-        if self.is_priority:
-            return {"priority": self.job.priority}
-        return {"tasks": self.digest, **self.counts}
 
 
 def _ids(scope: Scope) -> dict[str, str]:
