@@ -16,6 +16,7 @@ from .views import (
     health,
     home,
     limits,
+    queue_settings,
     render_times,
     task,
     timeline,
@@ -93,6 +94,11 @@ urlpatterns = [
         name="step_blockers",
     ),
     path("farms/<farm_id:farm_id>/limits/", limits.farm_limits, name="farm_limits"),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/settings/",
+        queue_settings.queue_settings,
+        name="queue_settings",
+    ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"
         "/steps/<step_id:step_id>/",

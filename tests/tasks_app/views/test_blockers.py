@@ -167,3 +167,35 @@ def test_unknown_job_is_a_json_404(client: Client, world: dict[str, Any]) -> Non
     kwargs = {**_job_kwargs(world, "budget", "budget"), "job_id": "job-" + "0" * 32}
     response = client.get(reverse("job_blockers", kwargs=kwargs), headers=JSON)
     assert response.status_code == 404
+
+
+def test_queue_settings(client: Client, world: dict[str, Any]) -> None:
+    farm, queue = world["farmId"], world["queues"]["stopping"]
+    url = reverse("queue_settings", kwargs={"farm_id": farm, "queue_id": queue})
+    page = client.get(reverse("queue_detail", kwargs={"farm_id": farm, "queue_id": queue}))
+    assert f'hx-get="{url}"' in page.content.decode()
+    data = client.get(url, headers=JSON).json()
+    assert data["scheduling_configuration"] == {"priorityFifo": {}}
+    fleets = {f["fleet_id"]: f for f in data["fleets"]}
+    assert fleets[world["fleets"]["spare"]]["association_status"] == (
+        "STOP_SCHEDULING_AND_COMPLETE_TASKS"
+    )
+    assert fleets[world["fleets"]["suspended"]]["fleet_status"] == "SUSPENDED"
+    fragment = client.get(url, headers=HX).content.decode()
+    assert "Lab suspended fleet" in fragment and "licences are being renewed" in fragment
+    work = world["queues"]["work"]
+    limits = client.get(
+        reverse("queue_settings", kwargs={"farm_id": farm, "queue_id": work}), headers=JSON
+    ).json()["limits"]
+    assert [(x["limit_id"], x["current_count"], x["max_count"]) for x in limits] == [
+        (world["limitId"], 2, 2)
+    ]
+    budget_queue = world["queues"]["budget"]
+    budgets = client.get(
+        reverse("queue_settings", kwargs={"farm_id": farm, "queue_id": budget_queue}),
+        headers=JSON,
+    ).json()["budgets"]
+    assert budgets[0]["budget_id"] == world["budgetId"]
+    assert budgets[0]["actions"] == [
+        {"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS", "threshold_percentage": 100.0}
+    ]
