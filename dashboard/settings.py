@@ -504,7 +504,12 @@ if DASHBOARD_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": DASHBOARD_TASK_VISIBILITY_SECONDS}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": DASHBOARD_TASK_VISIBILITY_SECONDS,
+        # Workers look for such tasks this often (kombu's default: every 100 s).
+        "unacked_restore_interval": max(1, DASHBOARD_TASK_VISIBILITY_SECONDS // 2),
+        "unacked_restore_throttle": 1,
+    }
 # Acknowledged when done, not when taken: a worker killed mid-task leaves it to another.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -523,6 +528,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks_app.resume_actions",
         "schedule": max(5.0, DASHBOARD_ACTION_LEASE_SECONDS / 3),
     },
+    # Notifications: rules evaluated once per period anywhere, due messages sent by each.
+    "notify": {"task": "tasks_app.notify", "schedule": DASHBOARD_NOTIFY_SECONDS},
 }
 # How many requests of one process may wait for a failure analysis at once (?wait=, the first
 # paint); others are answered at once (503 with Retry-After for ?wait=).

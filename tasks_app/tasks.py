@@ -11,7 +11,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.conf import settings
 
-from .services import background, failure_runs
+from .services import background, failure_runs, notifications
 from .services.actions import resume_abandoned
 from .services.actions.queued import execute_queued
 
@@ -38,6 +38,20 @@ def resume_actions() -> bool:
     return background.run_periodic("resume-actions", period_seconds=period, work=resume_abandoned)
 
 
+@shared_task(name="tasks_app.notify")
+def notify() -> bool:
+    """Periodic (beat, every DASHBOARD_NOTIFY_SECONDS): evaluate the notification rules once
+    per period across hosts, then send what is due. Every beat's worker sends: each message is
+    claimed by one of them (a conditional update), so none goes out twice. True when this
+    worker evaluated."""
+    period = float(settings.DASHBOARD_NOTIFY_SECONDS)
+    evaluated = background.run_periodic(
+        "notify-evaluate", period_seconds=period, work=notifications.evaluate
+    )
+    notifications.deliver_due()
+    return evaluated
+
+
 @shared_task(bind=True, name="tasks_app.analyse_failures", max_retries=HELD_RETRIES, acks_late=True)
 def analyse_failures(self: Task, scope: dict[str, Any], ticket: str, more_logs: bool) -> str:
     """Run a failure analysis of ``scope``; waits, retrying, while a live worker runs it."""
@@ -48,4 +62,7 @@ def analyse_failures(self: Task, scope: dict[str, Any], ticket: str, more_logs: 
 
 
 def _backoff(retries: int) -> float:
-    return float(min(HELD_BACKOFF_MAX, 2 ** min(retries, 5)))
+    """Exponential, capped below half the broker's visibility timeout: a retry held by a
+    worker past that timeout would be handed out a second time."""
+    cap = min(HELD_BACKOFF_MAX, settings.DASHBOARD_TASK_VISIBILITY_SECONDS / 2)
+    return max(0.5, min(cap, float(2 ** min(retries, 5))))
