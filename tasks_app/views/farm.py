@@ -214,6 +214,14 @@ def worker_detail(
     )
 
 
+def _wait(request: HttpRequest) -> float | None:
+    """``?wait=<seconds>`` (at most 120): how long the failure analysis may take first."""
+    try:
+        return max(0.0, min(float(request.GET["wait"]), 120.0))
+    except (KeyError, ValueError):
+        return None
+
+
 def _url_with(params: Any, **changes: str) -> str:
     query = params.copy()
     for key, value in changes.items():
@@ -226,7 +234,9 @@ def job_workers(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) 
     """The workers that ran a job: attempts, failures and the bad-worker flag."""
     path = browse_path(farm_id, queue_id, job_id)
     try:
-        page = job_workers_selector.job_workers(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
+        page = job_workers_selector.job_workers(
+            farm_id=farm_id, queue_id=queue_id, job_id=job_id, wait_seconds=_wait(request)
+        )
         job = resources.get_job(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
     except DeadlineError as exc:
         return failed_response(request, exc, path)
@@ -245,7 +255,7 @@ def job_workers(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) 
         "failures_url": reverse("job_failures", args=[farm_id, queue_id, job_id]),
         "json_url": f"{request.path}?format=json",
         "live_label": "Workers",
-        **live_context(request, version=_version(page.as_json())),
+        **live_context(request, version=_version(page.as_json()), settled=not page.running),
     }
     return browse_response(
         request,

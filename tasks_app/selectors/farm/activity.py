@@ -4,9 +4,10 @@
   shared SearchTasks read of each queue), each task's session read with BatchGetSession
   (100 a call) to learn its worker: bounded by the queues' running tasks, not by workers.
 - **Recently**: the attempts of each served queue's most recently active jobs (at most
-  ``JOBS_PER_QUEUE``; unfinished or ended within DASHBOARD_RECENT_SECONDS), every session of
-  those jobs (who ran it) and their task-run actions (how it ended). A sample of the recent
-  past, the same for every worker of the fleet, so a worker's rate compares with the fleet's.
+  ``JOBS_PER_QUEUE``; unfinished or ended within DASHBOARD_RECENT_SECONDS), as the attention
+  page samples a job for worker health (its first pages of sessions and session actions, the
+  same cache entries). A sample of the recent past, the same for every worker of the fleet,
+  so a worker's rate compares with the fleet's.
 """
 
 from __future__ import annotations
@@ -101,34 +102,20 @@ def job_all_sessions(*, farm_id: str, queue_id: str, job_id: str) -> SessionList
     )
 
 
-def job_all_outcomes(*, farm_id: str, queue_id: str, job_id: str) -> ActionOutcomes:
-    """Every task-run action of a job and how it ended (ListSessionActions, every page)."""
-    return cached_read(
-        kind="job-all-outcomes",
-        ids=(farm_id, queue_id, job_id),
-        ttl=reads.WORKER_SECONDS,
-        fetch=lambda: {
-            "sessionActions": list_every(
-                "ListSessionActions",
-                "sessionActions",
-                farmId=farm_id,
-                queueId=queue_id,
-                jobId=job_id,
-            )
-        },
-        parse=ActionOutcomes,
-    )
-
-
 def job_tallies(
     *, farm_id: str, queue_id: str, job_id: str, fleet_id: str | None = None
 ) -> dict[str, Tally]:
     """Each worker's finished task-run attempts on one job (of one fleet's workers, when
-    named) and how many failed."""
+    named) and how many failed, in the attention page's sample of the job (its first pages
+    of sessions and of session actions, shared with that page's cache)."""
     got = read_concurrently(
         {
-            "sessions": lambda: job_all_sessions(farm_id=farm_id, queue_id=queue_id, job_id=job_id),
-            "outcomes": lambda: job_all_outcomes(farm_id=farm_id, queue_id=queue_id, job_id=job_id),
+            "sessions": lambda: attention.job_sessions(
+                farm_id=farm_id, queue_id=queue_id, job_id=job_id
+            ),
+            "outcomes": lambda: attention.job_outcomes(
+                farm_id=farm_id, queue_id=queue_id, job_id=job_id
+            ),
         }
     )
     return tally(got["sessions"], got["outcomes"], fleet_id=fleet_id)

@@ -1,22 +1,33 @@
-"""The workers that ran a job (``…/jobs/<job>/workers/``): each worker's attempts and failures
-on this job, and a **bad worker** flag.
+"""The workers that ran a job (``…/jobs/<job>/workers/``): each worker's sessions of the job,
+the job's failed tasks whose failing attempt ran on it, and a **bad worker** flag.
 
-The flag is the failures view's worker-cluster test (``failures.CLUSTER_MIN_FAILURES``,
-``failures.CLUSTER_SESSION_RATIO``) applied to the whole job: a worker is bad when at least
-that many of the job's failed attempts ran on it and its share of the job's failures is at
-least that many times its share of the job's attempts.
+The numbers are the failures view's own: failed tasks per worker come from its analysis of
+the job (each failed task's failing attempt, read once and shared with that view), sessions
+per worker from the job's ListSessions (every page). The flag is that view's worker cluster:
+for one cause, at least ``CLUSTER_MIN_FAILURES`` of the job's failed tasks and at least
+``CLUSTER_MIN_SHARE`` of that cause's failures on the worker, a share at least
+``CLUSTER_SESSION_RATIO`` times its share of the job's sessions.
+
+Whole-job session-action listings are not read: on a job of 10,000 tasks they are hundreds of
+pages, where ListSessions is a hundred and the analysis is bounded by the failed tasks.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from ...deadline.calls import call
 from ...deadline.errors import DeadlineError
-from ..failures import CLUSTER_MIN_FAILURES, CLUSTER_SESSION_RATIO
-from ..resources import read_concurrently
-from .activity import Tally, job_all_outcomes, job_all_sessions, tally
+from ..failure_analysis import FailureScope
+from ..failures import (
+    CLUSTER_MIN_FAILURES,
+    CLUSTER_MIN_SHARE,
+    CLUSTER_SESSION_RATIO,
+    failure_report,
+)
+from .activity import job_all_sessions
 
 BATCH = 100
 
@@ -26,22 +37,22 @@ class JobWorker:
     worker_id: str
     fleet_id: str
     host_name: str | None
-    attempts: int
-    failures: int
+    attempts: int  # sessions of this job on the worker
+    failures: int  # failed tasks whose failing attempt ran on it
     bad: bool
+    causes: tuple[str, ...] = ()  # the causes it clusters on (titles)
 
     @property
     def label(self) -> str:
         return self.host_name.split(".")[0] if self.host_name else self.worker_id
 
     @property
-    def rate(self) -> float:
+    def share(self) -> float:
         return self.failures / self.attempts if self.attempts else 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
             "worker_id": self.worker_id,
-            "fleet_id": self.fleet_id,
             "host_name": self.host_name,
             "attempts": self.attempts,
             "failures": self.failures,
@@ -54,22 +65,22 @@ class JobWorkers:
     workers: tuple[JobWorker, ...]
     attempts: int
     failures: int
+    complete: bool  # the failure analysis covered every failed task
+    running: bool  # the analysis is still running: the page refreshes
     min_failures: int = CLUSTER_MIN_FAILURES
+    min_share: float = CLUSTER_MIN_SHARE
     ratio: float = CLUSTER_SESSION_RATIO
 
+    @property
+    def min_share_percent(self) -> int:
+        return round(self.min_share * 100)
+
     def as_json(self) -> dict[str, Any]:
-        return {"workers": [w.as_json() for w in self.workers]}
+        return {"workers": [w.as_json() for w in self.workers], "complete": self.complete}
 
     @property
     def bad_count(self) -> int:
         return sum(w.bad for w in self.workers)
-
-
-def is_bad(worker: Tally, *, attempts: int, failures: int) -> bool:
-    """The failures view's cluster test over one job (see the module docstring)."""
-    if worker.failures < CLUSTER_MIN_FAILURES or not failures or not attempts:
-        return False
-    return worker.failures / failures >= CLUSTER_SESSION_RATIO * (worker.attempts / attempts)
 
 
 def _host_names(farm_id: str, fleets: dict[str, str]) -> dict[str, str]:
@@ -95,29 +106,44 @@ def _host_names(farm_id: str, fleets: dict[str, str]) -> dict[str, str]:
     return names
 
 
-def job_workers(*, farm_id: str, queue_id: str, job_id: str) -> JobWorkers:
-    """Every worker that finished an attempt of the job, worst first."""
-    got = read_concurrently(
-        {
-            "sessions": lambda: job_all_sessions(farm_id=farm_id, queue_id=queue_id, job_id=job_id),
-            "outcomes": lambda: job_all_outcomes(farm_id=farm_id, queue_id=queue_id, job_id=job_id),
-        }
-    )
-    tallies = tally(got["sessions"], got["outcomes"])
-    fleets = {s.worker_id: s.fleet_id or "" for s in got["sessions"].sessions if s.worker_id}
-    hosts = _host_names(farm_id, {w: fleets[w] for w in tallies if fleets.get(w)})
-    attempts = sum(t.attempts for t in tallies.values())
-    failures = sum(t.failures for t in tallies.values())
+def job_workers(
+    *, farm_id: str, queue_id: str, job_id: str, wait_seconds: float | None = None
+) -> JobWorkers:
+    """Every worker that ran a session of the job, bad ones first, then by failures."""
+    scope = FailureScope(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
+    report = failure_report(scope, wait_seconds=wait_seconds)
+    listed = job_all_sessions(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
+    sessions = Counter(s.worker_id for s in listed.sessions if s.worker_id)
+    fleets = {s.worker_id: s.fleet_id or "" for s in listed.sessions if s.worker_id}
+    failures: Counter[str] = Counter()
+    hosts: dict[str, str] = {}
+    for group in report.groups:
+        for counted in group.workers:
+            failures[counted.worker_id] += counted.attempts
+            if counted.host_name:
+                hosts[counted.worker_id] = counted.host_name
+    missing = {w: f for w, f in fleets.items() if f and w not in hosts}
+    hosts.update(_host_names(farm_id, missing))
+    clustered: dict[str, list[str]] = {}
+    for cluster in report.clusters:
+        clustered.setdefault(cluster.worker_id, []).append(cluster.title)
     workers = [
         JobWorker(
             worker_id=w,
             fleet_id=fleets.get(w, ""),
             host_name=hosts.get(w),
-            attempts=t.attempts,
-            failures=t.failures,
-            bad=is_bad(t, attempts=attempts, failures=failures),
+            attempts=sessions.get(w, 0),
+            failures=failures.get(w, 0),
+            bad=w in clustered,
+            causes=tuple(clustered.get(w, ())),
         )
-        for w, t in tallies.items()
+        for w in sorted(set(sessions) | set(failures))
     ]
-    workers.sort(key=lambda w: (not w.bad, -w.failures, -w.rate, w.label))
-    return JobWorkers(workers=tuple(workers), attempts=attempts, failures=failures)
+    workers.sort(key=lambda w: (not w.bad, -w.failures, -w.share, w.label))
+    return JobWorkers(
+        workers=tuple(workers),
+        attempts=sum(sessions.values()),
+        failures=sum(failures.values()),
+        complete=report.complete,
+        running=report.running,
+    )
