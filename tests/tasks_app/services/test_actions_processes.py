@@ -21,6 +21,7 @@ import pytest
 
 from deadline_emulator import Emulator
 from deadline_emulator.server import serve_in_thread
+from tests.celery_workers import celery_worker
 from tests.dashboard_processes import (
     BIN,
     REPO,
@@ -157,7 +158,7 @@ def _failed_on_job_page(browser: Browser, url: str) -> int:
 @pytest.mark.database
 @pytest.mark.redis
 def test_an_action_on_one_host_shows_at_once_on_another_sharing_the_cache(
-    emulator: Emulator, shared_database_url: str
+    emulator: Emulator, shared_database_url: str, tmp_path: Path
 ) -> None:
     """Two dashboards sharing Redis (reads cached for an hour): host B requeues, host A's next
     job page shows it, re-read from the API rather than served from the cache."""
@@ -179,7 +180,11 @@ def test_an_action_on_one_host_shows_at_once_on_another_sharing_the_cache(
                 "createsuperuser", "--noinput", "--username=grace", "--email=grace@example.com",
                 env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
             )  # fmt: skip
-            with gunicorn_processes(2, env) as (host_a, host_b):
+            # With Redis, actions run on a Celery worker (its broker), not in the dashboards.
+            with (
+                gunicorn_processes(2, env) as (host_a, host_b),
+                celery_worker(env, tmp_path / "worker.log", "worker"),
+            ):
                 browser = Browser()
                 assert browser.sign_in(host_a, "grace", PASSWORD).status == 302
                 assert _failed_on_job_page(browser, f"{host_a}{job}") == 6
