@@ -264,8 +264,9 @@ def _pass(
             for outcome in outcomes:
                 _record(outcome, result, budget)
                 progress.add(outcome.item)
-            if any(o.transient and o.whole_call for o in outcomes):
-                window.exhausted()
+            throttled = sum(1 for o in outcomes if o.transient)
+            if any(o.whole_call for o in outcomes if o.transient) or throttled * 2 > len(outcomes):
+                window.exhausted()  # the call failed, or most of its items were refused
             elif any(o.changed for o in outcomes):
                 window.succeeded()
         if progress.due() or not in_flight:

@@ -173,8 +173,15 @@ def test_two_confirmations_at_once_start_one_action(
     assert ActionRun.objects.filter(state="running").count() == 1
 
 
+@pytest.mark.parametrize(
+    "fault", [{"error_rate": 0.5}, {"item_error_rate": 0.5}], ids=["calls", "batch-items"]
+)
 def test_half_the_writes_failing_with_server_errors_still_change_every_task_once(
-    emulator: Emulator, transactional_db: None, settings: LazySettings, no_backoff: None
+    emulator: Emulator,
+    transactional_db: None,
+    settings: LazySettings,
+    no_backoff: None,
+    fault: dict[str, float],
 ) -> None:
     settings.DASHBOARD_ACTION_BATCH_SIZE = 10
     settings.DEADLINE_BREAKER_FAILURES = 2  # the breaker opens often: it must be waited out
@@ -182,7 +189,7 @@ def test_half_the_writes_failing_with_server_errors_still_change_every_task_once
     resilience.reset()
     made = emulator.add_failed_job(failed_tasks=200, steps=2)
     plan, nonce = _confirmed(_job_scope(made))
-    emulator.faults.set("BatchUpdateTask", error_rate=0.5)
+    emulator.faults.set("BatchUpdateTask", **fault)
     emulator.calls.reset()
 
     run = actions.start(plan=plan, username="ada", reason="", nonce=nonce)
@@ -192,7 +199,7 @@ def test_half_the_writes_failing_with_server_errors_still_change_every_task_once
     assert (run.state, run.changed, run.failed) == ("done", 200, 0)
     failed_ids = {t["taskId"] for t in made["failedTasks"]}
     assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed_ids, 1)
-    assert emulator.calls["BatchUpdateTask"] > 30  # half the attempts failed: real retries
+    assert emulator.calls["BatchUpdateTask"] > 30  # half of it failed: real retries
 
 
 def test_an_open_write_breaker_is_waited_out_not_spent_as_rounds(
