@@ -21,6 +21,7 @@ from ..donut import DonutCache
 from ..selectors import resources, task_page
 from .common import crumbs, unchanged
 from .errors import error_response
+from .farm_task import task_worker_log
 from .triage import start_triage, triage_context
 
 #: The task panel a poll answers with, rendered once per task version (tasks_app/donut.py).
@@ -47,6 +48,7 @@ def task_detail(
             context = _panel_context(request, path, page.task)
             context["crumbs"] = crumbs(path, names=_names(page))
             context = {**triage_context(request, path, triage_reads), **context}
+            context.update(task_worker_log(request, path, context))
             response = render(request, "tasks_app/task_detail.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -200,3 +200,17 @@ def worker_page(
         search=search,
         notes=tuple(notes),
     )
+
+
+def attempt_worker_log(
+    *, farm_id: str, fleet_id: str, worker_id: str, start: datetime, end: datetime | None
+) -> tuple[str, str, LogEvents]:
+    """The worker's log (where Deadline Cloud conventionally writes it) over one attempt's
+    window: (group, stream, events). A window that ended more than a minute ago is final."""
+    group = worker_log_group(farm_id=farm_id, fleet_id=fleet_id)
+    current = now()
+    final = end is not None and end < current - timedelta(minutes=1)
+    events = reads.log_window(
+        group=group, stream=worker_id, start=start, end=end or current, closed=final
+    )
+    return group, worker_id, events
