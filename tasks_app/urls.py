@@ -21,6 +21,7 @@ from .views import (
     task,
     timeline,
     triage,
+    usage,
 )
 from .views import notifications as notification_views
 
@@ -122,6 +123,12 @@ urlpatterns = [
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/timeline/",
         timeline.job_timeline,
         name="job_timeline",
+    ),
+    path("farms/<farm_id:farm_id>/usage/", usage.farm_usage, name="farm_usage"),
+    path(
+        "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/usage/",
+        usage.job_usage,
+        name="job_usage",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>"

@@ -64,6 +64,9 @@ REQUIRED_IAM_ACTIONS = (
     # job's workers, and a worker log searched.
     "deadline:SearchWorkers",
     "deadline:BatchGetWorker",
+    # Usage (selectors/usage): worker-hours and cost from the sessions statistics aggregation.
+    "deadline:StartSessionsStatisticsAggregation",
+    "deadline:GetSessionsStatisticsAggregation",
     "logs:GetLogEvents",
     "logs:FilterLogEvents",
 )

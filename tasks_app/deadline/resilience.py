@@ -248,6 +248,7 @@ _FAMILIES = {
         "ListStepDependencies",
         "ListStepConsumers",
     ),
+    "usage": ("StartSessionsStatisticsAggregation", "GetSessionsStatisticsAggregation"),
 }
 _FAMILY_OF = {operation: family for family, ops in _FAMILIES.items() for operation in ops}
 
