@@ -22,6 +22,7 @@ from .rules import (
     snooze_rule,
     unfollow,
 )
+from .runner import run_round, start_notifier
 
 __all__ = [
     "Evaluation",
@@ -33,9 +34,11 @@ __all__ = [
     "follow",
     "following",
     "remove_rule",
+    "run_round",
     "send",
     "send_test",
     "snooze_job",
     "snooze_rule",
+    "start_notifier",
     "unfollow",
 ]
