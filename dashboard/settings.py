@@ -267,6 +267,9 @@ DASHBOARD_FAILURES_FIRST_PAINT_SECONDS = env_float("DASHBOARD_FAILURES_FIRST_PAI
 # finished tasks in a step; a task is slow past this multiple of its step's p95 duration.
 DASHBOARD_STALL_SECONDS = env_float("DASHBOARD_STALL_SECONDS", 900.0, minimum=60.0)
 DASHBOARD_ATTENTION_SECONDS = env_float("DASHBOARD_ATTENTION_SECONDS", 30.0, minimum=1.0)
+# Work waiting this long with nothing running, for a reason an operator can act on, is a
+# ``waiting_job`` on the attention list.
+DASHBOARD_WAIT_SECONDS = env_float("DASHBOARD_WAIT_SECONDS", 1800.0, minimum=60.0)
 DASHBOARD_RECENT_SECONDS = env_float("DASHBOARD_RECENT_SECONDS", 86400.0, minimum=600.0)
 DASHBOARD_MIN_SAMPLES = env_int("DASHBOARD_MIN_SAMPLES", 8, minimum=2)
 DASHBOARD_SLOW_FACTOR = env_float("DASHBOARD_SLOW_FACTOR", 2.0, minimum=1.0)

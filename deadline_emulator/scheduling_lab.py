@@ -39,9 +39,10 @@ LICENCE = "amount.limit.nuke"
 _FRAME = ParamDef("Frame", "INT", start=1001)
 
 
-def _fleet(
+def lab_fleet(
     seed: int, farm_id: str, key: str, name: str, count: int, *, status: str, os_family: str
 ) -> tuple[FleetSpec, list[WorkerSpec]]:
+    """A customer-managed fleet of ``count`` workers (RUNNING, or STOPPED when not ACTIVE)."""
     fleet_id = hex_id(seed, "fleet", key)
     workers = [
         WorkerSpec(
@@ -157,13 +158,13 @@ def add_scheduling_lab(backend: Any) -> dict[str, Any]:
         ADMIN,
         1.0,
     )
-    full, full_workers = _fleet(
+    full, full_workers = lab_fleet(
         seed, farm.farm_id, f"{key}:full", "Lab full fleet", 4, status="ACTIVE", os_family="LINUX"
     )
-    spare, spare_workers = _fleet(
+    spare, spare_workers = lab_fleet(
         seed, farm.farm_id, f"{key}:spare", "Lab spare fleet", 8, status="ACTIVE", os_family="LINUX"
     )
-    paused, paused_workers = _fleet(
+    paused, paused_workers = lab_fleet(
         seed,
         farm.farm_id,
         f"{key}:paused",
@@ -343,7 +344,7 @@ def add_capacity_scenario(
     farm = FarmSpec(
         hex_id(seed, "farm", key), "Capacity lab", "Start estimates", now - 86400, ADMIN, 1.0
     )
-    fleet, fleet_workers = _fleet(
+    fleet, fleet_workers = lab_fleet(
         seed,
         farm.farm_id,
         f"{key}:fleet",

@@ -68,6 +68,7 @@ from .attention_rules import (
     span,
     stall_after,
 )
+from .attention_waiting import waiting_jobs
 from .resources import get_step, now
 from .triage import WORKER_CACHE_SECONDS, get_session, get_session_action, log_location
 
@@ -76,13 +77,14 @@ logger = logging.getLogger(__name__)
 
 # --- Items -------------------------------------------------------------------------------------
 
-KINDS = ("failed_job", "stalled_task", "slow_task", "blocked_queue", "sick_worker")
+KINDS = ("failed_job", "stalled_task", "slow_task", "blocked_queue", "sick_worker", "waiting_job")
 KIND_LABELS = {
     "failed_job": "Failed job",
     "stalled_task": "Stalled",
     "slow_task": "Slow",
     "blocked_queue": "Blocked queue",
     "sick_worker": "Sick worker",
+    "waiting_job": "Waiting job",
 }
 
 #: Used for impact when nothing better is known about a task's runtime.
@@ -167,7 +169,7 @@ class AttentionItem:
 _KIND_ORDER = {
     kind: n
     for n, kind in enumerate(
-        ("stalled_task", "blocked_queue", "sick_worker", "failed_job", "slow_task")
+        ("stalled_task", "blocked_queue", "sick_worker", "failed_job", "waiting_job", "slow_task")
     )
 }
 
@@ -1102,7 +1104,29 @@ class _Judgement:
                     where=q.where,
                 )
             )
+        items.extend(self._waiting_items(q, jobs, typical))
         return items
+
+    def _waiting_items(self, q: _Queue, jobs: Sequence[Job], typical: float) -> list[AttentionItem]:
+        """Jobs waiting too long for a reason an operator can act on (attention_waiting)."""
+        return [
+            AttentionItem(
+                kind="waiting_job",
+                reason=found.reason,
+                impact=found.report.waiting * typical,
+                url=_url(
+                    "job_blockers", farm_id=q.farm_id, queue_id=q.queue_id, job_id=found.job.job_id
+                ),
+                farm_id=q.farm_id,
+                queue_id=q.queue_id,
+                job_id=found.job.job_id,
+                title=found.job.name,
+                where=q.where,
+            )
+            for found in waiting_jobs(
+                farm_id=q.farm_id, queue_id=q.queue_id, jobs=jobs, now=self.now
+            )
+        ]
 
     # -- workers --
 
