@@ -313,3 +313,39 @@ def test_dns_pointing_a_rule_elsewhere_is_refused_when_sending(
     row = NotificationDelivery.objects.get(job_id=made["jobId"])
     assert row.status == "failed"
     assert "10.1.2.3, outside DASHBOARD_NOTIFY_ALLOWED_HOSTS" in row.last_error
+
+
+def fail_more(emulator: Emulator, made: dict[str, Any], count: int) -> None:
+    """Mark ``count`` succeeded tasks of the job failed (as an operator's "Mark failed")."""
+    ids = {"farm_id": made["farmId"], "queue_id": made["queueId"], "job_id": made["jobId"]}
+    step_id = made["steps"][0]["stepId"]
+    tasks = emulator.backend.list_tasks(**ids, step_id=step_id)["tasks"]
+    succeeded = [t["taskId"] for t in tasks if t["runStatus"] == "SUCCEEDED"][:count]
+    assert len(succeeded) == count
+    for task_id in succeeded:
+        emulator.backend.update_task(
+            **ids, step_id=step_id, task_id=task_id, target_run_status="FAILED"
+        )
+
+
+def test_a_job_failing_more_gets_one_digest_per_digest_period(
+    emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
+) -> None:
+    queue = comp_queue(emulator)
+    webhook_rule(queue, receiver)
+    notify_settings.DASHBOARD_NOTIFY_DIGEST_SECONDS = 3600.0
+    made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
+    notifications.deliver_due()
+    fail_more(emulator, made, 2)
+    look_again(queue)
+    run_until_quiet()  # within the digest period: nothing more
+    assert [json.loads(r.body)["count"] for r in receiver.requests] == [3]
+
+    notify_settings.DASHBOARD_NOTIFY_DIGEST_SECONDS = 1.0
+    later = timezone.now() + timedelta(seconds=5)
+    notifications.evaluate(now=later)
+    notifications.evaluate(now=later)  # the same look again: no second digest
+    notifications.deliver_due(now=later)
+    bodies = [json.loads(r.body) for r in receiver.requests]
+    assert [(b["count"], b["digest"]) for b in bodies] == [(3, False), (5, True)]
+    assert NotificationDelivery.objects.filter(job_id=made["jobId"]).count() == 2
