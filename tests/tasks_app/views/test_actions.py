@@ -641,3 +641,21 @@ def test_an_unchanged_preview_is_confirmed_without_listing_the_job_again(
     run = ActionRun.objects.get()
     assert actions.wait_for(run.pk, timeout=60)
     assert acting.updates() == {task_id: 1 for _, task_id in acting.failed}
+
+
+def test_the_demo_worlds_10000_frame_job_previews_every_task_its_counts_name(
+    emulator: Any, operator_client: Client, settings: LazySettings
+) -> None:
+    settings.DASHBOARD_ACTIONS = True
+    big = emulator.backend.landmarks()["big_job"]
+    job = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**big)
+    ids = {"farm_id": big["farmId"], "queue_id": big["queueId"], "job_id": big["jobId"]}
+    counts = emulator.backend.get_job(**ids)["taskRunStatusCounts"]
+    wanted = sum(counts.get(s, 0) for s in ("FAILED", "CANCELED", "SUSPENDED"))
+    assert counts["FAILED"] > 100  # past the first 5,000 frames too
+
+    response, token = preview(operator_client, job, action="requeue")
+
+    html = response.content.decode()
+    assert f'data-total="{wanted}"' in html and token
+    assert f'data-calls="{-(-wanted // 100)}"' in html
