@@ -27,9 +27,10 @@ from deadline_emulator.exceptions import (
     ThrottlingException,
     ValidationException,
 )
-from deadline_emulator.render_logs import SessionLog, render_log
+from deadline_emulator.render_logs import SessionLog
 from deadline_emulator.responses import Answer, Request, WireProtocol
 from deadline_emulator.service_model import ServiceModel, load_service_model, snake_case
+from deadline_emulator.session_logs import render_session
 from deadline_emulator.validation import Problem, Validator
 
 TARGET_PREFIX = "Logs_20140328."
@@ -195,7 +196,7 @@ class LogsBackend:
             raise stream_not_found() from None
         if (timeline["farmId"], timeline["queueId"]) != (farm_id, queue_id):
             raise stream_not_found()
-        return render_log(timeline, seed=self.seed, now=self.clock.now())
+        return render_session(timeline, seed=self.seed, now=self.clock.now())
 
     def _worker_log(self, farm_id: str, fleet_id: str, stream: str) -> Any:
         """A worker's stream in its fleet's group (``worker_logs``)."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from deadline_emulator import real_members
 from deadline_emulator.batch import BatchOperations, item_error
 from deadline_emulator.clock import Clock
 from deadline_emulator.exceptions import (
@@ -28,8 +29,8 @@ from deadline_emulator.exceptions import (
 from deadline_emulator.farm_side import FarmSideOperations
 from deadline_emulator.incremental import Change, changed_tasks
 from deadline_emulator.pagination import index_page, paginate, query_hash
+from deadline_emulator.queue_environments import QueueEnvironments
 from deadline_emulator.scheduling import SchedulingOperations
-from deadline_emulator.statistics import SessionsStatistics
 from deadline_emulator.search import (
     JOB_FIELDS,
     STEP_FIELDS,
@@ -57,6 +58,7 @@ from deadline_emulator.seed import (
     stream_arrival,
     stream_job,
 )
+from deadline_emulator.session_actions import SessionActions
 from deadline_emulator.simulation import (
     INF,
     SETTLED,
@@ -73,6 +75,7 @@ from deadline_emulator.simulation import (
     evaluate_task,
     session_action_state,
 )
+from deadline_emulator.statistics import SessionsStatistics
 
 OPERATOR_IDENTITY = "dashboard-operator@lighthouse.example"
 _FAR_FUTURE = 1e13  # "the end of time" for settled outcomes (finite, unlike INF)
@@ -164,7 +167,12 @@ def _scope_statuses(target: str) -> frozenset[str]:
 
 
 class DeadlineBackend(
-    SchedulingOperations, BatchOperations, FarmSideOperations, SessionsStatistics
+    SchedulingOperations,
+    BatchOperations,
+    FarmSideOperations,
+    SessionActions,
+    SessionsStatistics,
+    QueueEnvironments,
 ):
     """One demo world (``seed``) on one clock (batch operations: ``batch.py``; fleets,
     workers and their scaling: ``farm_side.py``)."""
@@ -440,7 +448,7 @@ class DeadlineBackend(
         }
         latest = None
         if s.attempts:
-            latest = f"sessionaction-{self._session_hex(job, step, index, s.attempts[-1])}-1"
+            latest = self._task_run_action_id(job, step, index, s.attempts[-1])
         _put(
             answer,
             **_run_members(s),
@@ -486,6 +494,8 @@ class DeadlineBackend(
         )
         if shape in ("get", "batch"):
             _put(answer, description=job.description, parameters=job.job_parameters or None)
+            _put(answer, storageProfileId=job.storage_profile_id, attachments=job.attachments)
+        _put(answer, sourceJobId=job.source_job_id)
         if shape == "search":
             _put(answer, jobParameters=job.job_parameters or None)
         for member, value in self._job_edits.get(job.job_id, {}).items():
@@ -502,6 +512,7 @@ class DeadlineBackend(
         if shape == "search":
             answer.update(jobId=job.job_id, queueId=job.queue_id)
         answer.update(name=step.name, lifecycleStatus="CREATE_COMPLETE")
+        answer["lifecycleStatusMessage"] = "Step creation completed successfully"
         answer.update(self._aggregate_members(agg))
         answer.update(createdAt=_dt(job.created_at), createdBy=job.created_by)
         _put(answer, targetTaskRunStatus=self._halt_target(job, t))
@@ -519,8 +530,14 @@ class DeadlineBackend(
             }
         if step.params and shape != "summary":
             answer["parameterSpace"] = {
-                "parameters": [{"name": p.name, "type": p.type} for p in step.params]
+                "parameters": [
+                    _put({"name": p.name, "type": p.type}, chunks=step.chunks)
+                    if p.type == "CHUNK_INT"
+                    else {"name": p.name, "type": p.type}
+                    for p in step.params
+                ]
             }
+            _put(answer["parameterSpace"], combination=step.combination)
         if shape in ("get", "batch"):
             answer["requiredCapabilities"] = step.required_capabilities or _DEFAULT_CAPABILITIES
             _put(answer, description=step.description)
@@ -545,6 +562,7 @@ class DeadlineBackend(
                 "displayName": f.display_name,
                 "createdAt": _dt(f.created_at),
                 "createdBy": f.created_by,
+                **real_members.farm_members(f, self.world.farms.index(f)),
             }
             for f in page
         ]
@@ -559,6 +577,7 @@ class DeadlineBackend(
             "createdAt": _dt(f.created_at),
             "createdBy": f.created_by,
             "costScaleFactor": f.cost_scale_factor,
+            **real_members.farm_members(f, self.world.farms.index(f)),
         }
 
     def _queue_answer(self, q: Any, full: bool) -> dict[str, Any]:
@@ -573,9 +592,12 @@ class DeadlineBackend(
             blockedReason=q.blocked_reason,
         )
         answer.update(createdAt=_dt(q.created_at), createdBy=q.created_by)
+        answer.update(real_members.queue_summary_members(q))
         if full:
             answer["description"] = q.description
-            answer["schedulingConfiguration"] = {"priorityFifo": {}}
+            answer["schedulingConfiguration"] = real_members.scheduling_configuration(self.seed, q)
+            windows = any(self._fleets[f].os_family == "WINDOWS" for f in q.fleet_ids)
+            answer.update(real_members.queue_members(self.seed, q, windows))
         return self._queue_overlay(q, answer, full)
 
     def list_queues(
@@ -620,6 +642,7 @@ class DeadlineBackend(
             configuration = {
                 "customerManaged": {"mode": "NO_SCALING", "workerCapabilities": capabilities}
             }
+        real_members.fleet_configuration(self.seed, f, configuration)
         answer = {
             "fleetId": f.fleet_id,
             "farmId": f.farm_id,
@@ -628,6 +651,7 @@ class DeadlineBackend(
             "configuration": configuration,
             "createdAt": _dt(f.created_at),
             "createdBy": f.created_by,
+            **real_members.fleet_members(f, full),
         }
         answer.update(self.fleet_scaling(f))  # autoscaling members and UpdateFleet's edits
         if full:
@@ -681,6 +705,7 @@ class DeadlineBackend(
             "log": self._worker_log(w),
             "createdAt": _dt(w.created_at),
             "createdBy": w.created_by,
+            **real_members.worker_members(w, host),
         }
 
     def _worker_log(self, w: Any) -> dict[str, Any]:
@@ -722,7 +747,16 @@ class DeadlineBackend(
         answer = self._worker_answer(w)
         return {
             key: answer[key]
-            for key in ("fleetId", "workerId", "status", "hostProperties", "createdAt", "createdBy")
+            for key in (
+                "fleetId",
+                "workerId",
+                "status",
+                "hostProperties",
+                "createdAt",
+                "createdBy",
+                "updatedAt",
+                "updatedBy",
+            )
         }
 
     def search_workers(
@@ -1371,6 +1405,8 @@ class DeadlineBackend(
     # --- sessions -----------------------------------------------------------------------------
 
     def _session_hex(self, job: JobSpec, step: StepSpec, index: int, attempt: Attempt) -> str:
+        if attempt.session_head >= 0:  # a task of a shared session: the session's first task
+            index = attempt.session_head
         payload = _SESSION.pack(job.job_ref, step.index, index, attempt.seq)
         masked = bytes(a ^ b for a, b in zip(payload, self._session_mask, strict=True))
         check = digest(self.seed, "session-check", payload.hex(), size=16 - _SESSION.size)
@@ -1451,7 +1487,8 @@ class DeadlineBackend(
         for step in job.steps:
             for index, state in enumerate(self._step_state(job, step, t, memo)[1]):
                 for attempt in state.attempts:
-                    yield step, index, attempt
+                    if attempt.session_pos == 0:  # a shared session is its first task's
+                        yield step, index, attempt
 
     def list_sessions(
         self,
@@ -1552,10 +1589,9 @@ class DeadlineBackend(
 
         def actions() -> Iterator[tuple[tuple[int, int, int, int], dict[str, Any]]]:
             for step, index, attempt in attempts:
-                for n in range(3):
-                    answer = self._action_answer(job, step, index, attempt, n, t, False)
-                    if answer is not None:
-                        yield (step.index, index, attempt.seq, n), answer
+                whole = task_id is None
+                for n, answer in self._actions_of(job, step, index, attempt, t, whole=whole):
+                    yield (step.index, index, attempt.seq, n), answer
 
         page, token = paginate(
             actions(),
@@ -1589,9 +1625,8 @@ class DeadlineBackend(
             _, step, index, attempt, _ = self._attempt(f"session-{session_hex}", t, job)
         except ResourceNotFoundException:
             raise _not_found("sessionaction", session_action_id, f"job {job_id}") from None
-        answer = None
-        if number in ("0", "1", "2"):
-            answer = self._action_answer(job, step, index, attempt, int(number), t, True)
+        actions = dict(self._actions_of(job, step, index, attempt, t, full=True))
+        answer = actions.get(int(number)) if number.isdigit() else None
         if answer is None:
             raise _not_found("sessionaction", session_action_id, f"job {job_id}")
         return answer
@@ -1638,9 +1673,16 @@ class DeadlineBackend(
     # --- helpers for tests, benchmarks and the log emulator --------------------------------
 
     def attempt_timeline(self, session_id: str) -> dict[str, Any]:
-        """Everything a log generator needs about one attempt (session), as of now."""
+        """Everything a log generator needs about one attempt (session), as of now; for a
+        session that ran several tasks, each task's too (``members``)."""
         t = self.clock.now()
         job, step, index, attempt, _ = self._attempt(session_id, t)
+        answer = self._attempt_timeline(job, step, index, attempt, session_id, t)
+        return self._session_timeline(job, step, index, attempt, answer, t)
+
+    def _attempt_timeline(
+        self, job: JobSpec, step: StepSpec, index: int, attempt: Attempt, session_id: str, t: float
+    ) -> dict[str, Any]:
         worker = self._workers[attempt.worker_id]
         outcome: str | None = None
         if attempt.cut_at <= t and attempt.cut_at < attempt.ended_at:
@@ -1774,6 +1816,7 @@ class DeadlineBackend(
             "failed_with_retries_task": task("failed_deps", retried),
             "pending_step": step("failed_deps", 1),
             "archive_job": job("archive"),
+            "showcase_job": job("showcase"),  # shared sessions, reclaims, failed env/sync
             "unreliable_worker": {
                 "farmId": unreliable.farm_id,
                 "fleetId": unreliable.fleet_id,

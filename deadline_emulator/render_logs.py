@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from deadline_emulator.session_log_lines import failed_action_lines, spot_lines
+
 # The agent uploads in batches: a line is ingested at the end of its one-second batch plus
 # a per-session delay, and a read sees only ingested lines.
 INGEST_BATCH_MS = 1000
@@ -145,6 +147,13 @@ class AttemptPlan:
     interrupt_done: int | None = None
     interrupt_target: str = "CANCELED"
     exit_seconds_ms: int = 3000
+    # Sessions as ``real_sessions.py`` plans them: the action that failed instead of the task
+    # run, the taskRun's action number, and whether this task opens (agent header, input
+    # sync, environment) and closes (environment exit) a session it shares with others.
+    failed_action: str = ""
+    action_number: int = 1
+    opens: bool = True
+    closes: bool = True
 
     @classmethod
     def from_timeline(cls, timeline: dict[str, Any], seed: int = 0) -> AttemptPlan:
@@ -209,6 +218,10 @@ class AttemptPlan:
             interrupted_at=interrupted_at,
             interrupt_done=interrupt_done,
             exit_seconds_ms=exit_seconds,
+            failed_action=timeline.get("failedAction") or "",
+            action_number=int(timeline.get("taskRunActionNumber") or 1),
+            opens=timeline.get("opensSession", True),
+            closes=timeline.get("closesSession", True),
         )
 
 
@@ -830,7 +843,7 @@ class SessionLog:
         pid = 4000 + int(_unit(self.key, "pid") * 60000)
         session_root = f"/sessions/{plan.session_id}{_hex(self.key, 'root', size=4)}"
         environment = f"JOB:{plan.job_id}:RenderEnvironment"
-        preamble = _spread(plan.assigned, plan.starting, [
+        preamble = [] if not plan.opens else _spread(plan.assigned, plan.starting, [
             RULE,
             f"--------- AWS Deadline Cloud Worker Agent {AGENT_VERSION}",
             RULE,
@@ -843,7 +856,9 @@ class SessionLog:
             f"Session root: {session_root}",
             "Running actions as user jobuser (group lighthouse)",
         ], 4000)  # fmt: skip
-        if plan.starting is not None:
+        if plan.failed_action:
+            return [_ListSegment(preamble + self._failed_action(session_root, environment, pid))]
+        if plan.starting is not None and plan.opens:
             files = 200 + int(_unit(self.key, "files") * 4000)
             gigabytes = files * (2 + _unit(self.key, "gb") * 40) / 1000
             seconds = max((plan.scheduled or plan.starting + 20_000) - plan.starting, 1000) / 1000
@@ -914,7 +929,7 @@ class SessionLog:
         if end is None:  # a frozen worker: output stops and never resumes
             stop = running + STALL_MS
             work_end = work_start + int((stop - work_start) / max(fraction, 0.01))
-        elif plan.planned_outcome == "FAILED":
+        elif plan.planned_outcome in ("FAILED", "RECLAIMED", "INTERRUPTED"):
             stop = end
             work_end = work_start + int((end - work_start) / max(fraction, 0.01))
         else:
@@ -928,9 +943,14 @@ class SessionLog:
         segments.append(body)
         if cut is not None and (end is None or cut < end):
             segments.append(_ListSegment(self._interrupted(cut, run_started=True)))
+        elif end is not None and plan.planned_outcome in ("RECLAIMED", "INTERRUPTED"):
+            segments.append(_ListSegment(spot_lines(plan, end)))
         elif end is not None:
             segments.append(_ListSegment(self._ending(end)))
         return segments
+
+    def _failed_action(self, root: str, environment: str, pid: int) -> list[tuple[int, str]]:
+        return failed_action_lines(self.plan, root, environment, pid, self._exit)
 
     def _renderer_lines(self, lines: list[tuple[int, str]], running: int) -> _ListSegment:
         renderer, ctx = self.renderer, self.ctx
@@ -971,13 +991,15 @@ class SessionLog:
                 signal = {137: "9 (SIGKILL)", 139: "11 (SIGSEGV)"}[code]
                 rendered.append((end, f"Process was terminated by signal {signal}"))
             rendered.append((end, f"Process exited with exit code: {code}"))
-            rendered.append((end, f"Action sessionaction-{plan.session_id[8:]}-1 FAILED: "
-                                  f"{plan.message}"))  # fmt: skip
+            rendered.append((end, f"Action sessionaction-{plan.session_id[8:]}-"
+                                  f"{plan.action_number} FAILED: {plan.message}"))  # fmt: skip
             return rendered + self._exit(end + 5, "FAILED")
         texts = renderer.summary(ctx)
         lines = [(end - 300 + n * 10, text) for n, text in enumerate(texts)]
         rendered = self._renderer_lines(lines, running).lines
         rendered.append((end, "Process exited with exit code: 0"))
+        if not plan.closes:  # the session goes on with its next task
+            return rendered
         return rendered + self._exit(end + 5, "SUCCEEDED")
 
     def _interrupted(self, cut: int, *, run_started: bool) -> list[tuple[int, str]]:

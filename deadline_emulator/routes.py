@@ -51,6 +51,9 @@ SERVED_OPERATIONS: frozenset[str] = frozenset(
         "ListQueueFleetAssociations",
         "UpdateFleet",
         "DeleteWorker",
+        # Queue environments (queue_environments.py): `deadline queue paramdefs`.
+        "ListQueueEnvironments",
+        "GetQueueEnvironment",
         # Scheduling: associations, limits, budgets, dependencies (scheduling.py).
         "GetQueueFleetAssociation",
         "CreateQueueFleetAssociation",

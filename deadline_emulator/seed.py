@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from deadline_emulator import showcase
+
 DEMO_EPOCH_ISO = "2026-11-20T08:00:00Z"
 DEMO_EPOCH: float = datetime(2026, 11, 20, 8, 0, 0, tzinfo=UTC).timestamp()
 
@@ -201,6 +203,16 @@ class StepSpec:
     # heavier than its siblings, for the dashboard's slow-task detection.
     slow_tasks: tuple[int, ...] = ()
     slow_factor: float = 1.0
+    # mode "scripted" (``real_sessions.py``): a worker runs ``session_tasks`` consecutive
+    # tasks in one session; ``action_script`` names, per task, what happens to its first
+    # attempt ("" runs, "reclaim", "interrupt", "envEnter" or "syncInputJobAttachments"
+    # failing every attempt).
+    session_tasks: int = 1
+    action_script: tuple[str, ...] = ()
+    # A CHUNK_INT parameter's chunking (StepParameterChunks), and the parameter space's
+    # combination expression.
+    chunks: dict[str, Any] | None = None
+    combination: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +237,11 @@ class JobSpec:
     landmark: str | None = None
     stream_k: int | None = None
     wedged_worker_id: str | None = None
+    # Job attachments (GetJob ``attachments``), the storage profile it was submitted with,
+    # and the job it was copied from (``deadline job copy``: ``sourceJobId``).
+    attachments: dict[str, Any] | None = None
+    storage_profile_id: str | None = None
+    source_job_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -687,8 +704,14 @@ def _landmark_jobs(seed: int, world: StaticWorld) -> list[JobSpec]:
                 params=(ParamDef("Frame", "INT", start=1001),),
                 mode="not_compatible",
                 required_capabilities={
-                    "attributes": [{"name": "attr.worker.os.family", "anyOf": ["macos"]}],
-                    "amounts": [{"name": "amount.worker.gpu", "min": 8.0}],
+                    "attributes": [
+                        {"name": "attr.worker.os.family", "anyOf": ["macos"]},
+                        {"name": "attr.worker.cpu.arch", "allOf": ["arm64"]},
+                    ],
+                    "amounts": [
+                        {"name": "amount.worker.gpu", "min": 8.0, "max": 16.0},
+                        {"name": "amount.worker.disk.scratch", "value": 500.0},
+                    ],
                 },
             ),
         ],
@@ -741,7 +764,51 @@ def _landmark_jobs(seed: int, world: StaticWorld) -> list[JobSpec]:
         at=t0 - 20 * 24 * 3600.0,
         by=USERS[2],
     )
+    jobs.append(_showcase_job(seed, world, job_ref=len(jobs), at=t0 - 24 * 3600.0))
     return jobs
+
+
+def _showcase_job(seed: int, world: StaticWorld, *, job_ref: int, at: float) -> JobSpec:
+    """The showcase landmark (``showcase.py``): shared sessions, spot reclaims, a failed
+    environment and input sync, attachments, chunks, every job parameter type."""
+    steps = []
+    for index, (name, count, extra) in enumerate(showcase.SHOWCASE_STEPS):
+        options = dict(extra)
+        params = tuple(
+            ParamDef(pname, ptype, start=1, values=tuple(values))
+            for pname, ptype, values in options.pop("params")  # type: ignore[attr-defined]
+        )
+        steps.append(
+            StepSpec(
+                hex_id(seed, "step", f"landmark:showcase:{index}"),
+                index,
+                name,
+                count,
+                params=params,
+                mode="scripted",
+                depends_on_previous=False,
+                fail_rate=0.0,
+                **options,  # type: ignore[arg-type]
+            )
+        )
+    queue = _q(world, showcase.SHOWCASE_QUEUE)
+    return JobSpec(
+        job_id=hex_id(seed, "job", "landmark:showcase"),
+        job_ref=job_ref,
+        farm_id=queue.farm_id,
+        queue_id=queue.queue_id,
+        name=showcase.SHOWCASE_NAME,
+        created_at=at,
+        created_by=USERS[0],
+        priority=50,
+        steps=tuple(steps),
+        description=showcase.SHOWCASE_DESCRIPTION,
+        landmark="showcase",
+        job_parameters=showcase.SHOWCASE_PARAMETERS,  # type: ignore[arg-type]
+        attachments=showcase.showcase_attachments(digest(seed, "showcase", size=16).hex()),
+        storage_profile_id=hex_id(seed, "sp", "linux-workstations"),
+        source_job_id=hex_id(seed, "job", "landmark:showcase-original"),
+    )
 
 
 # --- the stream of ordinary jobs ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from deadline_emulator.scripted import scripted_attempts
 from deadline_emulator.seed import MAX_ATTEMPTS, JobSpec, StepSpec, uniforms
 
 INF = math.inf
@@ -98,6 +99,14 @@ class Attempt:
     cut_at: float = INF  # interruption requested (UpdateTask, halt)
     cut_end: float = INF  # interruption done
     cut_target: str = ""
+    # A session a worker keeps open for several tasks (``real_sessions.py``): the task index
+    # of the session's first task (-1: a session of its own), this task's place in it, and
+    # on the first task, when the last task's run ends (-1: not shared).
+    session_head: int = -1
+    session_pos: int = 0
+    group_end: float = -1.0
+    # The action that failed instead of the task run ("syncInputJobAttachments", "envEnter").
+    failed_action: str = ""
 
     @property
     def task_run_end(self) -> float:
@@ -105,8 +114,14 @@ class Attempt:
 
     @property
     def session_end(self) -> float:
-        end = self.task_run_end
+        end = self.task_run_end if self.group_end < 0 else max(self.group_end, self.task_run_end)
         return end + self.exit_seconds if end < INF else INF
+
+    @property
+    def counts_as_failure(self) -> bool:
+        """A retry the task pays for: a failed run; a spot reclaim or an interruption by the
+        worker is not (see ``real_sessions.RECLAIM_SOURCE``)."""
+        return self.outcome == "FAILED"
 
 
 @dataclass(slots=True)
@@ -175,13 +190,14 @@ class _Run:
         started = attempts[0].running_at if t >= attempts[0].running_at else None
         for k, a in enumerate(attempts):
             begun = tuple(attempts[: k + 1])
+            retries = sum(b.counts_as_failure for b in attempts[:k])
             if t < a.assigned_at:
                 return TaskState(
                     "READY",
                     None,
                     started,
                     None,
-                    k,
+                    retries,
                     attempts=begun[:-1],
                     stable_from=stable,
                     attempted=True,
@@ -203,13 +219,20 @@ class _Run:
                     None,
                     started,
                     ended,
-                    k,
+                    retries,
                     attempts=begun,
                     stable_from=stable,
                     attempted=True,
                 )
             return TaskState(
-                status, None, started, None, k, attempts=begun, stable_from=stable, attempted=True
+                status,
+                None,
+                started,
+                None,
+                retries,
+                attempts=begun,
+                stable_from=stable,
+                attempted=True,
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -370,6 +393,9 @@ def _natural(ctx: TaskContext) -> tuple[_Run | _Hold, list[Override]]:
         run = _Run(None, [])
     elif ctx.held_until == INF:
         run = _Run(ctx.ready_at, [])
+    elif step.mode == "scripted":
+        plans = scripted_attempts(ctx.seed, step, ctx.index, ctx.ready_at, ctx.worker_pool)
+        run = _Run(ctx.ready_at, [Attempt(**plan) for plan in plans])
     else:
         u = uniforms(ctx.seed, step.step_id, ctx.index, "window")
         wave = ctx.index // max(1, step.concurrency)

@@ -94,6 +94,8 @@ OPERATIONS = {
     "ListQueueFleetAssociations",
     "UpdateFleet",
     "DeleteWorker",
+    "ListQueueEnvironments",
+    "GetQueueEnvironment",
 }
 
 
@@ -143,6 +145,10 @@ def test_every_answer_of_the_world_matches_the_model(walk: Any) -> None:
         for queue in queues:
             ids = {"farmId": farm_id, "queueId": queue["queueId"]}
             client.get_queue(**ids)
+            for environment in client.list_queue_environments(**ids)["environments"]:
+                client.get_queue_environment(
+                    **ids, queueEnvironmentId=environment["queueEnvironmentId"]
+                )
             jobs = [
                 j
                 for page in client.get_paginator("list_jobs").paginate(**ids)
