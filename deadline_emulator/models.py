@@ -457,8 +457,20 @@ class DeadlineBackend(
         )
         return answer
 
-    def _halt_target(self, job: JobSpec, t: float) -> str | None:
-        return job.halt.status if job.halt is not None and job.halt.time <= t else None
+    def _halt_target(self, job: JobSpec, t: float, step_index: int | None = None) -> str | None:
+        """targetTaskRunStatus: the target of the latest status change made to the whole job
+        (or, for a step, to the job or the step), seeded (a halt) or written (UpdateJob,
+        UpdateStep, ``deadline job cancel``) alike, so a requeue replaces a cancel. botocore
+        documents the summary members as "The task status to update the job's tasks to"."""
+        changes: list[tuple[float, int, str]] = []
+        if job.halt is not None and job.halt.time <= t:
+            changes.append((job.halt.time, -1, job.halt.status))
+        scopes = [None] if step_index is None else [None, step_index]
+        for scope in scopes:
+            for ov in self._scoped_overrides.get((job.job_id, scope), ()):
+                if ov.time <= t:
+                    changes.append((ov.time, ov.seq, ov.target))
+        return max(changes)[2] if changes else None
 
     def _aggregate_members(self, agg: StepAggregate) -> dict[str, Any]:
         return _put(
@@ -515,7 +527,7 @@ class DeadlineBackend(
         answer["lifecycleStatusMessage"] = "Step creation completed successfully"
         answer.update(self._aggregate_members(agg))
         answer.update(createdAt=_dt(job.created_at), createdBy=job.created_by)
-        _put(answer, targetTaskRunStatus=self._halt_target(job, t))
+        _put(answer, targetTaskRunStatus=self._halt_target(job, t, step.index))
         if shape != "search":
             last = len(job.steps) - 1
             has_dependency = step.index > 0 and step.depends_on_previous
