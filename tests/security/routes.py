@@ -59,9 +59,24 @@ def all_routes() -> list[Route]:
     return found
 
 
-#: Pages that read the dashboard's own database (the audit of actions), not the API: tests
-#: without a database leave them out; tests/tasks_app/views/test_actions.py covers them.
-DATABASE_PAGES = frozenset({"audit", "action_result"})
+#: Pages that read the dashboard's own database (the audit of actions, notifications), not the
+#: API: tests without a database leave them out; tests/tasks_app/views/test_actions.py and
+#: test_notifications.py cover them.
+DATABASE_PAGES = frozenset(
+    {
+        "audit",
+        "action_result",
+        "notifications",
+        "notification_deliveries",
+        "notification_rule_create",
+        "notification_rule_remove",
+        "notification_rule_test",
+        "notification_rule_snooze",
+        "notification_follow",
+        "notification_read",
+        "notification_job_snooze",
+    }
+)
 
 
 def page_urls(

@@ -406,6 +406,7 @@ def test_every_page_carries_the_count_in_its_header(
     task = emulator.backend.landmarks()["failed_with_retries_task"]
     ids = {f"{key.removesuffix('Id')}_id": value for key, value in task.items()}
     ids["run_id"] = "1"  # an action's result page: no action yet, so a 404 page
+    ids["rule_id"] = "1"  # a notification rule's forms: POST only
     pages = []
     for route in all_routes():
         response = client.get(route.build(ids) + ("?q=farm-" if str(route) == "go" else ""))
