@@ -10,6 +10,7 @@ import pytest
 
 from deadline_emulator import Emulator
 from tests.browser.pages import page_urls
+from tests.browser.scheduling_pages import lab_urls
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +33,17 @@ PAGE_TYPES = [
     "go-to-matches",
     "not-found",
     "audit",
+    "step-durations",
+    "job-timeline",
+    "usage",
+    # Why work waits (the scheduling lab).
+    "job-blockers",
+    "step-blockers",
+    "stopping-job-blockers",
+    "waiting-job",
+    "limits",
+    "queue-settings",
+    "lab-queue",
 ]
 
 # Statuses shown without words: a badge with no text, a bar with no text summary, a legend
@@ -77,7 +89,7 @@ def test_no_serious_accessibility_violation_on_any_page(
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    urls = page_urls(emulator)
+    urls = {**page_urls(emulator), **lab_urls(emulator)}
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
     page = context.new_page()
     page.set_default_timeout(30_000)
