@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.test import Client
+from django.urls import reverse
+
 from deadline_emulator import Emulator
 from deadline_emulator.scheduling_lab import add_capacity_scenario
 from tasks_app.selectors import blockers
@@ -61,3 +64,19 @@ def test_raising_the_priority_puts_the_job_first(emulator: Emulator) -> None:
     )
     lab.refresh()
     assert "behind_other_jobs" not in [b.kind for b in blockers.job_blockers(**args).blockers]
+
+
+def test_the_pages_show_the_estimated_start(emulator: Emulator, client: Client) -> None:
+    emulator.clock.pin(emulator.clock.now())
+    ids = add_capacity_scenario(emulator.backend, workers=4, ahead_tasks=40, slot_seconds=SLOT)
+    emulator.clock.pin(ids["drainedAt"] - 8 * SLOT + 150)
+    kwargs = {"farm_id": ids["farmId"], "queue_id": ids["queueId"], "job_id": ids["behindJobId"]}
+    url = reverse("job_blockers", kwargs=kwargs)
+    data = client.get(url, headers={"Accept": "application/json"}).json()
+    assert data["estimated_start"] is not None
+    page = client.get(url).content.decode()
+    assert "Estimated start" in page and "between <time" in page
+    line = client.get(f"{url}?part=line", headers={"HX-Request": "true"}).content.decode()
+    assert "Fleet full; Behind other jobs" not in line  # labels are isolated
+    assert "<bdi>Fleet full</bdi>; <bdi>Behind other jobs</bdi>" in line
+    assert "between <time" in line
