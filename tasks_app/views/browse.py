@@ -17,6 +17,7 @@ from ..deadline.errors import DeadlineError
 from ..deadline.types import Step, TaskPath, TaskRunStatus, TaskSummary, is_settled
 from ..forms import JobFilterForm, TaskFilterForm
 from ..selectors import attention, browse, eta, failures
+from ..selectors.blockers.column import waiting_column
 from ..selectors.task_listing import StepIds
 from ..selectors.usage import durations
 from .common import (
@@ -102,6 +103,7 @@ def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpRespo
         "jobs": page.jobs.jobs,
         "notes": page.jobs.notes,
         "job_attention": flags.counts((j.job_id for j in page.jobs.jobs), "job_id"),
+        "waiting_because": waiting_column(page.jobs.jobs, page.queue),
         "query": query,
         "filtered": bool(query.run_status or query.lifecycle_status or query.name),
         "columns": sort_columns(params, browse.JOB_SORTS, query.sort, query.descending),

@@ -199,3 +199,25 @@ def test_queue_settings(client: Client, world: dict[str, Any]) -> None:
     assert budgets[0]["actions"] == [
         {"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS", "threshold_percentage": 100.0}
     ]
+
+
+def test_queue_job_list_says_why_jobs_wait(client: Client, world: dict[str, Any]) -> None:
+    farm = world["farmId"]
+    budget_queue = reverse(
+        "queue_detail", kwargs={"farm_id": farm, "queue_id": world["queues"]["budget"]}
+    )
+    html = client.get(budget_queue).content.decode()
+    assert '<th scope="col">Waiting because</th>' in html
+    blockers_url = reverse("job_blockers", kwargs=_job_kwargs(world, "budget", "budget"))
+    assert f'<a href="{blockers_url}">Queue blocked</a>' in html
+    work = reverse("queue_detail", kwargs={"farm_id": farm, "queue_id": world["queues"]["work"]})
+    html = client.get(work).content.decode()
+    suspended = reverse("job_blockers", kwargs=_job_kwargs(world, "suspended", "work"))
+    assert f'<a href="{suspended}">Suspended</a>' in html
+    upstream = reverse("job_blockers", kwargs=_job_kwargs(world, "upstream", "work"))
+    assert f'<a href="{upstream}">Waiting on a step</a>' in html
+    capped = reverse("job_blockers", kwargs=_job_kwargs(world, "capped", "work"))
+    assert f'<a href="{capped}">Job at its worker maximum</a>' in html
+    # A job with nothing waiting has no reason.
+    holder = reverse("job_blockers", kwargs=_job_kwargs(world, "holder", "work"))
+    assert f'href="{holder}"' not in html
