@@ -216,6 +216,8 @@ if DEADLINE_BACKEND not in {"demo", "aws"}:
         f"DEADLINE_BACKEND must be 'demo' or 'aws', got {DEADLINE_BACKEND!r}"
     )
 DEADLINE_DEMO_SEED = env_int("DEADLINE_DEMO_SEED", 0)
+# The demo world with a farm where every reason work waits holds (a scheduling lab).
+DEADLINE_DEMO_LAB = env_bool("DEADLINE_DEMO_LAB", False)
 DEADLINE_CONNECT_TIMEOUT = env_float("DEADLINE_CONNECT_TIMEOUT", 3.0, minimum=0.1)
 DEADLINE_READ_TIMEOUT = env_float("DEADLINE_READ_TIMEOUT", 5.0, minimum=0.1)
 DEADLINE_MAX_ATTEMPTS = env_int("DEADLINE_MAX_ATTEMPTS", 3, minimum=1)

@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=SEARCH_MODES,
         help="which Search* names to honour (default: DEADLINE_EMULATOR_SEARCH or lenient)",
     )
+    parser.add_argument(
+        "--scheduling-lab",
+        action="store_true",
+        help="add a farm where every reason work waits holds (associations, limits, budgets)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -48,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     _ = emulator.backend  # build the world now, not on the first request
+    if args.scheduling_lab:
+        from deadline_emulator.scheduling_lab import install_scheduling_lab
+
+        install_scheduling_lab(emulator.backend)
     server = make_server(emulator, args.host, args.port)
     print(
         f"Deadline Cloud emulator (seed {args.seed}, search {search_mode}) serving on {server.url}"

@@ -15,6 +15,7 @@ Both return the IDs they created, keyed by role.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from deadline_emulator.scenarios import _next_job_ref, _next_number
@@ -37,6 +38,7 @@ SETUP = DEMO_EPOCH - 30 * 86400.0  # when the lab's fleets and queues were made
 YEARS = 10 * 365 * 86400.0  # a holder's task runs this long: the blocker holds at any instant
 LICENCE = "amount.limit.nuke"
 _FRAME = ParamDef("Frame", "INT", start=1001)
+_install_lock = threading.Lock()
 
 
 def lab_fleet(
@@ -254,6 +256,16 @@ def add_scheduling_lab(backend: Any) -> dict[str, Any]:
     )
     _work_queue(backend, key, queues["work"], t0, jobs)
     return ids
+
+
+def install_scheduling_lab(backend: Any) -> dict[str, Any]:
+    """The lab, once per backend (demo mode's DEADLINE_DEMO_LAB, the server's
+    ``--scheduling-lab``): its IDs."""
+    with _install_lock:
+        ids = getattr(backend, "scheduling_lab_ids", None)
+        if ids is None:
+            ids = backend.scheduling_lab_ids = add_scheduling_lab(backend)
+        return ids
 
 
 def _work_queue(backend: Any, key: str, queue: QueueSpec, t0: float, jobs: dict) -> None:

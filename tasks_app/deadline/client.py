@@ -131,8 +131,11 @@ def _emulator_client(emulator: Any, service: str, endpoint: str, config: Config)
 
 def _connect_demo() -> _Connection:
     from deadline_emulator import get_default_emulator
+    from deadline_emulator.scheduling_lab import install_scheduling_lab
 
     emulator = get_default_emulator(settings.DEADLINE_DEMO_SEED)
+    if settings.DEADLINE_DEMO_LAB:
+        install_scheduling_lab(emulator.backend)
     client = _emulator_client(
         emulator, "deadline", DEMO_ENDPOINT, _config(inject_host_prefix=False)
     )

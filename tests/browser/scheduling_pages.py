@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from deadline_emulator.scheduling_lab import add_scheduling_lab
+from deadline_emulator.scheduling_lab import install_scheduling_lab
 
 
 def lab_ids(emulator: Any) -> dict[str, Any]:
-    backend = emulator.backend
-    ids = getattr(backend, "browser_lab_ids", None)
-    if ids is None:
-        ids = backend.browser_lab_ids = add_scheduling_lab(backend)
-    return ids
+    return install_scheduling_lab(emulator.backend)
 
 
 def lab_urls(emulator: Any) -> dict[str, str]:

@@ -221,3 +221,13 @@ def test_queue_job_list_says_why_jobs_wait(client: Client, world: dict[str, Any]
     # A job with nothing waiting has no reason.
     holder = reverse("job_blockers", kwargs=_job_kwargs(world, "holder", "work"))
     assert f'href="{holder}"' not in html
+
+
+def test_demo_mode_adds_the_lab_when_asked(client: Client, emulator: Emulator, settings) -> None:
+    from tasks_app.deadline import client as deadline_client
+
+    settings.DEADLINE_DEMO_LAB = True
+    deadline_client.clear_client_cache()
+    html = client.get(reverse("farm_list")).content.decode()
+    assert "Scheduling lab" in html
+    assert emulator.backend.scheduling_lab_ids["farmId"] in html
