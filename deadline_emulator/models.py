@@ -1575,6 +1575,7 @@ class DeadlineBackend(
                 answer,
                 processExitCode=state.get("processExitCode"),
                 progressMessage=state.get("progressMessage"),
+                acquiredLimits=self.acquired_limits(job, step) if n == 1 else None,
             )
         return answer
 

@@ -431,6 +431,22 @@ class SchedulingOperations:
                     holders[job.job_id] = holders.get(job.job_id, 0) + held
         return holders
 
+    def acquired_limits(self, job: Any, step: Any) -> list[dict[str, Any]] | None:
+        """GetSessionAction's ``acquiredLimits`` of a task run: one of each limit of the
+        job's queue whose amount the step requires (what its count holds while it runs)."""
+        state = self.__dict__.get("_scheduling")
+        if state is None or not state.limit_associations:
+            return None
+        needed = {a["name"] for a in (step.required_capabilities or {}).get("amounts") or ()}
+        acquired = [
+            {"limitId": lid, "count": 1}
+            for (qid, lid), assoc in sorted(state.limit_associations.items())
+            if qid == job.queue_id
+            and assoc["status"] != "STOPPED"
+            and state.limits[lid]["amountRequirementName"] in needed
+        ]
+        return acquired or None
+
     def _limit_answer(self, limit: dict[str, Any], full: bool) -> dict[str, Any]:
         answer = self._wire(limit)
         if not full:
@@ -901,6 +917,13 @@ class SchedulingOperations:
             return (-int(edits.get(j.job_id, {}).get("priority", j.priority)), j.created_at)
 
         mine = rank(job)
+        config = self._sched().queue_edits.get(job.queue_id, {}).get("schedulingConfiguration")
+        if config and "priorityBalanced" in config:
+            # Jobs of equal priority share the workers: only a higher priority is ahead.
+            return any(
+                j is not None and rank(j)[0] < mine[0] and self._job_active(j, t)
+                for j in (self._jobs.get(x) for x in ahead)  # type: ignore[attr-defined]
+            )
         return any(
             j is not None and rank(j) <= mine and self._job_active(j, t)
             for j in (self._jobs.get(x) for x in ahead)  # type: ignore[attr-defined]

@@ -282,3 +282,33 @@ def test_every_scheduling_answer_matches_the_model(lab) -> None:
         client.get_fleet(farmId=farm, fleetId=fleet_id)
     assert SCHEDULING_OPERATIONS <= seen
     assert problems == []
+
+
+def test_a_limit_count_rises_and_falls_with_its_holders(lab) -> None:
+    client, emulator, ids = lab
+    farm, queue = ids["farmId"], ids["queues"]["work"]
+    holder = ids["jobs"]["holder"]
+    sessions = client.list_sessions(farmId=farm, queueId=queue, jobId=holder)["sessions"]
+    actions = client.list_session_actions(
+        farmId=farm, queueId=queue, jobId=holder, sessionId=sessions[0]["sessionId"]
+    )["sessionActions"]
+    run = next(a for a in actions if "taskRun" in a["definition"])
+    action = client.get_session_action(
+        farmId=farm, queueId=queue, jobId=holder, sessionActionId=run["sessionActionId"]
+    )
+    assert action["acquiredLimits"] == [{"limitId": ids["limitId"], "count": 1}]
+    assert client.get_limit(farmId=farm, limitId=ids["limitId"])["currentCount"] == 2
+    client.update_job(farmId=farm, queueId=queue, jobId=holder, targetTaskRunStatus="CANCELED")
+    emulator.clock.advance(30)  # the interrupted tasks let go
+    assert client.get_limit(farmId=farm, limitId=ids["limitId"])["currentCount"] == 0
+
+
+def test_balanced_scheduling_puts_an_equal_priority_job_beside_the_one_ahead(lab) -> None:
+    client, emulator, ids = lab
+    farm, queue, behind = ids["farmId"], ids["queues"]["capacity"], ids["jobs"]["behind"]
+    client.update_queue(
+        farmId=farm, queueId=queue, schedulingConfiguration={"priorityBalanced": {}}
+    )
+    emulator.clock.advance(120)
+    # The fleet is still full, but the job ahead no longer outranks it: it gets a turn.
+    assert _started(client, farm, queue, behind)
