@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 520
 HEIGHT = 220
-LEFT = 52  # room for the y-axis labels
+LEFT = 62  # room for the y-axis labels
 BOTTOM = 34  # room for the x-axis labels
 TOP = 10
 RIGHT = 12
@@ -90,7 +90,15 @@ def nice_step(span: float, ticks: int = 4) -> float:
 
 def _ticks(top: float) -> list[float]:
     step = nice_step(top)
-    return [step * i for i in range(int(top / step) + 1)]
+    return [step * i for i in range(round(top / step) + 1)]
+
+
+def axis_top(value: float) -> float:
+    """The y axis' top: the first round tick at or above ``value`` (so nothing overflows)."""
+    if value <= 0:
+        return 1.0
+    step = nice_step(value)
+    return math.ceil(value / step - 1e-9) * step
 
 
 def _number(value: float) -> str:
@@ -137,12 +145,11 @@ def _y_axis(top: float, unit: str) -> SafeString:
 
 def histogram(bars: Sequence[Bar], *, title: str, description: str, unit: str = "") -> SafeString:
     """Columns of equal width, one per bar (a histogram's bins, or days)."""
-    top = max((b.value for b in bars), default=0) or 1
-    top = _ticks(top * 1.05)[-1] if top > 1 else 1
+    top = axis_top(max((b.value for b in bars), default=0))
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     width = plot_w / max(len(bars), 1)
-    every = max(1, math.ceil(len(bars) / 6))  # at most ~6 labels under the axis
+    every = max(1, math.ceil(len(bars) / 4))  # at most 4 labels: readable on a phone
     parts = [_y_axis(top, unit)]
     for i, bar in enumerate(bars):
         h = bar.value / top * plot_h
@@ -180,7 +187,7 @@ def scatter(
         return _frame(title, description, mark_safe(""))
     low = min(p.x for p in points)
     high = max(p.x for p in points)
-    top = _ticks(max(p.y for p in points) * 1.05 or 1)[-1] or 1
+    top = axis_top(max(p.y for p in points))
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     span = (high - low) or 1
@@ -197,7 +204,7 @@ def scatter(
             point.title,
         )
         parts.append(dot)
-    step = nice_step(span)
+    step = nice_step(span, ticks=4)
     first = math.ceil(low / step) * step
     tick = first
     while tick <= high:
@@ -219,11 +226,11 @@ def stacked(
 ) -> SafeString:
     """Stacked columns (worker-hours per day, one colour per group: ``chart-s<n>``)."""
     totals = [sum(v for _, v in c.parts) for c in columns]
-    top = _ticks(max(totals, default=0) * 1.05 or 1)[-1] or 1
+    top = axis_top(max(totals, default=0))
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     width = plot_w / max(len(columns), 1)
-    every = max(1, math.ceil(len(columns) / 6))
+    every = max(1, math.ceil(len(columns) / 4))
     parts = [_y_axis(top, unit)]
     for i, column in enumerate(columns):
         x = LEFT + i * width
@@ -258,8 +265,8 @@ def stacked(
     return _frame(title, description, mark_safe("".join(parts)))  # noqa: S308
 
 
-LANE_HEIGHT = 22
-LANE_LABEL = 130
+LANE_HEIGHT = 28
+LANE_LABEL = 150
 
 
 def lanes(

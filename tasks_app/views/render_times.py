@@ -34,6 +34,17 @@ def seconds_text(seconds: float | None) -> str:
     return f"{hours:,} h {minutes:02d} min"
 
 
+def short_seconds(seconds: float) -> str:
+    """``42s``, ``4m10s``, ``2h05m``: an axis label that fits under a phone's column."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{rest:02d}s"
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
 def durations_json(times: durations.RenderTimes) -> dict[str, Any]:
     """The README's JSON shape."""
 
@@ -57,7 +68,7 @@ def durations_json(times: durations.RenderTimes) -> dict[str, Any]:
 def histogram_chart(times: durations.RenderTimes) -> Any:
     bars = [
         charts.Bar(
-            label=seconds_text(b.from_seconds),
+            label=short_seconds(b.from_seconds),
             value=b.count,
             title=f"{b.count:,} tasks took {seconds_text(b.from_seconds)} to "
             f"{seconds_text(b.to_seconds)}",

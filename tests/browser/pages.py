@@ -44,4 +44,10 @@ def page_urls(emulator: Any) -> dict[str, str]:
         "audit": "/audit/",
         "go-to-matches": "/go/?q=lighting_v038",
         "not-found": f"{farm}queues/queue-{'0' * 32}/",
+        # Pictures: render times of the 10,000-task step, a job's timeline, the farm's usage.
+        "step-durations": f"{job}steps/{big['stepId']}/durations/",
+        "job-timeline": (
+            f"/farms/{failed['farmId']}/queues/{failed['queueId']}/jobs/{failed['jobId']}/timeline/"
+        ),
+        "usage": f"{farm}usage/?days=7&group=queue",
     }

@@ -84,6 +84,9 @@ README_SHOTS = [
     ("task", "dark", DESK),
     ("queue", "light", PHONE),
     ("attention", "light", DESK),
+    ("usage", "light", DESK),
+    ("job-timeline", "dark", DESK),
+    ("step-durations", "light", PHONE),
 ]
 
 

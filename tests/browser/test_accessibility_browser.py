@@ -33,6 +33,9 @@ PAGE_TYPES = [
     "go-to-matches",
     "not-found",
     "audit",
+    "step-durations",
+    "job-timeline",
+    "usage",
     # Why work waits (the scheduling lab).
     "job-blockers",
     "step-blockers",

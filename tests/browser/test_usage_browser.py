@@ -1,0 +1,80 @@
+"""The pictures (render times, a job's timeline, usage) in a real Chromium: drawn, axe-clean in
+light and dark mode at 1400 px and on a 390 px phone, never wider than the phone, and the
+timeline's task bars and zoom bars are links a keyboard reaches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from deadline_emulator import Emulator
+from tests.browser.pages import page_urls
+from tests.browser.test_accessibility_browser import DARK, serious_violations
+
+pytestmark = pytest.mark.browser
+
+PICTURES = {"step-durations": 2, "job-timeline": 1, "usage": 1}  # page -> charts drawn
+
+# Every chart has a size on the page and at least one mark in it.
+DRAWN = """() => [...document.querySelectorAll('svg.chart')].map((svg) => {
+  const box = svg.getBoundingClientRect();
+  return box.width > 200 && box.height > 80 && svg.querySelectorAll('rect, circle').length > 0;
+})"""
+# The page does not scroll sideways (a 390 px phone).
+FITS = "() => document.documentElement.scrollWidth <= window.innerWidth + 1"
+# The smallest chart label as drawn on screen, in CSS pixels.
+SMALLEST_LABEL = """() => Math.min(...[...document.querySelectorAll('svg.chart .chart-label')]
+  .map((t) => t.getBoundingClientRect().height).filter((h) => h > 0))"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_pictures_are_drawn_readable_and_axe_clean(
+    browser: Any, live_server: Any, emulator: Emulator, width: int
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    urls = page_urls(emulator)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    found: dict[str, list[str]] = {}
+    try:
+        for name, charts in PICTURES.items():
+            page.emulate_media(color_scheme="light")
+            page.goto(live_server.url + urls[name])
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate(DRAWN) == [True] * charts, name
+            if width == 390:
+                assert page.evaluate(FITS), f"{name} scrolls sideways on a phone"
+            assert page.evaluate(SMALLEST_LABEL) >= 9, f"{name}: chart text too small"
+            for scheme in ("light", "dark"):
+                page.emulate_media(color_scheme=scheme)
+                assert page.evaluate(DARK) == (scheme == "dark")
+                problems = serious_violations(axe.run(page))
+                if problems:
+                    found[f"{name} ({scheme}, {width} px)"] = problems
+    finally:
+        context.close()
+
+    assert found == {}
+
+
+def test_timeline_bars_are_links_a_keyboard_reaches(
+    browser: Any, live_server: Any, emulator: Emulator
+) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + page_urls(emulator)["job-timeline"])
+        bar = page.locator('[data-chart="timeline"] a').first
+        bar.focus()
+        assert page.evaluate("() => document.activeElement.closest('svg') !== null")
+        label = bar.get_attribute("aria-label") or ""
+        assert label.startswith("render-") and "task" in label
+        bar.press("Enter")
+        page.wait_for_url("**/tasks/task-*/")
+        assert "/steps/step-" in page.url
+    finally:
+        context.close()
