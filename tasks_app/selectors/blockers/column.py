@@ -13,7 +13,7 @@ from .model import KIND_LABELS
 
 def waiting_because(job: Job, queue: Queue | None) -> str:
     """``Queue blocked; Suspended`` (labels of the blockers), "" when nothing waits, or
-    "…" when something waits for a reason only the blockers page can tell."""
+    "see why" when something waits for a reason only the blockers page can tell."""
     if not waiting(job):
         return ""
     counts = job.status_counts
@@ -29,7 +29,7 @@ def waiting_because(job: Job, queue: Queue | None) -> str:
     most = job.max_worker_count
     if most is not None and most >= 0 and active(job) >= most:
         kinds.append("job_max_workers")
-    return "; ".join(KIND_LABELS[k] for k in kinds) or "…"
+    return "; ".join(KIND_LABELS[k] for k in kinds) or "see why"
 
 
 def waiting_column(jobs: Iterable[Job], queue: Queue | None) -> dict[str, str]:

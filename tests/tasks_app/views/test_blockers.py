@@ -218,6 +218,11 @@ def test_queue_job_list_says_why_jobs_wait(client: Client, world: dict[str, Any]
     assert f'<a href="{upstream}">Waiting on a step</a>' in html
     capped = reverse("job_blockers", kwargs=_job_kwargs(world, "capped", "work"))
     assert f'<a href="{capped}">Job at its worker maximum</a>' in html
+    stopping = reverse(
+        "queue_detail", kwargs={"farm_id": farm, "queue_id": world["queues"]["stopping"]}
+    )
+    why = reverse("job_blockers", kwargs=_job_kwargs(world, "stopping", "stopping"))
+    assert f'<a href="{why}">see why</a>' in client.get(stopping).content.decode()
     # A job with nothing waiting has no reason.
     holder = reverse("job_blockers", kwargs=_job_kwargs(world, "holder", "work"))
     assert f'href="{holder}"' not in html
