@@ -61,6 +61,15 @@ _LIVE_ACTIONS = frozenset(
 )
 
 
+#: Actions that prepare a session before its task runs: when one fails, the task runs of that
+#: session are NEVER_ATTEMPTED and the cause is in the failed action's own output.
+SETUP_ACTIONS = {
+    "syncInputJobAttachments": "job attachments input sync",
+    "envEnter": "environment enter",
+}
+TASK_RUN = "taskRun"
+
+
 def session_id_of(session_action_id: str) -> str:
     """``sessionaction-<hex>-<n>`` belongs to ``session-<hex>`` (the ``deadline`` CLI's rule)."""
     return "session-" + session_action_id.removeprefix("sessionaction-").rpartition("-")[0]
@@ -68,8 +77,9 @@ def session_id_of(session_action_id: str) -> str:
 
 @dataclass(frozen=True)
 class SessionAction(Cacheable):
-    """A task-run session action: ListSessionActions' summary, or GetSessionAction's answer
-    (which adds ``progressMessage`` and ``processExitCode``)."""
+    """A session action (a task run, or the input sync or environment enter that failed
+    before it): ListSessionActions' summary, or GetSessionAction's answer (which adds
+    ``progressMessage`` and ``processExitCode``). ``kind`` is its definition's member."""
 
     session_action_id: str
     status: ActionStatus
@@ -81,10 +91,12 @@ class SessionAction(Cacheable):
     progress_message: str | None = None
     process_exit_code: int | None = None
     detailed: bool = False  # read with GetSessionAction
+    kind: str = TASK_RUN
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> SessionAction:
-        task_run = (answer.get("definition") or {}).get("taskRun") or {}
+        definition = answer.get("definition") or {}
+        task_run = definition.get(TASK_RUN) or {}
         percent = answer.get("progressPercent")
         code = answer.get("processExitCode")
         return cls(
@@ -98,6 +110,7 @@ class SessionAction(Cacheable):
             progress_message=answer.get("progressMessage"),
             process_exit_code=None if code is None else int(code),
             detailed="sessionId" in answer,
+            kind=next(iter(definition), TASK_RUN),
         )
 
     def to_cache(self) -> dict[str, Any]:
@@ -114,8 +127,14 @@ class SessionAction(Cacheable):
                 "sessionId": self.session_id if self.detailed else None,
             }
         )
-        answer["definition"] = {"taskRun": compact({"taskId": self.task_id})}
+        body = compact({"taskId": self.task_id}) if self.kind == TASK_RUN else {}
+        answer["definition"] = {self.kind: body}
         return answer
+
+    @property
+    def is_setup(self) -> bool:
+        """An input sync or environment enter (not a task run)."""
+        return self.kind in SETUP_ACTIONS
 
     @property
     def session_id(self) -> str:

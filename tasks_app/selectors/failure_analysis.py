@@ -39,11 +39,12 @@ from django.conf import settings
 from ..deadline import client as deadline_client
 from ..deadline import search
 from ..deadline.cache import claim, forget, load_many, release, store_many
-from ..deadline.calls import call
+from ..deadline.calls import call, list_every
 from ..deadline.errors import AccessDenied, DeadlineError, InvalidRequest, NotFound
 from ..deadline.logs import LogNotFound
 from ..deadline.resilience import ContextThreadPoolExecutor
 from ..deadline.session_types import (
+    SETUP_ACTIONS,
     ActionStatus,
     LogPage,
     Session,
@@ -259,6 +260,7 @@ class AttemptFailure(Cacheable):
     line: int | None = None  # 1-based, in the attempt's latest log page (the task page's)
     line_at_ms: int | None = None
     exit_signature: str = ""
+    failed_in: str = ""  # the setup action that failed instead of the task run, if any
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> AttemptFailure:
@@ -277,6 +279,7 @@ class AttemptFailure(Cacheable):
             line=answer.get("line"),
             line_at_ms=answer.get("lineAtMs"),
             exit_signature=str(answer.get("exitSignature") or ""),
+            failed_in=str(answer.get("failedIn") or ""),
         )
 
     def to_cache(self) -> dict[str, Any]:
@@ -296,6 +299,7 @@ class AttemptFailure(Cacheable):
                 "line": self.line,
                 "lineAtMs": self.line_at_ms,
                 "exitSignature": self.exit_signature,
+                "failedIn": self.failed_in or None,
             }
         )
 
@@ -1169,6 +1173,11 @@ class _Batch:
                 analysis.progress.first.set()
                 continue
             entry = _entry(action, None)
+            setup = _failed_setup(self.scope, row.job_id, action)
+            if setup is not None:  # the cause is in the sync or environment that failed
+                entry = replace(_entry(setup, None), session_action_id=action_id)
+                entry = replace(entry, failed_in=setup.kind)
+                action = setup
             if action.status is not ActionStatus.FAILED:
                 signature = signatures.status_signature(
                     action.status.value, action.progress_message
@@ -1280,7 +1289,36 @@ def _unreadable(action_id: str) -> AttemptFailure:
 
 
 def _with_signature(entry: AttemptFailure, signature: signatures.Signature) -> AttemptFailure:
-    return replace(entry, signature=signature.key, title=signature.title, source=signature.source)
+    """The entry grouped by ``signature``; a failed input sync or environment enter is a
+    group of its own, named after the action that failed."""
+    key, title = signature.key, signature.title
+    if entry.failed_in:
+        label = SETUP_ACTIONS.get(entry.failed_in, entry.failed_in)
+        key, title = f"{entry.failed_in}: {key}", f"Failed in its {label}: {title}"
+    return replace(entry, signature=key, title=title, source=signature.source)
+
+
+def _failed_setup(scope: FailureScope, job_id: str, action: SessionAction) -> SessionAction | None:
+    """The input sync or environment enter that failed in the session of a task run that was
+    never attempted (the worker agent's protocol: the runs after a failed setup action are
+    NEVER_ATTEMPTED), read whole; None for any other task run."""
+    if action.status is not ActionStatus.NEVER_ATTEMPTED:
+        return None
+    ids = {"farmId": scope.farm_id, "queueId": scope.queue_id, "jobId": job_id}
+    try:
+        listed = list_every(
+            "ListSessionActions", "sessionActions", **ids, sessionId=action.session_id
+        )
+        failed = next(
+            item
+            for item in listed
+            if item.get("status") == "FAILED"
+            and set(item.get("definition") or {}) & set(SETUP_ACTIONS)
+        )
+        detail = call("GetSessionAction", **ids, sessionActionId=failed["sessionActionId"])
+    except (DeadlineError, StopIteration):
+        return None
+    return SessionAction.from_api(detail)
 
 
 class _BatchOps:

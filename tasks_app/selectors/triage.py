@@ -30,6 +30,7 @@ from ..deadline.ids import ID_PATTERNS
 from ..deadline.logs import epoch_ms, get_log_events, log_group_name
 from ..deadline.resilience import read_pool
 from ..deadline.session_types import (
+    SETUP_ACTIONS,
     ActionStatus,
     Fleet,
     LogPage,
@@ -63,6 +64,8 @@ class Attempt:
     """One attempt at the task: its task-run action, session, worker and fleet.
 
     ``session``/``worker``/``fleet`` are None when their read failed (the page says so).
+    ``setup`` is the session's input sync or environment enter that failed before the task
+    could run (the task run is then NEVER_ATTEMPTED): the attempt failed there.
     """
 
     number: int  # 1 = the first attempt
@@ -70,6 +73,7 @@ class Attempt:
     session: Session | None = None
     worker: Worker | None = None
     fleet: Fleet | None = None
+    setup: SessionAction | None = None
 
     @property
     def session_action_id(self) -> str:
@@ -81,7 +85,23 @@ class Attempt:
 
     @property
     def status(self) -> ActionStatus:
+        if self.failed_in is not None:
+            return ActionStatus.FAILED
         return self.action.status
+
+    @property
+    def failed_in(self) -> str | None:
+        """What failed instead of the task run ("environment enter", "job attachments input
+        sync"), or None."""
+        if self.setup is None or self.action.status is not ActionStatus.NEVER_ATTEMPTED:
+            return None
+        return SETUP_ACTIONS.get(self.setup.kind, self.setup.kind)
+
+    @property
+    def cause(self) -> SessionAction:
+        """The action whose output explains the attempt: the failed setup action, else the
+        task run."""
+        return self.setup if self.failed_in is not None and self.setup else self.action
 
     @property
     def worker_id(self) -> str | None:
@@ -136,12 +156,14 @@ class Attempt:
 
     @property
     def log_start(self) -> datetime | None:
-        start = self.action.started_at or (self.session.started_at if self.session else None)
+        """The window of the attempt's own action (its task run, or the setup action that
+        failed instead): in a session shared with other tasks, theirs are left out."""
+        start = self.cause.started_at or (self.session.started_at if self.session else None)
         return None if start is None else start - LOG_WINDOW_SLACK
 
     @property
     def log_end(self) -> datetime | None:
-        end = self.action.ended_at
+        end = self.cause.ended_at
         return None if end is None else end + LOG_WINDOW_SLACK
 
     def duration(self, now: datetime) -> timedelta | None:
@@ -222,6 +244,7 @@ class TaskAttempts:
         parts = [
             [
                 a.action.to_cache(),
+                a.setup.to_cache() if a.setup else None,
                 a.session.to_cache() if a.session else None,
                 a.worker.to_cache() if a.worker else None,
                 a.fleet.to_cache() if a.fleet else None,
@@ -250,9 +273,13 @@ def _list_task_run_actions(
     while True:  # to the last page: a task's attempts are shown whole
         answer = call("ListSessionActions", **params)
         for item in answer.get("sessionActions") or ():
-            task_run = (item.get("definition") or {}).get("taskRun")
-            # envEnter/envExit of the same sessions carry no taskRun: not attempts.
+            definition = item.get("definition") or {}
+            task_run = definition.get("taskRun")
+            # envEnter/envExit of the same sessions carry no taskRun: not attempts; an input
+            # sync or environment enter that failed is kept as the cause of its session's run.
             if task_run is not None and task_run.get("taskId", task_id) == task_id:
+                actions.append(item)
+            elif item.get("status") == "FAILED" and set(definition) & set(SETUP_ACTIONS):
                 actions.append(item)
         token = answer.get("nextToken")
         if not token or token == params.get("nextToken"):
@@ -396,8 +423,16 @@ class AttemptReads:
         Enough for an attempt's log window and whether it is still live. Raises DeadlineError.
         """
         if self._summaries is None:
-            ordered = sorted(self._listed.result().actions, key=_chronological)
-            numbered = (Attempt(number=n, action=a) for n, a in enumerate(ordered, start=1))
+            listed = self._listed.result().actions
+            setups = {a.session_id: a for a in listed if a.is_setup}
+            ordered = sorted(
+                (a for a in listed if not a.is_setup),
+                key=lambda a: _chronological(a, setups.get(a.session_id)),
+            )
+            numbered = (
+                Attempt(number=n, action=a, setup=setups.get(a.session_id))
+                for n, a in enumerate(ordered, start=1)
+            )
             self._summaries = tuple(reversed(tuple(numbered)))
         return self._summaries
 
@@ -422,6 +457,14 @@ class AttemptReads:
             )
             for a in reversed(summaries)
         }
+        for a in summaries:  # a setup that failed: its message and exit code
+            if a.setup is not None:
+                action_futures[a.setup.session_action_id] = self._pool.submit(
+                    get_session_action,
+                    **self._ids,
+                    session_action_id=a.setup.session_action_id,
+                    ended=a.setup.ended_at is not None,
+                )
         session_futures = {
             session_id: self._pool.submit(get_session, **self._ids, session_id=session_id)
             for session_id in dict.fromkeys(a.session_id for a in reversed(summaries))
@@ -455,6 +498,11 @@ class AttemptReads:
                 Attempt(
                     number=summary.number,
                     action=details.get(summary.session_action_id, summary.action),
+                    setup=(
+                        details.get(summary.setup.session_action_id, summary.setup)
+                        if summary.setup
+                        else None
+                    ),
                     session=session,
                     worker=found_workers.get(session.worker_id) if session else None,
                     fleet=fleets.get(session.fleet_id) if session else None,
@@ -541,9 +589,11 @@ def list_task_attempts(
     return reads.attempts()
 
 
-def _chronological(action: SessionAction) -> tuple[float, str]:
-    # Not yet started (ASSIGNED) sorts last: it is the newest attempt.
-    started = action.started_at.timestamp() if action.started_at else float("inf")
+def _chronological(action: SessionAction, setup: SessionAction | None = None) -> tuple[float, str]:
+    # Not yet started (ASSIGNED) sorts last: it is the newest attempt. A run never attempted
+    # (its session's setup failed) sorts by when that setup started.
+    when = action.started_at or (setup.started_at if setup else None)
+    started = when.timestamp() if when else float("inf")
     return (started, action.session_action_id)
 
 
