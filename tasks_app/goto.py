@@ -19,18 +19,23 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .deadline.ids import ID_PATTERNS
 
 LEVELS = ("farm", "queue", "job", "step", "task")
+#: The farm side's levels: a fleet in a farm, a worker in a fleet.
+FARM_SIDE = ("farm", "fleet", "worker")
 MAX_INPUT = 4000
 
 # Path segments (dashboard and API paths alike) naming the ID that follows them.
 _COLLECTIONS = {"farms": "farm", "queues": "queue", "jobs": "job", "steps": "step", "tasks": "task"}
-_FLAGS = {f"--{level}-id": level for level in LEVELS}
+_COLLECTIONS.update(fleets="fleet", workers="worker")
+_ALL_LEVELS = (*LEVELS, *FARM_SIDE[1:])
+_FLAGS = {f"--{level}-id": level for level in _ALL_LEVELS}
 # Query-string keys of monitor links (camelCase) and of the dashboard's own forms.
-_QUERY_KEYS = {**{f"{level}Id": level for level in LEVELS}, **{f"{k}_id": k for k in LEVELS}}
+_QUERY_KEYS = {
+    **{f"{level}Id": level for level in _ALL_LEVELS},
+    **{f"{k}_id": k for k in _ALL_LEVELS},
+}
 # An ID-looking token: a known prefix, a dash, then anything up to a separator.
-_PREFIXED = re.compile(r"^(farm|queue|job|step|task)-", re.IGNORECASE)
+_PREFIXED = re.compile(r"^(farm|queue|job|step|task|fleet|worker)-", re.IGNORECASE)
 _OTHER_KINDS = {
-    "fleet": "fleet",
-    "worker": "worker",
     "session": "session",
     "sessionaction": "session action",
 }
@@ -39,10 +44,8 @@ _SEPARATORS = re.compile(r"[\s,;/|]+")
 # path's pairs in the singular (farm/<id>/queue/<id>/job/<id>); fleets, workers, monitors,
 # budgets... have ARNs too, but no page here.
 _ARN = re.compile(r"arn:([a-z-]*):([a-z0-9-]*):([a-z0-9-]*):(\d*):(\S*)", re.IGNORECASE)
-_ARN_LEVELS = {level: level for level in LEVELS}
+_ARN_LEVELS = {level: level for level in _ALL_LEVELS}
 _ARN_OTHER_KINDS = {
-    "fleet": "fleet",
-    "worker": "worker",
     "monitor": "monitor",
     "budget": "budget",
     "license-endpoint": "license endpoint",
@@ -221,6 +224,18 @@ def _from_bare_ids(text: str, found: dict[str, str]) -> None:
         _put(found, match.group(1).lower(), token)
 
 
+def _farm_side(found: dict[str, str]) -> Destination:
+    """A fleet (farm and fleet IDs) or a worker (farm, fleet and worker IDs)."""
+    mixed = [level for level in LEVELS[1:] if level in found]
+    if mixed:
+        raise GotoError(f"A {mixed[0]} ID and a fleet or worker ID name two different pages.")
+    deepest = "worker" if "worker" in found else "fleet"
+    for level in FARM_SIDE[: FARM_SIDE.index(deepest)]:
+        if level not in found:
+            raise GotoError(f"A {level} ID is needed to open {_article(deepest)} {deepest}.")
+    return Destination(ids=tuple((level, found[level]) for level in FARM_SIDE if level in found))
+
+
 def resolve(text: str) -> Destination | JobLookup:
     """The deepest level ``text`` names, with every level above it; a JobLookup for a job ID
     without its queue or for plain words (a job name); GotoError otherwise."""
@@ -248,6 +263,8 @@ def resolve(text: str) -> Destination | JobLookup:
         _from_bare_ids(text, found)
     if not found:
         raise GotoError("No farm, queue, job, step or task ID was found in the input.")
+    if "fleet" in found or "worker" in found:
+        return _farm_side(found)
     if "job" in found and "queue" not in found:
         # A job ID alone (its queue not given): found by reading the visible queues.
         deeper = tuple((level, found[level]) for level in ("step", "task") if level in found)

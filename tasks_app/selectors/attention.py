@@ -106,6 +106,7 @@ class AttentionItem:
     step_id: str | None = None
     task_id: str | None = None
     worker_id: str | None = None
+    fleet_id: str | None = None  # a sick worker's fleet: its row links to the worker page
     title: str = ""
     detail: str = ""  # a task's step and parameters ("comp · Frame=1042")
     where: str = ""
@@ -123,6 +124,7 @@ class AttentionItem:
             step_id=data.get("step_id"),
             task_id=data.get("task_id"),
             worker_id=data.get("worker_id"),
+            fleet_id=data.get("fleet_id"),
             title=str(data.get("title", "")),
             detail=str(data.get("detail", "")),
             where=str(data.get("where", "")),
@@ -149,7 +151,20 @@ class AttentionItem:
             "title": self.title,
             "detail": self.detail,
             "where": self.where,
+            "fleet_id": self.fleet_id,
         }
+
+    @property
+    def worker_url(self) -> str | None:
+        """A sick worker's own page (its sessions, log and charts)."""
+        if self.kind != "sick_worker" or not (self.fleet_id and self.worker_id):
+            return None
+        return _url(
+            "worker_detail",
+            farm_id=self.farm_id,
+            fleet_id=self.fleet_id,
+            worker_id=self.worker_id,
+        )
 
     @property
     def label(self) -> str:
@@ -1195,6 +1210,7 @@ class _Judgement:
                     url=tally.evidence or _url("farm_detail", farm_id=tally.farm_id),
                     farm_id=tally.farm_id,
                     worker_id=tally.worker_id,
+                    fleet_id=tally.fleet_id,
                     title=tally.label,
                     where=farm.name if farm else tally.farm_id,
                 )

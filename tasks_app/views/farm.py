@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -72,6 +73,12 @@ def fleet_list(request: HttpRequest, farm_id: str) -> HttpResponse:
         return failed_response(request, exc, browse_path(farm_id))
     if wants_json(request):
         return _json(request, page.as_json())
+    if request.htmx and request.GET.get("summary") == "1":  # the farm page's fleet list
+        response = render(
+            request, "tasks_app/_fleet_summary.html", {"farm_id": farm_id, "page": page}
+        )
+        patch_vary_headers(response, ("HX-Request",))
+        return response
     context = {
         "farm_id": farm_id,
         "page": page,

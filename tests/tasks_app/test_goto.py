@@ -73,7 +73,10 @@ def test_the_deepest_level_named_wins(text: str, level: str) -> None:
         (f"{JOB} {TASK}", "A step ID is needed to open a task."),
         ("render\x01final", "control characters"),
         (f"{FARM} farm-{'f' * 32}", "Two different farm IDs"),
-        ("worker-" + "a" * 32, "is a worker ID"),
+        ("worker-" + "a" * 32, "A farm ID is needed to open a worker."),
+        (f"{FARM} worker-{'a' * 32}", "A fleet ID is needed to open a worker."),
+        (f"{FARM} {QUEUE} fleet-{'a' * 32}", "name two different pages"),
+        ("session-" + "a" * 32, "is a session ID"),
         ("farm-<script>alert(1)</script>", "is not a valid farm ID"),
         ("x" * 5000, "too long"),
     ],
@@ -180,7 +183,6 @@ def test_an_arn_opens_what_it_names(text: str, expected: dict[str, str]) -> None
     ("text", "message"),
     [
         ("arn:aws:s3:::render-bucket/out.exr", "an ARN of `s3`, not of AWS Deadline Cloud"),
-        (f"{ARN_PREFIX}:farm/{FARM}/fleet/fleet-{'a' * 32}", "the ARN of a fleet"),
         (f"{ARN_PREFIX}:monitor/monitor-{'a' * 32}", "the ARN of a monitor"),
         (f"{ARN_PREFIX}:farm/{FARM}/queue/", "ends at `queue/` without an ID"),
         (f"{ARN_PREFIX}:farm/{FARM}/queue/queue-XYZ", "`queue-XYZ` is not a valid queue ID"),
@@ -255,3 +257,32 @@ def test_a_job_id_alone_or_words_are_looked_up(text: str, expected: JobLookup) -
 
 def test_a_job_id_with_its_queue_needs_no_lookup() -> None:
     assert isinstance(resolve(f"{FARM} {QUEUE} {JOB}"), Destination)
+
+
+FLEET = "fleet-" + "c" * 32
+WORKER = "worker-" + "d" * 32
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{ARN_PREFIX}:farm/{FARM}/fleet/{FLEET}/worker/{WORKER}",
+        f"aws deadline get-worker --farm-id {FARM} --fleet-id {FLEET} --worker-id {WORKER}",
+        f"/farms/{FARM}/fleets/{FLEET}/workers/{WORKER}/",
+        f"https://lighthouse.us-west-2.deadlinecloud.amazonaws.com/us-west-2/farms/{FARM}"
+        f"/fleets/{FLEET}/workers/{WORKER}",
+        f"{WORKER} {FARM} {FLEET}",
+    ],
+)
+def test_fleet_and_worker_ids_open_the_worker_page(
+    text: str, client: Client, emulator: Emulator
+) -> None:
+    assert resolve(text).as_kwargs() == {"farm_id": FARM, "fleet_id": FLEET, "worker_id": WORKER}
+    response = client.get("/go/", {"q": text})
+    assert response.status_code == 302
+    assert response["Location"] == f"/farms/{FARM}/fleets/{FLEET}/workers/{WORKER}/"
+
+
+def test_a_fleet_arn_opens_the_fleet_page() -> None:
+    found = resolve(f"{ARN_PREFIX}:farm/{FARM}/fleet/{FLEET}")
+    assert found.as_kwargs() == {"farm_id": FARM, "fleet_id": FLEET}

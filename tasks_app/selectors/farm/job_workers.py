@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...deadline.calls import call
-from ...deadline.errors import DeadlineError
+from ...deadline.errors import DeadlineError, NotFound
 from ..failure_analysis import FailureScope
 from ..failures import (
     CLUSTER_MIN_FAILURES,
     CLUSTER_MIN_SHARE,
     CLUSTER_SESSION_RATIO,
+    FailureReport,
     failure_report,
 )
 from .activity import job_all_sessions
@@ -67,6 +68,7 @@ class JobWorkers:
     failures: int
     complete: bool  # the failure analysis covered every failed task
     running: bool  # the analysis is still running: the page refreshes
+    error: str = ""  # why the failures could not be read (the sessions still stand)
     min_failures: int = CLUSTER_MIN_FAILURES
     min_share: float = CLUSTER_MIN_SHARE
     ratio: float = CLUSTER_SESSION_RATIO
@@ -111,13 +113,24 @@ def job_workers(
 ) -> JobWorkers:
     """Every worker that ran a session of the job, bad ones first, then by failures."""
     scope = FailureScope(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
-    report = failure_report(scope, wait_seconds=wait_seconds)
-    listed = job_all_sessions(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
-    sessions = Counter(s.worker_id for s in listed.sessions if s.worker_id)
-    fleets = {s.worker_id: s.fleet_id or "" for s in listed.sessions if s.worker_id}
+    error = ""
+    try:
+        report: FailureReport | None = failure_report(scope, wait_seconds=wait_seconds)
+    except NotFound:
+        raise
+    except DeadlineError as exc:  # the sessions still stand; the failures wait for a reload
+        report, error = None, exc.message
+    try:
+        listed = job_all_sessions(farm_id=farm_id, queue_id=queue_id, job_id=job_id).sessions
+    except NotFound:
+        raise
+    except DeadlineError as exc:  # the failures still stand; the sessions wait for a reload
+        listed, error = (), error or exc.message
+    sessions = Counter(s.worker_id for s in listed if s.worker_id)
+    fleets = {s.worker_id: s.fleet_id or "" for s in listed if s.worker_id}
     failures: Counter[str] = Counter()
     hosts: dict[str, str] = {}
-    for group in report.groups:
+    for group in report.groups if report else ():
         for counted in group.workers:
             failures[counted.worker_id] += counted.attempts
             if counted.host_name:
@@ -125,7 +138,7 @@ def job_workers(
     missing = {w: f for w, f in fleets.items() if f and w not in hosts}
     hosts.update(_host_names(farm_id, missing))
     clustered: dict[str, list[str]] = {}
-    for cluster in report.clusters:
+    for cluster in report.clusters if report else ():
         clustered.setdefault(cluster.worker_id, []).append(cluster.title)
     workers = [
         JobWorker(
@@ -144,6 +157,7 @@ def job_workers(
         workers=tuple(workers),
         attempts=sum(sessions.values()),
         failures=sum(failures.values()),
-        complete=report.complete,
-        running=report.running,
+        complete=bool(report and report.complete),
+        running=bool(report and report.running),
+        error=error or (report.error if report and report.error else ""),
     )

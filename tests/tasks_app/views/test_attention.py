@@ -407,6 +407,8 @@ def test_every_page_carries_the_count_in_its_header(
     ids = {f"{key.removesuffix('Id')}_id": value for key, value in task.items()}
     ids["run_id"] = "1"  # an action's result page: no action yet, so a 404 page
     ids["rule_id"] = "1"  # a notification rule's forms: POST only
+    worker = next(w for w in emulator.backend.world.workers if w.farm_id == ids["farm_id"])
+    ids.update(fleet_id=worker.fleet_id, worker_id=worker.worker_id)  # the farm side's pages
     pages = []
     for route in all_routes():
         response = client.get(route.build(ids) + ("?q=farm-" if str(route) == "go" else ""))

@@ -49,6 +49,12 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "task_actions": frozenset(),
     "job_failure_actions": frozenset(),
     "step_failure_actions": frozenset(),
+    # The farm side: the fleets, the fleet and its workers' page, the worker, a job's workers
+    # (failed tasks per worker from the failures analysis, sessions from ListSessions).
+    "fleet_list": frozenset({"ListFleets"}),
+    "fleet_detail": frozenset({"GetFleet", "SearchWorkers"}),
+    "worker_detail": frozenset({"GetWorker"}),
+    "job_workers": frozenset({"GetJob"}),
 }
 
 
@@ -56,7 +62,9 @@ SUBJECTS: dict[str, frozenset[str]] = {
 def demo_ids(emulator: Emulator) -> dict[str, str]:
     """IDs down to a task that failed and was retried: every section has something."""
     task = emulator.backend.landmarks()["failed_with_retries_task"]
-    return {f"{key.removesuffix('Id')}_id": value for key, value in task.items()}
+    ids = {f"{key.removesuffix('Id')}_id": value for key, value in task.items()}
+    worker = next(w for w in emulator.backend.world.workers if w.farm_id == ids["farm_id"])
+    return {**ids, "fleet_id": worker.fleet_id, "worker_id": worker.worker_id}
 
 
 def _urls(demo_ids: dict[str, str]) -> dict[str, str]:
