@@ -1,0 +1,176 @@
+"""Budgets, and the queue status they decide (a STOP_SCHEDULING_* action over its threshold
+blocks the queue): a mixin of the backend (see ``scheduling``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deadline_emulator.exceptions import ResourceNotFoundException
+from deadline_emulator.pagination import paginate, query_hash
+from deadline_emulator.scheduling_state import STOP_ACTIONS, SchedulingBase, wire_time
+
+
+class BudgetOperations(SchedulingBase):
+    """CreateBudget ... DeleteBudget, and ``queue_status``."""
+
+    def queue_status(self, queue: Any) -> tuple[str, str | None]:
+        """The queue's status and blocked reason now: a STOP_SCHEDULING budget over its
+        threshold blocks it; a queue the seed left without a budget stays blocked until one
+        is created for it."""
+        budgets = [
+            b
+            for b in self._sched().budgets.values()
+            if b["usageTrackingResource"].get("queueId") == queue.queue_id
+        ]
+        for budget in budgets:
+            if budget["status"] == "ACTIVE" and self._budget_tripped(budget):
+                return "SCHEDULING_BLOCKED", "BUDGET_THRESHOLD_REACHED"
+        if queue.blocked_reason == "NO_BUDGET_CONFIGURED" and not budgets:
+            return "SCHEDULING_BLOCKED", "NO_BUDGET_CONFIGURED"
+        if queue.status == "SCHEDULING_BLOCKED":
+            return "SCHEDULING", None
+        return queue.status, None
+
+    @staticmethod
+    def _budget_tripped(budget: dict[str, Any]) -> bool:
+        spent = budget["usages"]["approximateDollarUsage"]
+        for action in budget["actions"]:
+            limit = budget["approximateDollarLimit"] * action["thresholdPercentage"] / 100.0
+            if action["type"] in STOP_ACTIONS and spent >= limit:
+                return True
+        return False
+
+    def _budget(self, farm_id: str, budget_id: str) -> dict[str, Any]:
+        self._farm(farm_id)  # type: ignore[attr-defined]
+        found = self._sched().budgets.get(budget_id)
+        if found is None or found["_farmId"] != farm_id:
+            raise ResourceNotFoundException(
+                f"Budget {budget_id} not found in farm {farm_id}",
+                resource_id=budget_id,
+                resource_type="budget",
+            )
+        return found
+
+    def _budget_answer(self, budget: dict[str, Any], full: bool) -> dict[str, Any]:
+        answer = self._wire(budget)
+        if not full:
+            for member in ("actions", "schedule", "queueStoppedAt"):
+                answer.pop(member, None)
+        elif budget.get("_stoppedAt") is not None and self._budget_tripped(budget):
+            answer["queueStoppedAt"] = wire_time(budget["_stoppedAt"])
+        return answer
+
+    def create_budget(
+        self,
+        farm_id: str,
+        display_name: str,
+        usage_tracking_resource: dict[str, Any],
+        approximate_dollar_limit: float,
+        actions: list[dict[str, Any]],
+        schedule: dict[str, Any],
+        description: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        self._farm(farm_id)  # type: ignore[attr-defined]
+        budget_id = self._new_id("budget")
+        record = {
+            "_farmId": farm_id,
+            "budgetId": budget_id,
+            "usageTrackingResource": dict(usage_tracking_resource),
+            "status": "ACTIVE",
+            "displayName": display_name,
+            "approximateDollarLimit": float(approximate_dollar_limit),
+            "usages": {"approximateDollarUsage": 0.0},
+            "description": description,
+            "actions": [dict(a) for a in actions],
+            "schedule": schedule,
+        }
+        self._stamp(record, created=True)
+        with self._sched_lock:
+            self._sched().budgets[budget_id] = record
+        self.reconsider_gates(farm_id)
+        return {"budgetId": budget_id}
+
+    def get_budget(self, farm_id: str, budget_id: str, **_: Any) -> dict[str, Any]:
+        return self._budget_answer(self._budget(farm_id, budget_id), True)
+
+    def list_budgets(
+        self,
+        farm_id: str,
+        status: str | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        self._farm(farm_id)  # type: ignore[attr-defined]
+        budgets = sorted(
+            (
+                b
+                for b in self._sched().budgets.values()
+                if b["_farmId"] == farm_id and (status is None or b["status"] == status)
+            ),
+            key=lambda b: b["budgetId"],
+        )
+        page, token = paginate(
+            budgets,
+            lambda b: [b["budgetId"]],
+            query=query_hash("ListBudgets", farm_id, status),
+            next_token=next_token,
+            max_results=max_results,
+        )
+        answer: dict[str, Any] = {"budgets": [self._budget_answer(b, False) for b in page]}
+        if token:
+            answer["nextToken"] = token
+        return answer
+
+    def update_budget(
+        self,
+        farm_id: str,
+        budget_id: str,
+        display_name: str | None = None,
+        description: str | None = None,
+        status: str | None = None,
+        approximate_dollar_limit: float | None = None,
+        actions_to_add: list[dict[str, Any]] | None = None,
+        actions_to_remove: list[dict[str, Any]] | None = None,
+        schedule: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        with self._sched_lock:
+            record = self._budget(farm_id, budget_id)
+            for member, value in (
+                ("displayName", display_name),
+                ("description", description),
+                ("status", status),
+                ("schedule", schedule),
+            ):
+                if value is not None:
+                    record[member] = value
+            if approximate_dollar_limit is not None:
+                record["approximateDollarLimit"] = float(approximate_dollar_limit)
+            for gone in actions_to_remove or ():
+                record["actions"] = [
+                    a
+                    for a in record["actions"]
+                    if (a["type"], a["thresholdPercentage"])
+                    != (gone["type"], gone["thresholdPercentage"])
+                ]
+            record["actions"].extend(dict(a) for a in actions_to_add or ())
+            self._stamp(record)
+        self.reconsider_gates(farm_id)
+        return {}
+
+    def delete_budget(self, farm_id: str, budget_id: str, **_: Any) -> dict[str, Any]:
+        with self._sched_lock:
+            self._budget(farm_id, budget_id)
+            del self._sched().budgets[budget_id]
+        self.reconsider_gates(farm_id)
+        return {}
+
+    def set_budget_usage(self, budget_id: str, dollars: float) -> None:
+        """What the budget has spent so far (the service meters it; scenario builders set it)."""
+        with self._sched_lock:
+            record = self._sched().budgets[budget_id]
+            record["usages"] = {"approximateDollarUsage": float(dollars)}
+            if self._budget_tripped(record):
+                record["_stoppedAt"] = self.clock.now()  # type: ignore[attr-defined]
