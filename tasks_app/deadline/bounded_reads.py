@@ -88,6 +88,11 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
     "tasks_app.selectors.attention:job_outcomes:list_all(ListSessionActions)": BoundedRead(
         _SAMPLE, "HEALTH_PAGES pages of a job's attempts: evidence of a worker's health"
     ),
+    "tasks_app.selectors.attention_waiting:waiting_jobs:[:MAX_JOBS_PER_QUEUE]": BoundedRead(
+        _SAMPLE,
+        "a queue's longest-waiting jobs are checked for blockers each refresh (a cost cap; "
+        "its owner may want the page to say how many more wait)",
+    ),
     "tasks_app.selectors.attention:_busiest:[:CENSUS_JOBS]": BoundedRead(
         _SAMPLE, "the busiest jobs stand for a queue whose live tasks cannot be searched"
     ),
@@ -154,6 +159,12 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
     ),
     "tasks_app.services.notifications.events:top_causes:[:TOP_CAUSES]": BoundedRead(
         _SAMPLE, "a message names a failing job's biggest causes; its link leads to them all"
+    ),
+    "tasks_app.selectors.usage.usage:farm_usage:[:TOP_JOBS]": BoundedRead(
+        _SAMPLE, "the usage page's top jobs, named as the biggest; the totals count every job"
+    ),
+    "tasks_app.views.usage:_chart:[:CHART_SERIES]": BoundedRead(
+        _CUT, "the chart's own colours for the top groups; the rest stack as 'Other'"
     ),
     # --- task page ----------------------------------------------------------------------------
     "tasks_app.selectors.triage:_list_task_run_actions:call(ListSessionActions)": BoundedRead(
