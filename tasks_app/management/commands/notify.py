@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(
-                f"{rule.pk}\t{rule.event}\t{rule.channel}\t{d['target']}\t{where}{snoozed}"
+                f"{rule.pk}\t{rule.event}\t{rule.channel}\t{rule.target}\t{where}{snoozed}"
             )
 
     def _remove(self, *, rule: int, actor: str, **_: Any) -> None:

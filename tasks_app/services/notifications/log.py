@@ -15,6 +15,7 @@ from ...models import (
     NotificationRuleChange,
     NotificationSnooze,
 )
+from .rules import masked_target
 
 Status = NotificationDelivery.Status
 #: Rows of the delivery log a page or its JSON shows.
@@ -61,8 +62,12 @@ def delivery_json(delivery: NotificationDelivery) -> dict[str, Any]:
     }
 
 
-def team_rules() -> QuerySet[NotificationRule]:
-    return NotificationRule.objects.filter(active=True, owner__isnull=True).order_by("id")
+def team_rules() -> list[NotificationRule]:
+    """Active team rules, each with ``target_shown`` (a URL's path masked)."""
+    rules = list(NotificationRule.objects.filter(active=True, owner__isnull=True).order_by("id"))
+    for rule in rules:
+        rule.target_shown = masked_target(rule)  # type: ignore[attr-defined]
+    return rules
 
 
 def follows(user: AbstractBaseUser) -> QuerySet[NotificationRule]:

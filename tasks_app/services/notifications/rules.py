@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -78,21 +79,28 @@ def _check_scope(farm_id: str, queue_id: str, job_id: str) -> None:
         raise RuleRefused("A job's rule needs its queue too.")
 
 
+def masked_target(rule: NotificationRule) -> str:
+    """Where a rule sends, as pages and the audit show it: an e-mail address whole; of a URL
+    the scheme, host and the path's last four characters (a Slack webhook's path is its
+    secret)."""
+    if rule.channel not in ("slack", "webhook"):
+        return rule.target
+    parts = urlsplit(rule.target)
+    tail = parts.path[-4:] if len(parts.path) > 8 else ""
+    return f"{parts.scheme}://{parts.netloc}/…{tail}"
+
+
 def describe(rule: NotificationRule) -> dict[str, Any]:
-    """A rule as the audit and the command line show it (never its secret)."""
+    """A rule as the audit shows it (never its secret, nor a webhook URL's path)."""
     return {
         "event": rule.event,
         "channel": rule.channel,
-        "target": rule.target if rule.channel != "webhook" else _url_without_query(rule.target),
+        "target": masked_target(rule),
         "farm_id": rule.farm_id,
         "queue_id": rule.queue_id,
         "job_id": rule.job_id,
         "only_user": rule.only_user,
     }
-
-
-def _url_without_query(url: str) -> str:
-    return url.split("?", 1)[0]
 
 
 def create_team_rule(
