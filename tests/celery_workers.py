@@ -43,7 +43,7 @@ def celery_worker(
         yield process
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            process.terminate()  # the main process stops its pool: a warm shutdown
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -44,44 +44,58 @@ SENT = "Sending due task resume-actions"
 
 @dataclass(frozen=True)
 class Site:
-    """What every process of the module shares: Redis, the database, an account."""
+    """What every test of the module shares: Redis (broker and cache), the database, an
+    emulator over HTTP, two dashboards in gunicorn and a browser signed in to them."""
 
-    redis_url: str
+    emulator: Emulator
+    env: dict[str, str]
     database_url: str
-
-    def env(self, emulator_url: str, **overrides: str) -> dict[str, str]:
-        settings = {
-            "DASHBOARD_AUTH": "login",
-            "DASHBOARD_ACTIONS": "on",
-            "DATABASE_URL": self.database_url,
-            "DASHBOARD_CACHE_URL": self.redis_url,  # the broker too
-            # A killed worker's task is handed out again after 3 s, its leases lapse in 5.
-            "DASHBOARD_TASK_VISIBILITY_SECONDS": "3",
-            "DASHBOARD_ACTION_LEASE_SECONDS": "5",
-            "DASHBOARD_FAILURES_LEASE_SECONDS": "5",
-        }
-        return environment(**emulator_environment(emulator_url), **{**settings, **overrides})
+    host_a: str
+    host_b: str
+    browser: Browser
 
 
 @pytest.fixture(scope="module")
 def site(shared_database_url: str) -> Iterator[Site]:
-    with redis_server() as redis_url:
-        shared = Site(redis_url, shared_database_url)
-        env = shared.env("http://127.0.0.1:9")
-        manage("migrate", "--noinput", env=env)
-        manage(
-            "createsuperuser", "--noinput", "--username=ada", "--email=ada@example.com",
-            env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-        )  # fmt: skip
-        yield shared
-
-
-@pytest.fixture
-def served(emulator: Emulator) -> Iterator[str]:
-    """The test's emulator over HTTP, as every process of the test reads it."""
+    # Its own world (the conftest's emulator is per test): the dashboards outlive a test.
+    emulator = Emulator(seed=0)
     server, url = serve_in_thread(emulator)
-    yield url
-    server.shutdown()
+    try:
+        with redis_server() as redis_url:
+            env = environment(
+                **emulator_environment(url),
+                DASHBOARD_AUTH="login",
+                DASHBOARD_ACTIONS="on",
+                DATABASE_URL=shared_database_url,
+                DASHBOARD_CACHE_URL=redis_url,  # the broker too
+                # A killed worker's task is handed out again after 3 s, its leases lapse in 5
+                # (the action resumer's period: 5 s, the shortest).
+                DASHBOARD_TASK_VISIBILITY_SECONDS="3",
+                DASHBOARD_ACTION_LEASE_SECONDS="5",
+                DASHBOARD_FAILURES_LEASE_SECONDS="5",
+                # Requeues in batches of 25, two at a time; log reads two at a time.
+                DASHBOARD_ACTION_BATCH_SIZE="25",
+                DASHBOARD_ACTION_CONCURRENCY="2",
+                DASHBOARD_FAILURES_MAX_LOGS="120",
+                DASHBOARD_FAILURES_CONCURRENCY="2",
+            )
+            manage("migrate", "--noinput", env=env)
+            manage(
+                "createsuperuser", "--noinput", "--username=ada", "--email=ada@example.com",
+                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+            )  # fmt: skip
+            with gunicorn_processes(2, env, threads=8) as (host_a, host_b):
+                browser = Browser()
+                assert browser.sign_in(host_a, "ada", PASSWORD).status == 302
+                yield Site(emulator, env, shared_database_url, host_a, host_b, browser)
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _healthy_api(site: Site) -> Iterator[None]:
+    yield
+    site.emulator.faults.clear()
 
 
 def _await(condition: Callable[[], object], timeout: float, what: str) -> None:
@@ -112,40 +126,37 @@ def _requeue(browser: Browser, base: str, job: str) -> str:
 
 
 def test_a_requeue_killed_mid_way_is_finished_by_a_second_worker_each_task_once(
-    emulator: Emulator, site: Site, served: str, tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
+    emulator, browser, base = site.emulator, site.browser, site.host_a
     made = emulator.add_failed_job(failed_tasks=1000, steps=4)
     # 40 batches of 25, two at a time, slow enough to be killed with calls in flight.
     emulator.faults.set("BatchUpdateTask", latency_ms=250)
-    env = site.env(served, DASHBOARD_ACTION_BATCH_SIZE="25", DASHBOARD_ACTION_CONCURRENCY="2")
     job = _path(made)
-    browser = Browser()
-    with gunicorn_processes(1, env) as (base,):
-        assert browser.sign_in(base, "ada", PASSWORD).status == 302
-        with celery_worker(env, tmp_path / "first.log", "first") as first:
-            result = _requeue(browser, base, job)
-            _await(
-                lambda: len(emulator.task_update_counts(made["jobId"])) >= 200,
-                60,
-                "the first worker to requeue 200 tasks",
-            )
-            kill(first)  # no goodbye: mid-batch, with calls in flight
-        killed_at = len(emulator.task_update_counts(made["jobId"]))
-        assert killed_at < 1000, "the first worker finished before it was killed"
-        # The web process does not execute actions: nothing moves until a worker is there.
-        assert 'data-state="done"' not in browser.request(f"{base}{result}").text
+    with celery_worker(site.env, tmp_path / "first.log", "first") as first:
+        result = _requeue(browser, base, job)
+        _await(
+            lambda: len(emulator.task_update_counts(made["jobId"])) >= 200,
+            60,
+            "the first worker to requeue 200 tasks",
+        )
+        kill(first)  # no goodbye: mid-batch, with calls in flight
+    killed_at = len(emulator.task_update_counts(made["jobId"]))
+    assert killed_at < 1000, "the first worker finished before it was killed"
+    # The web processes do not execute actions: nothing moves until a worker is there.
+    assert 'data-state="done"' not in browser.request(f"{base}{result}").text
 
-        # No beat: the task itself comes back (acknowledged late) once its lease lapsed.
-        with celery_worker(env, tmp_path / "second.log", "second"):
-            _await(
-                lambda: 'data-state="done"' in browser.request(f"{base}{result}").text,
-                120,
-                "the second worker to finish the requeue",
-            )
-        page = browser.request(f"{base}{result}").text
-        assert 'data-changed="1000"' in page and "data-failed=" not in page
-    second_log = (tmp_path / "second.log").read_text()
-    assert "resuming it (its process stopped)" in second_log
+    # No beat (so no resumer): the task itself comes back, acknowledged late, and the second
+    # worker takes the run over once the first one's lease lapsed.
+    with celery_worker(site.env, tmp_path / "second.log", "second"):
+        _await(
+            lambda: 'data-state="done"' in browser.request(f"{site.host_b}{result}").text,
+            120,
+            "the second worker to finish the requeue",
+        )
+    page = browser.request(f"{base}{result}").text
+    assert 'data-changed="1000"' in page and "data-failed=" not in page
+    assert "resuming it (its process stopped)" in (tmp_path / "second.log").read_text()
     failed = {t["taskId"] for t in made["failedTasks"]}
     assert emulator.task_update_counts(made["jobId"]) == dict.fromkeys(failed, 1)
 
@@ -158,34 +169,32 @@ def _json(browser: Browser, url: str) -> tuple[int, dict[str, Any], float]:
 
 
 def test_a_failure_analysis_killed_mid_way_is_completed_by_a_second_worker(
-    emulator: Emulator, site: Site, served: str, tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
+    emulator, browser, base = site.emulator, site.browser, site.host_a
     made = emulator.add_failed_job(failed_tasks=120, steps=3)
     emulator.faults.set("GetLogEvents", latency_ms=150)
-    env = site.env(served, DASHBOARD_FAILURES_MAX_LOGS="120", DASHBOARD_FAILURES_CONCURRENCY="2")
     failures = f"{_path(made)}failures/?format=json"
-    browser = Browser()
-    with gunicorn_processes(1, env) as (base,):
-        assert browser.sign_in(base, "ada", PASSWORD).status == 302
-        with celery_worker(env, tmp_path / "first.log", "first") as first:
-            status, report, _ = _json(browser, f"{base}{failures}")
-            assert status == 200 and report["complete"] is False
-            _await(
-                lambda: emulator.calls.snapshot().get("GetLogEvents", 0) >= 20,
-                60,
-                "the first worker to read 20 logs",
-            )
-            kill(first)
-        status, partial, _ = _json(browser, f"{base}{failures}")
-        assert status == 200 and partial["complete"] is False
+    reads = emulator.calls.snapshot().get("GetLogEvents", 0)
+    with celery_worker(site.env, tmp_path / "first.log", "first") as first:
+        status, report, _ = _json(browser, f"{base}{failures}")
+        assert status == 200 and report["complete"] is False
+        _await(
+            lambda: emulator.calls.snapshot().get("GetLogEvents", 0) >= reads + 20,
+            60,
+            "the first worker to read 20 logs",
+        )
+        kill(first)
+    status, partial, _ = _json(browser, f"{base}{failures}")
+    assert status == 200 and partial["complete"] is False
 
-        with celery_worker(env, tmp_path / "second.log", "second"):
-            _await(
-                lambda: _json(browser, f"{base}{failures}&wait=5")[1]["complete"],
-                120,
-                "the second worker to complete the analysis",
-            )
-        status, done, _ = _json(browser, f"{base}{failures}")
+    with celery_worker(site.env, tmp_path / "second.log", "second"):
+        _await(
+            lambda: _json(browser, f"{site.host_b}{failures}&wait=5")[1]["complete"],
+            120,
+            "the second worker to complete the analysis",
+        )
+    status, done, _ = _json(browser, f"{base}{failures}")
     assert status == 200 and done["complete"] is True
     assert done["failed_tasks"] == 120
     assert sum(group["tasks"] for group in done["groups"]) == 120
@@ -209,27 +218,24 @@ def _periodic_runs(database_url: str, job: str) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def test_two_workers_beats_run_a_periodic_job_once_per_period(
-    site: Site, served: str, tmp_path: Path
-) -> None:
-    # The resumer's period: a third of the lease, 5 s at least.
-    env = site.env(served, DASHBOARD_ACTION_LEASE_SECONDS="15")
+def test_two_workers_beats_run_a_periodic_job_once_per_period(site: Site, tmp_path: Path) -> None:
+    """Two dashboards (the module's) and two workers, each with its own beat, share Redis and
+    the database: the action resumer (every 5 s here) runs once per period."""
     before = len(_periodic_runs(site.database_url, "resume-actions"))
-    with gunicorn_processes(2, env):
-        started = time.monotonic()
-        with (
-            celery_worker(env, tmp_path / "a.log", "worker-a", beat=True),
-            celery_worker(env, tmp_path / "b.log", "worker-b", beat=True),
-        ):
-            # Both beats fire every 5 s: wait until each has fired three times.
-            _await(
-                lambda: all(
-                    (tmp_path / log).read_text().count(SENT) >= 3 for log in ("a.log", "b.log")
-                ),
-                60,
-                "both beats to fire three times",
-            )
-            elapsed = time.monotonic() - started
+    started = time.monotonic()
+    with (
+        celery_worker(site.env, tmp_path / "a.log", "worker-a", beat=True),
+        celery_worker(site.env, tmp_path / "b.log", "worker-b", beat=True),
+    ):
+        # Both beats fire every 5 s: wait until each has fired three times.
+        _await(
+            lambda: all(
+                (tmp_path / log).read_text().count(SENT) >= 3 for log in ("a.log", "b.log")
+            ),
+            60,
+            "both beats to fire three times",
+        )
+        elapsed = time.monotonic() - started
     logs = (tmp_path / "a.log").read_text() + (tmp_path / "b.log").read_text()
     fired = logs.count(SENT)
     outcome = re.compile(r"Task tasks_app\.resume_actions\[([^\]]+)\] succeeded in [\d.]+s: (\w+)")
@@ -239,48 +245,43 @@ def test_two_workers_beats_run_a_periodic_job_once_per_period(
     periods = len(_periodic_runs(site.database_url, "resume-actions")) - before
     # Both beats fired in each period: one of them ran the job, the other was refused.
     assert refused >= 2, (fired, ran, refused, periods)
-    # Each run is one period's row; no more periods than the time allowed.
-    assert ran == periods <= elapsed / 5 + 2, (fired, ran, refused, periods, elapsed)
+    # Each run is one period's row (one may have been cut short as its worker stopped), and
+    # no more periods than the time allowed.
+    assert ran <= periods <= ran + 1, (fired, ran, refused, periods)
+    assert periods <= elapsed / 5 + 2, (periods, elapsed)
     # (A task a stopping worker had not acknowledged is run again: by then, a new period.)
     assert len({task_id for task_id, _ in outcomes}) <= fired
 
 
 def test_forty_waiting_requests_leave_the_health_check_answering(
-    emulator: Emulator, site: Site, served: str, tmp_path: Path
+    site: Site, tmp_path: Path
 ) -> None:
+    emulator, browser, host_a, host_b = site.emulator, site.browser, site.host_a, site.host_b
     made = emulator.add_failed_job(failed_tasks=60, steps=2)
     other = emulator.add_failed_job(failed_tasks=60, steps=2)
-    # A slow API: the analysis takes several seconds whatever the requests do.
+    # A slow API: an analysis takes several seconds whatever the requests do.
     emulator.faults.set("GetLogEvents", latency_ms=400)
-    env = site.env(served, DASHBOARD_FAILURES_MAX_LOGS="60", DASHBOARD_FAILURES_CONCURRENCY="2")
     failures = f"{_path(made)}failures/?format=json"
-    browser = Browser()
-    with gunicorn_processes(2, env, threads=8) as (host_a, host_b):
-        assert browser.sign_in(host_a, "ada", PASSWORD).status == 302
-        with celery_worker(env, tmp_path / "worker.log", "worker"):
-            # Host A starts the analysis; a ?wait on host B waits for it all the same.
-            status, started, _ = _json(browser, f"{host_a}{failures}")
-            assert status == 200 and started["complete"] is False
-            status, waited, took = _json(browser, f"{host_b}{failures}&wait=30")
-            assert status == 200 and waited["complete"] is True and took > 1.0
-            assert waited["failed_tasks"] == 60
+    with celery_worker(site.env, tmp_path / "worker.log", "worker"):
+        # Host A starts the analysis; a ?wait on host B waits for it all the same.
+        status, started, _ = _json(browser, f"{host_a}{failures}")
+        assert status == 200 and started["complete"] is False
+        status, waited, took = _json(browser, f"{host_b}{failures}&wait=30")
+        assert status == 200 and waited["complete"] is True and took > 1.0
+        assert waited["failed_tasks"] == 60
 
-            # Another job's analysis, and forty viewers waiting for it on host A.
-            scope = f"{_path(other)}failures/?format=json"
-            emulator.calls.reset()
-            with ThreadPoolExecutor(max_workers=40) as pool:
-                waiting = [
-                    pool.submit(browser.request, f"{host_a}{scope}&wait=30") for _ in range(40)
-                ]
-                time.sleep(1.0)  # let them all arrive and take the threads they can
-                health = []
-                for _ in range(5):
-                    began = time.monotonic()
-                    assert browser.request(f"{host_a}/healthz").status == 200
-                    page = browser.request(f"{host_a}{_path(made)}")
-                    assert page.status == 200
-                    health.append(time.monotonic() - began)
-                answers = [future.result(timeout=60) for future in waiting]
+        # Another job's analysis, and forty viewers waiting for it on host A (8 threads).
+        scope = f"{_path(other)}failures/?format=json"
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            waiting = [pool.submit(browser.request, f"{host_a}{scope}&wait=30") for _ in range(40)]
+            time.sleep(1.0)  # let them all arrive and take the threads they can
+            health = []
+            for _ in range(5):
+                began = time.monotonic()
+                assert browser.request(f"{host_a}/healthz").status == 200
+                assert browser.request(f"{host_a}{_path(made)}").status == 200
+                health.append(time.monotonic() - began)
+            answers = [future.result(timeout=60) for future in waiting]
     assert max(health) < 1.0, health
     busy = [a for a in answers if a.status == 503]
     assert len(busy) >= 40 - 8 and all(a.headers.get("Retry-After") for a in busy)
