@@ -207,6 +207,60 @@ def _parameters_to_api(parameters: tuple[TaskParameter, ...]) -> dict[str, dict[
     return {p.name: p.to_api() for p in parameters} or None
 
 
+def _list_text(value: Any) -> str:
+    """A list-typed job parameter (stringList, intListList...) as one line of text."""
+    if isinstance(value, list):
+        return ", ".join(
+            "[" + ", ".join(map(str, item)) + "]" if isinstance(item, list) else str(item)
+            for item in value
+        )
+    return str(value)
+
+
+def _job_parameters(answer: Mapping[str, Any]) -> tuple[TaskParameter, ...]:
+    """A job's parameters (the JobParameter union: int, float, string, path, bool, rangeExpr
+    and the list types), each as its member and its value as text."""
+    raw = answer.get("parameters") or {}
+    found = []
+    for name in sorted(raw):
+        kind, value = next(iter((raw[name] or {}).items()), ("unknown", ""))
+        found.append(TaskParameter(name=name, type=str(kind), value=_list_text(value)))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class AttachmentRoot:
+    """One root of a job's attachments (ManifestProperties): where inputs were uploaded from
+    and where outputs are written, relative to it."""
+
+    root_path: str
+    path_format: str
+    location: str | None = None
+    outputs: tuple[str, ...] = ()
+    input_manifest: str | None = None
+
+    @classmethod
+    def from_api(cls, answer: Mapping[str, Any]) -> AttachmentRoot:
+        return cls(
+            root_path=str(answer.get("rootPath") or ""),
+            path_format=str(answer.get("rootPathFormat") or ""),
+            location=answer.get("fileSystemLocationName"),
+            outputs=tuple(answer.get("outputRelativeDirectories") or ()),
+            input_manifest=answer.get("inputManifestPath"),
+        )
+
+    def to_api(self) -> dict[str, Any]:
+        return compact(
+            {
+                "rootPath": self.root_path,
+                "rootPathFormat": self.path_format,
+                "fileSystemLocationName": self.location,
+                "outputRelativeDirectories": list(self.outputs) or None,
+                "inputManifestPath": self.input_manifest,
+            }
+        )
+
+
 # --- Resources ---------------------------------------------------------------------------------
 
 
@@ -508,11 +562,15 @@ class Job(_WorkItem):
     max_worker_count: int | None = None
     source_job_id: str | None = None
     parameters: tuple[TaskParameter, ...] = field(default=())
+    storage_profile_id: str | None = None
+    attachments_file_system: str | None = None  # COPIED | VIRTUAL; None: no attachments
+    attachment_roots: tuple[AttachmentRoot, ...] = field(default=())
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> Job:
         priority = answer.get("priority")
         job_id = str(answer.get("jobId") or "")
+        attachments = answer.get("attachments") or {}
         return cls(
             job_id=job_id,
             priority=None if priority is None else int(priority),
@@ -520,7 +578,13 @@ class Job(_WorkItem):
             max_retries_per_task=answer.get("maxRetriesPerTask"),
             max_worker_count=answer.get("maxWorkerCount"),
             source_job_id=answer.get("sourceJobId"),
-            parameters=_parameters(answer),
+            parameters=_job_parameters(answer),
+            storage_profile_id=answer.get("storageProfileId"),
+            attachments_file_system=attachments.get("fileSystem")
+            or ("COPIED" if attachments else None),
+            attachment_roots=tuple(
+                AttachmentRoot.from_api(m) for m in attachments.get("manifests") or ()
+            ),
             **cls._common(answer, job_id),
         )
 
@@ -534,6 +598,15 @@ class Job(_WorkItem):
                 "maxWorkerCount": self.max_worker_count,
                 "sourceJobId": self.source_job_id,
                 "parameters": _parameters_to_api(self.parameters),
+                "storageProfileId": self.storage_profile_id,
+                "attachments": (
+                    {
+                        "fileSystem": self.attachments_file_system,
+                        "manifests": [root.to_api() for root in self.attachment_roots],
+                    }
+                    if self.attachments_file_system
+                    else None
+                ),
                 **self._common_to_cache(),
             }
         )

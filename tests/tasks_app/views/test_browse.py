@@ -126,7 +126,7 @@ def test_queue_page_lists_jobs_newest_first_with_one_search(
         ]
         for j in rows
     ]
-    assert len(rows) == 29
+    assert len(rows) == 30  # with the showcase job (shared sessions, spot, attachments)
     assert created == sorted(created, reverse=True)
     assert big["jobId"] in rows
     assert emulator.calls["SearchJobs"] == 1
@@ -166,10 +166,10 @@ def test_queue_page_paginates_with_one_call_per_page(client: Client, emulator: E
     second = html_of(client.get(queue_url(big), {"per": "25", "page": "2"}))
 
     assert len(_job_rows(first)) == 25
-    assert len(_job_rows(second)) == 4
+    assert len(_job_rows(second)) == 5
     assert not set(_job_rows(first)) & set(_job_rows(second))
     assert '<a href="?per=25&amp;page=2" rel="next">' in first
-    assert "26\u201329 of 29 · page 2 of 2" in second
+    assert "26\u201330 of 30 · page 2 of 2" in second
     assert emulator.calls["SearchJobs"] == 2
 
 

@@ -163,3 +163,28 @@ def test_environment_and_input_sync_failures_are_grouped_by_their_own_cause(
     for cause in ("PackagesNotFoundError", "RLM error", "AccessDenied", "input missing"):
         assert cause in text, (cause, titles)
     assert "reclaim" not in text.lower()
+
+
+def test_the_job_page_shows_where_inputs_and_outputs_live_and_every_parameter(
+    client: Client, emulator: Emulator
+) -> None:
+    job = emulator.backend.landmarks()["showcase_job"]
+    url = reverse(
+        "job_detail",
+        kwargs={"farm_id": job["farmId"], "queue_id": job["queueId"], "job_id": job["jobId"]},
+    )
+    html = client.get(url).content.decode()
+    answer = emulator.backend.get_job(
+        farm_id=job["farmId"], queue_id=job["queueId"], job_id=job["jobId"]
+    )
+    root = answer["attachments"]["manifests"][0]
+    assert f"<bdi>{root['rootPath']}</bdi>" in html
+    assert all(f"<bdi>{out}</bdi>" in html for out in root["outputRelativeDirectories"])
+    assert answer["storageProfileId"] in html and answer["sourceJobId"] in html
+    for name, value in answer["parameters"].items():
+        (kind,) = value
+        assert (
+            f'data-job-parameter="{name}"><th scope="row"><bdi>{name}</bdi></th><td>{kind}<' in html
+        )
+    assert "<bdi>beauty, fg_chars, volumes</bdi>" in html  # a stringList
+    assert "<bdi>[1, 2], [3, 4]</bdi>" in html  # an intListList
