@@ -31,8 +31,8 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
-## make run: set up and serve the dashboard on the demo world at http://127.0.0.1:8000, with the
-## background worker beside it (dashboard/develop.py starts and stops both)
+## make run: set up and serve the dashboard on the demo world at http://127.0.0.1:8000 (with
+## DEADLINE_BACKEND=aws, and the background worker beside it: dashboard/develop.py)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) -m dashboard.develop

@@ -10,17 +10,30 @@ from typing import Any
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import OperationalError
 
 from .services import background, failure_runs, notifications
 from .services.actions import resume_abandoned
 from .services.actions.queued import execute_queued
 
-#: Retries (with exponential backoff, capped) while the work is held by a live worker.
+#: Retries (with exponential backoff, capped) while the work is held by a live worker, or
+#: while the database cannot be reached.
 HELD_RETRIES = 1000
 HELD_BACKOFF_MAX = 30
+_ON_DATABASE_ERRORS = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": HELD_BACKOFF_MAX,
+}
 
 
-@shared_task(bind=True, name="tasks_app.execute_action", max_retries=HELD_RETRIES, acks_late=True)
+@shared_task(
+    bind=True,
+    name="tasks_app.execute_action",
+    max_retries=HELD_RETRIES,
+    acks_late=True,
+    **_ON_DATABASE_ERRORS,
+)
 def execute_action(self: Task, run_id: int, ticket: str) -> str:
     """Execute (or go on with) an action run; waits, retrying, while a live worker has it."""
     outcome = execute_queued(run_id, ticket=ticket)
@@ -52,7 +65,13 @@ def notify() -> bool:
     return evaluated
 
 
-@shared_task(bind=True, name="tasks_app.analyse_failures", max_retries=HELD_RETRIES, acks_late=True)
+@shared_task(
+    bind=True,
+    name="tasks_app.analyse_failures",
+    max_retries=HELD_RETRIES,
+    acks_late=True,
+    **_ON_DATABASE_ERRORS,
+)
 def analyse_failures(self: Task, scope: dict[str, Any], ticket: str, more_logs: bool) -> str:
     """Run a failure analysis of ``scope``; waits, retrying, while a live worker runs it."""
     outcome = failure_runs.run_queued(scope, ticket=ticket, more_logs=more_logs)
