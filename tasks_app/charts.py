@@ -339,3 +339,24 @@ def _span(span: Span, y: float, scale: float) -> SafeString:
     if not span.href:
         return rect
     return _svg('<a href="{}" aria-label="{}">{}</a>', span.href, span.title, rect)
+
+
+def meter(percent: float, *, marks: Sequence[float], title: str) -> SafeString:
+    """A horizontal bar filled to ``percent`` (red past 100), a tick at each of ``marks``."""
+    filled = max(min(percent, 100.0), 0.0)
+    css = "meter-used meter-used--over" if percent >= 100 else "meter-used"
+    ticks = "".join(
+        _svg('<rect class="meter-mark" x="{:.2f}" y="0" width="0.6" height="10"/>', min(m, 100.0))
+        for m in marks
+    )
+    return _svg(
+        '<svg class="meter" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" '
+        'aria-label="{}" xmlns="http://www.w3.org/2000/svg"><title>{}</title>'
+        '<rect class="meter-track" x="0" y="2" width="100" height="6"/>'
+        '<rect class="{}" x="0" y="2" width="{:.2f}" height="6"/>{}</svg>',
+        title,
+        title,
+        css,
+        filled,
+        mark_safe(ticks),  # noqa: S308 - built by _svg
+    )

@@ -125,6 +125,7 @@ urlpatterns = [
         name="job_timeline",
     ),
     path("farms/<farm_id:farm_id>/usage/", usage.farm_usage, name="farm_usage"),
+    path("farms/<farm_id:farm_id>/budgets/", usage.farm_budgets, name="farm_budgets"),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/usage/",
         usage.job_usage,

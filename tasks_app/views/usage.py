@@ -1,7 +1,9 @@
-"""Usage: worker-hours and estimated cost of a farm (``/farms/<farm>/usage/``) per queue, job,
-user, fleet, instance type or usage type, over the last ``days`` (1-90) or ``start``/``end``;
-a job's own (``…/jobs/<job>/usage/``). HTML (htmx: the summary fragment a queue or job page
-loads), JSON (``Accept: application/json`` / ``?format=json``) or CSV (``?format=csv``)."""
+"""Usage and budgets. Usage: worker-hours and estimated cost of a farm
+(``/farms/<farm>/usage/``) per queue, job, user, fleet, instance type or usage type, over the
+last ``days`` (1-90) or ``start``/``end``; a job's own (``…/jobs/<job>/usage/``). HTML (htmx:
+the summary fragment a queue or job page loads), JSON (``Accept: application/json`` /
+``?format=json``) or CSV (``?format=csv``). Budgets (``/farms/<farm>/budgets/``): each budget
+with its projection, HTML or JSON."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_safe
 from .. import charts, plain_text
 from ..deadline.errors import DeadlineError, InvalidRequest
 from ..selectors import resources
+from ..selectors.usage import budgets
 from ..selectors.usage import usage as us
 from .common import browse_path, crumbs, is_fragment, named, url_with
 from .errors import error_response, wants_json
@@ -126,7 +129,8 @@ def farm_usage(request: HttpRequest, farm_id: str) -> HttpResponse:
             group=group,
             queue_ids=(queue_id,) if queue_id else (),
         )
-        farm = None if is_fragment(request) else _optional_farm(farm_id)
+        page = not is_fragment(request) and not wants_json(request)
+        farm = _optional_farm(farm_id) if page else None
     except DeadlineError as exc:
         return error_response(request, exc, path=path)
     if request.GET.get("format") == "csv":
@@ -237,3 +241,66 @@ def job_usage(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) ->
         response = render(request, template, context)
     patch_vary_headers(response, ("Accept",))
     return response
+
+
+@require_safe
+def farm_budgets(request: HttpRequest, farm_id: str) -> HttpResponse:
+    """The farm's budgets: used and remaining, period, thresholds and their actions, the
+    queue each governs, and when each threshold will be reached at the current burn rate."""
+    path = browse_path(farm_id)
+    try:
+        views = budgets.farm_budgets(farm_id=farm_id)
+        farm = None if wants_json(request) else _optional_farm(farm_id)
+    except DeadlineError as exc:
+        return error_response(request, exc, path=path)
+    if wants_json(request):
+        response: HttpResponse = JsonResponse({"budgets": [_budget_json(v) for v in views]})
+    else:
+        context = {
+            "path": path,
+            "farm": farm,
+            "budgets": [(v, _meter(v)) for v in views],
+            "crumbs": crumbs(path, names=named(farm=farm), upto="farm"),
+            "now": resources.now(),
+        }
+        response = render(request, "tasks_app/budgets.html", context)
+    patch_vary_headers(response, ("Accept",))
+    return response
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+def _budget_json(view: budgets.BudgetView) -> dict[str, Any]:
+    b = view.budget
+    return {
+        "budget_id": b.budget_id,
+        "name": b.name,
+        "status": b.status,
+        "queue_id": b.queue_id,
+        "limit_usd": b.limit,
+        "used_usd": b.used,
+        "remaining_usd": view.remaining,
+        "period": {"start": _iso(b.period_start), "end": _iso(b.period_end)},
+        "burn_usd_per_day": view.burn_per_day,
+        "projected_at": _iso(view.projected_at),
+        "thresholds": [
+            {
+                "percentage": t.percentage,
+                "action": t.action,
+                "amount_usd": t.amount,
+                "reached": t.reached,
+                "projected_at": _iso(t.projected_at),
+            }
+            for t in view.thresholds
+        ],
+    }
+
+
+def _meter(view: budgets.BudgetView) -> Any:
+    return charts.meter(
+        view.used_percent,
+        marks=[t.percentage for t in view.thresholds],
+        title=f"{view.used_percent:.0f}% of the budget used",
+    )

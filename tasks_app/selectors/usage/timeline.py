@@ -3,10 +3,11 @@ workers' time went (the overhead summary ``deadline job trace-schedule`` prints)
 
 Read from ListSessions and ListSessionActions of the job (every page of both, read at once)
 and GetWorker for each worker's host name; the two lists are cached together for
-DEADLINE_LISTING_CACHE_SECONDS. The summary sums as the official CLI does: a session's time
-is its start to its end (now while open); set-up is its environment enter and exit actions,
-sync its attachment syncs, tasks its task runs, and the gap what the session held beyond its
-actions ("within-session overhead").
+``TIMELINE_CACHE_SECONDS`` (a 10,000-task job takes hundreds of pages to read: a shorter life
+would expire the answer while it is still being read). The summary sums as the official CLI
+does: a session's time is its start to its end (now while open); set-up is its environment
+enter and exit actions, sync its attachment syncs, tasks its task runs, and the gap what the
+session held beyond its actions ("within-session overhead").
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
-
 from ...deadline.cache import cached_read
 from ...deadline.calls import list_every
 from ...deadline.errors import DeadlineError
@@ -27,6 +26,8 @@ from ...deadline.session_types import session_id_of
 from ...deadline.types import Cacheable, parse_datetime
 from .. import resources, triage
 
+#: How long a job's sessions and actions are served from the cache.
+TIMELINE_CACHE_SECONDS = 300.0
 #: The session action kinds, as the API's ``definition`` names them.
 TASK_RUN = "taskRun"
 ENV_ENTER = "envEnter"
@@ -134,7 +135,7 @@ def job_activity(*, farm_id: str, queue_id: str, job_id: str) -> JobActivity:
     return cached_read(
         kind="job-activity",
         ids=(farm_id, queue_id, job_id),
-        ttl=settings.DEADLINE_LISTING_CACHE_SECONDS,
+        ttl=TIMELINE_CACHE_SECONDS,
         fetch=fetch,
         parse=JobActivity,
     )

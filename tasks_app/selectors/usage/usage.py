@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+
 from ...deadline.cache import cached_read
-from ...deadline.calls import call
+from ...deadline.calls import call, list_every
 from ...deadline.errors import DeadlineError, Unavailable
-from ...deadline.types import Cacheable, format_datetime, parse_datetime
-from .. import attention, browse, resources
+from ...deadline.farm_types import FleetList
+from ...deadline.types import Cacheable, QueueList, format_datetime, parse_datetime
+from .. import resources
 
 #: The page's groups and the aggregation field of each.
 GROUPS = {
@@ -287,7 +290,7 @@ def farm_usage(
     those queues, e.g. a queue page's own; else every queue of the farm)."""
     field = GROUPS[group]
     if not queue_ids:
-        queue_ids = tuple(sorted(q.queue_id for q in browse.list_queues(farm_id=farm_id).queues))
+        queue_ids = tuple(sorted(queue_names(farm_id)))
     if not queue_ids:
         return Usage(window=window, group=group, rows=(), periods=(), top_jobs=())
     asks: dict[str, Any] = {"rows": (field, None), "periods": (field, window.period)}
@@ -347,12 +350,32 @@ def _periods(aggregation: Aggregation, window: Window, order: list[str]) -> tupl
     )
 
 
+def queue_names(farm_id: str) -> dict[str, str]:
+    """The farm's queues (ID -> name), kept as long as names: a warm usage page calls nothing
+    (the queue list's own entry lives seconds, for its live statuses)."""
+    queues = cached_read(
+        kind="usage-queues",
+        ids=(farm_id,),
+        ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
+        fetch=lambda: {"queues": list_every("ListQueues", "queues", farmId=farm_id)},
+        parse=QueueList,
+    )
+    return {q.queue_id: q.display_name for q in queues.queues}
+
+
 def _names(farm_id: str, group: str) -> dict[str, str]:
     """Display names of the group's members where the API has them (queues, fleets)."""
     if group == "queue":
-        return {q.queue_id: q.display_name for q in browse.list_queues(farm_id=farm_id).queues}
+        return queue_names(farm_id)
     if group == "fleet":
-        return {f.fleet_id: f.display_name for f in attention.list_fleets(farm_id=farm_id).fleets}
+        fleets = cached_read(
+            kind="usage-fleets",
+            ids=(farm_id,),
+            ttl=settings.DEADLINE_NAME_CACHE_SECONDS,
+            fetch=lambda: {"fleets": list_every("ListFleets", "fleets", farmId=farm_id)},
+            parse=FleetList,
+        )
+        return {f.fleet_id: f.display_name for f in fleets.fleets}
     return {}
 
 

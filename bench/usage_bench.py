@@ -1,0 +1,111 @@
+"""Usage and a job's timeline: API calls and time, cold and warm, with 80 ms per call.
+
+Run: .venv/bin/python -m bench.usage_bench   (prints figures; asserts nothing)
+
+As ``attention_bench``: the emulator runs over HTTP in a process of its own, its clock pinned
+three days after the demo world's epoch, every call delayed 80 ms (``POST /_emulator/faults``);
+the dashboard reads it as it reads AWS, in this process, through Django's test Client. The
+emulator's own CPU time is printed beside: it is not what AWS would cost.
+
+- usage: ``/farms/<farm>/usage/?days=30&group=queue`` of a synthetic farm of 20 queues x 50
+  active jobs (``POST /_emulator/scenarios/farm``): three aggregations in two chunks of 10
+  queues, each started and polled;
+- timeline: ``/farms/…/jobs/<job>/timeline/`` of the demo world's 10,000-task job: every page
+  of ListSessions and ListSessionActions, and GetWorker per worker.
+
+cold: an empty cache; warm: the next viewer (the shared cached answer).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.attention_bench import (
+    LATENCY_MS,
+    Bench,
+    BenchClock,
+    configure,
+    http_json,
+    start_emulator,
+)
+
+JSON = {"Accept": "application/json"}
+WARM_REPEAT = 5
+
+
+def measure(bench: Bench, label: str, path: str) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    cold_calls, cold_ms, _ = bench.get(path, JSON)
+    cold_cpu = bench.spent
+    per_operation = bench.calls()
+    warm = [bench.get(path, JSON) for _ in range(WARM_REPEAT)]
+    page_calls, page_ms, _ = bench.get(path, {})
+    print(f"\n{label}\n  {path}")
+    print(f"  cold  {cold_calls:5d} API calls {cold_ms:10.1f} ms  (emulator CPU {cold_cpu:.0f} ms)")
+    print("        " + ", ".join(f"{op} {n}" for op, n in sorted(per_operation.items())))
+    print(
+        f"  warm  {max(c for c, _, _ in warm):5d} API calls "
+        f"{statistics.median(ms for _, ms, _ in warm):10.1f} ms  (JSON, median of {WARM_REPEAT});"
+        f" HTML page {page_calls} calls {page_ms:.1f} ms"
+    )
+
+
+def main() -> None:
+    from deadline_emulator import Emulator
+    from deadline_emulator.clock import Clock
+    from deadline_emulator.seed import DEMO_EPOCH
+
+    pinned = datetime.fromtimestamp(DEMO_EPOCH + 3 * 86400, tz=UTC)
+    big = Emulator(seed=0, clock=Clock(pinned_at=pinned.timestamp())).backend.landmarks()["big_job"]
+    with tempfile.TemporaryDirectory(prefix="dtd-usage-bench-") as workdir:
+        clock_iso = pinned.strftime("%Y-%m-%dT%H:%M:%SZ")
+        process, url = start_emulator(clock_iso, Path(workdir) / "emulator.log")
+        try:
+            configure(url)
+            import django
+
+            django.setup()
+            from django.test.utils import setup_test_environment
+
+            from tasks_app.deadline import client, resilience
+
+            setup_test_environment()
+            client.backend_now = lambda: pinned  # the emulator's instant, as in demo mode
+            resilience.set_clock(BenchClock())
+            bench = Bench(url, BenchClock(), process.pid)
+            run(bench, url, big)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def run(bench: Bench, url: str, big: dict[str, Any]) -> None:
+    built = http_json(f"{url}/_emulator/scenarios/farm", {"queues": 20, "jobsPerQueue": 50})
+    bench.latency(LATENCY_MS)
+    measure(
+        bench,
+        f"Usage, 30 days, a farm of {len(built['queues'])} queues x 50 jobs, "
+        f"{LATENCY_MS:g} ms per call",
+        f"/farms/{built['farmId']}/usage/?days=30&group=queue",
+    )
+    measure(
+        bench,
+        f"Timeline of the demo world's 10,000-task job, {LATENCY_MS:g} ms per call",
+        f"/farms/{big['farmId']}/queues/{big['queueId']}/jobs/{big['jobId']}/timeline/",
+    )
+    bench.latency(0)
+
+
+if __name__ == "__main__":
+    main()
