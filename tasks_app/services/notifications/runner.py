@@ -49,6 +49,8 @@ def start_notifier() -> None:
 
 def _forever() -> None:
     while True:
+        # A period first: a process that only lives a moment (a command, a test) never runs one.
+        time.sleep(float(settings.DASHBOARD_NOTIFY_SECONDS))
         try:
             close_old_connections()
             run_round()
@@ -56,4 +58,3 @@ def _forever() -> None:
             logger.warning("notifications: could not evaluate or deliver", exc_info=True)
         finally:
             connection.close()
-        time.sleep(float(settings.DASHBOARD_NOTIFY_SECONDS))

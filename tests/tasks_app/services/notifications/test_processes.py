@@ -1,13 +1,15 @@
-"""Exactly once across processes: several processes sharing one database (SQLite here,
-PostgreSQL under ``pytest --postgres``) evaluate and deliver at the same moment, two as the
-``manage.py notify run`` runner and two as Celery workers executing the periodic task; a failed
-job still makes one Slack message, one webhook and one e-mail."""
+"""Exactly once across processes sharing one database (SQLite here, PostgreSQL under
+``pytest --postgres``): two serving processes (gunicorn, no broker: each runs the notifier
+thread, a round a second) and two Celery workers executing the periodic task at the same
+time; a failed job still makes one Slack message, one webhook and one e-mail."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 
 import pytest
 from django.conf import LazySettings
@@ -15,7 +17,13 @@ from django.conf import LazySettings
 from deadline_emulator import Emulator
 from deadline_emulator.clock import Clock
 from deadline_emulator.server import serve_in_thread
-from tests.dashboard_processes import REPO, emulator_environment, environment, manage
+from tests.dashboard_processes import (
+    REPO,
+    emulator_environment,
+    environment,
+    gunicorn_processes,
+    manage,
+)
 from tests.tasks_app.services.notifications.receivers import http_receiver, smtp_server
 
 RULES = """
@@ -31,21 +39,34 @@ CELERY_TASK = (
 )
 
 
-def at_once(commands: list[list[str]], env: dict[str, str]) -> None:
-    """Start every command, then wait for all: they overlap."""
+def workers(count: int, env: dict[str, str]) -> None:
+    """``count`` processes executing the periodic task at once, as Celery workers do."""
     started = [
         subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            [sys.executable, "-c", CELERY_TASK],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
-        for command in commands
+        for _ in range(count)
     ]
     for process in started:
         output, _ = process.communicate(timeout=180)
         assert process.returncode == 0, output.decode()[-3000:]
 
 
+def await_true(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)  # polling what other processes make true, bounded
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 @pytest.mark.database
-def test_four_processes_evaluating_and_delivering_at_once_send_each_message_once(
+def test_two_serving_processes_and_two_workers_send_each_message_once(
     settings: LazySettings, shared_database_url: str
 ) -> None:
     # The processes' clock is the real one: so is this emulator's (not pinned).
@@ -57,28 +78,31 @@ def test_four_processes_evaluating_and_delivering_at_once_send_each_message_once
             env = environment(
                 **emulator_environment(url),
                 DATABASE_URL=shared_database_url,
+                DASHBOARD_NOTIFY_SECONDS="1",
                 DASHBOARD_NOTIFY_ALLOWED_HOSTS="127.0.0.0/8",
                 DASHBOARD_NOTIFY_RETRY_SECONDS="0",
                 EMAIL_HOST=mailbox.host,
                 EMAIL_PORT=str(mailbox.port),
             )
             manage("migrate", "--noinput", env=env)
-            # The three rules and their first look, in one process (the command is tested on
-            # its own): what already failed is the baseline.
+            # The rules and their first look (what already failed is the baseline).
             manage("shell", "-c", RULES.format(receiver=receiver.url, **queue), env=env)
-
             made = emulator.add_failed_job(
                 queue_id=queue["queueId"], failed_tasks=6, steps=2, name="sq400_processes_v001"
             )
-            runner = [sys.executable, "manage.py", "notify", "run", "--once"]
-            worker = [sys.executable, "-c", CELERY_TASK]
-            at_once([runner, runner, worker, worker], env)
-            at_once([runner, worker], env)  # again: nothing new, nothing more
 
-            slack, hooks = receiver.on("/slack"), receiver.on("/hook")
-            assert len(slack) == 1 and len(hooks) == 1 and len(mailbox.messages) == 1
+            def delivered() -> int:
+                return len(receiver.requests) + len(mailbox.messages)
+
+            with gunicorn_processes(2, env):
+                workers(2, env)  # while both serving processes run their rounds
+                await_true(lambda: delivered() >= 3, 120, "three messages")
+                workers(2, env)  # and more rounds: nothing new, nothing more
+                slack, hooks = receiver.on("/slack"), receiver.on("/hook")
+                assert len(slack) == 1 and len(hooks) == 1 and len(mailbox.messages) == 1
             assert json.loads(hooks[0].body)["job_id"] == made["jobId"]
             assert "sq400_processes_v001" in json.loads(slack[0].body)["text"]
             assert "sq400_processes_v001" in mailbox.messages[0]["Subject"]
+            assert delivered() == 3
     finally:
         server.shutdown()
