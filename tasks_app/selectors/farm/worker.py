@@ -22,6 +22,8 @@ from .metrics import Series, series_from_events
 #: Chart windows a reader can pick, by query value.
 WINDOWS = {"1h": timedelta(hours=1), "6h": timedelta(hours=6), "24h": timedelta(hours=24)}
 DEFAULT_WINDOW = "6h"
+#: Window ends are rounded up to this (the agent logs its metrics once a minute).
+WINDOW_STEP = timedelta(seconds=15)
 #: Newest sessions shown with their task runs (one ListSessionActions call each).
 SESSIONS_SHOWN = 20
 #: Log lines shown (the newest of the window; search reaches the whole window).
@@ -146,7 +148,12 @@ def _sessions(farm_id: str, fleet_id: str, worker_id: str) -> tuple[tuple[Sessio
 
 
 def window_bounds(window: str, end: datetime | None = None) -> tuple[datetime, datetime]:
-    end = end or now()
+    """The chart window ending at ``end`` (default now, rounded up to WINDOW_STEP so that
+    requests a few seconds apart share one cached read of the log)."""
+    if end is None:
+        current = now()
+        step = WINDOW_STEP.total_seconds()
+        end = datetime.fromtimestamp(-(-current.timestamp() // step) * step, tz=current.tzinfo)
     return end - WINDOWS.get(window, WINDOWS[DEFAULT_WINDOW]), end
 
 
