@@ -16,13 +16,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import LazySettings
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
 from deadline_emulator import Emulator
 from tasks_app.deadline.cache import forget
 from tasks_app.models import NotificationDelivery, NotificationRule
-from tasks_app.selectors import attention
+from tasks_app.selectors import attention, failures
 from tasks_app.services import notifications
 from tests.tasks_app.services.notifications.receivers import (
     HttpReceiver,
@@ -349,3 +350,34 @@ def test_a_job_failing_more_gets_one_digest_per_digest_period(
     bodies = [json.loads(r.body) for r in receiver.requests]
     assert [(b["count"], b["digest"]) for b in bodies] == [(3, False), (5, True)]
     assert NotificationDelivery.objects.filter(job_id=made["jobId"]).count() == 2
+
+
+def test_a_failed_job_names_its_top_causes_when_its_analysis_is_cached(
+    emulator: Emulator, receiver: HttpReceiver, mailbox: Mailbox, notify_settings: LazySettings
+) -> None:
+    """The failures analysis a page ran is reused (never started for a message); a follower
+    with an address gets the e-mail at that address."""
+    queue = comp_queue(emulator)
+    webhook_rule(queue, receiver)
+    follower = get_user_model().objects.create_user("cleo", "cleo@example.com", "x" * 12)
+    notifications.follow(follower, farm_id=queue["farmId"], queue_id=queue["queueId"])
+    notifications.evaluate()
+    made = emulator.add_failed_job(
+        queue_id=queue["queueId"], failed_tasks=8, steps=2, causes=["oom", "license"]
+    )
+    scope = failures.FailureScope(
+        farm_id=made["farmId"], queue_id=made["queueId"], job_id=made["jobId"]
+    )
+    report = failures.failure_report(scope, wait_seconds=60)
+    assert report.complete and len(report.groups) == 2
+    look_again(queue)
+    run_until_quiet()
+
+    (hook,) = receiver.requests
+    causes = json.loads(hook.body)["causes"]
+    assert sorted(c["tasks"] for c in causes) == [4, 4]
+    assert {c["title"] for c in causes} == {g.title for g in report.groups}
+    mails = [m for m in mailbox.messages if made["jobId"] in m.get_content()]
+    assert [m["X-Envelope-To"] for m in mails] == ["cleo@example.com"] * 2  # failed, finished
+    failed_mail = next(m for m in mails if m["Subject"].startswith("Job failed"))
+    assert all(g.title[:40] in failed_mail.get_content() for g in report.groups)
