@@ -68,12 +68,12 @@ def develop() -> int:
         server = [sys.executable, "manage.py", "runserver", ADDRESS]
         processes.append(subprocess.Popen(server, cwd=REPO, env=env))  # noqa: S603
         if demo_world(env):
-            what = "the server (the demo's background work runs on its threads)"
+            what = "Ctrl-C stops it; the demo world lives in it, so does its background work"
         else:
             worker = worker_command(schedule=str(state / "beat-schedule"), concurrency=2)
             processes.append(subprocess.Popen(worker, cwd=REPO, env=env))  # noqa: S603
-            what = "the server and the worker"
-        print(f"\n  Open http://{ADDRESS}/  (Ctrl-C stops {what})\n", flush=True)
+            what = "Ctrl-C stops the server and the background worker"
+        print(f"\n  Open http://{ADDRESS}/  ({what})\n", flush=True)
         while not stopping.is_set():
             if any(process.poll() is not None for process in processes):
                 break
