@@ -14,6 +14,7 @@ runs its background work on the server's own threads (as the tests do), and only
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -51,9 +52,8 @@ def demo_world(env: dict[str, str]) -> bool:
     )
 
 
-def develop() -> int:
-    state = REPO / ".dev"
-    state.mkdir(exist_ok=True)
+def develop(state: Path) -> int:
+    state.mkdir(parents=True, exist_ok=True)
     env = environment(state)
     stopping = threading.Event()
 
@@ -92,4 +92,8 @@ def develop() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(develop())
+    parser = argparse.ArgumentParser(prog="python -m dashboard.develop", description=__doc__)
+    parser.add_argument(
+        "--state", type=Path, default=REPO / ".dev", help="the queue and cache (.dev/)"
+    )
+    sys.exit(develop(parser.parse_args().state.resolve()))
