@@ -34,12 +34,27 @@ def scope_of(rule: NotificationRule) -> str:
     return "job" if rule.job_id else "queue" if rule.queue_id else "farm"
 
 
-def delivery_log(*, limit: int = LOG_ROWS) -> QuerySet[NotificationDelivery]:
-    """The newest messages, every channel."""
-    return (
-        NotificationDelivery.objects.filter(status__in=LOGGED)
-        .select_related("rule")
-        .order_by("-created_at", "-id")[:limit]
+def page_path(delivery: NotificationDelivery) -> str:
+    """The dashboard page a notification links to: a path on this site, or "" (a stored URL
+    is never trusted as a link elsewhere)."""
+    url = str(delivery.payload.get("url") or "")
+    return url if url.startswith("/") and not url.startswith("//") else ""
+
+
+def _with_pages(rows: list[NotificationDelivery]) -> list[NotificationDelivery]:
+    for row in rows:
+        row.page = page_path(row)  # type: ignore[attr-defined]
+    return rows
+
+
+def delivery_log(*, limit: int = LOG_ROWS) -> list[NotificationDelivery]:
+    """The newest messages, every channel (each with ``page``, its link)."""
+    return _with_pages(
+        list(
+            NotificationDelivery.objects.filter(status__in=LOGGED)
+            .select_related("rule")
+            .order_by("-created_at", "-id")[:limit]
+        )
     )
 
 
@@ -94,7 +109,7 @@ def unread_count(user: AbstractBaseUser) -> int:
 
 
 def inbox(user: AbstractBaseUser, *, limit: int = INBOX_ROWS) -> list[NotificationDelivery]:
-    return list(_inbox(user).order_by("-created_at", "-id")[:limit])
+    return _with_pages(list(_inbox(user).order_by("-created_at", "-id")[:limit]))
 
 
 def mark_read(user: AbstractBaseUser) -> int:

@@ -189,3 +189,44 @@ def test_the_deliveries_json_is_empty_at_first(
 ) -> None:
     response = operator_client.get("/notifications/deliveries/")
     assert response.status_code == 200 and response.json() == {"deliveries": []}
+
+
+def test_an_operator_snoozes_a_rule_from_the_page(
+    operator_client: Client, farm: dict[str, str]
+) -> None:
+    operator_client.post("/notifications/rules/", rule_form(farm))
+    rule = NotificationRule.objects.get()
+    response = operator_client.post(f"/notifications/rules/{rule.pk}/snooze/", {"hours": "4"})
+    assert response.status_code == 303
+    rule.refresh_from_db()
+    assert rule.snoozed_until is not None
+    assert "Snoozed until" in operator_client.get("/notifications/").content.decode()
+    operator_client.post(f"/notifications/rules/{rule.pk}/snooze/", {"hours": "0"})
+    rule.refresh_from_db()
+    assert rule.snoozed_until is None
+    changes = list(NotificationRuleChange.objects.order_by("id").values_list("change", flat=True))
+    assert changes == ["created", "snoozed", "unsnoozed"]
+
+
+def test_a_hostile_job_name_in_the_inbox_is_escaped_and_isolated(
+    viewer_client: Client, farm: dict[str, str]
+) -> None:
+    viewer_client.post(
+        "/notifications/follow/",
+        {"farm_id": farm["farmId"], "queue_id": farm["queueId"], "follow": "1"},
+    )
+    rule = NotificationRule.objects.filter(channel="in_app").first()
+    hostile = '<script>alert(1)</script>\u202egpj.exe"><img src=x onerror=alert(2)>'
+    NotificationDelivery.objects.create(
+        rule=rule,
+        event="job_failed",
+        subject_key="job_failed:x",
+        event_key="job_failed:x",
+        status="sent",
+        title=hostile,
+        payload={"title": hostile, "summary": hostile, "url": "javascript:alert(3)"},
+    )
+    page = viewer_client.get("/notifications/").content.decode()
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
