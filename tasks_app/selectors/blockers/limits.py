@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ...deadline.errors import DeadlineError
 from ...deadline.scheduling_types import Limit
 from .. import browse, job_table
 from ..resources import read_concurrently
@@ -49,6 +50,7 @@ class LimitRow:
 @dataclass(frozen=True)
 class LimitsPage:
     rows: tuple[LimitRow, ...]
+    notes: tuple[str, ...] = ()
     # (queue ID, name, active jobs past MAX_HOLDER_JOBS): holders not looked for, said so.
     not_read: tuple[tuple[str, str, int], ...] = ()
 
@@ -106,8 +108,11 @@ def limits_page(*, farm_id: str) -> LimitsPage:
             for q, _ in by_limit.get(x.limit_id, ())
         }
     )
+    failures: dict[str, DeadlineError] = {}
     held = read_concurrently(
-        {q: lambda q=q: _holders(farm_id, q, set(amounts)) for q in busy_queues}
+        {q: lambda q=q: _holders(farm_id, q, set(amounts)) for q in busy_queues},
+        optional=frozenset(busy_queues),
+        failures=failures,
     )
     holders: dict[str, list[Holder]] = {}
     for found, _ in held.values():

@@ -55,6 +55,15 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "fleet_detail": frozenset({"GetFleet", "SearchWorkers"}),
     "worker_detail": frozenset({"GetWorker"}),
     "job_workers": frozenset({"GetJob"}),
+    # Why work waits: the job (or step), its steps and its queue's status are what it is
+    # about; fleets, limits, budgets, dependencies and other queues' jobs degrade to a note.
+    "job_blockers": frozenset({"GetJob", "ListSteps", "GetQueue"}),
+    "step_blockers": frozenset({"GetJob", "ListSteps", "GetQueue"}),
+    "farm_limits": frozenset({"ListLimits", "ListQueueLimitAssociations", "ListQueues"}),
+    "queue_settings": frozenset(
+        {"GetQueue", "ListQueueFleetAssociations", "ListQueueLimitAssociations", "ListLimits"}
+        | {"ListBudgets", "GetBudget"}
+    ),
 }
 
 
