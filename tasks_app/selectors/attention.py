@@ -71,13 +71,22 @@ from .attention_rules import (
 from .attention_waiting import waiting_jobs
 from .resources import get_step, now
 from .triage import WORKER_CACHE_SECONDS, get_session, get_session_action, log_location
+from .usage import budgets as usage_budgets
 
 logger = logging.getLogger(__name__)
 
 
 # --- Items -------------------------------------------------------------------------------------
 
-KINDS = ("failed_job", "stalled_task", "slow_task", "blocked_queue", "sick_worker", "waiting_job")
+KINDS = (
+    "failed_job",
+    "stalled_task",
+    "slow_task",
+    "blocked_queue",
+    "sick_worker",
+    "waiting_job",
+    "budget",
+)
 KIND_LABELS = {
     "failed_job": "Failed job",
     "stalled_task": "Stalled",
@@ -85,6 +94,7 @@ KIND_LABELS = {
     "blocked_queue": "Blocked queue",
     "sick_worker": "Sick worker",
     "waiting_job": "Waiting job",
+    "budget": "Budget",
 }
 
 #: Used for impact when nothing better is known about a task's runtime.
@@ -810,6 +820,7 @@ def build_report() -> dict[str, Any]:
         if not isinstance(exc, NotFound):
             notes.append(f"Could not check {key[0]} {key[-1]}: {_message(exc)}")
     items = judged.items({**got, **logs})
+    items.extend(_budget_items(farm_state, current, notes))
     notes.extend(judged.notes)
     return AttentionReport(
         items=tuple(rank(items)),
@@ -817,6 +828,46 @@ def build_report() -> dict[str, Any]:
         queues=len(queues),
         notes=tuple(dict.fromkeys(notes)),
     ).to_cache()
+
+
+def _budget_items(
+    farms: Mapping[str, _Farm], current: datetime, notes: list[str]
+) -> list[AttentionItem]:
+    """Budgets past a threshold or projected to reach one within a day (selectors/usage/
+    budgets.py). Read farm by farm in this thread: the budgets' own reads use the pool."""
+    items = []
+    for farm_id, farm in farms.items():
+        try:
+            views = usage_budgets.farm_budgets(farm_id=farm_id)
+        except DeadlineError as exc:
+            notes.append(f"Could not read the budgets of farm {farm_id}: {_message(exc)}")
+            continue
+        for view in views:
+            threshold = usage_budgets.needs_attention(view, current)
+            if threshold is None:
+                continue
+            if threshold.reached:
+                state = f"{threshold.percentage:g}% reached"
+            else:
+                assert threshold.projected_at is not None
+                left = span((threshold.projected_at - current).total_seconds())
+                state = f"{threshold.percentage:g}% projected in {left}"
+            used = f"${view.budget.used:,.0f} of ${view.budget.limit:,.0f} used"
+            # A stop action holds a whole queue: it outranks a few slow tasks.
+            weight = (50 if threshold.stops else 5) * (2 if threshold.reached else 1)
+            items.append(
+                AttentionItem(
+                    kind="budget",
+                    reason=f"{view.budget.name}: {state} ({threshold.label.lower()}); {used}",
+                    impact=weight * DEFAULT_TASK_SECONDS,
+                    url=_url("farm_budgets", farm_id=farm_id),
+                    farm_id=farm_id,
+                    queue_id=view.budget.queue_id,
+                    title=view.budget.name,
+                    where=farm.name,
+                )
+            )
+    return items
 
 
 def _busiest(jobs: JobList | None) -> list[Job]:

@@ -80,3 +80,39 @@ def test_page_shows_each_budget_with_its_bar_and_thresholds(
     assert "<strong>Reached</strong>" in section
     assert "Stop scheduling and cancel running tasks" in section
     assert "projected " in section
+
+
+def test_attention_lists_a_budget_past_a_threshold_or_due_within_a_day(
+    client: Client, emulator: Emulator, budget: dict[str, Any]
+) -> None:
+    deadline = in_process_client(emulator)
+    lm = emulator.backend.landmarks()
+    # A second budget, not reached but projected to be within the day; a third far from it.
+    soon, later = (
+        deadline.create_budget(
+            farmId=budget["farm"],
+            displayName=name,
+            usageTrackingResource={"queueId": lm["big_job"]["queueId"]},
+            approximateDollarLimit=limit,
+            actions=[{"type": "STOP_SCHEDULING_AND_COMPLETE_TASKS", "thresholdPercentage": 100.0}],
+            schedule={
+                "fixed": {
+                    "startTime": budget["now"] - timedelta(days=1),
+                    "endTime": budget["now"] + timedelta(days=90),
+                }
+            },
+        )["budgetId"]
+        for name, limit in (("Due today", 1000.0), ("Far off", 100000.0))
+    )
+    emulator.backend.set_budget_usage(soon, 1000.0 - budget["per_day"] / 2)  # half a day left
+    emulator.backend.set_budget_usage(later, 10.0)
+
+    items = client.get("/attention/", HTTP_ACCEPT="application/json").json()["items"]
+
+    budgets = {i["reason"].split(":")[0]: i for i in items if i["kind"] == "budget"}
+    assert set(budgets) == {"Lighting overtime", "Due today"}
+    assert budgets["Lighting overtime"]["reason"].startswith("Lighting overtime: 50% reached")
+    assert budgets["Due today"]["reason"].startswith("Due today: 100% projected in")
+    assert budgets["Due today"]["url"] == reverse(
+        "farm_budgets", kwargs={"farm_id": budget["farm"]}
+    )
