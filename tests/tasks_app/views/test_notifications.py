@@ -13,7 +13,12 @@ from django.core.cache import cache
 from django.test import Client
 
 from deadline_emulator import Emulator
-from tasks_app.models import NotificationDelivery, NotificationRule, NotificationRuleChange
+from tasks_app.models import (
+    NotificationDelivery,
+    NotificationRule,
+    NotificationRuleChange,
+    NotificationSnooze,
+)
 from tasks_app.services import notifications
 
 HX = {"HX-Request": "true"}
@@ -230,3 +235,17 @@ def test_a_hostile_job_name_in_the_inbox_is_escaped_and_isolated(
     assert "<script>alert(1)" not in page and "<img src=x" not in page
     assert "<bdi>&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert 'href="javascript:' not in page
+
+
+def test_an_operator_snoozes_a_job_and_a_viewer_cannot(
+    operator_client: Client, viewer_client: Client, farm: dict[str, str]
+) -> None:
+    job = "job-" + "9" * 32
+    form = {"farm_id": farm["farmId"], "queue_id": farm["queueId"], "job_id": job, "hours": "2"}
+    assert viewer_client.post("/notifications/snooze-job/", form).status_code == 403
+    assert not NotificationSnooze.objects.exists()
+    response = operator_client.post("/notifications/snooze-job/", form)
+    assert response.status_code == 303
+    assert NotificationSnooze.objects.get().job_id == job
+    page = operator_client.get("/notifications/").content.decode()
+    assert f'<code dir="ltr">{job}</code></a> until' in page
