@@ -57,12 +57,7 @@ def notify() -> bool:
     per period across hosts, then send what is due. Every beat's worker sends: each message is
     claimed by one of them (a conditional update), so none goes out twice. True when this
     worker evaluated."""
-    period = float(settings.DASHBOARD_NOTIFY_SECONDS)
-    evaluated = background.run_periodic(
-        "notify-evaluate", period_seconds=period, work=notifications.evaluate
-    )
-    notifications.deliver_due()
-    return evaluated
+    return notifications.run_round()
 
 
 @shared_task(
