@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from deadline_emulator import Emulator
+from tests.browser.farm_pages import farm_urls
 from tests.browser.pages import page_urls
 from tests.browser.scheduling_pages import lab_urls
 
@@ -44,6 +45,12 @@ PAGE_TYPES = [
     "limits",
     "queue-settings",
     "lab-queue",
+    # The farm side: fleets, a fleet, a worker, a job's workers, an attempt's worker log.
+    "fleets",
+    "fleet",
+    "worker",
+    "job-workers",
+    "task-worker-log",
 ]
 
 # Statuses shown without words: a badge with no text, a bar with no text summary, a legend
@@ -89,7 +96,7 @@ def test_no_serious_accessibility_violation_on_any_page(
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
-    urls = {**page_urls(emulator), **lab_urls(emulator)}
+    urls = {**page_urls(emulator), **lab_urls(emulator), **farm_urls(emulator)}
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
     page = context.new_page()
     page.set_default_timeout(30_000)

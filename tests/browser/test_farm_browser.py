@@ -1,0 +1,65 @@
+"""The farm side's pages in a real Chromium on a 390 px phone, light and dark: axe finds no
+serious or critical violation, nothing is wider than the screen, the charts are drawn; and
+screenshots to look at (``FARM_SCREENSHOTS=<dir>``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deadline_emulator import Emulator
+from tests.browser.farm_pages import farm_urls
+from tests.browser.test_accessibility_browser import serious_violations
+
+pytestmark = pytest.mark.browser
+
+WIDER_THAN_THE_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll("main *")]
+    .filter((e) => e.getBoundingClientRect().right > width + 1)
+    .filter((e) => !e.closest("thead, .worker-log, pre"))  // a card list's header is hidden
+    .slice(0, 5)
+    .map((e) => e.tagName + "." + e.className);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_farm_pages_on_a_phone(
+    browser: Any, live_server: Any, emulator: Emulator, scheme: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    shots = os.environ.get("FARM_SCREENSHOTS")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    found: dict[str, list[str]] = {}
+    try:
+        for name, url in farm_urls(emulator).items():
+            page.goto(live_server.url + url)
+            page.wait_for_load_state("networkidle")
+            problems = serious_violations(Axe().run(page)) + [
+                f"wider than 390 px: {tag}" for tag in page.evaluate(WIDER_THAN_THE_SCREEN)
+            ]
+            if name == "worker":
+                assert page.locator(".chart--line polyline").count() >= 5
+            if problems:
+                found[name] = problems
+            if shots:
+                Path(shots).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=f"{shots}/{name}-{scheme}-phone.png", full_page=True)
+                page.screenshot(path=f"{shots}/{name}-{scheme}-phone-top.png")
+        if shots:
+            wide = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme=scheme)
+            desk = wide.new_page()
+            for name, url in farm_urls(emulator).items():
+                desk.goto(live_server.url + url)
+                desk.wait_for_load_state("networkidle")
+                desk.screenshot(path=f"{shots}/{name}-{scheme}-1400.png", full_page=True)
+            wide.close()
+    finally:
+        context.close()
+    assert found == {}
