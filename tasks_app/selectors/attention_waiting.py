@@ -16,9 +16,10 @@ from datetime import datetime
 from django.conf import settings
 
 from ..deadline.errors import DeadlineError
-from ..deadline.types import Job
+from ..deadline.types import Job, TaskRunStatus
 from .blockers import BlockerReport, job_blockers
-from .blockers.facts import active, waiting
+from .blockers.facts import active
+from .blockers.reads import queue_settings
 
 #: Jobs of one queue whose blockers one refresh reads at most (the longest-waiting first).
 MAX_JOBS_PER_QUEUE = 3
@@ -40,6 +41,17 @@ class WaitingJob:
         return f"{self.report.waiting:,} tasks waiting for {span}, none running: {causes}"
 
 
+def _held(job: Job) -> bool:
+    """Tasks that could run but do not (READY), or wait for a person or a fleet. PENDING
+    alone waits on other steps (failed ones are the failed job's item)."""
+    counts = job.status_counts
+    return bool(
+        counts.get(TaskRunStatus.READY, 0)
+        or counts.get(TaskRunStatus.SUSPENDED, 0)
+        or counts.get(TaskRunStatus.NOT_COMPATIBLE, 0)
+    ) and not counts.get(TaskRunStatus.FAILED, 0)
+
+
 def wait_seconds() -> float:
     return float(settings.DASHBOARD_WAIT_SECONDS)
 
@@ -51,12 +63,19 @@ def waiting_jobs(
     candidates = []
     for job in jobs:
         since = job.updated_at or job.created_at
-        if job.ended_at is not None or since is None or active(job) or not waiting(job):
+        if job.ended_at is not None or since is None or active(job) or not _held(job):
             continue
         waited = (now - since).total_seconds()
         if waited >= wait_seconds():
             candidates.append((waited, job))
     candidates.sort(key=lambda pair: -pair[0])
+    if not candidates:
+        return []
+    try:
+        if queue_settings(farm_id=farm_id, queue_id=queue_id).status == "SCHEDULING_BLOCKED":
+            return []  # the queue is its own item, and holds every job of it
+    except DeadlineError:
+        return []
     found = []
     for waited, job in candidates[:MAX_JOBS_PER_QUEUE]:
         try:
