@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tasks_app.models import NotificationRule
 from tasks_app.selectors.attention import AttentionItem, AttentionReport
-from tasks_app.services.notifications.events import report_events
+from tasks_app.services.notifications.evaluation import matches
+from tasks_app.services.notifications.events import Event, report_events
 
 FARM = "farm-" + "1" * 32
 QUEUE = "queue-" + "2" * 32
@@ -49,3 +51,25 @@ def test_slow_tasks_are_not_announced() -> None:
         items=(item("slow_task", task_id="task-" + "4" * 32 + "-1"),), checked_at=NOW
     )
     assert report_events(report, {}, now=NOW) == []
+
+
+def test_a_rule_matches_its_scope_and_its_submitter_only() -> None:
+    event = Event(
+        event="job_failed",
+        subject_key=f"job_failed:{JOB}",
+        title="t",
+        summary="s",
+        url="/",
+        farm_id=FARM,
+        queue_id=QUEUE,
+        job_id=JOB,
+        submitted_by="arn:aws:sts::123456789012:assumed-role/Artist/Maria.Chen",
+    )
+    rule = NotificationRule(event="job_failed", farm_id=FARM)
+    assert matches(rule, event)
+    assert not matches(NotificationRule(event="job_finished", farm_id=FARM), event)
+    assert not matches(NotificationRule(event="job_failed", farm_id=FARM, queue_id="q"), event)
+    assert matches(
+        NotificationRule(event="job_failed", farm_id=FARM, only_user="maria.chen"), event
+    )
+    assert not matches(NotificationRule(event="job_failed", farm_id=FARM, only_user="ana"), event)
