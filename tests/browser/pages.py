@@ -50,4 +50,5 @@ def page_urls(emulator: Any) -> dict[str, str]:
             f"/farms/{failed['farmId']}/queues/{failed['queueId']}/jobs/{failed['jobId']}/timeline/"
         ),
         "usage": f"{farm}usage/?days=7&group=queue",
+        "budgets": f"{farm}budgets/",
     }

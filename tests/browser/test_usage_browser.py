@@ -15,6 +15,8 @@ from tests.browser.test_accessibility_browser import DARK, serious_violations
 pytestmark = pytest.mark.browser
 
 PICTURES = {"step-durations": 2, "job-timeline": 1, "usage": 1}  # page -> charts drawn
+# Pages whose pictures are meters (a budget's bar), checked for axe and width only.
+METERS = ("budgets",)
 
 # Every chart has a size on the page and at least one mark in it.
 DRAWN = """() => [...document.querySelectorAll('svg.chart')].map((svg) => {
@@ -52,6 +54,18 @@ def test_pictures_are_drawn_readable_and_axe_clean(
             for scheme in ("light", "dark"):
                 page.emulate_media(color_scheme=scheme)
                 assert page.evaluate(DARK) == (scheme == "dark")
+                problems = serious_violations(axe.run(page))
+                if problems:
+                    found[f"{name} ({scheme}, {width} px)"] = problems
+        for name in METERS:
+            page.emulate_media(color_scheme="light")
+            page.goto(live_server.url + urls[name])
+            page.wait_for_load_state("networkidle")
+            assert page.locator("svg.meter").count() >= 1, name
+            if width == 390:
+                assert page.evaluate(FITS), f"{name} scrolls sideways on a phone"
+            for scheme in ("light", "dark"):
+                page.emulate_media(color_scheme=scheme)
                 problems = serious_violations(axe.run(page))
                 if problems:
                     found[f"{name} ({scheme}, {width} px)"] = problems
