@@ -61,8 +61,23 @@ def receiver(notify_settings: LazySettings) -> Iterator[HttpReceiver]:
         yield found
 
 
-def comp_queue(emulator: Emulator) -> dict[str, str]:
-    return dict(emulator.backend.landmarks()["queues"]["Comp & Finishing"])
+_QUEUES: dict[int, dict[str, str]] = {}
+
+
+@pytest.fixture(autouse=True)
+def small_farm(emulator: Emulator, settings: LazySettings) -> Iterator[dict[str, str]]:
+    """A farm of one queue beside the demo world, the only farm shown: each look builds a
+    small attention report (the scenario's jobs, some failed, are the rules' baseline)."""
+    farm = emulator.add_farm(queues=1, jobs_per_queue=2, workers=4)
+    settings.DASHBOARD_FARMS = [farm["farmId"]]
+    queue = {"farmId": farm["farmId"], "queueId": farm["queues"][0]["queueId"]}
+    _QUEUES[id(emulator)] = queue
+    yield queue
+    _QUEUES.pop(id(emulator), None)
+
+
+def queue_of(emulator: Emulator) -> dict[str, str]:
+    return _QUEUES[id(emulator)]
 
 
 def rules_for(
@@ -97,7 +112,7 @@ def run_until_quiet(rounds: int = 10) -> None:
 def test_a_failed_job_makes_one_message_on_each_channel(
     emulator: Emulator, receiver: HttpReceiver, mailbox: Mailbox, client: Client
 ) -> None:
-    queue = comp_queue(emulator)
+    queue = queue_of(emulator)
     rules_for(queue, receiver)
     run_until_quiet()  # the first look: what already failed is the baseline
     assert receiver.requests == [] and mailbox.messages == []
@@ -154,7 +169,7 @@ def webhook_rule(queue: dict[str, str], receiver: HttpReceiver) -> NotificationR
 
 
 def fail_a_job_after_the_baseline(emulator: Emulator, **options: Any) -> dict[str, Any]:
-    queue = comp_queue(emulator)
+    queue = queue_of(emulator)
     notifications.evaluate()  # the rule's first look
     made = emulator.add_failed_job(queue_id=queue["queueId"], **options)
     look_again(queue)
@@ -168,7 +183,7 @@ def test_a_receiver_failing_twice_gets_the_message_once_after_retries(
 ) -> None:
     with http_receiver(statuses) as receiver:
         receiver.retry_after = "0"
-        webhook_rule(comp_queue(emulator), receiver)
+        webhook_rule(queue_of(emulator), receiver)
         made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
         for _ in range(5):
             notifications.deliver_due()
@@ -183,7 +198,7 @@ def test_a_receiver_answering_500_forever_ends_failed_in_the_log(
     emulator: Emulator, notify_settings: LazySettings, client: Client
 ) -> None:
     with http_receiver([500]) as receiver:
-        rule = webhook_rule(comp_queue(emulator), receiver)
+        rule = webhook_rule(queue_of(emulator), receiver)
         made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
         for _ in range(10):
             notifications.deliver_due()
@@ -216,7 +231,7 @@ def test_a_429_is_retried_after_its_retry_after(
 ) -> None:
     with http_receiver([429, 200]) as receiver:
         receiver.retry_after = "120"
-        webhook_rule(comp_queue(emulator), receiver)
+        webhook_rule(queue_of(emulator), receiver)
         made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
         notifications.deliver_due()
         row = NotificationDelivery.objects.get(job_id=made["jobId"])
@@ -232,10 +247,10 @@ def test_a_429_is_retried_after_its_retry_after(
 def test_500_failed_tasks_of_one_job_make_one_message(
     emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
 ) -> None:
-    webhook_rule(comp_queue(emulator), receiver)
+    webhook_rule(queue_of(emulator), receiver)
     made = fail_a_job_after_the_baseline(emulator, failed_tasks=500, steps=2)
     notifications.deliver_due()
-    look_again(comp_queue(emulator))
+    look_again(queue_of(emulator))
     notifications.evaluate()
     notifications.deliver_due()
     assert len(receiver.requests) == 1
@@ -247,7 +262,7 @@ def test_500_failed_tasks_of_one_job_make_one_message(
 def test_a_rule_made_after_a_failure_does_not_announce_it(
     emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
 ) -> None:
-    queue = comp_queue(emulator)
+    queue = queue_of(emulator)
     made = emulator.add_failed_job(queue_id=queue["queueId"], failed_tasks=5, steps=1)
     notifications.evaluate()  # the report sees the failed job before any rule exists
     webhook_rule(queue, receiver)
@@ -262,7 +277,7 @@ def test_a_rule_made_after_a_failure_does_not_announce_it(
 def test_a_snoozed_job_is_not_announced(
     emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
 ) -> None:
-    queue = comp_queue(emulator)
+    queue = queue_of(emulator)
     webhook_rule(queue, receiver)
     notifications.evaluate()
     made = emulator.add_failed_job(queue_id=queue["queueId"], failed_tasks=3, steps=1)
@@ -297,7 +312,7 @@ def test_dns_pointing_a_rule_elsewhere_is_refused_when_sending(
         return real(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    queue = comp_queue(emulator)
+    queue = queue_of(emulator)
     notifications.create_team_rule(
         username="ada",
         event="job_failed",
@@ -332,7 +347,7 @@ def fail_more(emulator: Emulator, made: dict[str, Any], count: int) -> None:
 def test_a_job_failing_more_gets_one_digest_per_digest_period(
     emulator: Emulator, receiver: HttpReceiver, notify_settings: LazySettings
 ) -> None:
-    queue = comp_queue(emulator)
+    queue = queue_of(emulator)
     webhook_rule(queue, receiver)
     notify_settings.DASHBOARD_NOTIFY_DIGEST_SECONDS = 3600.0
     made = fail_a_job_after_the_baseline(emulator, failed_tasks=3, steps=1)
@@ -357,7 +372,7 @@ def test_a_failed_job_names_its_top_causes_when_its_analysis_is_cached(
 ) -> None:
     """The failures analysis a page ran is reused (never started for a message); a follower
     with an address gets the e-mail at that address."""
-    queue = comp_queue(emulator)
+    queue = queue_of(emulator)
     webhook_rule(queue, receiver)
     follower = get_user_model().objects.create_user("cleo", "cleo@example.com", "x" * 12)
     notifications.follow(follower, farm_id=queue["farmId"], queue_id=queue["queueId"])
