@@ -1,11 +1,12 @@
-"""The farm side of the backend: queue-fleet associations, fleet scaling and worker removal.
+"""The farm side of the backend: fleet scaling and worker removal (queue-fleet associations
+are ``scheduling_links``').
 
-ListQueueFleetAssociations, UpdateFleet (minimum and maximum worker counts, name,
-description), DeleteWorker (only a STOPPED or NOT_RESPONDING worker; others are a
-ConflictException, as the service refuses to delete a worker that may still run work) and
-GetFleet's autoscaling members derived from them. ``worker_timeline`` gives the worker-log
-generator (``worker_logs``) the attempts a worker ran in the log's window; ``add_fleet``
-lets scenario builders add a fleet to an existing farm.
+UpdateFleet (minimum and maximum worker counts, name, description), DeleteWorker (only a
+STOPPED or NOT_RESPONDING worker; others are a ConflictException, as the service refuses to
+delete a worker that may still run work) and GetFleet's autoscaling members derived from
+them. ``worker_timeline`` gives the worker-log generator (``worker_logs``) the attempts a
+worker ran in the log's window; ``add_fleet`` lets scenario builders add a fleet to an
+existing farm.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from deadline_emulator.exceptions import (
     ResourceNotFoundException,
     ValidationException,
 )
-from deadline_emulator.pagination import paginate, query_hash
 from deadline_emulator.seed import FleetSpec, WorkerSpec
 
 OPERATOR = "dashboard-operator@lighthouse.example"
@@ -86,53 +86,6 @@ class FarmSideOperations:
         return answer
 
     # --- operations ---------------------------------------------------------------------------
-
-    def list_queue_fleet_associations(
-        self,
-        farm_id: str,
-        queue_id: str | None = None,
-        fleet_id: str | None = None,
-        next_token: str | None = None,
-        max_results: int | None = None,
-        **_: Any,
-    ) -> dict[str, Any]:
-        """Every (queue, fleet) pair of the farm, by queue then fleet; all ACTIVE."""
-        self._farm(farm_id)  # type: ignore[attr-defined]
-        if queue_id is not None:
-            self._queue(farm_id, queue_id)  # type: ignore[attr-defined]
-        if fleet_id is not None:
-            self._fleet(farm_id, fleet_id)  # type: ignore[attr-defined]
-        pairs = sorted(
-            (
-                (q, f)
-                for q in self._queues.values()
-                if q.farm_id == farm_id and queue_id in (None, q.queue_id)
-                for f in q.fleet_ids
-                if fleet_id in (None, f)
-            ),
-            key=lambda pair: (pair[0].queue_id, pair[1]),
-        )
-        page, token = paginate(
-            pairs,
-            lambda pair: [pair[0].queue_id, pair[1]],
-            query=query_hash("ListQueueFleetAssociations", farm_id, queue_id, fleet_id),
-            next_token=next_token,
-            max_results=max_results,
-        )
-        items = [
-            {
-                "queueId": q.queue_id,
-                "fleetId": f,
-                "status": "ACTIVE",
-                "createdAt": _dt(max(q.created_at, self._fleets[f].created_at)),
-                "createdBy": q.created_by,
-            }
-            for q, f in page
-        ]
-        answer: dict[str, Any] = {"queueFleetAssociations": items}
-        if token:
-            answer["nextToken"] = token
-        return answer
 
     def update_fleet(
         self,
