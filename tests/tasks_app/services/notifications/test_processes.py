@@ -71,13 +71,16 @@ def test_two_serving_processes_and_two_workers_send_each_message_once(
 ) -> None:
     # The processes' clock is the real one: so is this emulator's (not pinned).
     emulator = Emulator(seed=settings.DEADLINE_DEMO_SEED, clock=Clock())
-    queue = dict(emulator.backend.landmarks()["queues"]["Comp & Finishing"])
+    # A farm of one queue, the only one the processes show: small reports.
+    farm = emulator.add_farm(queues=1, jobs_per_queue=2, workers=4)
+    queue = {"farmId": farm["farmId"], "queueId": farm["queues"][0]["queueId"]}
     server, url = serve_in_thread(emulator)
     try:
         with http_receiver() as receiver, smtp_server() as mailbox:
             env = environment(
                 **emulator_environment(url),
                 DATABASE_URL=shared_database_url,
+                DASHBOARD_FARMS=farm["farmId"],
                 DASHBOARD_NOTIFY_SECONDS="1",
                 DASHBOARD_NOTIFY_ALLOWED_HOSTS="127.0.0.0/8",
                 DASHBOARD_NOTIFY_RETRY_SECONDS="0",
