@@ -50,3 +50,32 @@ def test_a_name_resolving_outside_the_ranges_is_refused(
     with pytest.raises(targets.TargetRefused, match=r"127\.0\.0\.1, outside"):
         targets.check("https://hooks.example.com/x")
     assert targets.check("http://[2001:db8::5]:8080/x") == "2001:db8::5"
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_never_answers_is_retried_then_failed(settings: LazySettings) -> None:
+    """The connection is accepted (the kernel's backlog) but nothing ever answers."""
+    from tasks_app.services import notifications
+
+    settings.DASHBOARD_NOTIFY_ALLOWED_HOSTS = []
+    settings.DASHBOARD_NOTIFY_TIMEOUT_SECONDS = 0.2
+    settings.DASHBOARD_NOTIFY_RETRY_SECONDS = 0.0
+    settings.DASHBOARD_NOTIFY_MAX_ATTEMPTS = 2
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        rule = notifications.create_team_rule(
+            username="ops",
+            event="job_failed",
+            farm_id="farm-" + "1" * 32,
+            channel="webhook",
+            target=f"http://127.0.0.1:{port}/hook",
+            secret="k",
+        )
+        delivery = notifications.send_test(rule.pk, username="ops")
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        assert "timed out" in delivery.last_error
+        assert notifications.deliver_due() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 2)
