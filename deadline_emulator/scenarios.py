@@ -49,7 +49,7 @@ MAX_BIG_JOB_TASKS = 200_000
 _counter_lock = threading.Lock()
 
 
-def _next_number(backend: Any) -> int:
+def next_number(backend: Any) -> int:
     """The backend's scenario counter (IDs depend on it, so builds are reproducible)."""
     with _counter_lock:
         number = getattr(backend, "_scenario_count", 0)
@@ -57,7 +57,7 @@ def _next_number(backend: Any) -> int:
     return number
 
 
-def _next_job_ref(backend: Any) -> int:
+def next_job_ref(backend: Any) -> int:
     with _counter_lock:
         ref = getattr(backend, "_scenario_job_refs", 0)
         backend._scenario_job_refs = ref + 1
@@ -104,7 +104,7 @@ def add_failed_job(
     queue = backend.world.queues[0] if queue_id is None else backend._queues.get(queue_id)
     if queue is None:
         raise ValueError(f"no queue {queue_id}")
-    number = _next_number(backend)
+    number = next_number(backend)
     # Spread failures: failed task i goes to step i % steps; within a step, every other
     # task (odd indices while they last) fails, so failures sit among successes.
     scripts = [[-1] * tasks_per_step for _ in range(steps)]
@@ -140,7 +140,7 @@ def add_failed_job(
     sequence = r.randrange(10, 130, 10)
     job = JobSpec(
         job_id=hex_id(seed, "job", f"scenario:{number}"),
-        job_ref=_next_job_ref(backend),
+        job_ref=next_job_ref(backend),
         farm_id=queue.farm_id,
         queue_id=queue.queue_id,
         name=name or f"sq{sequence:03d}_scenario_{failed_tasks}_failed_v{number:03d}",
@@ -187,7 +187,7 @@ def add_farm(
     jobs_per_queue = _bounded("jobs_per_queue", jobs_per_queue, 0, MAX_JOBS_PER_QUEUE)
     workers = _bounded("workers", workers, 1, 1_000)
     seed = backend.seed
-    number = _next_number(backend)
+    number = next_number(backend)
     key = f"scenario:{number}"
     now = backend.clock.now()
     setup = now - 30 * 86400.0
@@ -285,7 +285,7 @@ def _active_job(backend: Any, seed: int, key: str, queue: QueueSpec, now: float)
     shot = r.randrange(10, 990, 10)
     return JobSpec(
         job_id=hex_id(seed, "job", key),
-        job_ref=_next_job_ref(backend),
+        job_ref=next_job_ref(backend),
         farm_id=queue.farm_id,
         queue_id=queue.queue_id,
         name=f"sq{r.randrange(10, 130, 10):03d}_sh{shot:04d}_synthetic_v{r.randint(1, 40):03d}",
@@ -344,7 +344,7 @@ def add_big_job(
         script[index] = SCRIPT_CANCELED
         canceled.append(index)
     seed = backend.seed
-    number = _next_number(backend)
+    number = next_number(backend)
     step = StepSpec(
         step_id=hex_id(seed, "step", f"scenario:{number}:0"),
         index=0,
@@ -363,7 +363,7 @@ def add_big_job(
     r = rng(seed, "scenario", number)
     job = JobSpec(
         job_id=hex_id(seed, "job", f"scenario:{number}"),
-        job_ref=_next_job_ref(backend),
+        job_ref=next_job_ref(backend),
         farm_id=queue.farm_id,
         queue_id=queue.queue_id,
         name=name or f"sq{r.randrange(10, 130, 10):03d}_big_{tasks}_frames_v{number:03d}",

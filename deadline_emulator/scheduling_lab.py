@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from deadline_emulator.scenarios import _next_job_ref, _next_number
+from deadline_emulator.scenarios import next_job_ref, next_number
 from deadline_emulator.seed import (
     ADMIN,
     DEMO_EPOCH,
@@ -129,7 +129,7 @@ def _job(
         )
     job = JobSpec(
         job_id=hex_id(seed, "job", key),
-        job_ref=_next_job_ref(backend),
+        job_ref=next_job_ref(backend),
         farm_id=queue.farm_id,
         queue_id=queue.queue_id,
         name=name,
@@ -150,7 +150,7 @@ def _forever(name: str, tasks: int, **extra: Any) -> dict[str, Any]:
 def add_scheduling_lab(backend: Any) -> dict[str, Any]:
     """The farm where every blocker holds (see the module docstring); returns its IDs."""
     seed = backend.seed
-    key = f"lab:{_next_number(backend)}"
+    key = f"lab:{next_number(backend)}"
     now = backend.clock.now()
     farm = FarmSpec(
         hex_id(seed, "farm", key),
@@ -351,7 +351,7 @@ def add_capacity_scenario(
     ``workers`` tasks per ``slot_seconds``), and a job behind it held until the work ahead has
     drained: its real start is when the last wave ahead has finished its slot."""
     seed = backend.seed
-    key = f"capacity:{_next_number(backend)}"
+    key = f"capacity:{next_number(backend)}"
     now = backend.clock.now()
     farm = FarmSpec(
         hex_id(seed, "farm", key), "Capacity lab", "Start estimates", now - 86400, ADMIN, 1.0
