@@ -630,7 +630,10 @@ def running(scope: FailureScope) -> Progress | None:
 
 def start(scope: FailureScope, *, more_logs: bool = False) -> Progress | None:
     """Start an analysis of ``scope`` unless one runs (here: returned; in another process:
-    None, its progress shows through the cache)."""
+    None, its progress shows through the cache). With a broker, never here: the workers run
+    analyses (services.failure_runs), under a lease this process's threads would not hold."""
+    if not settings.DASHBOARD_TASKS_IN_PROCESS:
+        return None
     with _runs_lock:
         progress = _runs.get(scope.ids)
         if progress is not None and not progress.done.is_set():

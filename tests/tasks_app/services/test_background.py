@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tasks_app.models import PeriodicRun, WorkLease
-from tasks_app.selectors import failure_analysis
+from tasks_app.selectors import failure_analysis, failures
 from tasks_app.services import background, failure_runs
 from tests.manual_clock import ManualClock
 
@@ -165,3 +165,26 @@ def test_repeated_asks_for_more_logs_cost_the_api_once(
         again = client.get(url, {"format": "json", "wait": "30", "logs": "more"})
         assert again.status_code == 200 and again.json()["complete"] is True
     assert emulator.calls.snapshot() == {}
+
+
+@pytest.mark.django_db
+def test_with_a_broker_an_analysis_is_queued_once_and_never_run_on_web_threads(
+    emulator: Emulator, settings: LazySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DASHBOARD_TASKS_IN_PROCESS = False
+    queued: list[dict[str, Any]] = []
+    monkeypatch.setattr(background, "enqueue", lambda name, **kwargs: queued.append(kwargs))
+    job = emulator.add_failed_job(failed_tasks=6, steps=2)
+    scope = _scope(job)
+
+    # A selector asking for the report directly starts nothing on this process's threads.
+    failures.failure_report(scope, wait_seconds=0)
+    assert failure_analysis.running(scope) is None and not queued
+
+    # The service queues it for a worker, once: while its lease is held, nobody queues again.
+    first = failure_runs.report(scope, wait_seconds=0)
+    again = failure_runs.report(scope, wait_seconds=0)
+    assert first.running and again.running
+    assert len(queued) == 1 and queued[0]["scope"]["job_id"] == job["jobId"]
+    assert failure_analysis.running(scope) is None  # still nothing on web threads
+    assert background.held(failure_runs.lease_name(scope))
