@@ -272,6 +272,7 @@ def test_forty_waiting_requests_leave_the_health_check_answering(
 
         # Another job's analysis, and forty viewers waiting for it on host A (8 threads).
         scope = f"{_path(other)}failures/?format=json"
+        assert browser.request(f"{host_a}{_path(made)}").status == 200  # its reads cached
         with ThreadPoolExecutor(max_workers=40) as pool:
             waiting = [pool.submit(browser.request, f"{host_a}{scope}&wait=30") for _ in range(40)]
             time.sleep(1.0)  # let them all arrive and take the threads they can
