@@ -37,6 +37,7 @@ PAGE_TYPES = [
     "step-durations",
     "job-timeline",
     "usage",
+    "budgets",
     # Why work waits (the scheduling lab).
     "job-blockers",
     "step-blockers",

@@ -31,6 +31,16 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "farm_detail": frozenset({"ListQueues"}),
     "queue_detail": frozenset({"SearchJobs"}),
     "job_detail": frozenset({"GetJob"}),
+    # Usage, budgets, render times, a job's timeline (selectors/usage).
+    "step_durations": frozenset({"GetStep", "ListTasks"}),
+    "job_timeline": frozenset({"GetJob", "ListSessions", "ListSessionActions"}),
+    "farm_usage": frozenset(
+        {"ListQueues", "StartSessionsStatisticsAggregation", "GetSessionsStatisticsAggregation"}
+    ),
+    "job_usage": frozenset(
+        {"GetJob", "StartSessionsStatisticsAggregation", "GetSessionsStatisticsAggregation"}
+    ),
+    "farm_budgets": frozenset({"ListBudgets", "GetBudget"}),
     "step_detail": frozenset({"GetStep"}),
     "task_detail": frozenset({"GetTask"}),
     "task_attempts": frozenset({"ListSessionActions"}),
