@@ -4,12 +4,17 @@ an address inside a listed range, checked again on the address resolved when sen
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import LazySettings
+from django.utils import timezone
 
+from tasks_app.models import NotificationDelivery
+from tasks_app.services import notifications
 from tasks_app.services.notifications import targets
+from tests.tasks_app.services.notifications.receivers import http_receiver
 
 
 @pytest.fixture
@@ -55,8 +60,6 @@ def test_a_name_resolving_outside_the_ranges_is_refused(
 @pytest.mark.django_db
 def test_a_receiver_that_never_answers_is_retried_then_failed(settings: LazySettings) -> None:
     """The connection is accepted (the kernel's backlog) but nothing ever answers."""
-    from tasks_app.services import notifications
-
     settings.DASHBOARD_NOTIFY_ALLOWED_HOSTS = []
     settings.DASHBOARD_NOTIFY_TIMEOUT_SECONDS = 0.2
     settings.DASHBOARD_NOTIFY_RETRY_SECONDS = 0.0
@@ -79,3 +82,36 @@ def test_a_receiver_that_never_answers_is_retried_then_failed(settings: LazySett
         assert notifications.deliver_due() == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("failed", 2)
+
+
+@pytest.mark.django_db
+def test_a_message_whose_sender_died_mid_send_is_sent_once_its_claim_lapses(
+    settings: LazySettings,
+) -> None:
+    settings.DASHBOARD_NOTIFY_ALLOWED_HOSTS = []
+    with http_receiver() as receiver:
+        rule = notifications.create_team_rule(
+            username="ops",
+            event="job_failed",
+            farm_id="farm-" + "1" * 32,
+            channel="webhook",
+            target=f"{receiver.url}/hook",
+            secret="k",
+        )
+        now = timezone.now()
+        row = NotificationDelivery.objects.create(
+            rule=rule,
+            event="job_failed",
+            subject_key="job_failed:job-" + "2" * 32,
+            event_key="job_failed:job-" + "2" * 32,
+            status="sending",
+            attempts=1,
+            claimed_until=now + timedelta(seconds=60),
+            payload={"title": "shot_010", "url": "/"},
+        )
+        assert notifications.deliver_due(now=now) == 0  # its sender may still be sending
+        assert notifications.deliver_due(now=now + timedelta(seconds=61)) == 1
+        assert notifications.deliver_due(now=now + timedelta(seconds=200)) == 0
+        assert len(receiver.requests) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
