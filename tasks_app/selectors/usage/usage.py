@@ -336,10 +336,15 @@ def _rows(aggregation: Aggregation, names: Mapping[str, str]) -> tuple[UsageRow,
 
 
 def _periods(aggregation: Aggregation, window: Window, order: list[str]) -> tuple[UsagePeriod, ...]:
-    by_start: dict[datetime, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    """Every period of the window, in order (an idle day is an empty column, not a missing
+    one), each with its groups' worker-hours, biggest groups first."""
+    by_start: dict[datetime, dict[str, float]] = {
+        start: defaultdict(float) for start in period_starts(window)
+    }
     for stat in aggregation.stats:
         if stat.start is not None:
-            by_start[stat.start][stat.key] += stat.seconds / 3600.0
+            hours = by_start.setdefault(stat.start, defaultdict(float))
+            hours[stat.key] += stat.seconds / 3600.0
     rank = {key: n for n, key in enumerate(order)}
     return tuple(
         UsagePeriod(
@@ -348,6 +353,21 @@ def _periods(aggregation: Aggregation, window: Window, order: list[str]) -> tupl
         )
         for start, parts in sorted(by_start.items())
     )
+
+
+def period_starts(window: Window) -> list[datetime]:
+    """Where the aggregation's periods begin (UTC): the window's start, then each whole hour
+    or midnight after it."""
+    step = timedelta(hours=1) if window.period == "HOURLY" else timedelta(days=1)
+    edge = window.start.replace(minute=0, second=0, microsecond=0)
+    if step == timedelta(days=1):
+        edge = edge.replace(hour=0)
+    starts = [window.start]
+    edge += step
+    while edge < window.end:
+        starts.append(edge)
+        edge += step
+    return starts
 
 
 def queue_names(farm_id: str) -> dict[str, str]:

@@ -153,3 +153,13 @@ def test_queue_and_job_summaries(client: Client, emulator: Emulator) -> None:
 def test_bad_windows_are_400(client: Client, farm_id: str, query: dict[str, Any]) -> None:
     response = client.get(_url(farm_id), {**query, "format": "json"})
     assert response.status_code == 400
+
+
+def test_the_chart_has_a_column_for_every_day_even_idle_ones(
+    client: Client, emulator: Emulator
+) -> None:
+    job = emulator.backend.landmarks()["failed_deps_job"]  # a queue idle on most days
+    html = client.get(_url(job["farmId"]), {"queue": job["queueId"], "days": 30}).content.decode()
+
+    table = html.split("The numbers", 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") - 1 in (30, 31)  # the header row; a partial first day
