@@ -77,15 +77,12 @@ def _svg(template: str, *args: object) -> SafeString:
 
 
 def nice_step(span: float, ticks: int = 4) -> float:
-    """A 1/2/5 x 10^k step that cuts ``span`` into about ``ticks`` parts."""
+    """The 1/2/5 x 10^k step nearest to cutting ``span`` into ``ticks`` parts."""
     if span <= 0:
         return 1.0
     raw = span / ticks
     power = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 5, 10):
-        if raw <= factor * power:
-            return float(factor * power)
-    return float(10 * power)
+    return float(min((1, 2, 5, 10), key=lambda f: abs(math.log(f * power / raw))) * power)
 
 
 def _ticks(top: float) -> list[float]:
