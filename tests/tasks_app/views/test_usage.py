@@ -163,3 +163,16 @@ def test_the_chart_has_a_column_for_every_day_even_idle_ones(
 
     table = html.split("The numbers", 1)[1].split("</table>", 1)[0]
     assert table.count("<tr>") - 1 in (30, 31)  # the header row; a partial first day
+
+
+def test_a_closed_window_and_an_hourly_chart(client: Client, farm_id: str) -> None:
+    window = {"start": "2026-11-22T00:00:00Z", "end": "2026-11-23T00:00:00Z"}
+    closed = client.get(_url(farm_id), {**window, "format": "json"}).json()
+    assert (closed["start"], closed["end"]) == (window["start"], window["end"])
+    assert closed["rows"]
+
+    html = client.get(_url(farm_id), window).content.decode()
+
+    assert "Worker-hours per hour" in html
+    table = html.split("The numbers", 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") - 1 == 24
