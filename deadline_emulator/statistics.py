@@ -3,7 +3,9 @@ emulator's own sessions (mixed into ``DeadlineBackend``).
 
 The aggregation is computed when it is started (the sessions as ListSessions answers them at
 that instant) and kept for an hour, as the service keeps it ("statistics are available for 1
-hour"); Get answers it ``COMPLETED`` with its rows paged by ``maxResults``/``nextToken``.
+hour"); Get answers it ``COMPLETED`` with its rows paged by ``maxResults``/``nextToken`` (after
+``aggregation_polls`` answers ``IN_PROGRESS`` first: 0 unless a test sets it, to make clients
+poll).
 
 - Runtime is exact: each session's start to its end (now while it is open), clipped to the
   window and, with a ``period``, split across the periods it spans (period edges in the
@@ -181,6 +183,10 @@ class SessionsStatistics:
                 resource_id=aggregation_id,
                 resource_type="aggregation",
             )
+        with self._lock:  # type: ignore[attr-defined]
+            found["polls"] = found.get("polls", 0) + 1
+            if found["polls"] <= getattr(self, "aggregation_polls", 0):
+                return {"status": "IN_PROGRESS"}
         rows = found["rows"]
         page, token = paginate(
             range(len(rows)),

@@ -176,3 +176,16 @@ def test_a_closed_window_and_an_hourly_chart(client: Client, farm_id: str) -> No
     assert "Worker-hours per hour" in html
     table = html.split("The numbers", 1)[1].split("</table>", 1)[0]
     assert table.count("<tr>") - 1 == 24
+
+
+def test_an_aggregation_still_in_progress_is_polled_until_complete(
+    client: Client, emulator: Emulator, farm_id: str
+) -> None:
+    emulator.backend.aggregation_polls = 2  # each aggregation answers IN_PROGRESS twice first
+    emulator.calls.reset()
+
+    data = client.get(_url(farm_id), {"days": 7, "format": "json"}).json()
+
+    assert data["rows"]
+    starts = emulator.calls["StartSessionsStatisticsAggregation"]
+    assert emulator.calls["GetSessionsStatisticsAggregation"] >= 3 * starts
