@@ -1,8 +1,8 @@
 """Every modelled output member is set somewhere in the demo world.
 
-A walk of the whole seed-0 world through boto3 (every farm, fleet, worker, queue, landmark
-job and a few stream jobs; their steps, tasks, sessions and session actions; one page past
-the first and one missing ID per batch call) records each output member path it sees, per
+A walk of the whole seed-0 world through boto3 (every farm, fleet, worker, queue and job
+visible; their steps, tasks, sessions and session actions (every session of a landmark job,
+three of a stream job); one page past the first and one missing ID per batch call) records each output member path it sees, per
 operation, in the raw wire answers. A member of an operation's output shape that is never
 set fails the test, unless ``LEFT_OUT`` names it with the reason a real farm would not set it
 either.
@@ -137,11 +137,13 @@ def _walk(client: Any, emulator: Emulator) -> None:
             client.list_jobs(farmId=farm_id, queueId=queue["queueId"], maxResults=1)
             client.list_jobs(farmId=farm_id, queueId=queue["queueId"])
         client.search_jobs(**search, pageSize=1)
-    for ids in emulator.backend.jobs()[:20]:  # the landmarks, then stream jobs
-        _walk_job(client, ids)
+    landmarks = {job.job_id for job in emulator.backend.world.landmark_jobs}
+    for ids in emulator.backend.jobs():  # every job visible: the landmarks, then the stream
+        _walk_job(client, ids, sessions=40 if ids["jobId"] in landmarks else 3)
 
 
-def _walk_job(client: Any, ids: dict[str, str]) -> None:
+def _walk_job(client: Any, ids: dict[str, str], *, sessions: int) -> None:
+    """Every read of one job; the actions of its first ``sessions`` sessions."""
     client.get_job(**ids)
     search = {"farmId": ids["farmId"], "queueIds": [ids["queueId"]], "jobId": ids["jobId"]}
     client.search_steps(**search, itemOffset=0)
@@ -160,14 +162,13 @@ def _walk_job(client: Any, ids: dict[str, str]) -> None:
         for task in task_ids:
             client.get_task(**task)
     client.list_sessions(**ids, maxResults=1)
-    sessions = client.list_sessions(**ids)["sessions"]
+    listed = client.list_sessions(**ids)["sessions"]
     missing_session = {**ids, "sessionId": "session-" + "0" * 32}
     client.batch_get_session(
-        identifiers=[{**ids, "sessionId": s["sessionId"]} for s in sessions[:99]]
-        + [missing_session]
+        identifiers=[{**ids, "sessionId": s["sessionId"]} for s in listed[:99]] + [missing_session]
     )
     client.list_session_actions(**ids, maxResults=1)
-    for session in sessions[:40]:
+    for session in listed[:sessions]:
         client.get_session(**ids, sessionId=session["sessionId"])
         actions = client.list_session_actions(**ids, sessionId=session["sessionId"])
         action_ids = [{**ids, "sessionActionId": a["sessionActionId"]} for a in
