@@ -1,11 +1,11 @@
 """Every modelled output member is set somewhere in the demo world.
 
 A walk of the whole seed-0 world through boto3 (every farm, fleet, worker, queue and job
-visible; their steps, tasks, sessions and session actions (every session of a landmark job,
-three of a stream job); one page past the first and one missing ID per batch call) records each output member path it sees, per
-operation, in the raw wire answers. A member of an operation's output shape that is never
-set fails the test, unless ``LEFT_OUT`` names it with the reason a real farm would not set it
-either.
+visible; their steps, tasks, sessions and session actions: every session of a landmark job,
+three of a stream job; one page past the first and one missing ID per batch call) records
+each output member path it sees, per operation, in the raw wire answers. A member of an
+operation's output shape that is never set fails the test, unless ``LEFT_OUT`` names it with
+the reason a real farm would not set it either.
 """
 
 from __future__ import annotations
