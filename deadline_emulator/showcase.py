@@ -19,19 +19,20 @@ SHOWCASE_QUEUE = "lighting"
 ATTACHMENTS_BUCKET = "lighthouse-deadline-ja"
 ATTACHMENTS_ROOT = "DeadlineCloud"
 
-#: Chunks of the shared-session step: contiguous ranges, a single frame, and ranges with
-#: gaps and steps (OpenJD range expressions), as a NONCONTIGUOUS chunked parameter allows.
+#: Chunks of the shared-session step: frames 1-100, each frame in exactly one chunk, in
+#: contiguous ranges, single frames, and ranges with gaps and steps (OpenJD range expressions),
+#: as a NONCONTIGUOUS chunked parameter allows.
 SHOWCASE_CHUNKS = (
-    "1-10",
-    "11-20",
+    "1-3,5,7-20:2",
+    "4,6,8-20:2",
     "21-30",
     "31-40",
     "41-45,47,49",
-    "1-3,5,7-20:2",
-    "50",
-    "51-60",
+    "46,48,50",
+    "51",
+    "52-60",
     "61-70",
-    "71-80:3",
+    "71-80",
     "81-90",
     "91-100",
 )
