@@ -360,3 +360,42 @@ class NotificationRuleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change} rule {self.rule_id} by {self.username}"
+
+
+class MachineAction(models.Model):
+    """One confirmed action on a machine and its audit row: remove a worker (DeleteWorker) or
+    set a fleet's minimum and maximum worker counts (UpdateFleet)."""
+
+    class Kind(models.TextChoices):
+        REMOVE_WORKER = "remove-worker", "Remove the worker"
+        FLEET_SIZE = "fleet-size", "Set the fleet's size"
+
+    class State(models.TextChoices):
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    username = models.CharField(max_length=150)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    farm_id = models.CharField(max_length=64)
+    fleet_id = models.CharField(max_length=64)
+    worker_id = models.CharField(max_length=64, blank=True)
+    # What the machine was at the confirmed preview (a worker's status and host name, a
+    # fleet's name and counts) and what was asked (a fleet's new minimum and maximum).
+    before = models.JSONField(default=dict)
+    requested = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+    method = models.CharField(max_length=16)  # DeleteWorker | UpdateFleet
+    state = models.CharField(max_length=16, choices=State.choices)
+    error = models.TextField(blank=True)  # the API's refusal, naming the IAM action if denied
+    backend = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=200, blank=True)
+    client_request_id = models.CharField(max_length=200, blank=True)
+    # The confirm token's nonce: a second POST of one confirmation finds this row.
+    confirm_nonce = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.worker_id or self.fleet_id} by {self.username}: {self.state}"

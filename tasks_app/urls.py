@@ -13,6 +13,7 @@ from .views import (
     browse,
     failures,
     farm,
+    farm_actions,
     health,
     home,
     limits,
@@ -61,6 +62,22 @@ urlpatterns = [
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/workers/",
         farm.job_workers,
         name="job_workers",
+    ),
+    # Acting on machines: remove a stopped worker, size a fleet (preview, confirm, audit).
+    path(
+        "farms/<farm_id:farm_id>/fleets/<fleet_id:fleet_id>/actions/",
+        farm_actions.fleet_actions,
+        name="fleet_actions",
+    ),
+    path(
+        "farms/<farm_id:farm_id>/fleets/<fleet_id:fleet_id>/workers/<worker_id:worker_id>/actions/",
+        farm_actions.worker_actions,
+        name="worker_actions",
+    ),
+    path(
+        "audit/machines/<int:action_id>/",
+        farm_actions.machine_action_result,
+        name="machine_action_result",
     ),
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/",

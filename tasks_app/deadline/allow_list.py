@@ -82,6 +82,11 @@ ACTION_IAM_ACTIONS = (
 )
 
 
+#: The optional statement machine actions need (README "IAM permissions"): remove a stopped
+#: worker, set a fleet's minimum and maximum worker counts.
+MACHINE_IAM_ACTIONS = ("deadline:DeleteWorker", "deadline:UpdateFleet")
+
+
 def allowed_farms() -> frozenset[str] | None:
     """The allow-list, or None when every farm is shown (read when called)."""
     farms = getattr(settings, "DASHBOARD_FARMS", None) or ()

@@ -130,6 +130,8 @@ DEADLINE_WRITES = ApiService(
 
 #: The only operations ``write`` sends: what the README's optional write statement grants.
 WRITE_OPERATIONS = ("UpdateTask", "UpdateStep", "UpdateJob", "BatchUpdateTask")
+#: The farm side's writes (services/machine_actions): remove a worker, size a fleet.
+WRITE_OPERATIONS += ("DeleteWorker", "UpdateFleet")
 
 
 def map_client_error(

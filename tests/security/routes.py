@@ -75,6 +75,7 @@ DATABASE_PAGES = frozenset(
         "notification_follow",
         "notification_read",
         "notification_job_snooze",
+        "machine_action_result",
     }
 )
 

@@ -412,6 +412,7 @@ def test_every_page_carries_the_count_in_its_header(
     ids = {f"{key.removesuffix('Id')}_id": value for key, value in task.items()}
     ids["run_id"] = "1"  # an action's result page: no action yet, so a 404 page
     ids["rule_id"] = "1"  # a notification rule's forms: POST only
+    ids["action_id"] = "1"  # a machine action's audit row: none yet, so a 404 page
     worker = next(w for w in emulator.backend.world.workers if w.farm_id == ids["farm_id"])
     ids.update(fleet_id=worker.fleet_id, worker_id=worker.worker_id)  # the farm side's pages
     pages = []

@@ -65,6 +65,8 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "fleet_detail": frozenset({"GetFleet", "SearchWorkers"}),
     "worker_detail": frozenset({"GetWorker"}),
     "job_workers": frozenset({"GetJob"}),
+    "fleet_actions": frozenset(),
+    "worker_actions": frozenset(),
     # Why work waits: the job (or step), its steps and its queue's status are what it is
     # about; fleets, limits, budgets, dependencies and other queues' jobs degrade to a note.
     "job_blockers": frozenset({"GetJob", "ListSteps", "GetQueue"}),
