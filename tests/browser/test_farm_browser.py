@@ -63,3 +63,43 @@ def test_farm_pages_on_a_phone(
     finally:
         context.close()
     assert found == {}
+
+
+def test_machine_action_previews_pass_axe(
+    browser: Any, live_server: Any, emulator: Emulator, settings: Any
+) -> None:
+    """The worker's "Remove this worker…" and the fleet's size form lead to previews that are
+    as accessible as the rest (light and dark)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    settings.DASHBOARD_ACTIONS = True
+    stopped = next(w for w in emulator.backend.world.workers if w.status == "STOPPED")
+    worker_url = f"/farms/{stopped.farm_id}/fleets/{stopped.fleet_id}/workers/{stopped.worker_id}/"
+    fleet_url = f"/farms/{stopped.farm_id}/fleets/{stopped.fleet_id}/"
+    shots = os.environ.get("FARM_SCREENSHOTS")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    found: dict[str, list[str]] = {}
+    try:
+        for name, url, button in (
+            ("remove-worker", worker_url, "Remove this worker…"),
+            ("fleet-size", fleet_url, "Preview (UpdateFleet)"),
+        ):
+            page.goto(live_server.url + url)
+            if name == "fleet-size":
+                page.get_by_text("Set the fleet's minimum and maximum workers…").click()
+                page.get_by_label("Minimum").fill("1")
+            page.get_by_role("button", name=button).click()
+            page.locator("[data-machine-preview]").wait_for()
+            assert page.locator("[data-confirm-button]").count() == 1
+            for scheme in ("light", "dark"):
+                page.emulate_media(color_scheme=scheme)
+                problems = serious_violations(Axe().run(page))
+                if problems:
+                    found[f"{name} ({scheme})"] = problems
+                if shots:
+                    page.screenshot(path=f"{shots}/{name}-{scheme}-preview.png", full_page=True)
+    finally:
+        context.close()
+    assert found == {}
