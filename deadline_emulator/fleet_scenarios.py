@@ -22,6 +22,14 @@ _STATUSES = (
     ("NOT_RESPONDING", 0.04),
     ("STARTED", 0.03),
 )
+_FLEET_STATUSES = (
+    "ACTIVE",
+    "CREATE_IN_PROGRESS",
+    "UPDATE_IN_PROGRESS",
+    "CREATE_FAILED",
+    "UPDATE_FAILED",
+    "SUSPENDED",
+)
 _INSTANCE_TYPES = ("c6i.8xlarge", "r6i.4xlarge", "m6i.4xlarge", "g5.2xlarge")
 _numbers = threading.Lock()
 
@@ -35,9 +43,18 @@ def _status(u: float) -> str:
 
 
 def add_big_fleet(
-    backend: Any, *, workers: int = 5_000, farm_id: str | None = None, name: str | None = None
+    backend: Any,
+    *,
+    workers: int = 5_000,
+    farm_id: str | None = None,
+    name: str | None = None,
+    status: str = "ACTIVE",
+    status_message: str | None = None,
 ) -> dict[str, Any]:
-    """Add a fleet of ``workers`` workers to ``farm_id`` (default: the first demo farm)."""
+    """Add a fleet of ``workers`` workers to ``farm_id`` (default: the first demo farm), in
+    ``status`` (GetFleet's FleetStatus) with its ``status_message``."""
+    if status not in _FLEET_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(_FLEET_STATUSES)}")
     if isinstance(workers, bool) or not isinstance(workers, int):
         raise ValueError("workers must be an integer")
     if not 1 <= workers <= MAX_WORKERS:
@@ -71,7 +88,7 @@ def add_big_fleet(
             farm_id=farm_id,
             display_name=name or f"Big fleet {number} ({workers:,} workers)",
             description=f"{workers} linux spot workers",
-            status="ACTIVE",
+            status=status,
             managed="serviceManagedEc2",
             os_family="LINUX",
             instance_type=None,
@@ -80,4 +97,6 @@ def add_big_fleet(
             created_by=ADMIN,
         )
         backend.add_fleet(fleet, specs)
+        if status_message is not None:
+            backend.set_fleet_status_message(fleet_id, str(status_message))
     return {"farmId": farm_id, "fleetId": fleet_id, "workerIds": list(fleet.worker_ids)}

@@ -301,3 +301,21 @@ def test_job_workers_flags_the_unreliable_worker_as_the_failures_view_does(
     assert "data-bad-rule" in page and "worker cluster" in page
     assert re.search(rf'data-worker="{unreliable}" data-bad', page)
     assert "<html" not in fragment and "data-job-workers" in fragment
+
+
+def test_a_suspended_fleet_says_why(client: Client, emulator: Emulator) -> None:
+    made = emulator.add_big_fleet(
+        workers=3, status="SUSPENDED", status_message="Suspended: the farm's budget is spent"
+    )
+    url = reverse("fleet_list", args=[made["farmId"]])
+
+    data = client.get(url, {"format": "json"}).json()
+    page = client.get(url).content.decode()
+
+    shown = next(f for f in data["fleets"] if f["fleet_id"] == made["fleetId"])
+    assert (shown["status"], shown["status_message"]) == (
+        "SUSPENDED",
+        "Suspended: the farm's budget is spent",
+    )
+    row = page.split(f'data-fleet="{made["fleetId"]}"', 1)[1].split("</tr>", 1)[0]
+    assert "Suspended</span>" in row and "the farm&#x27;s budget is spent" in row
