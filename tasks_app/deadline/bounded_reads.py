@@ -145,6 +145,11 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
         "one page of a fleet's workers in the API's order; every page is reachable by its "
         "offset (past the 10,000-item window from the ListWorkers listing), the total exact",
     ),
+    "tasks_app.selectors.farm.reads:every_worker:call(SearchWorkers)": BoundedRead(
+        _END,
+        "every page of a fleet's workers, by offset, checked against the total (past the "
+        "10,000-item window, or when they do not add up, every ListWorkers page)",
+    ),
     "tasks_app.selectors.farm.activity:_recent_jobs:[:JOBS_PER_QUEUE]": BoundedRead(
         _SAMPLE,
         "a fleet's recent record from each served queue's latest jobs; the page says how many",

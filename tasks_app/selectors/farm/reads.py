@@ -1,14 +1,15 @@
 """The farm side's cached reads: fleets, queue-fleet associations, workers, one worker's
 sessions and actions, and windows of its log.
 
-Lists that count (a fleet's workers by status, a worker's sessions) are read to the end
-(``list_every``); the first page of a fleet's workers in the API's own order is one
-SearchWorkers call with no filter and no sort (the model alone confirms it; no Search name).
+Lists that count (a fleet's workers by status, a worker's sessions) are read to the end; a
+fleet's workers in the API's own order are SearchWorkers pages with no filter and no sort (the
+model alone confirms that request; no Search name is sent), a page of the fleet page one call.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 
@@ -16,8 +17,13 @@ from ...deadline.cache import cached_read
 from ...deadline.calls import call, list_every
 from ...deadline.farm_types import ActionOutcomes, SessionList
 from ...deadline.fleet_types import Associations, FleetInfos, LogEvents, WorkerInfo, WorkerInfos
+from ...deadline.resilience import ContextThreadPoolExecutor
 from ...deadline.worker_logs import read_after, read_window, search_window
 
+#: SearchWorkers pages: their size, the item window, and how many of a listing are read at once.
+SEARCH_PAGE = 100
+SEARCH_WINDOW = 10_000
+PAGE_READERS = 8
 #: Workers change state within a minute; their lists are kept that long.
 WORKER_SECONDS = 60.0
 #: A closed metrics window never changes: kept this long (an open one: the poll period).
@@ -66,16 +72,37 @@ def list_associations(*, farm_id: str) -> Associations:
 
 
 def list_fleet_workers(*, farm_id: str, fleet_id: str) -> WorkerInfos:
-    """Every worker of a fleet (ListWorkers, every page): what filters, sorts and counts use."""
+    """Every worker of a fleet: what filters, sorts and counts use (``every_worker``)."""
     return cached_read(
         kind="fleet-workers",
         ids=(farm_id, fleet_id),
         ttl=WORKER_SECONDS,
-        fetch=lambda: {
-            "workers": list_every("ListWorkers", "workers", farmId=farm_id, fleetId=fleet_id)
-        },
+        fetch=lambda: {"workers": every_worker(farm_id=farm_id, fleet_id=fleet_id)},
         parse=WorkerInfos,
     )
+
+
+def every_worker(*, farm_id: str, fleet_id: str) -> list[dict[str, Any]]:
+    """Every worker of a fleet. SearchWorkers pages (no filter, no sort) are reached by
+    offset, so after the first (which gives the total) the rest are read at once
+    (``PAGE_READERS`` at a time, a pool of this read's own: it may run on a page's read pool);
+    past the 10,000-item window, or when the pages do not add up to the total (workers came
+    or went meanwhile), ListWorkers pages, one after the other."""
+    params = {"farmId": farm_id, "fleetIds": [fleet_id], "pageSize": SEARCH_PAGE}
+    first = call("SearchWorkers", **params, itemOffset=0)
+    total = int(first.get("totalResults") or 0)
+    workers = list(first.get("workers") or [])
+    if SEARCH_PAGE < total <= SEARCH_WINDOW:
+        offsets = range(SEARCH_PAGE, total, SEARCH_PAGE)
+        with ContextThreadPoolExecutor(max_workers=PAGE_READERS) as pool:
+            pages = pool.map(
+                lambda offset: call("SearchWorkers", **params, itemOffset=offset), offsets
+            )
+            for page in pages:
+                workers.extend(page.get("workers") or [])
+    if total > SEARCH_WINDOW or len({w.get("workerId") for w in workers}) != total:
+        return list_every("ListWorkers", "workers", farmId=farm_id, fleetId=fleet_id)
+    return workers
 
 
 def search_workers_page(*, farm_id: str, fleet_id: str, offset: int, size: int) -> WorkerInfos:

@@ -161,14 +161,17 @@ def test_a_fleet_of_5000_filters_and_sorts_on_its_whole_listing(
     url = reverse("fleet_detail", args=[big_fleet["farmId"], big_fleet["fleetId"]])
     workers = [emulator.backend._workers[w] for w in big_fleet["workerIds"]]
     wanted = [w for w in workers if w.status == "STOPPED" and "bf1-01" in w.host_name]
+    emulator.calls.reset()
 
     data = client.get(url, {"status": "STOPPED", "host": "BF1-01", "format": "json"}).json()
+    listed = emulator.calls.snapshot()  # every page by offset, read at once; no token chain
     ordered = client.get(
         url, {"sort": "host", "order": "desc", "instance_type": "g5.2xlarge", "format": "json"}
     ).json()
     page = client.get(url, {"status": "NOT_RESPONDING"}).content.decode()
 
     assert data["total"] == len(wanted) > 0
+    assert listed.get("SearchWorkers") == 50 and "ListWorkers" not in listed
     assert {w["worker_id"] for w in data["workers"]} == {w.worker_id for w in wanted}
     hosts = [w["host_name"] for w in ordered["workers"]]
     assert hosts == sorted(hosts, reverse=True)
