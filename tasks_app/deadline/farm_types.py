@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .session_types import ActionStatus, Worker, session_id_of
+from .session_types import SETUP_ACTIONS, TASK_RUN, ActionStatus, Worker, session_id_of
 from .types import (
     Cacheable,
     TaskParameter,
@@ -240,7 +240,9 @@ class SessionList(Cacheable):
 
 @dataclass(frozen=True)
 class ActionOutcome:
-    """One task-run session action of a job (ListSessionActions by job), for worker health."""
+    """One task-run session action of a job (ListSessionActions by job), for worker health;
+    or the input sync or environment enter that failed in its stead (``kind``): the worker's
+    failed attempt, its task runs NEVER_ATTEMPTED."""
 
     session_action_id: str
     status: ActionStatus
@@ -248,6 +250,7 @@ class ActionOutcome:
     step_id: str | None = None
     started_at: datetime | None = None
     ended_at: datetime | None = None
+    kind: str = TASK_RUN
 
     @property
     def session_id(self) -> str:
@@ -262,7 +265,8 @@ class ActionOutcome:
 
 @dataclass(frozen=True)
 class ActionOutcomes(Cacheable):
-    """A job's task-run actions (envEnter/envExit left out), as far as the pages read went."""
+    """A job's task-run actions and failed setup actions (the rest of envEnter, envExit and
+    syncInputJobAttachments left out), as far as the pages read went."""
 
     actions: tuple[ActionOutcome, ...]
     complete: bool = True
@@ -271,9 +275,12 @@ class ActionOutcomes(Cacheable):
     def from_api(cls, answer: Mapping[str, Any]) -> ActionOutcomes:
         actions = []
         for item in answer.get("sessionActions") or ():
-            task_run = (item.get("definition") or {}).get("taskRun")
-            if task_run is None or "sessionActionId" not in item:
+            definition = item.get("definition") or {}
+            kind = next(iter(definition), TASK_RUN)
+            failed_setup = kind in SETUP_ACTIONS and item.get("status") == "FAILED"
+            if (kind != TASK_RUN and not failed_setup) or "sessionActionId" not in item:
                 continue
+            task_run = definition.get(TASK_RUN) or {}
             actions.append(
                 ActionOutcome(
                     session_action_id=str(item["sessionActionId"]),
@@ -282,6 +289,7 @@ class ActionOutcomes(Cacheable):
                     step_id=task_run.get("stepId"),
                     started_at=parse_datetime(item.get("startedAt")),
                     ended_at=parse_datetime(item.get("endedAt")),
+                    kind=kind,
                 )
             )
         return cls(actions=tuple(actions), complete=bool(answer.get("complete", True)))
@@ -295,9 +303,7 @@ class ActionOutcomes(Cacheable):
                         "status": a.status.value,
                         "startedAt": format_datetime(a.started_at),
                         "endedAt": format_datetime(a.ended_at),
-                        "definition": {
-                            "taskRun": compact({"taskId": a.task_id, "stepId": a.step_id})
-                        },
+                        "definition": {a.kind: compact({"taskId": a.task_id, "stepId": a.step_id})},
                     }
                 )
                 for a in self.actions
