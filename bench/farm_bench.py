@@ -7,9 +7,9 @@ its first farm; every API call slowed by 80 ms (the emulator's latency fault). I
 through Django's full middleware stack (test Client), each page's HTML:
 
 - the farm's fleets page (ListFleets, the queue associations, every fleet's workers listed
-  for their counts by status: the 5,000-worker fleet's 50 ListWorkers pages dominate cold);
+  for their counts by status: the 5,000-worker fleet's 50 SearchWorkers pages, 8 at a time);
 - the 5,000-worker fleet, first page (one SearchWorkers call, no filter, no sort);
-- the same fleet filtered by status and host name (its whole ListWorkers listing);
+- the same fleet filtered by status and host name (its whole listing);
 - one busy worker's page (GetWorker, every ListSessionsForWorker page, the newest sessions'
   task runs, 6 hours of its worker log, the fleet's recent record).
 

@@ -5,9 +5,10 @@ Which read serves a page:
 
 - the first pages in the API's own order, unfiltered: one SearchWorkers call per page with
   no filter and no sort (the model alone confirms that request; no Search name involved);
-- any filter or sort: the fleet's whole ListWorkers listing (every page, cached a minute),
-  filtered, sorted and cut into pages here. No SearchWorkers filter or sort name is sent:
-  a public client sends none of them (``deadline_facts.search_names``).
+- any filter or sort: the fleet's whole listing (``reads.list_fleet_workers``: every
+  SearchWorkers page by offset, or every ListWorkers page; cached a minute), filtered, sorted
+  and cut into pages here. No SearchWorkers filter or sort name is sent: a public client
+  sends none of them (``deadline_facts.search_names``).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class FleetPage:
     jobs_sampled: int
     status_counts: dict[str, int] | None  # None: the whole listing was not read for this page
     instance_types: tuple[str, ...]
-    source: str  # "SearchWorkers" | "ListWorkers"
+    source: str  # how the page was read: one SearchWorkers page, or the whole listing
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
@@ -151,7 +152,7 @@ def _workers(
         window = SearchWindow(
             offset=offset, page_size=PAGE_SIZE, total=total, shown=len(page.workers)
         )
-        return list(page.workers), window, listing, "SearchWorkers"
+        return list(page.workers), window, listing, "one SearchWorkers page"
     listing = reads.list_fleet_workers(farm_id=farm_id, fleet_id=fleet_id)
     chosen = [w for w in listing.workers if query.matches(w)]
     if query.sort in SORTS:
@@ -160,7 +161,7 @@ def _workers(
     offset = min(offset, max(0, (total - 1) // PAGE_SIZE * PAGE_SIZE))
     shown = chosen[offset : offset + PAGE_SIZE]
     window = SearchWindow(offset=offset, page_size=PAGE_SIZE, total=total, shown=len(shown))
-    return shown, window, listing, "ListWorkers"
+    return shown, window, listing, "the fleet's whole listing"
 
 
 def fleet_page(*, farm_id: str, fleet_id: str, query: WorkerQuery) -> FleetPage:
