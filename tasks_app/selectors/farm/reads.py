@@ -85,14 +85,14 @@ def list_fleet_workers(*, farm_id: str, fleet_id: str) -> WorkerInfos:
 def every_worker(*, farm_id: str, fleet_id: str) -> list[dict[str, Any]]:
     """Every worker of a fleet. SearchWorkers pages (no filter, no sort) are reached by
     offset, so after the first (which gives the total) the rest are read at once
-    (``PAGE_READERS`` at a time, a pool of this read's own: it may run on a page's read pool);
-    past the 10,000-item window, or when the pages do not add up to the total (workers came
-    or went meanwhile), ListWorkers pages, one after the other."""
+    (``PAGE_READERS`` at a time, a pool of this read's own: it may run on a page's read pool).
+    When the total reaches the 10,000-item window (it stops there) or the pages do not add up
+    to it (workers came or went meanwhile): ListWorkers pages, one after the other."""
     params = {"farmId": farm_id, "fleetIds": [fleet_id], "pageSize": SEARCH_PAGE}
     first = call("SearchWorkers", **params, itemOffset=0)
     total = int(first.get("totalResults") or 0)
     workers = list(first.get("workers") or [])
-    if SEARCH_PAGE < total <= SEARCH_WINDOW:
+    if SEARCH_PAGE < total < SEARCH_WINDOW:
         offsets = range(SEARCH_PAGE, total, SEARCH_PAGE)
         with ContextThreadPoolExecutor(max_workers=PAGE_READERS) as pool:
             pages = pool.map(
@@ -100,7 +100,8 @@ def every_worker(*, farm_id: str, fleet_id: str) -> list[dict[str, Any]]:
             )
             for page in pages:
                 workers.extend(page.get("workers") or [])
-    if total > SEARCH_WINDOW or len({w.get("workerId") for w in workers}) != total:
+    # totalResults stops at the window: a total that reaches it may stand for more workers.
+    if total >= SEARCH_WINDOW or len({w.get("workerId") for w in workers}) != total:
         return list_every("ListWorkers", "workers", farmId=farm_id, fleetId=fleet_id)
     return workers
 

@@ -322,3 +322,19 @@ def test_a_suspended_fleet_says_why(client: Client, emulator: Emulator) -> None:
     )
     row = page.split(f'data-fleet="{made["fleetId"]}"', 1)[1].split("</tr>", 1)[0]
     assert "Suspended</span>" in row and "the farm&#x27;s budget is spent" in row
+
+
+def test_a_fleet_past_the_search_window_is_listed_with_list_workers(
+    client: Client, emulator: Emulator
+) -> None:
+    made = emulator.add_big_fleet(workers=10_050)
+    url = reverse("fleet_detail", args=[made["farmId"], made["fleetId"]])
+    idle = sum(emulator.backend._workers[w].status == "IDLE" for w in made["workerIds"])
+    emulator.calls.reset()
+
+    data = client.get(url, {"status": "IDLE", "format": "json"}).json()
+
+    calls = emulator.calls.snapshot()
+    assert data["total"] == idle > 2000
+    assert calls.get("SearchWorkers") == 1  # the total says the window cannot hold them
+    assert calls.get("ListWorkers") == 101
