@@ -143,16 +143,19 @@ def _workers(
     farm_id: str, fleet_id: str, query: WorkerQuery
 ) -> tuple[list[WorkerInfo], SearchWindow, WorkerInfos | None, str]:
     offset = (query.page - 1) * PAGE_SIZE
-    if query.plain and offset + PAGE_SIZE <= SEARCH_WINDOW:
+    if query.plain and offset < SEARCH_WINDOW:
         page = reads.search_workers_page(
             farm_id=farm_id, fleet_id=fleet_id, offset=offset, size=PAGE_SIZE
         )
         total = page.total if page.total is not None else len(page.workers)
-        listing = cached_only(kind="fleet-workers", ids=(farm_id, fleet_id), parse=WorkerInfos)
-        window = SearchWindow(
-            offset=offset, page_size=PAGE_SIZE, total=total, shown=len(page.workers)
-        )
-        return list(page.workers), window, listing, "one SearchWorkers page"
+        # A total that reaches the window stops there: such a fleet is paged from its listing
+        # (one order for every page, the last one included).
+        if total < SEARCH_WINDOW:
+            listing = cached_only(kind="fleet-workers", ids=(farm_id, fleet_id), parse=WorkerInfos)
+            window = SearchWindow(
+                offset=offset, page_size=PAGE_SIZE, total=total, shown=len(page.workers)
+            )
+            return list(page.workers), window, listing, "one SearchWorkers page"
     listing = reads.list_fleet_workers(farm_id=farm_id, fleet_id=fleet_id)
     chosen = [w for w in listing.workers if query.matches(w)]
     if query.sort in SORTS:

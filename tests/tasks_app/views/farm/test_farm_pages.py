@@ -338,3 +338,5 @@ def test_a_fleet_past_the_search_window_is_listed_with_list_workers(
     assert data["total"] == idle > 2000
     assert calls.get("SearchWorkers") == 1  # the total says the window cannot hold them
     assert calls.get("ListWorkers") == 101
+    plain = client.get(url, {"format": "json", "page": "101"}).json()
+    assert (plain["total"], plain["page_count"], len(plain["workers"])) == (10_050, 101, 50)
