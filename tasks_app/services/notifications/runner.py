@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -22,6 +21,7 @@ PERIODIC_JOB = "notify-evaluate"
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
+_stop = threading.Event()
 
 
 def run_round() -> bool:
@@ -43,14 +43,35 @@ def start_notifier() -> None:
     with _lock:
         if _thread is not None and _thread.is_alive():
             return
+        _stop.clear()
         _thread = threading.Thread(target=_forever, name="notifier", daemon=True)
         _thread.start()
 
 
+def notifier_running() -> bool:
+    """True while this process's notifier thread is alive (never with a broker)."""
+    with _lock:
+        return _thread is not None and _thread.is_alive()
+
+
+def stop_notifier(timeout: float = 5.0) -> bool:
+    """Ask this process's notifier thread to stop after its current round and wait up to
+    ``timeout`` seconds for it; True when no thread is left running."""
+    global _thread
+    with _lock:
+        thread = _thread
+        _stop.set()
+    if thread is not None:
+        thread.join(timeout)
+    with _lock:
+        if _thread is thread and (thread is None or not thread.is_alive()):
+            _thread = None
+        return _thread is None
+
+
 def _forever() -> None:
-    while True:
-        # A period first: a process that only lives a moment (a command, a test) never runs one.
-        time.sleep(float(settings.DASHBOARD_NOTIFY_SECONDS))
+    # A period first: a process that only lives a moment (a command, a test) never runs one.
+    while not _stop.wait(float(settings.DASHBOARD_NOTIFY_SECONDS)):
         try:
             close_old_connections()
             run_round()

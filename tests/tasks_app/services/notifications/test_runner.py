@@ -3,6 +3,8 @@ once per period whichever process asks first, delivery by each."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.conf import LazySettings
 
@@ -20,8 +22,20 @@ def test_a_round_evaluates_once_per_period(settings: LazySettings) -> None:
     assert PeriodicRun.objects.filter(job=runner.PERIODIC_JOB).count() == 1
 
 
-def test_no_thread_with_a_broker(settings: LazySettings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "_thread", None)
+def test_no_thread_with_a_broker(settings: LazySettings) -> None:
+    assert runner.stop_notifier()
     settings.DASHBOARD_TASKS_IN_PROCESS = False
     runner.start_notifier()
-    assert runner._thread is None
+    assert not runner.notifier_running()
+
+
+def test_without_a_broker_one_thread_runs_until_stopped(settings: LazySettings) -> None:
+    assert runner.stop_notifier()
+    settings.DASHBOARD_TASKS_IN_PROCESS = True
+    settings.DASHBOARD_NOTIFY_SECONDS = 3600.0  # no round while the test runs
+    runner.start_notifier()
+    runner.start_notifier()  # idempotent: still the one thread
+    assert runner.notifier_running()
+    assert [t.name for t in threading.enumerate()].count("notifier") == 1
+    assert runner.stop_notifier()
+    assert not runner.notifier_running()
