@@ -42,6 +42,9 @@ SAMPLE_IDS = {
     "sessionActionId": "sessionaction-" + "a" * 32 + "-3",
     "workerId": "worker-" + "b" * 32,
     "fleetId": "fleet-" + "c" * 32,
+    "budgetId": "budget-" + "d" * 32,
+    "limitId": "limit-" + "e" * 32,
+    "queueEnvironmentId": "queueenv-" + "f" * 32,
 }
 
 
