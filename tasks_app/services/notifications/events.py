@@ -2,8 +2,8 @@
 
 Read from the shared attention report and the cache beside it (the queues' job lists the report
 read, a job's failures analysis if one ran): an evaluation calls the API only when the report
-itself is due, never once per rule. Report kinds map to events one to one; a kind the report
-gains later (``budget_threshold``, ``waiting_job``) is announced as soon as it appears there.
+itself is due, never once per rule. Report kinds map to events one to one, but for a budget
+item: an event per threshold the budget crossed (budget_events.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ EVENT_OF_KIND = {
     "stalled_task": "task_stalled",
     "sick_worker": "worker_sick",
     "blocked_queue": "queue_blocked",
-    # Added by the usage and scheduling work: announced when the report carries them.
+    # Added by the usage and scheduling work: a budget item is one event per threshold
+    # crossed (budget_events.py).
+    "budget": "budget_threshold",
     "budget_threshold": "budget_threshold",
     "waiting_job": "waiting_job",
 }
@@ -141,6 +143,11 @@ def report_events(
     for item in report.items:
         event = EVENT_OF_KIND.get(item.kind)
         if event is None:
+            continue
+        if item.kind == "budget":
+            from .budget_events import budget_events  # it builds on this module's Event
+
+            found.extend(budget_events(item, now=now))
             continue
         count, submitted_by = 0, ""
         causes: tuple[tuple[str, int], ...] = ()
