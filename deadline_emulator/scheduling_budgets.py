@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from deadline_emulator.exceptions import ResourceNotFoundException
-from deadline_emulator.pagination import paginate, query_hash
-from deadline_emulator.scheduling_state import STOP_ACTIONS, SchedulingBase, wire_time
+from deadline_emulator.scheduling_state import (
+    STOP_ACTIONS,
+    SchedulingBase,
+    page_answer,
+    wire_time,
+)
 
 
 class BudgetOperations(SchedulingBase):
@@ -111,17 +115,14 @@ class BudgetOperations(SchedulingBase):
             ),
             key=lambda b: b["budgetId"],
         )
-        page, token = paginate(
+        return page_answer(
+            "budgets",
             budgets,
-            lambda b: [b["budgetId"]],
-            query=query_hash("ListBudgets", farm_id, status),
-            next_token=next_token,
-            max_results=max_results,
+            ("budgetId",),
+            ("ListBudgets", farm_id, status),
+            {"next_token": next_token, "max_results": max_results},
+            lambda b: self._budget_answer(b, False),
         )
-        answer: dict[str, Any] = {"budgets": [self._budget_answer(b, False) for b in page]}
-        if token:
-            answer["nextToken"] = token
-        return answer
 
     def update_budget(
         self,

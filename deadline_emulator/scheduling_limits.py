@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from deadline_emulator.exceptions import ConflictException, ResourceNotFoundException
-from deadline_emulator.pagination import paginate, query_hash
-from deadline_emulator.scheduling_state import ACTIVE_TASKS, SchedulingBase
+from deadline_emulator.scheduling_state import ACTIVE_TASKS, SchedulingBase, page_answer
 
 
 class LimitOperations(SchedulingBase):
@@ -110,17 +109,14 @@ class LimitOperations(SchedulingBase):
             (x for x in self._sched().limits.values() if x["farmId"] == farm_id),
             key=lambda x: x["limitId"],
         )
-        page, token = paginate(
+        return page_answer(
+            "limits",
             limits,
-            lambda x: [x["limitId"]],
-            query=query_hash("ListLimits", farm_id),
-            next_token=next_token,
-            max_results=max_results,
+            ("limitId",),
+            ("ListLimits", farm_id),
+            {"next_token": next_token, "max_results": max_results},
+            lambda x: self._limit_answer(x, False),
         )
-        answer: dict[str, Any] = {"limits": [self._limit_answer(x, False) for x in page]}
-        if token:
-            answer["nextToken"] = token
-        return answer
 
     def update_limit(
         self,
@@ -209,17 +205,14 @@ class LimitOperations(SchedulingBase):
             and (queue_id is None or qid == queue_id)
             and (limit_id is None or lid == limit_id)
         ]
-        page, token = paginate(
+        return page_answer(
+            "queueLimitAssociations",
             items,
-            lambda a: [a["queueId"], a["limitId"]],
-            query=query_hash("ListQueueLimitAssociations", farm_id, queue_id, limit_id),
-            next_token=next_token,
-            max_results=max_results,
+            ("queueId", "limitId"),
+            ("ListQueueLimitAssociations", farm_id, queue_id, limit_id),
+            {"next_token": next_token, "max_results": max_results},
+            self._wire,
         )
-        answer: dict[str, Any] = {"queueLimitAssociations": [self._wire(a) for a in page]}
-        if token:
-            answer["nextToken"] = token
-        return answer
 
     def update_queue_limit_association(
         self, farm_id: str, queue_id: str, limit_id: str, status: str, **_: Any

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from deadline_emulator.exceptions import ConflictException, ResourceNotFoundException
-from deadline_emulator.pagination import paginate, query_hash
-from deadline_emulator.scheduling_state import SchedulingBase
+from deadline_emulator.scheduling_state import SchedulingBase, page_answer
 
 
 class LinkOperations(SchedulingBase):
@@ -52,17 +51,14 @@ class LinkOperations(SchedulingBase):
             and (queue_id is None or qid == queue_id)
             and (fleet_id is None or fid == fleet_id)
         ]
-        page, token = paginate(
+        return page_answer(
+            "queueFleetAssociations",
             items,
-            lambda a: [a["queueId"], a["fleetId"]],
-            query=query_hash("ListQueueFleetAssociations", farm_id, queue_id, fleet_id),
-            next_token=next_token,
-            max_results=max_results,
+            ("queueId", "fleetId"),
+            ("ListQueueFleetAssociations", farm_id, queue_id, fleet_id),
+            {"next_token": next_token, "max_results": max_results},
+            self._wire,
         )
-        answer: dict[str, Any] = {"queueFleetAssociations": [self._wire(a) for a in page]}
-        if token:
-            answer["nextToken"] = token
-        return answer
 
     def get_queue_fleet_association(
         self, farm_id: str, queue_id: str, fleet_id: str, **_: Any
@@ -116,16 +112,16 @@ class LinkOperations(SchedulingBase):
         self.reconsider_gates(farm_id)
         return {}
 
-    def _dependency_page(
-        self, operation: str, items: list[dict[str, Any]], ids: tuple[str, ...], **paging: Any
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        return paginate(
-            items,
-            lambda d: [d["stepId"]],
-            query=query_hash(operation, *ids),
-            next_token=paging.get("next_token"),
-            max_results=paging.get("max_results"),
-        )
+    def _step_link(self, job: Any, later: int, named: int, t: float) -> list[dict[str, Any]]:
+        """The link between step ``later`` and the step before it, as the entry that names
+        step ``named``: none when ``later`` does not depend on its previous step, RESOLVED once
+        ``later`` is ready. Dependencies name the earlier step, consumers the later one."""
+        if not (0 < later < len(job.steps) and job.steps[later].depends_on_previous):
+            return []
+        ready = self._ready_at(job, later, t, {})  # type: ignore[attr-defined]
+        resolved = ready is not None and ready <= t
+        status = "RESOLVED" if resolved else "UNRESOLVED"
+        return [{"stepId": job.steps[named].step_id, "status": status}]
 
     def list_step_dependencies(
         self, farm_id: str, queue_id: str, job_id: str, step_id: str, **paging: Any
@@ -135,23 +131,14 @@ class LinkOperations(SchedulingBase):
         t = self.clock.now()  # type: ignore[attr-defined]
         step = self._step(farm_id, queue_id, job_id, step_id, t)  # type: ignore[attr-defined]
         job = self._jobs[job_id]  # type: ignore[attr-defined]
-        items = []
-        if step.index > 0 and step.depends_on_previous:
-            ready = self._ready_at(job, step.index, t, {})  # type: ignore[attr-defined]
-            resolved = ready is not None and ready <= t
-            items.append(
-                {
-                    "stepId": job.steps[step.index - 1].step_id,
-                    "status": "RESOLVED" if resolved else "UNRESOLVED",
-                }
-            )
-        page, token = self._dependency_page(
-            "ListStepDependencies", items, (farm_id, queue_id, job_id, step_id), **paging
+        items = self._step_link(job, step.index, step.index - 1, t)
+        return page_answer(
+            "dependencies",
+            items,
+            ("stepId",),
+            ("ListStepDependencies", farm_id, queue_id, job_id, step_id),
+            paging,
         )
-        answer: dict[str, Any] = {"dependencies": page}
-        if token:
-            answer["nextToken"] = token
-        return answer
 
     def list_step_consumers(
         self, farm_id: str, queue_id: str, job_id: str, step_id: str, **paging: Any
@@ -160,20 +147,11 @@ class LinkOperations(SchedulingBase):
         t = self.clock.now()  # type: ignore[attr-defined]
         step = self._step(farm_id, queue_id, job_id, step_id, t)  # type: ignore[attr-defined]
         job = self._jobs[job_id]  # type: ignore[attr-defined]
-        items = []
-        if step.index + 1 < len(job.steps) and job.steps[step.index + 1].depends_on_previous:
-            ready = self._ready_at(job, step.index + 1, t, {})  # type: ignore[attr-defined]
-            resolved = ready is not None and ready <= t
-            items.append(
-                {
-                    "stepId": job.steps[step.index + 1].step_id,
-                    "status": "RESOLVED" if resolved else "UNRESOLVED",
-                }
-            )
-        page, token = self._dependency_page(
-            "ListStepConsumers", items, (farm_id, queue_id, job_id, step_id), **paging
+        items = self._step_link(job, step.index + 1, step.index + 1, t)
+        return page_answer(
+            "consumers",
+            items,
+            ("stepId",),
+            ("ListStepConsumers", farm_id, queue_id, job_id, step_id),
+            paging,
         )
-        answer: dict[str, Any] = {"consumers": page}
-        if token:
-            answer["nextToken"] = token
-        return answer

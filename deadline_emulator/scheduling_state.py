@@ -5,16 +5,42 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from deadline_emulator.pagination import paginate, query_hash
 from deadline_emulator.seed import digest
 
 INF = math.inf
 ACTIVE_TASKS = ("ASSIGNED", "STARTING", "SCHEDULED", "RUNNING", "INTERRUPTING")
 STOP_ACTIONS = ("STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS")
 OPERATOR = "dashboard-operator@lighthouse.example"
+
+
+def page_answer(
+    field: str,
+    items: list[dict[str, Any]],
+    keys: tuple[str, ...],
+    query: tuple[Any, ...],
+    paging: dict[str, Any],
+    render: Callable[[dict[str, Any]], dict[str, Any]] = lambda x: x,
+) -> dict[str, Any]:
+    """One page of a scheduling listing as its answer: every List* of the model pages its
+    sorted records by the same keys and names ``nextToken`` only while more remain, so the
+    rule is written once. ``query`` is the operation and the filters the token is bound to."""
+    page, token = paginate(
+        items,
+        lambda x: [x[k] for k in keys],
+        query=query_hash(*query),
+        next_token=paging.get("next_token"),
+        max_results=paging.get("max_results"),
+    )
+    answer: dict[str, Any] = {field: [render(x) for x in page]}
+    if token:
+        answer["nextToken"] = token
+    return answer
 
 
 def wire_time(value: float | None) -> datetime | None:
