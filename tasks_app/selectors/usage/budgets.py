@@ -147,7 +147,10 @@ def project(
     left = amount - budget.used
     if left <= 0 or not per_day:
         return None
-    when = now + timedelta(days=left / per_day)
+    try:
+        when = now + timedelta(days=left / per_day)
+    except OverflowError:  # a trickle of spend against a big budget: past any date
+        return None
     if budget.period_end is not None and when > budget.period_end:
         return None
     return when

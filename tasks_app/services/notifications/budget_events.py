@@ -17,7 +17,6 @@ from ...deadline.cache import cached_only
 from ...deadline.scheduling_types import BudgetList
 from ...selectors.attention import AttentionItem
 from ...selectors.usage import budgets as usage_budgets
-from .events import Event
 
 #: "<name>: 80% reached (...)" or "<name>: 80% projected in 5h (...)", the item's reason.
 _STATE = re.compile(r": ([0-9.]+)% (reached|projected)")
@@ -43,34 +42,20 @@ def _label(action: str) -> str:
     return usage_budgets.ACTION_LABELS.get(action, action.replace("_", " ").capitalize())
 
 
-def _event(item: AttentionItem, key: str, summary: str) -> Event:
-    return Event(
-        event="budget_threshold",
-        subject_key=key,
-        title=item.title,
-        summary=summary,
-        url=item.url,
-        farm_id=item.farm_id,
-        queue_id=item.queue_id or "",
-        where=item.where,
-    )
-
-
-def budget_events(item: AttentionItem, *, now: datetime) -> list[Event]:
-    """The events of one ``budget`` item: each threshold reached in the budget's period, or
-    the item's own (projected) threshold."""
+def budget_events(item: AttentionItem, *, now: datetime) -> list[tuple[str, str]]:
+    """The (subject key, summary) of each event of one ``budget`` item: each threshold
+    reached in the budget's period, or the item's own (projected) threshold."""
     detail = _detail(item)
     state = _STATE.search(item.reason)
     pct = state.group(1) if state else "?"
     if detail is None:
         kind = state.group(2) if state else "attention"
         key = f"budget_threshold:{item.farm_id}:{item.title}:{pct}:{kind}:{now:%Y-%m}"
-        return [_event(item, key, item.reason)]
+        return [(key, item.reason)]
     period = detail.period_start.strftime("%Y-%m-%d") if detail.period_start else ""
     used = f"${detail.used:,.0f} of ${detail.limit:,.0f} used"
     found = [
-        _event(
-            item,
+        (
             f"budget_threshold:{detail.budget_id}:{percentage:g}:{period}",
             f"{percentage:g}% reached; at it: {_label(action)}; {used}",
         )
@@ -80,4 +65,4 @@ def budget_events(item: AttentionItem, *, now: datetime) -> list[Event]:
     if found:
         return found
     key = f"budget_threshold:{detail.budget_id}:{pct}:projected:{period}"
-    return [_event(item, key, item.reason)]
+    return [(key, item.reason)]

@@ -19,6 +19,7 @@ from ...deadline.cache import cached_only
 from ...deadline.errors import DeadlineError
 from ...deadline.types import Job, QueueList, TaskRunStatus
 from ...selectors import attention, failure_analysis, failures
+from .budget_events import budget_events
 
 #: The attention report's kinds -> the events they raise.
 EVENT_OF_KIND = {
@@ -134,6 +135,22 @@ def _failed_job(item: attention.AttentionItem, jobs: dict[str, Job]) -> tuple[in
     return (int(match.group(1).replace(",", "")) if match else 0), ""
 
 
+def _budget(item: attention.AttentionItem, *, now: datetime) -> list[Event]:
+    return [
+        Event(
+            event="budget_threshold",
+            subject_key=key,
+            title=item.title,
+            summary=summary,
+            url=item.url,
+            farm_id=item.farm_id,
+            queue_id=item.queue_id or "",
+            where=item.where,
+        )
+        for key, summary in budget_events(item, now=now)
+    ]
+
+
 def report_events(
     report: attention.AttentionReport, jobs: dict[str, Job], *, now: datetime
 ) -> list[Event]:
@@ -145,9 +162,7 @@ def report_events(
         if event is None:
             continue
         if item.kind == "budget":
-            from .budget_events import budget_events  # it builds on this module's Event
-
-            found.extend(budget_events(item, now=now))
+            found.extend(_budget(item, now=now))
             continue
         count, submitted_by = 0, ""
         causes: tuple[tuple[str, int], ...] = ()
