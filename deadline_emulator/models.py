@@ -28,7 +28,7 @@ from deadline_emulator.exceptions import (
 )
 from deadline_emulator.farm_side import FarmSideOperations
 from deadline_emulator.incremental import Change, changed_tasks
-from deadline_emulator.pagination import index_page, paginate, query_hash
+from deadline_emulator.pagination import decode_token, index_page, paginate, query_hash
 from deadline_emulator.queue_environments import QueueEnvironments
 from deadline_emulator.scheduling import SchedulingOperations
 from deadline_emulator.search import (
@@ -59,6 +59,7 @@ from deadline_emulator.seed import (
     stream_job,
 )
 from deadline_emulator.session_actions import SessionActions
+from deadline_emulator.session_rows import JobRows, page_rows
 from deadline_emulator.simulation import (
     INF,
     SETTLED,
@@ -221,6 +222,7 @@ class DeadlineBackend(
         self._update_seq = 0
         self._extra_jobs: list[JobSpec] = []  # added by scenario builders
         self._step_cache: dict[str, tuple[int, StepAggregate, list[TaskState]]] = {}
+        self._job_rows = JobRows()  # job-wide session listings at a pinned instant
         # Steps still changing, evaluated at one instant: with a pinned clock every call at
         # that instant reuses them (a farm-wide read makes many calls at one instant).
         self._instant: tuple[float, dict[str, tuple[int, StepAggregate, list[TaskState]]]] = (
@@ -1513,13 +1515,25 @@ class DeadlineBackend(
     ) -> dict[str, Any]:
         t = self.clock.now()
         job = self._job(farm_id, queue_id, job_id, t)
-        page, token = paginate(
-            self._job_attempts(job, t),
-            lambda x: [x[0].index, x[1], x[2].seq],
-            query=query_hash("ListSessions", farm_id, queue_id, job_id),
-            next_token=next_token,
-            max_results=max_results,
-        )
+        query = query_hash("ListSessions", farm_id, queue_id, job_id)
+        if self.clock.is_pinned:
+            keys, attempts = self._job_rows.get(
+                "sessions",
+                job.job_id,
+                self._rows_stamp(job, t),
+                lambda: [((x[0].index, x[1], x[2].seq), x) for x in self._job_attempts(job, t)],
+            )
+            page, token = page_rows(
+                keys, attempts, query=query, next_token=next_token, max_results=max_results
+            )
+        else:
+            page, token = paginate(
+                self._job_attempts(job, t),
+                lambda x: [x[0].index, x[1], x[2].seq],
+                query=query,
+                next_token=next_token,
+                max_results=max_results,
+            )
         sessions = []
         for step, index, attempt in page:
             session_id = "session-" + self._session_hex(job, step, index, attempt)
@@ -1592,6 +1606,8 @@ class DeadlineBackend(
     ) -> dict[str, Any]:
         t = self.clock.now()
         job = self._job(farm_id, queue_id, job_id, t)
+        query = query_hash("ListSessionActions", farm_id, queue_id, job_id, session_id, task_id)
+        job_wide = session_id is None and task_id is None
         if session_id is not None:
             _, step, index, attempt, _ = self._attempt(session_id, t, job)
             attempts: Any = [(step, index, attempt)]
@@ -1600,20 +1616,36 @@ class DeadlineBackend(
         else:
             attempts = self._job_attempts(job, t)
 
-        def actions() -> Iterator[tuple[tuple[int, int, int, int], dict[str, Any]]]:
+        def actions(after: list[Any] | None) -> Iterator[tuple[tuple[int, ...], dict[str, Any]]]:
             for step, index, attempt in attempts:
+                if after is not None and [step.index, index, attempt.seq] < after[:3]:
+                    continue  # every action of this session is before the cursor
                 whole = task_id is None
                 for n, answer in self._actions_of(job, step, index, attempt, t, whole=whole):
                     yield (step.index, index, attempt.seq, n), answer
 
+        if job_wide and self.clock.is_pinned:
+            keys, rows = self._job_rows.get(
+                "actions", job.job_id, self._rows_stamp(job, t), lambda: list(actions(None))
+            )
+            page, token = page_rows(
+                keys, rows, query=query, next_token=next_token, max_results=max_results
+            )
+            return _put({"sessionActions": [dict(a) for a in page]}, nextToken=token)
+        cursor = decode_token(next_token, query) if job_wide else None
         page, token = paginate(
-            actions(),
+            actions(cursor),
             lambda x: list(x[0]),
-            query=query_hash("ListSessionActions", farm_id, queue_id, job_id, session_id, task_id),
+            query=query,
             next_token=next_token,
             max_results=max_results,
         )
         return _put({"sessionActions": [a for _, a in page]}, nextToken=token)
+
+    def _rows_stamp(self, job: JobSpec, t: float) -> tuple[float, int, int]:
+        """What a job's listed sessions follow: the instant, its task states' version and
+        the farm's updates (so a write anywhere rebuilds them)."""
+        return (t, self._version(job), self._update_seq)
 
     def _task_attempts(
         self, job: JobSpec, task_id: str, t: float
