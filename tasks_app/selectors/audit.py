@@ -1,5 +1,6 @@
-"""Reads of the audit trail: the actions taken (``ActionRun`` rows), filtered and paged, and
-one action's tasks that were not changed. These come from the database, not the API: every
+"""Reads of the audit trail: the actions taken on work (``ActionRun`` rows) and on machines
+(``MachineAction`` rows: DeleteWorker, UpdateFleet) in one list, filtered and paged, and one
+action's tasks that were not changed. These come from the database, not the API: every
 host sharing the database (``DATABASE_URL``) sees the same trail."""
 
 from __future__ import annotations
@@ -7,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
 
-from ..models import ActionItem, ActionRun
+from ..models import ActionItem, ActionRun, MachineAction
 
 AUDIT_PAGE_SIZE = 50
 #: Tasks not changed listed on a result page (all are counted; the rest are in the database).
@@ -40,6 +41,27 @@ def _runs(where: AuditFilter) -> QuerySet[ActionRun]:
     return runs.order_by("-created_at", "-id")
 
 
+def _machines(where: AuditFilter) -> QuerySet[MachineAction] | None:
+    """Machine actions the filter admits; none when it names a job (they act on no job)."""
+    if where.job_id:
+        return None
+    machines = MachineAction.objects.all()
+    if where.farm_id:
+        machines = machines.filter(farm_id=where.farm_id)
+    if where.username:
+        machines = machines.filter(username=where.username)
+    return machines
+
+
+def _keys(rows: QuerySet, source: str) -> QuerySet:
+    """(created_at, id, source) of each row, unordered: one half of the merged listing."""
+    return (
+        rows.order_by()
+        .annotate(source=Value(source, output_field=CharField()))
+        .values_list("created_at", "id", "source")
+    )
+
+
 def audit_page(
     *,
     where: AuditFilter,
@@ -47,11 +69,29 @@ def audit_page(
     allowed_farms: frozenset[str] | None,
     page_size: int = AUDIT_PAGE_SIZE,
 ) -> Page:
-    """One page of actions, newest first; only farms on the allow-list (None: every farm)."""
+    """One page of actions on work and on machines, newest first; only farms on the
+    allow-list (None: every farm). The two tables are merged in the database (a UNION of
+    their keys, paged there), then the page's rows are read: ``ActionRun`` and
+    ``MachineAction`` objects in one list."""
     runs = _runs(where)
+    machines = _machines(where)
     if allowed_farms is not None:
         runs = runs.filter(farm_id__in=sorted(allowed_farms))
-    return Paginator(runs, page_size).get_page(page)
+        if machines is not None:
+            machines = machines.filter(farm_id__in=sorted(allowed_farms))
+    if machines is None:
+        return Paginator(runs, page_size).get_page(page)
+    merged = _keys(runs, "task").union(_keys(machines, "machine"), all=True)
+    found = Paginator(merged.order_by("-created_at", "-id", "source"), page_size).get_page(page)
+    keys = list(found.object_list)
+    wanted = {
+        "task": ActionRun.objects.in_bulk([pk for _, pk, source in keys if source == "task"]),
+        "machine": MachineAction.objects.in_bulk(
+            [pk for _, pk, source in keys if source == "machine"]
+        ),
+    }
+    found.object_list = [wanted[source][pk] for _, pk, source in keys]
+    return found
 
 
 def get_run(*, run_id: int) -> ActionRun | None:

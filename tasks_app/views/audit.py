@@ -1,4 +1,5 @@
-"""The audit trail: ``/audit/`` lists every action taken (filter by farm, job, user; with
+"""The audit trail: ``/audit/`` lists every action taken, on work and on machines (filter by
+farm, job, user; a job filter lists only actions on work; with
 htmx, only the table, as the job page embeds it), ``/audit/<id>/`` is one action's live result
 page (progress while it runs, then every task it could not change, with the reason)."""
 
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_GET
 from ..deadline import allow_list
 from ..deadline.types import TaskRunStatus
 from ..forms import AuditFilterForm
-from ..models import ActionRun
+from ..models import ActionRun, MachineAction
 from ..selectors import audit
 from ..services.actions import ACTIONS
 from .common import is_fragment, url_with
@@ -27,7 +28,8 @@ EMBEDDED_ROWS = 10
 
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """Every action, newest first: who, when, what, where, why, counts, result."""
+    """Every action, newest first: who, when, what, where, why, counts, result; machine
+    actions (remove a worker, size a fleet) among them, marked as such."""
     form = AuditFilterForm(request.GET)
     embedded = is_fragment(request)
     context: dict[str, Any] = {"form": form, "embedded": embedded, "runs": []}
@@ -47,7 +49,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         context |= {
             "where": where,
             "page": page,
-            "runs": [_row(run) for run in page.object_list],
+            "runs": [
+                _machine_row(row) if isinstance(row, MachineAction) else _row(row)
+                for row in page.object_list
+            ],
             "previous_url": url_with(params, page=page.previous_page_number())
             if page.has_previous()
             else None,
@@ -65,6 +70,11 @@ def _row(run: ActionRun) -> dict[str, Any]:
         "label": ACTIONS[run.action].label if run.action in ACTIONS else run.action,
         "statuses": [TaskRunStatus.parse(s) for s in run.run_statuses],
     }
+
+
+def _machine_row(row: MachineAction) -> dict[str, Any]:
+    """A machine action's row: its kind, and the worker or fleet it acted on."""
+    return {"machine": row, "label": row.get_kind_display()}
 
 
 @require_GET
