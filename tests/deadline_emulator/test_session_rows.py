@@ -85,3 +85,22 @@ def test_a_write_rebuilds_the_kept_rows(world: tuple, monkeypatch: pytest.Monkey
         client.list_session_actions, "sessionActions", backend._job_rows.clear, **ids(made)
     )
     assert kept == fresh
+
+
+def test_running_clock_pages_skip_to_the_cursor_and_match(world: tuple) -> None:
+    """With the clock running nothing is kept: sessions before the cursor are skipped unbuilt,
+    and the pages of a finished job are the ones read at a pinned instant."""
+    emulator, client, made = world
+    pinned = every_page(
+        client.list_session_actions, "sessionActions", lambda: None, maxResults=40, **ids(made)
+    )
+    emulator.clock.unpin()
+    try:
+        emulator.backend._job_rows.clear()
+        running = every_page(
+            client.list_session_actions, "sessionActions", lambda: None, maxResults=40, **ids(made)
+        )
+        assert not emulator.backend._job_rows._rows  # nothing kept while the clock runs
+    finally:
+        emulator.clock.pin()
+    assert running == pinned
