@@ -15,16 +15,19 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from tests.redis_server import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+PASSWORD = "correct horse battery staple"
 _CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_CONFIRM_FIELD = re.compile(r'name="confirm" value="([^"]+)"')
 
 
 def environment(**overrides: str) -> dict[str, str]:
@@ -94,6 +97,44 @@ def manage(*args: str, env: Mapping[str, str]) -> str:
     return result.stdout
 
 
+def migrate(env: Mapping[str, str], username: str = "ada") -> None:
+    """The database ``env`` names migrated, with one superuser ``username`` (password
+    PASSWORD) for a browser to sign in as."""
+    manage("migrate", "--noinput", env=env)
+    manage(
+        "createsuperuser", "--noinput", f"--username={username}",
+        f"--email={username}@example.com",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )  # fmt: skip
+
+
+def await_true(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll ``condition`` (which another process makes true) until it holds, or fail after
+    ``timeout`` seconds naming ``what`` was awaited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)  # polling a condition another process makes true, bounded
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def spawn(
+    command: list[str], env: Mapping[str, str], log: Path, *, new_session: bool = False
+) -> subprocess.Popen[bytes]:
+    """``command`` started from the repository with this environment, its output to ``log``
+    (read back when it fails to come up); ``new_session`` puts it in a process group of its
+    own, so a test can kill it and its children outright."""
+    return subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=dict(env),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=new_session,
+    )
+
+
 def await_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -131,7 +172,7 @@ def gunicorn_processes(
         for n in range(count):
             port = free_port()
             log = workdir / f"gunicorn-{n}.log"
-            process = subprocess.Popen(
+            process = spawn(
                 [
                     str(BIN / "gunicorn"), "dashboard.wsgi",
                     "--bind", f"127.0.0.1:{port}",
@@ -139,10 +180,8 @@ def gunicorn_processes(
                     # Several on one host: gunicorn's default control socket is one per user.
                     "--no-control-socket",
                 ],
-                cwd=REPO,
-                env=dict(env),
-                stdout=log.open("wb"),
-                stderr=subprocess.STDOUT,
+                env,
+                log,
             )  # fmt: skip
             stack.callback(stop, process)
             started.append((f"http://127.0.0.1:{port}", process, log))
@@ -165,9 +204,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 class Browser:
     """Cookies shared across every dashboard it talks to (one browser, one site, many hosts
-    behind a load balancer); redirects are returned, not followed."""
+    behind a load balancer); redirects are returned, not followed. ``headers`` go with every
+    request: what a proxy in front would add (X-Forwarded-For, an identity header)."""
 
-    def __init__(self) -> None:
+    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
+        self.headers = dict(headers or {})
         self.cookies = http.cookiejar.CookieJar()
         self._opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
@@ -175,7 +216,7 @@ class Browser:
 
     def request(self, url: str, data: Mapping[str, str] | None = None) -> Answer:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body)  # noqa: S310 - loopback
+        request = urllib.request.Request(url, data=body, headers=self.headers)  # noqa: S310
         if data is not None:
             request.add_header("Referer", url)
         try:
@@ -191,3 +232,18 @@ class Browser:
         assert form.status == 200 and match, form.text[:500]
         fields = {"username": username, "password": password, "csrfmiddlewaretoken": match[1]}
         return self.request(f"{base}/login/", fields)
+
+
+def requeue(browser: Browser, base: str, job: str) -> str:
+    """Requeue a job's failed tasks as an operator does (the job page, the preview, the
+    confirmation); the path of the action's result page."""
+    page = browser.request(f"{base}{job}")
+    csrf = _CSRF_FIELD.search(page.text)
+    assert page.status == 200 and csrf, page.text[:500]
+    fields = {"action": "requeue", "csrfmiddlewaretoken": csrf[1]}
+    preview = browser.request(f"{base}{job}actions/", fields)
+    token = _CONFIRM_FIELD.search(preview.text)
+    assert preview.status == 200 and token, preview.text[-2000:]
+    done = browser.request(f"{base}{job}actions/", {**fields, "confirm": unescape(token[1])})
+    assert done.status == 303, done.text[-2000:]
+    return done.headers["Location"]

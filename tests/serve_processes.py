@@ -7,25 +7,30 @@ from __future__ import annotations
 import atexit
 import functools
 import http.client
-import http.cookiejar
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.dashboard_processes import REPO, Answer, await_healthy, environment, manage, stop
+from tests.dashboard_processes import (
+    PASSWORD as PASSWORD,  # the sign-in of its tests, shared
+)
+from tests.dashboard_processes import (
+    Answer,
+    Browser,
+    await_healthy,
+    environment,
+    migrate,
+    spawn,
+    stop,
+)
 from tests.redis_server import free_port
 
-PASSWORD = "correct horse battery staple"
-_CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _CONTROL_SOCKET = re.compile(r"\(control socket (\S+)\)")
 
 
@@ -35,12 +40,7 @@ def _migrated_database() -> Path:
     workdir = Path(tempfile.mkdtemp(prefix="dtd-serve-db-"))
     atexit.register(shutil.rmtree, workdir, ignore_errors=True)
     database = workdir / "db.sqlite3"
-    env = environment(DJANGO_DB_PATH=str(database))
-    manage("migrate", "--noinput", env=env)
-    manage(
-        "createsuperuser", "--noinput", "--username=ada", "--email=ada@example.com",
-        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-    )  # fmt: skip
+    migrate(environment(DJANGO_DB_PATH=str(database)))
     return database
 
 
@@ -77,13 +77,7 @@ def served(**overrides: str) -> Iterator[Served]:
         settings = {"WORKERS": "1", "THREADS": "4", "DJANGO_DB_PATH": str(database), **overrides}
         env = environment(BIND=f"127.0.0.1:{port}", **settings)
         log = Path(workdir) / "serve.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.serve"],
-            cwd=REPO,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        process = spawn([sys.executable, "-m", "dashboard.serve"], env, log)
         try:
             await_healthy(f"http://127.0.0.1:{port}", process, log)
             yield Served(f"http://127.0.0.1:{port}", database, log, process)
@@ -107,37 +101,5 @@ def raw_get(base: str, path: str, headers: Sequence[tuple[str, str]]) -> Answer:
         connection.close()
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-class Client:
-    """A browser behind whatever proxy ``headers`` stand for (X-Forwarded-For, a cookie):
-    cookies kept, redirects returned rather than followed."""
-
-    def __init__(self, headers: Mapping[str, str] | None = None) -> None:
-        self.headers = dict(headers or {})
-        self.cookies = http.cookiejar.CookieJar()
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
-        )
-
-    def request(self, url: str, data: Mapping[str, str] | None = None) -> Answer:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(url, data=body, headers=self.headers)  # noqa: S310
-        if data is not None:
-            request.add_header("Referer", url)
-        try:
-            with self._opener.open(request, timeout=30) as response:
-                return Answer(response.status, dict(response.headers), response.read().decode())
-        except urllib.error.HTTPError as exc:
-            return Answer(exc.code, dict(exc.headers), exc.read().decode())
-
-    def sign_in(self, base: str, username: str, password: str) -> Answer:
-        """GET the sign-in form (a CSRF token), then POST it, as the page does."""
-        form = self.request(f"{base}/login/")
-        match = _CSRF_FIELD.search(form.text)
-        assert form.status == 200 and match, form.text[:500]
-        fields = {"username": username, "password": password, "csrfmiddlewaretoken": match[1]}
-        return self.request(f"{base}/login/", fields)
+# One browser for both: the client behind whatever proxy its headers stand for.
+Client = Browser

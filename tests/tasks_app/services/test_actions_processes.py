@@ -11,10 +11,8 @@ import re
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from html import unescape
 from pathlib import Path
 
 import pytest
@@ -24,19 +22,19 @@ from deadline_emulator.server import serve_in_thread
 from tests.celery_workers import celery_worker
 from tests.dashboard_processes import (
     BIN,
-    REPO,
+    PASSWORD,
     Browser,
     await_healthy,
+    await_true,
     emulator_environment,
     environment,
     gunicorn_processes,
-    manage,
+    migrate,
+    requeue,
+    spawn,
 )
 from tests.redis_server import free_port, redis_server
 
-PASSWORD = "correct horse battery staple"
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
 # The job page's status bar legend: "<strong>12</strong> failed".
 _FAILED_IN_LEGEND = re.compile(r"<strong>([\d,]+)</strong> failed</li>")
 TASKS = 150
@@ -46,14 +44,12 @@ TASKS = 150
 def dashboard(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """One gunicorn dashboard in a process group of its own (so it can be killed outright)."""
     port = free_port()
-    process = subprocess.Popen(
+    process = spawn(
         [str(BIN / "gunicorn"), "dashboard.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", "1", "--threads", "4"],
-        cwd=REPO,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        env,
+        log,
+        new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -63,30 +59,6 @@ def dashboard(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
-
-
-def _requeue(browser: Browser, base: str, job: str) -> str:
-    """Requeue a job's failed tasks as an operator does (the job page, the preview, the
-    confirmation); the path of the action's result page."""
-    page = browser.request(f"{base}{job}")
-    csrf = _CSRF.search(page.text)
-    assert page.status == 200 and csrf, page.text[:500]
-    fields = {"action": "requeue", "csrfmiddlewaretoken": csrf[1]}
-    preview = browser.request(f"{base}{job}actions/", fields)
-    token = _CONFIRM.search(preview.text)
-    assert preview.status == 200 and token, preview.text[-2000:]
-    done = browser.request(f"{base}{job}actions/", {**fields, "confirm": unescape(token[1])})
-    assert done.status == 303, done.text[-2000:]
-    return done.headers["Location"]
-
-
-def _await(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.05)  # polling a condition another process makes true, bounded
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.mark.database
@@ -106,19 +78,15 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
         DASHBOARD_ACTION_BATCH_SIZE="10",
         DASHBOARD_ACTION_LEASE_SECONDS="5",
     )
-    manage("migrate", "--noinput", env=env)
-    manage(
-        "createsuperuser", "--noinput", "--username=ada", "--email=ada@example.com",
-        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-    )  # fmt: skip
+    migrate(env)
     job = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
     browser = Browser()
     try:
         with tempfile.TemporaryDirectory(prefix="dtd-resume-") as workdir:
             with dashboard(env, Path(workdir) / "first.log") as (first, process):
                 assert browser.sign_in(first, "ada", PASSWORD).status == 302
-                result = _requeue(browser, first, job)
-                _await(
+                result = requeue(browser, first, job)
+                await_true(
                     lambda: len(emulator.task_update_counts(made["jobId"])) >= 40,
                     60,
                     "the first process to requeue 40 tasks",
@@ -130,7 +98,7 @@ def test_a_requeue_killed_mid_way_is_finished_by_another_process_exactly_once(
 
             with dashboard(env, Path(workdir) / "second.log") as (second, _):
                 # Still signed in: the session lives in the shared database.
-                _await(
+                await_true(
                     lambda: 'data-state="done"' in browser.request(f"{second}{result}").text,
                     120,
                     "the second process to finish the action",
@@ -175,11 +143,7 @@ def test_an_action_on_one_host_shows_at_once_on_another_sharing_the_cache(
                 DEADLINE_CACHE_SECONDS="3600",  # without invalidation, A keeps the old counts
                 **emulator_environment(url),
             )
-            manage("migrate", "--noinput", env=env)
-            manage(
-                "createsuperuser", "--noinput", "--username=grace", "--email=grace@example.com",
-                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-            )  # fmt: skip
+            migrate(env, "grace")
             # With Redis, actions run on a Celery worker (its broker), not in the dashboards.
             with (
                 gunicorn_processes(2, env) as (host_a, host_b),
@@ -190,15 +154,15 @@ def test_an_action_on_one_host_shows_at_once_on_another_sharing_the_cache(
                 assert _failed_on_job_page(browser, f"{host_a}{job}") == 6
                 assert _failed_on_job_page(browser, f"{host_a}{job}") == 6  # cached now
 
-                result = f"{host_b}{_requeue(browser, host_b, job)}"
-                _await(
+                result = f"{host_b}{requeue(browser, host_b, job)}"
+                await_true(
                     lambda: 'data-state="done"' in browser.request(result).text,
                     60,
                     "host B to finish the requeue",
                 )
                 reads = emulator.calls["GetJob"]
                 # A's own near copy lives DEADLINE_NEAR_CACHE_SECONDS (1 s) at most.
-                _await(
+                await_true(
                     lambda: _failed_on_job_page(browser, f"{host_a}{job}") == 0,
                     10,
                     "host A to show the requeued tasks",

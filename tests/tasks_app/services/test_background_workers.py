@@ -12,10 +12,9 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,19 +25,19 @@ from deadline_emulator import Emulator
 from deadline_emulator.server import serve_in_thread
 from tests.celery_workers import celery_worker, kill
 from tests.dashboard_processes import (
+    PASSWORD,
     Browser,
+    await_true,
     emulator_environment,
     environment,
     gunicorn_processes,
-    manage,
+    migrate,
+    requeue,
 )
 from tests.redis_server import redis_server
 
 pytestmark = [pytest.mark.database, pytest.mark.redis]
 
-PASSWORD = "correct horse battery staple"
-_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-_CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
 SENT = "Sending due task resume-actions"
 
 
@@ -79,11 +78,7 @@ def site(shared_database_url: str) -> Iterator[Site]:
                 DASHBOARD_FAILURES_MAX_LOGS="120",
                 DASHBOARD_FAILURES_CONCURRENCY="2",
             )
-            manage("migrate", "--noinput", env=env)
-            manage(
-                "createsuperuser", "--noinput", "--username=ada", "--email=ada@example.com",
-                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-            )  # fmt: skip
+            migrate(env)
             with gunicorn_processes(2, env, threads=8) as (host_a, host_b):
                 browser = Browser()
                 assert browser.sign_in(host_a, "ada", PASSWORD).status == 302
@@ -98,31 +93,8 @@ def _healthy_api(site: Site) -> Iterator[None]:
     site.emulator.faults.clear()
 
 
-def _await(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)  # polling a condition other processes make true, bounded
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _path(made: dict[str, Any]) -> str:
     return "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
-
-
-def _requeue(browser: Browser, base: str, job: str) -> str:
-    """Requeue a job's failed tasks as an operator does; the action's result page."""
-    page = browser.request(f"{base}{job}")
-    csrf = _CSRF.search(page.text)
-    assert page.status == 200 and csrf, page.text[:500]
-    fields = {"action": "requeue", "csrfmiddlewaretoken": csrf[1]}
-    preview = browser.request(f"{base}{job}actions/", fields)
-    token = _CONFIRM.search(preview.text)
-    assert preview.status == 200 and token, preview.text[-2000:]
-    done = browser.request(f"{base}{job}actions/", {**fields, "confirm": unescape(token[1])})
-    assert done.status == 303, done.text[-2000:]
-    return done.headers["Location"]
 
 
 def test_a_requeue_killed_mid_way_is_finished_by_a_second_worker_each_task_once(
@@ -134,8 +106,8 @@ def test_a_requeue_killed_mid_way_is_finished_by_a_second_worker_each_task_once(
     emulator.faults.set("BatchUpdateTask", latency_ms=250)
     job = _path(made)
     with celery_worker(site.env, tmp_path / "first.log", "first") as first:
-        result = _requeue(browser, base, job)
-        _await(
+        result = requeue(browser, base, job)
+        await_true(
             lambda: len(emulator.task_update_counts(made["jobId"])) >= 200,
             60,
             "the first worker to requeue 200 tasks",
@@ -149,7 +121,7 @@ def test_a_requeue_killed_mid_way_is_finished_by_a_second_worker_each_task_once(
     # No beat (so no resumer): the task itself comes back, acknowledged late, and the second
     # worker takes the run over once the first one's lease lapsed.
     with celery_worker(site.env, tmp_path / "second.log", "second"):
-        _await(
+        await_true(
             lambda: 'data-state="done"' in browser.request(f"{site.host_b}{result}").text,
             120,
             "the second worker to finish the requeue",
@@ -179,7 +151,7 @@ def test_a_failure_analysis_killed_mid_way_is_completed_by_a_second_worker(
     with celery_worker(site.env, tmp_path / "first.log", "first") as first:
         status, report, _ = _json(browser, f"{base}{failures}")
         assert status == 200 and report["complete"] is False
-        _await(
+        await_true(
             lambda: emulator.calls.snapshot().get("GetLogEvents", 0) >= reads + 20,
             60,
             "the first worker to read 20 logs",
@@ -189,7 +161,7 @@ def test_a_failure_analysis_killed_mid_way_is_completed_by_a_second_worker(
     assert status == 200 and partial["complete"] is False
 
     with celery_worker(site.env, tmp_path / "second.log", "second"):
-        _await(
+        await_true(
             lambda: _json(browser, f"{site.host_b}{failures}&wait=5")[1]["complete"],
             120,
             "the second worker to complete the analysis",
@@ -228,7 +200,7 @@ def test_two_workers_beats_run_a_periodic_job_once_per_period(site: Site, tmp_pa
         celery_worker(site.env, tmp_path / "b.log", "worker-b", beat=True),
     ):
         # Both beats fire every 5 s: wait until each has fired three times.
-        _await(
+        await_true(
             lambda: all(
                 (tmp_path / log).read_text().count(SENT) >= 3 for log in ("a.log", "b.log")
             ),
