@@ -33,6 +33,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -199,11 +201,20 @@ def run(label: str, bench: Bench, queues: int) -> None:
     bench.latency(0)
 
 
-def main() -> None:
+def pinned_instant() -> datetime:
+    """The emulator's pinned clock: three days after the demo world's epoch."""
     from deadline_emulator.seed import DEMO_EPOCH
 
-    pinned = datetime.fromtimestamp(DEMO_EPOCH + 3 * 86400, tz=UTC)
-    with tempfile.TemporaryDirectory(prefix="dtd-attention-bench-") as workdir:
+    return datetime.fromtimestamp(DEMO_EPOCH + 3 * 86400, tz=UTC)
+
+
+@contextmanager
+def emulated_dashboard(prefix: str) -> Iterator[tuple[Bench, str]]:
+    """What every bench of this kind sets up: the emulator in a process of its own (its clock
+    pinned), this process's Django reading it as it reads AWS, at the emulator's instant, the
+    cache's clock moved by hand; the Bench and the emulator's URL. The emulator is stopped after."""
+    pinned = pinned_instant()
+    with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
         clock_iso = pinned.strftime("%Y-%m-%dT%H:%M:%SZ")
         process, url = start_emulator(clock_iso, Path(workdir) / "emulator.log")
         try:
@@ -211,7 +222,6 @@ def main() -> None:
             import django
 
             django.setup()
-            from django.conf import settings
             from django.test.utils import setup_test_environment
 
             from tasks_app.deadline import client, resilience
@@ -220,8 +230,7 @@ def main() -> None:
             client.backend_now = lambda: pinned  # the emulator's instant, as in demo mode
             clock = BenchClock()
             resilience.set_clock(clock)
-            bench = Bench(url, clock, process.pid)
-            measure_farms(bench, url, settings)
+            yield Bench(url, clock, process.pid), url
         finally:
             process.terminate()
             try:
@@ -229,6 +238,13 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def main() -> None:
+    with emulated_dashboard("dtd-attention-bench-") as (bench, url):
+        from django.conf import settings
+
+        measure_farms(bench, url, settings)
 
 
 def measure_farms(bench: Bench, url: str, settings: Any) -> None:

@@ -19,19 +19,14 @@ cold: an empty cache; warm: the next viewer (the shared cached answer).
 from __future__ import annotations
 
 import statistics
-import subprocess
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bench.attention_bench import (
     LATENCY_MS,
     Bench,
-    BenchClock,
-    configure,
+    emulated_dashboard,
     http_json,
-    start_emulator,
+    pinned_instant,
 )
 
 JSON = {"Accept": "application/json"}
@@ -60,34 +55,11 @@ def measure(bench: Bench, label: str, path: str) -> None:
 def main() -> None:
     from deadline_emulator import Emulator
     from deadline_emulator.clock import Clock
-    from deadline_emulator.seed import DEMO_EPOCH
 
-    pinned = datetime.fromtimestamp(DEMO_EPOCH + 3 * 86400, tz=UTC)
-    big = Emulator(seed=0, clock=Clock(pinned_at=pinned.timestamp())).backend.landmarks()["big_job"]
-    with tempfile.TemporaryDirectory(prefix="dtd-usage-bench-") as workdir:
-        clock_iso = pinned.strftime("%Y-%m-%dT%H:%M:%SZ")
-        process, url = start_emulator(clock_iso, Path(workdir) / "emulator.log")
-        try:
-            configure(url)
-            import django
-
-            django.setup()
-            from django.test.utils import setup_test_environment
-
-            from tasks_app.deadline import client, resilience
-
-            setup_test_environment()
-            client.backend_now = lambda: pinned  # the emulator's instant, as in demo mode
-            resilience.set_clock(BenchClock())
-            bench = Bench(url, BenchClock(), process.pid)
-            run(bench, url, big)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    pinned = pinned_instant().timestamp()
+    big = Emulator(seed=0, clock=Clock(pinned_at=pinned)).backend.landmarks()["big_job"]
+    with emulated_dashboard("dtd-usage-bench-") as (bench, url):
+        run(bench, url, big)
 
 
 def run(bench: Bench, url: str, big: dict[str, Any]) -> None:
