@@ -12,6 +12,8 @@ again instead of changing anything twice.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -30,6 +32,21 @@ logger = logging.getLogger(__name__)
 
 #: Tasks per chunk when each is its own UpdateTask call (re-read together, sent in turn).
 SINGLE_CHUNK = 10
+#: A chunk sent within this many seconds of the confirmation's own read of every task (its
+#: recheck, which proved them all in their previewed status) is not read a second time: that
+#: read is as fresh as a re-read would be. Later chunks, retries and resumed runs re-read.
+FRESH_SECONDS = 1.0
+_verified_lock = threading.Lock()
+_verified: dict[int, float] = {}
+
+
+def note_verified(run_id: int, read_at: float) -> None:
+    """Every task of run ``run_id`` was read in its planned status at ``read_at``
+    (time.monotonic()); taken by the run's executor in this process."""
+    with _verified_lock:
+        _verified[run_id] = read_at
+
+
 _GRANT_HINT = "The README's optional write statement grants it."
 
 
@@ -59,6 +76,8 @@ class Sender:
         target = ACTIONS[run.action].target
         self.target: TaskRunStatus | None = target
         self.batch = run.method == "BatchUpdateTask"
+        with _verified_lock:
+            self.verified_at = _verified.pop(run.pk, None)
 
     def chunk_size(self, batch_size: int) -> int:
         return max(1, min(batch_size, writes.BATCH_UPDATE_MAX)) if self.batch else SINGLE_CHUNK
@@ -70,7 +89,10 @@ class Sender:
         resend = [item for item in items if item.batch_token]
         if resend:
             return self._resend(resend)
-        fresh, outcomes = self._reread(items)
+        if self._verified_just_now(items):
+            fresh, outcomes = list(items), []
+        else:
+            fresh, outcomes = self._reread(items)
         if not fresh:
             return outcomes
         if self.batch:
@@ -85,6 +107,12 @@ class Sender:
         return outcomes + sent
 
     # --- Re-read ----------------------------------------------------------------------------
+
+    def _verified_just_now(self, items: Sequence[ActionItem]) -> bool:
+        """Never sent, and read in their previewed status by the confirmation moments ago."""
+        if self.verified_at is None or time.monotonic() - self.verified_at > FRESH_SECONDS:
+            return False
+        return all(not item.tries and not item.error for item in items)
 
     def _reread(self, items: Sequence[ActionItem]) -> tuple[list[ActionItem], list[Outcome]]:
         """(items still in their previewed status, outcomes of the others)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ...deadline.errors import DeadlineError
+from ...selectors import failure_analysis as analysis
 from ...selectors import failures
 from .. import failure_runs
 from .catalog import Scope
@@ -60,16 +60,22 @@ def failure_group(scope: Scope) -> FailureGroupMembers | None:
 def signatures_among(
     scope: Scope, failed_task_ids: Sequence[str]
 ) -> tuple[tuple[tuple[str, int], ...], str]:
-    """The failure causes of the FAILED tasks ``failed_task_ids``, as far as the failures
-    analysis knows them now (it is started if needed, never waited for)."""
+    """The failure causes of the FAILED tasks ``failed_task_ids``, as far as the cache already
+    knows them (no API call). A preview never starts a failures analysis: for a job of
+    thousands of failed tasks that is dozens of calls and seconds of CPU competing with the
+    preview's own reads, for a list the operator did not ask for; the Failures page starts it
+    (and a failure group's preview, whose members it is)."""
     failed = set(failed_task_ids)
     if not failed or scope.kind not in ("job", "step"):
         return (), ""
-    try:
-        report = failure_runs.report(_failure_scope(scope), wait_seconds=0.0)
-    except DeadlineError as exc:  # the causes only inform the preview; never block it
-        logger.info("preview without failure causes: %s", exc.message)
+    failure_scope = _failure_scope(scope)
+    listing = analysis.load_listing(failure_scope)
+    if listing is None:
         return (), ""
+    attempts = analysis.load_attempts(failure_scope, listing.tasks)
+    report = failures.assemble(
+        failure_scope, listing, progress=failure_runs.running(failure_scope), attempts=attempts
+    )
     found = []
     for group in report.groups:
         count = len(failed.intersection(group.task_ids))
@@ -80,8 +86,6 @@ def signatures_among(
     if not report.complete and report.listed:
         notice = (
             f"Failure causes: {report.analysed:,} of {report.listed:,} failed tasks analysed so "
-            "far; update the preview to see more."
+            "far; the Failures page has the rest."
         )
-    elif not report.complete:
-        notice = "The failure causes are still being read: update the preview to see them."
     return tuple(found), notice

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,6 +64,10 @@ class Plan:
     # applies, e.g. a task or a failure group), and whether the listing agreed with it.
     expected: int | None = None
     settled: bool = True
+    # time.monotonic() when every task of the plan was last read in its planned status (the
+    # confirmation's recheck), or None: a run started at once may trust that read instead of
+    # reading its first chunks again (``dispatch.FRESH_SECONDS``).
+    verified_at: float | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -351,6 +356,7 @@ def recheck(*, scope: Scope, choice: ActionChoice, previewed: list[PlannedTask])
         TaskRef(scope.farm_id, scope.queue_id, scope.job_id, t.step_id, t.task_id)
         for t in previewed
     ]
+    read_at = time.monotonic()  # when the read was sent: its answer is at least this fresh
     reading = read_tasks(refs)
     for task in previewed:
         now = reading.tasks.get(task.task_id)
@@ -364,4 +370,5 @@ def recheck(*, scope: Scope, choice: ActionChoice, previewed: list[PlannedTask])
         tasks=tuple(previewed),
         method=_method(scope, choice),
         expected=len(previewed),
+        verified_at=read_at,
     )

@@ -20,6 +20,7 @@ from ...models import ActionItem, ActionRun
 from .. import background
 from .audit import expire
 from .catalog import ActionError
+from .dispatch import note_verified
 from .executor import execute, lease_until
 from .planning import Plan
 
@@ -80,6 +81,9 @@ def start(
             # A run abandoned long ago holds the job: expire it (listing what it left), once.
             if attempt == 2 or not expire(busy.pk):
                 raise ActionBusy(busy) from None
+    read_at = plan.verified_at
+    if read_at is not None and background.in_process():  # executed here, at once
+        transaction.on_commit(lambda: note_verified(run.pk, read_at))
     transaction.on_commit(lambda: spawn(run.pk, owner))
     return run
 
