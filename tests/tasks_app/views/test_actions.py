@@ -15,6 +15,7 @@ from django.test import Client
 from tasks_app.models import ActionItem, ActionRun
 from tasks_app.selectors.signatures import Signature
 from tasks_app.services import actions
+from tasks_app.services.actions import dispatch
 from tests.action_world import ActionWorld
 
 HX = {"HX-Request": "true"}
@@ -71,6 +72,37 @@ def test_requeue_a_jobs_failed_tasks(acting: ActionWorld, operator_client: Clien
 
 
 @in_process
+def test_a_requeue_reads_each_task_once_before_writing_and_starts_no_failures_analysis(
+    acting: ActionWorld, operator_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run starts within the window on any machine, however loaded.
+    monkeypatch.setattr(dispatch, "FRESH_SECONDS", 60.0)
+    acting.emulator.calls.reset()
+    response, _ = preview(operator_client, acting.job_url(), action="requeue")
+    assert "Failure causes among them" not in response.content.decode()  # none analysed yet
+    acting.emulator.calls.reset()
+
+    run = act(operator_client, acting.job_url(), action="requeue")
+
+    assert (run.state, run.changed) == ("done", 12)
+    assert acting.updates() == {task_id: 1 for _, task_id in acting.failed}
+    calls = acting.emulator.calls.snapshot()
+    # One read of the 12 tasks (the confirmation's; the run trusts it), one write.
+    assert calls["BatchGetTask"] == 1 and calls["BatchUpdateTask"] == 1
+    assert set(calls) <= {"GetJob", "ListSteps", "ListTasks", "BatchGetTask", "BatchUpdateTask"}
+
+
+def test_a_requeue_preview_names_the_causes_the_failures_page_analysed(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    report = operator_client.get(f"{acting.job_url()}failures/?format=json&wait=30").json()
+    assert report["complete"] and len(report["groups"]) == 4
+    response, _ = preview(operator_client, acting.job_url(), action="requeue")
+    html = response.content.decode()
+    assert "Failure causes among them" in html
+    assert html.count('<bdi class="truncate"') == 4
+
+
 def test_requeue_one_step_touches_only_that_step(
     acting: ActionWorld, operator_client: Client
 ) -> None:
