@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import LazySettings
@@ -15,7 +15,9 @@ from deadline_emulator import Emulator
 from deadline_emulator.transport import in_process_client
 from tasks_app.deadline.cache import forget
 from tasks_app.selectors import attention
+from tasks_app.selectors.attention import AttentionItem, AttentionReport
 from tasks_app.services import notifications
+from tasks_app.services.notifications.events import report_events
 from tests.tasks_app.services.notifications.receivers import HttpReceiver, http_receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,3 +104,21 @@ def test_a_budget_past_its_threshold_is_announced_once(
     look_again(budget)
     run_until_quiet()
     assert receiver.on("/late") == [] and len(receiver.on("/hook")) == 1
+
+
+def test_a_budget_item_without_its_cached_budget_is_still_one_event() -> None:
+    """A report read before the budget's answer left the cache: the item's own threshold."""
+    farm = "farm-" + "6" * 32
+    item = AttentionItem(
+        kind="budget",
+        reason=f"{NAME}: 80% projected in 5 h (stop scheduling); $790,000 of $1,000,000 used",
+        impact=1.0,
+        url=f"/farms/{farm}/budgets/",
+        farm_id=farm,
+        title=NAME,
+    )
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    (event,) = report_events(AttentionReport(items=(item,), checked_at=now), {}, now=now)
+    assert event.event == "budget_threshold"
+    assert event.subject_key == f"budget_threshold:{farm}:{NAME}:80:projected:2026-12"
+    assert event.url == f"/farms/{farm}/budgets/" and event.title == NAME
