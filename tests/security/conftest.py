@@ -29,6 +29,15 @@ _ID_MEMBERS = {
     "sessionActionId": "session_action_id",
     "workerId": "worker_id",
     "fleetId": "fleet_id",
+    "fleetIds": "fleet_id",
+}
+# IDs the dashboard only echoes from the API's own answers (never from a URL), with the
+# model's patterns: a budget, a limit, a queue environment, a statistics aggregation.
+_ECHOED_ID_MEMBERS = {
+    "budgetId": re.compile(r"budget-[0-9a-f]{32}"),
+    "limitId": re.compile(r"limit-[0-9a-f]{32}"),
+    "queueEnvironmentId": re.compile(r"queueenv-[0-9a-f]{32}"),
+    "aggregationId": re.compile(r"[0-9a-f]{32}"),
 }
 # Search* string filters naming an ID field.
 _FILTER_FIELDS = {"JOB_ID": "job_id", "STEP_ID": "step_id", "TASK_ID": "task_id"}
@@ -56,7 +65,10 @@ def _id_problems(operation: str, value: Any, where: str = "") -> list[str]:
                         isinstance(item, str) and ID_PATTERNS[_ID_MEMBERS[key]].fullmatch(item)
                     ):
                         problems.append(f"{operation}: {where}{key}={item!r} breaks the pattern")
-            elif key.endswith(("Id", "Ids")):
+            elif key in _ECHOED_ID_MEMBERS:
+                if not (isinstance(member, str) and _ECHOED_ID_MEMBERS[key].fullmatch(member)):
+                    problems.append(f"{operation}: {where}{key}={member!r} breaks the pattern")
+            elif key.endswith(("Id", "Ids")) and not isinstance(member, Mapping):
                 problems.append(f"{operation}: unknown ID member {where}{key}: add it above")
             else:
                 problems += _id_problems(operation, member, f"{where}{key}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from tasks_app.deadline.ids import ID_PATTERNS
 from tasks_app.deadline.types import TaskRunStatus
 from tasks_app.selectors import browse
+from tasks_app.selectors.usage.usage import GROUPS
 
 #: Bounded and derandomized so CI runs the same examples every time; raise
 #: DASHBOARD_FUZZ_EXAMPLES (and set DASHBOARD_FUZZ_RANDOM=1) to explore further locally.
@@ -72,7 +74,24 @@ SAMPLES = [
     "sessionaction-" + "0" * 32 + "-",
     " task-" + "0" * 32 + "-0",
     "step-" + "0" * 32 + "/../",
+    # Times (usage and timeline windows): out of datetime's range, impossible, backwards.
+    "0001-01-01T00:00Z",
+    "0001-01-01T00:00:00-23:59",
+    "9999-12-31T23:59:59.999999+23:59",
+    "10000-01-01",
+    "2026-02-30",
+    "2026-11-20T25:00Z",
+    "2026-11-20T10:00+99:00",
+    "1970-01-01",
 ]
+
+
+def recent_moments() -> list[str]:
+    """ISO times a usage or timeline link would carry: recent, so windows are valid."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    ago = (timedelta(days=2), timedelta(hours=3), timedelta(minutes=2), timedelta(days=120))
+    return [(now - a).isoformat().replace("+00:00", "Z") for a in ago]
+
 
 # Values a real form or link would send, so fuzzing also reaches the deep, valid paths.
 PLAUSIBLE = [
@@ -91,6 +110,16 @@ PLAUSIBLE = [
     "401",
     "Frame=1",
     "1042",
+    *GROUPS,  # usage's group
+    "7",
+    "30",
+    "90",
+    "91",
+    "worker",  # a task page's worker log panel
+    "line",  # blockers' htmx parts
+    "graph",
+    "links",
+    *recent_moments(),
 ]
 
 #: Every query parameter and form field the dashboard reads (test_parameter_names_cover_*
@@ -137,6 +166,17 @@ PARAMETERS = [
     "farm",
     "job",
     "user",
+    # Fleets and workers: the farm page's fleet summary, a task's worker log panel.
+    "summary",
+    "log",
+    # Blockers: the htmx part of a job or step's "why is it waiting" page.
+    "part",
+    # Usage, budgets and a job's timeline: the window, the grouping, a queue's summary.
+    "days",
+    "start",
+    "end",
+    "group",
+    "queue",
 ]
 
 
