@@ -18,7 +18,9 @@ and prints each one's wall-clock time, the API calls it made (counted by the emu
 operation), how many tasks the emulator saw changed exactly once (0 lost, 0 twice) and the
 ratio CLI / dashboard on the identical 1,000-task jobs (target: at least 50x). The CLI's time
 includes its interpreter start, printed on its own for reference. The dashboard's calls
-include the failures analysis its preview starts in the background (to name the causes).
+include the job page's reads before the preview (untimed); a preview starts no failures
+analysis (it names causes only when the Failures page has analysed them). ``--no-cli`` runs
+the dashboard's part alone (to profile it), and prints no ratio.
 """
 
 from __future__ import annotations

@@ -17,8 +17,10 @@ from . import refusals
 
 #: BatchGetTask's limit (the model's BatchGetTaskIdentifiers: 1..100).
 BATCH_GET_MAX = 100
-#: BatchGetTask calls at once when many tasks are read (a confirmation of thousands).
-PARALLEL_READS = 8
+#: BatchGetTask calls at once when many tasks are read (a confirmation of thousands): as many
+#: as an action's writes in flight (DASHBOARD_ACTION_CONCURRENCY's default), so a confirmation
+#: of 1,000 tasks is one round trip.
+PARALLEL_READS = 16
 
 
 @dataclass(frozen=True)
