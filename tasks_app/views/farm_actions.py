@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from ..deadline import allow_list
 from ..deadline.errors import DeadlineError
 from ..forms import REASON_MAX
 from ..models import MachineAction
@@ -96,7 +97,8 @@ def _act(request: HttpRequest, choice: machine_actions.MachineChoice, back: str)
 def machine_action_result(request: HttpRequest, action_id: int) -> HttpResponse:
     """One machine action's audit row: who, when, what, before, asked, result."""
     row = MachineAction.objects.filter(pk=action_id).first()
-    if row is None:
+    # A farm outside the allow-list has no machine actions here either, as /audit/<n>/ says.
+    if row is None or not allow_list.is_farm_allowed(row.farm_id):
         raise Http404("No such machine action")
     back = (
         reverse("worker_detail", args=[row.farm_id, row.fleet_id, row.worker_id])

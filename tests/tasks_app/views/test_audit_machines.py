@@ -115,6 +115,9 @@ def test_the_filters_and_the_allow_list_hold_for_machine_actions(
     settings.DASHBOARD_FARMS = [FARM]
     shown = order(client.get("/audit/").content.decode())
     assert f"/audit/machines/{trail['elsewhere']}/" not in shown and len(shown) == 4
+    # Its result page is as hidden as the farm, like a task action's.
+    assert client.get(f"/audit/machines/{trail['elsewhere']}/").status_code == 404
+    assert client.get(f"/audit/machines/{trail['sized']}/").status_code == 200
 
 
 def test_machine_actions_page_with_the_rest(
