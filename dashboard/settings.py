@@ -507,6 +507,8 @@ if DASHBOARD_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": _queue_dir,
         "processed_folder": _queue_dir,
         "store_processed": False,
+        # kombu's default is ./control, a folder in whatever directory the process started in.
+        "control_folder": _queue_dir + "/control",
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
