@@ -4,8 +4,6 @@ against ListJobs), at one ListJobs listing for every page past the window."""
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,17 +12,16 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from deadline_emulator import Emulator, set_default_emulator
+from deadline_emulator import Emulator
 from deadline_emulator.clock import Clock
 from deadline_emulator.seed import JobSpec, ParamDef, StepSpec, hex_id
 from tasks_app.selectors import find
 from tests.conftest import PINNED_AT
+from tests.tasks_app.views.browse_pages import JOB_ROW, RANGE, follow, installed
 
 pytestmark = pytest.mark.usefixtures("held_clock")
 
 EXTRA_JOBS = 10_050
-JOB_ROW = re.compile(r'<tr data-href="[^"]*/jobs/(job-[0-9a-f]{32})/">')
-RANGE = re.compile(r'<span class="pagination__range">([^<]+)</span>')
 
 
 def add_many_jobs(emulator: Emulator, queue: Any, count: int) -> None:
@@ -92,19 +89,8 @@ def module_world() -> World:
 
 @pytest.fixture
 def world(module_world: World) -> Iterator[World]:
-    set_default_emulator(module_world.emulator, seed=settings.DEADLINE_DEMO_SEED)
-    module_world.emulator.calls.reset()
-    yield module_world
-    set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
-
-
-def follow(client: Client, world: World, page: str, pattern: str) -> str:
-    found = re.search(rf'<a href="([^"]*)"[^>]*{pattern}', page)
-    assert found is not None, pattern
-    href = html.unescape(found.group(1))
-    response = client.get(world.url + href if href.startswith("?") else href)
-    assert response.status_code == 200
-    return response.content.decode()
+    with installed(module_world.emulator):
+        yield module_world
 
 
 def test_the_job_list_counts_every_job_and_its_last_page_ends_with_the_oldest(
@@ -117,7 +103,7 @@ def test_the_job_list_counts_every_job_and_its_last_page_ends_with_the_oldest(
     first = client.get(world.url).content.decode()
     cold = world.emulator.calls.snapshot()
     world.emulator.calls.reset()
-    last = follow(client, world, first, 'rel="last"')
+    last = follow(client, world.url, first, 'rel="last"')
 
     assert JOB_ROW.findall(first) == [j["jobId"] for j in world.jobs[:50]]
     assert RANGE.search(first).group(1) == f"1\u201350 of {total:,} · page 1 of {pages:,}"

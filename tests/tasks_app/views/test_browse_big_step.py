@@ -5,28 +5,30 @@ number of API calls (a warm page past the window costs none)."""
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
 
-from deadline_emulator import Emulator, set_default_emulator
+from deadline_emulator import Emulator
 from deadline_emulator.clock import Clock
 from tests.conftest import PINNED_AT
+from tests.tasks_app.views.browse_pages import (
+    RANGE,
+    TASK_ROW,
+    follow,
+    installed,
+    step_url,
+    submit,
+)
 
 # Counts of API calls across requests must not depend on how fast a loaded machine serves them.
 pytestmark = pytest.mark.usefixtures("held_clock")
 
 TASKS = 50_000
 FAILED = 300
-ROW = re.compile(r'<tr class="task-row" data-task-id="(task-[0-9a-f]{32}-\d+)">')
-RANGE = re.compile(r'<span class="pagination__range">([^<]+)</span>')
 
 
 class World:
@@ -57,13 +59,7 @@ class World:
 
     @property
     def url(self) -> str:
-        kwargs = {
-            "farm_id": self.ids["farmId"],
-            "queue_id": self.ids["queueId"],
-            "job_id": self.ids["jobId"],
-            "step_id": self.ids["stepId"],
-        }
-        return reverse("step_detail", kwargs=kwargs)
+        return step_url(self.ids)
 
     def ids_of(self, tasks: list[dict[str, Any]]) -> list[str]:
         return [t["taskId"] for t in tasks]
@@ -80,45 +76,12 @@ def module_world() -> World:
 @pytest.fixture
 def world(module_world: World) -> Iterator[World]:
     """The module's world, installed as the default emulator for this test, calls uncounted."""
-    set_default_emulator(module_world.emulator, seed=settings.DEADLINE_DEMO_SEED)
-    module_world.emulator.calls.reset()
-    yield module_world
-    set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
+    with installed(module_world.emulator):
+        yield module_world
 
 
 def rows(page: str) -> list[str]:
-    return ROW.findall(page)
-
-
-def link(page: str, pattern: str) -> str:
-    """The href of the first ``<a>`` whose attributes match ``pattern`` (unescaped)."""
-    found = re.search(rf'<a href="([^"]*)"[^>]*{pattern}', page)
-    assert found is not None, pattern
-    return html.unescape(found.group(1))
-
-
-def follow(client: Client, world: World, page: str, pattern: str) -> str:
-    """Open the link of ``page`` matching ``pattern`` (hrefs are the page's own query strings)."""
-    href = link(page, pattern)
-    response = client.get(world.url + href if href.startswith("?") else href)
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def submit(client: Client, shown: str, form_class: str, **values: str) -> str:
-    """Submit the form of ``shown`` with class ``form_class``: its own action and hidden fields,
-    with ``values`` typed in."""
-    form = re.search(
-        rf'<form method="get" action="([^"]+)" class="{form_class}".*?</form>', shown, re.S
-    )
-    assert form is not None, form_class
-    fields = dict(
-        re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(0))
-    )
-    fields = {k: html.unescape(v) for k, v in fields.items()} | values
-    response = client.get(f"{form.group(1)}?{urlencode(fields)}")
-    assert response.status_code == 200
-    return response.content.decode()
+    return TASK_ROW.findall(page)
 
 
 def test_the_last_page_is_one_link_and_one_search(client: Client, world: World) -> None:
@@ -126,7 +89,7 @@ def test_the_last_page_is_one_link_and_one_search(client: Client, world: World) 
     assert RANGE.search(first).group(1) == "1\u201350 of 50,000 · page 1 of 1,000"
     world.emulator.calls.reset()
 
-    last = follow(client, world, first, 'rel="last"')
+    last = follow(client, world.url, first, 'rel="last"')
 
     assert rows(last) == world.ids_of(world.tasks[-50:])
     assert RANGE.search(last).group(1) == "49,951\u201350,000 of 50,000 · page 1,000 of 1,000"
@@ -138,8 +101,8 @@ def test_the_last_page_is_one_link_and_one_search(client: Client, world: World) 
 def test_failed_only_reaches_its_last_failed_task(client: Client, world: World) -> None:
     first = client.get(world.url).content.decode()
 
-    failed = follow(client, world, first, "data-failed-toggle")
-    last = follow(client, world, failed, 'rel="last"')
+    failed = follow(client, world.url, first, "data-failed-toggle")
+    last = follow(client, world.url, failed, 'rel="last"')
 
     expected = world.ids_of(world.failed())
     assert len(expected) == FAILED and int(expected[-1].rsplit("-", 1)[1]) > 45_000
@@ -175,11 +138,11 @@ def test_a_middle_page_and_a_sort_come_from_one_listing_read_once(
     middle = submit(client, first, "pagination__jump", page="500")
     cold = world.emulator.calls.snapshot()
     world.emulator.calls.reset()
-    after = follow(client, world, middle, 'rel="next"')
-    by_ended = follow(client, world, first, 'class="sort-link">Ended')
-    last_ended = follow(client, world, by_ended, 'rel="last"')
+    after = follow(client, world.url, middle, 'rel="next"')
+    by_ended = follow(client, world.url, first, 'class="sort-link">Ended')
+    last_ended = follow(client, world.url, by_ended, 'rel="last"')
     succeeded = client.get(world.url, {"status": "SUCCEEDED"}).content.decode()
-    last_succeeded = follow(client, world, succeeded, 'rel="last"')
+    last_succeeded = follow(client, world.url, succeeded, 'rel="last"')
 
     assert rows(middle) == world.ids_of(world.tasks[24_950:25_000])
     assert rows(after) == world.ids_of(world.tasks[25_000:25_050])

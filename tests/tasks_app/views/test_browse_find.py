@@ -4,28 +4,14 @@ and a step without frames still reads a number as an index."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import reverse
 
 from deadline_emulator import Emulator
-
-ROW = re.compile(r'<tr class="task-row" data-task-id="(task-[0-9a-f]{32}-\d+)">')
-
-
-def step_url(ids: dict[str, str]) -> str:
-    return reverse(
-        "step_detail",
-        kwargs={
-            "farm_id": ids["farmId"],
-            "queue_id": ids["queueId"],
-            "job_id": ids["jobId"],
-            "step_id": ids["stepId"],
-        },
-    )
+from tests.tasks_app.views.browse_pages import TASK_ROW as ROW
+from tests.tasks_app.views.browse_pages import step_url
 
 
 def found(client: Client, ids: dict[str, str], text: str) -> list[int]:

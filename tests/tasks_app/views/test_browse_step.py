@@ -12,24 +12,13 @@ from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator import Emulator
+from tests.tasks_app.views.browse_pages import TASK_ROW as ROW
+from tests.tasks_app.views.browse_pages import step_url
 
 # Counts of API calls across requests must not depend on how fast a loaded machine serves them.
 pytestmark = pytest.mark.usefixtures("held_clock")
 
 HX = {"HX-Request": "true"}
-ROW = re.compile(r'<tr class="task-row" data-task-id="(task-[0-9a-f]{32}-\d+)">')
-
-
-def step_url(ids: dict[str, str]) -> str:
-    return reverse(
-        "step_detail",
-        kwargs={
-            "farm_id": ids["farmId"],
-            "queue_id": ids["queueId"],
-            "job_id": ids["jobId"],
-            "step_id": ids["stepId"],
-        },
-    )
 
 
 def rows(response: Any) -> list[str]:

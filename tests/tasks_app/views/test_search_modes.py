@@ -9,35 +9,17 @@ import re
 import pytest
 from django.core.cache import cache
 from django.test import Client
-from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tasks_app.deadline.types import TaskRunStatus
 from tasks_app.selectors.job_table import JOB_SORTS
 from tasks_app.selectors.task_table import TASK_SORTS
+from tests.tasks_app.views.browse_pages import JOB_ROW, TASK_ROW, queue_url, step_url
 
 HX = {"HX-Request": "true"}
 MODES = ("lenient", "strict", "ignore")
-TASK_ROW = re.compile(r'<tr class="task-row" data-task-id="(task-[0-9a-f]{32}-\d+)">')
-JOB_ROW = re.compile(r'<tr data-href="[^"]*/jobs/(job-[0-9a-f]{32})/">')
 
 Views = list[dict[str, str]]
-
-
-def step_url(ids: dict[str, str]) -> str:
-    return reverse(
-        "step_detail",
-        kwargs={
-            "farm_id": ids["farmId"],
-            "queue_id": ids["queueId"],
-            "job_id": ids["jobId"],
-            "step_id": ids["stepId"],
-        },
-    )
-
-
-def queue_url(ids: dict[str, str]) -> str:
-    return reverse("queue_detail", kwargs={"farm_id": ids["farmId"], "queue_id": ids["queueId"]})
 
 
 def every_sort(sorts: dict[str, str]) -> Views:
