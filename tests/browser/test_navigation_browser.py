@@ -84,9 +84,10 @@ def test_cascading_form_without_javascript(
     page.select_option("#nav-step", big["stepId"])
     page.get_by_role("button", name="Show tasks").click()
     expect(page.locator("#nav-task")).to_be_enabled(timeout=20_000)
-    page.fill("#nav-task-search", "9999")
+    page.fill("#nav-task-search", "#9999")
     page.press("#nav-task-search", "Enter")
-    # A number is a task index: task 9999 alone (GetTask), after the placeholder option.
+    # #N is a task index (a bare number is a frame): task 9999 alone (GetTask), after the
+    # placeholder option.
     expect(page.locator("#nav-task option")).to_have_count(2)
     page.select_option("#nav-task", last["taskId"])
     page.get_by_role("button", name="Open task").click()
