@@ -24,7 +24,7 @@ from .. import browse
 from ..resources import read_concurrently
 from . import reads
 from .activity import CurrentTask, FleetActivity, Tally, fleet_activity
-from .fleets import WORKER_STATUSES, ServedQueue
+from .fleets import ServedQueue, counts_in_order, fleet_json
 
 PAGE_SIZE = 100
 #: SearchWorkers reaches items 0..10,000 only; pages past it come from the listing.
@@ -92,27 +92,9 @@ class FleetPage:
     notes: tuple[str, ...] = field(default=())
 
     def as_json(self) -> dict[str, Any]:
-        f = self.fleet
         return {
             "fleet": {
-                "fleet_id": f.fleet_id,
-                "name": f.display_name,
-                "status": f.status,
-                "status_message": f.status_message,
-                "managed": f.managed,
-                "worker_count": f.worker_count,
-                "target_worker_count": f.target_worker_count,
-                "min_worker_count": f.min_worker_count,
-                "max_worker_count": f.max_worker_count,
-                "autoscaling_status": f.autoscaling_status,
-                "queues": [
-                    {
-                        "queue_id": q.queue_id,
-                        "name": q.name,
-                        "association_status": q.association_status,
-                    }
-                    for q in self.queues
-                ],
+                **fleet_json(self.fleet, self.queues, managed=True),
                 "recent_attempts": self.fleet_tally.attempts,
                 "recent_failures": self.fleet_tally.failures,
             },
@@ -124,9 +106,7 @@ class FleetPage:
 
     @property
     def counts(self) -> list[tuple[str, int]]:
-        if not self.status_counts:
-            return []
-        return [(s, self.status_counts[s]) for s in WORKER_STATUSES if self.status_counts.get(s)]
+        return counts_in_order(self.status_counts)
 
 
 def served_queues(farm_id: str, fleet_id: str) -> tuple[ServedQueue, ...]:

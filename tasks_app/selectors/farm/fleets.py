@@ -43,29 +43,45 @@ class FleetRow:
     status_counts: Mapping[str, int] | None  # None: the workers could not be listed
 
     def as_json(self) -> dict[str, Any]:
-        f = self.fleet
-        return {
-            "fleet_id": f.fleet_id,
-            "name": f.display_name,
-            "status": f.status,
-            "status_message": f.status_message,
-            "worker_count": f.worker_count,
-            "target_worker_count": f.target_worker_count,
-            "min_worker_count": f.min_worker_count,
-            "max_worker_count": f.max_worker_count,
-            "autoscaling_status": f.autoscaling_status,
-            "queues": [
-                {"queue_id": q.queue_id, "name": q.name, "association_status": q.association_status}
-                for q in self.queues
-            ],
-        }
+        return fleet_json(self.fleet, self.queues)
 
     @property
     def counts(self) -> list[tuple[str, int]]:
-        """(status, workers) for the statuses present, in WORKER_STATUSES order."""
-        if not self.status_counts:
-            return []
-        return [(s, self.status_counts[s]) for s in WORKER_STATUSES if self.status_counts.get(s)]
+        return counts_in_order(self.status_counts)
+
+
+def fleet_json(
+    f: FleetInfo, queues: tuple[ServedQueue, ...], *, managed: bool = False
+) -> dict[str, Any]:
+    """A fleet and the queues it serves as the fleets list and the fleet page both answer in
+    JSON; ``managed`` adds whether the service runs its hosts (the fleet page says so)."""
+    answer: dict[str, Any] = {
+        "fleet_id": f.fleet_id,
+        "name": f.display_name,
+        "status": f.status,
+        "status_message": f.status_message,
+    }
+    if managed:
+        answer["managed"] = f.managed
+    answer.update(
+        worker_count=f.worker_count,
+        target_worker_count=f.target_worker_count,
+        min_worker_count=f.min_worker_count,
+        max_worker_count=f.max_worker_count,
+        autoscaling_status=f.autoscaling_status,
+        queues=[
+            {"queue_id": q.queue_id, "name": q.name, "association_status": q.association_status}
+            for q in queues
+        ],
+    )
+    return answer
+
+
+def counts_in_order(status_counts: Mapping[str, int] | None) -> list[tuple[str, int]]:
+    """(status, workers) for the statuses present, in WORKER_STATUSES order."""
+    if not status_counts:
+        return []
+    return [(s, status_counts[s]) for s in WORKER_STATUSES if status_counts.get(s)]
 
 
 @dataclass(frozen=True)
