@@ -204,7 +204,7 @@ class SharedLockoutHandler(AxesDatabaseHandler):
                 type(exc).__name__,
                 method,
                 lockout_username(request, None) if request is not None else None,
-                client_address(request) if request is not None else "-",
+                (client_address(request) if request is not None else None) or "-",
             )
             return default
 

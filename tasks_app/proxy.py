@@ -74,7 +74,7 @@ def identity_refusal(request: HttpRequest) -> HttpResponse | None:
         logger.warning(
             "refused a request from %s without the proxy's secret (%s): it did not come "
             "through the SSO proxy",
-            client_address(request),
+            client_address(request) or "an unknown address",
             PROXY_SECRET_HEADER,
         )
         return render(request, "registration/no_remote_user.html", status=403)
@@ -82,7 +82,7 @@ def identity_refusal(request: HttpRequest) -> HttpResponse | None:
     if repeated:
         logger.warning(
             "refused a request from %s carrying %s more than once",
-            client_address(request),
+            client_address(request) or "an unknown address",
             repeated,
         )
         return HttpResponse(
@@ -121,15 +121,17 @@ def _trusted(address: str, networks: list[str]) -> bool:
     )
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str | None:
     """AXES_CLIENT_IP_CALLABLE: the address the outermost trusted proxy saw the client at.
 
     With a count N of trusted proxies, the hop N places before the peer (or the first hop, if
     the chain is shorter: a request that skipped a proxy); with their addresses, the last hop
-    that is not one of them. A hop that is not an address falls back to the peer's address.
+    that is not one of them. A hop that is not an address falls back to the peer's address;
+    None when no address is known at all (a test client's request, a sign-in made in code):
+    django-axes stores it in an address column, which PostgreSQL checks.
     """
     hops = _hops(request)
-    peer = _address(hops[-1]) or "unknown"
+    peer = _address(hops[-1])
     networks = list(settings.DASHBOARD_TRUSTED_PROXY_NETWORKS)
     if networks:
         chosen = next((hop for hop in reversed(hops) if not _trusted(hop, networks)), hops[0])

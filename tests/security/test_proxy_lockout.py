@@ -81,3 +81,12 @@ def test_client_address_is_the_hop_the_outermost_trusted_proxy_saw(
     if forwarded:
         request.META["HTTP_X_FORWARDED_FOR"] = forwarded
     assert client_address(request) == expected
+
+
+def test_a_request_with_no_address_at_all_has_none(settings: object) -> None:
+    """A sign-in made in code (a test client's force_login) has no peer: None, which the
+    lockout's address column accepts, never a word PostgreSQL refuses as an address."""
+    settings.DASHBOARD_TRUSTED_PROXY_COUNT, settings.DASHBOARD_TRUSTED_PROXY_NETWORKS = (1, [])  # type: ignore[attr-defined]
+    request = RequestFactory().get("/login/", REMOTE_ADDR="")
+    request.META["HTTP_X_FORWARDED_FOR"] = "not-an-address"
+    assert client_address(request) is None
