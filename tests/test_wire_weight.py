@@ -17,8 +17,8 @@ from django.test import Client, RequestFactory
 from dashboard.middleware import BODYLESS_CONTENT_SECURITY_POLICY, SecurityHeadersMiddleware
 from deadline_emulator import Emulator
 from tests.demo import task_url
+from tests.htmx_headers import HTMX
 
-HTMX = {"HX-Request": "true"}
 POLL_BUDGET = 500  # bytes on the wire per unchanged poll (issue 7)
 # Exactly what gunicorn writes around the application's headers (http/wsgi.py).
 GUNICORN_FRAMING = (

@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import resilience
+from tests.htmx_headers import HTMX as HX
 from tests.manual_clock import ManualClock
 from tests.official_cli.conftest import CliEmulator
 from tests.official_cli.test_cli_commands import ids_args, job_of
 
-HX = {"HX-Request": "true"}
 TASK_ROW = re.compile(r'<tr class="task-row" data-task-id="(task-[0-9a-f]{32}-\d+)">')
 
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from tasks_app.models import ActionRun
 from tasks_app.services import actions
 from tests.action_world import ActionWorld
+from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.fuzz import FUZZ, PLAUSIBLE, hostile_text, query_pairs
 
 in_process = pytest.mark.parametrize("acting", ["in-process"], indirect=True)
-HX = {"HX-Request": "true"}
 
 
 @in_process

@@ -14,11 +14,11 @@ from django.contrib.sessions.models import Session
 from django.db.models import F
 from django.test import Client
 
+from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import PASSWORD, ApiCalls, Hostile
 from tests.security.routes import page_urls
 
 PUBLIC = frozenset({"login", "logout", "healthz", "readyz"})
-HX = {"HX-Request": "true"}
 
 
 def _hx(page: str) -> dict[str, str]:

@@ -18,12 +18,12 @@ from deadline_emulator.seed import (
     XSS_IMG,
     XSS_SCRIPT,
 )
+from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import Hostile
 from tests.security.html_checks import check_page
 from tests.security.routes import page_urls
 
 AUTH_PAGES = frozenset({"login", "logout"})
-HX = {"HX-Request": "true"}
 
 
 def _hostile_pages(hostile: Hostile, emulator: Emulator) -> dict[str, str]:

@@ -13,10 +13,10 @@ from tasks_app.deadline import allow_list
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline.errors import NotFound
 from tasks_app.selectors import browse, resources, triage
+from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
 
-HX = {"HX-Request": "true"}
 AUTH_PAGES = frozenset({"login", "logout"})  # 404 in the default auth mode (none)
 
 

@@ -13,12 +13,12 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tasks_app.selectors import resources, task_page
+from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import PASSWORD, Hostile
 from tests.security.html_checks import check_page
 from tests.security.routes import page_urls
 
 AUTH_PAGES = frozenset({"login", "logout"})
-HX = {"HX-Request": "true"}
 
 
 def assert_security_headers(response: Any, what: str) -> None:

@@ -14,13 +14,12 @@ from django.urls import reverse
 from deadline_emulator import Emulator
 from tasks_app.deadline.allow_list import ACTION_IAM_ACTIONS, REQUIRED_IAM_ACTIONS
 from tasks_app.services import actions
+from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 _CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
-
-HX = {"HX-Request": "true"}
 
 
 def test_every_page_calls_only_the_documented_actions(

@@ -8,8 +8,6 @@ from django.conf import LazySettings
 from deadline_emulator import Emulator
 from tasks_app.deadline import client as deadline_client
 
-HTMX = {"HX-Request": "true"}
-
 
 def test_logs_client_shares_the_deadline_clients_configuration(emulator: Emulator) -> None:
     logs = deadline_client.get_logs_client()

@@ -28,12 +28,11 @@ from tasks_app.deadline.types import TaskPath
 from tasks_app.selectors import resources, task_page
 from tests.conftest import Tiny
 from tests.dashboard_processes import emulator_environment, environment, gunicorn_processes
+from tests.htmx_headers import HTMX
 from tests.manual_clock import ManualClock
 from tests.tasks_app.tiny_world import NOW, Ids, TinyWorld
 
 pytestmark = pytest.mark.redis
-
-HTMX = {"HX-Request": "true"}
 
 
 # --- One process on Redis ------------------------------------------------------------------------

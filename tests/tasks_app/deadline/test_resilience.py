@@ -27,10 +27,10 @@ from tasks_app.deadline.resilience import CircuitBreaker, CircuitOpen
 from tasks_app.deadline.types import Cacheable
 from tasks_app.selectors import resources
 from tests.conftest import Tiny
+from tests.htmx_headers import HTMX
 from tests.manual_clock import ManualClock
 from tests.tasks_app.tiny_world import Ids
 
-HTMX = {"HX-Request": "true"}
 BANNER = re.compile(r"Showing data from (\d\d:\d\d:\d\d) UTC</strong> — the Deadline Cloud API is")
 
 

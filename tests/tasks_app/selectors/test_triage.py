@@ -24,8 +24,6 @@ from tests.triage_demo import (
     tail_of,
 )
 
-HTMX = {"HX-Request": "true"}
-
 
 @pytest.fixture
 def no_cache(settings: LazySettings) -> None:

@@ -17,8 +17,8 @@ from tasks_app.selectors.signatures import Signature
 from tasks_app.services import actions
 from tasks_app.services.actions import dispatch
 from tests.action_world import ActionWorld
+from tests.htmx_headers import HTMX as HX
 
-HX = {"HX-Request": "true"}
 #: For what the transport cannot change (pages, forms): the in-process transport only.
 in_process = pytest.mark.parametrize("acting", ["in-process"], indirect=True)
 _CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')

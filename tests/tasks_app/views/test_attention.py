@@ -19,10 +19,10 @@ from tasks_app.deadline import search as search_module
 from tasks_app.deadline.ids import ID_PATTERNS
 from tasks_app.selectors import attention
 from tests.demo import add_heavy_frame_job, task_url
+from tests.htmx_headers import HTMX as HX
 from tests.manual_clock import ManualClock
 from tests.security.routes import all_routes
 
-HX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
 ITEM_KEYS = {"kind", "reason", "impact", "url", "farm_id"}
 ID_KEYS = {"queue_id", "job_id", "step_id", "task_id", "worker_id"}

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tasks_app.selectors.blockers.graph import step_graph
+from tests.htmx_headers import HTMX as HX
 from tests.tasks_app.selectors.blockers import lab
 
-HX = {"HX-Request": "true"}
 JSON = {"Accept": "application/json"}
 
 

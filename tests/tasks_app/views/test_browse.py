@@ -14,12 +14,11 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
+from tests.htmx_headers import HTMX as HX
 from tests.tasks_app.tiny_world import FARM_ID, NOW, TinyWorld
 
 # Counts of API calls across requests must not depend on how fast a loaded machine serves them.
 pytestmark = pytest.mark.usefixtures("held_clock")
-
-HX = {"HX-Request": "true"}
 
 
 def farm_url(farm_id: str) -> str:

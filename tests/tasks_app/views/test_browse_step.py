@@ -12,13 +12,12 @@ from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator import Emulator
+from tests.htmx_headers import HTMX as HX
 from tests.tasks_app.views.browse_pages import TASK_ROW as ROW
 from tests.tasks_app.views.browse_pages import step_url
 
 # Counts of API calls across requests must not depend on how fast a loaded machine serves them.
 pytestmark = pytest.mark.usefixtures("held_clock")
-
-HX = {"HX-Request": "true"}
 
 
 def rows(response: Any) -> list[str]:

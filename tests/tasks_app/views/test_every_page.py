@@ -13,9 +13,8 @@ from django.test import Client
 
 from deadline_emulator import Emulator
 from tasks_app.deadline import resilience
+from tests.htmx_headers import HTMX as HX
 from tests.security.routes import DATABASE_PAGES, Route, all_routes
-
-HX = {"HX-Request": "true"}
 
 #: Per route name: the reads whose failure leaves the page nothing to show (its subject),
 #: so it answers 503 with Retry-After. Any other read failing must leave a 200 that shows

@@ -19,8 +19,8 @@ from django.urls import reverse
 from deadline_emulator import Emulator
 from deadline_emulator.logs import logs_protocol
 from tests.hostile_logs import HostileLogs, unescape
+from tests.htmx_headers import HTMX
 
-HTMX = {"HX-Request": "true"}
 JSON_KEYS = {"failed_tasks", "complete", "jobs_not_read", "groups", "worker_clusters"}
 GROUP_KEYS = {
     "signature",

@@ -10,11 +10,10 @@ from django.test import Client
 
 from deadline_emulator import Emulator
 from tests.demo import task_url
+from tests.htmx_headers import HTMX as HX
 
 # Counts of API calls across requests must not depend on how fast a loaded machine serves them.
 pytestmark = pytest.mark.usefixtures("held_clock")
-
-HX = {"HX-Request": "true"}
 
 
 def options(html: str, name: str) -> list[str]:

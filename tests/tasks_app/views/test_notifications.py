@@ -20,8 +20,7 @@ from tasks_app.models import (
     NotificationSnooze,
 )
 from tasks_app.services import notifications
-
-HX = {"HX-Request": "true"}
+from tests.htmx_headers import HTMX as HX
 
 
 @pytest.fixture

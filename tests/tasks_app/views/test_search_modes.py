@@ -14,9 +14,9 @@ from deadline_emulator import Emulator
 from tasks_app.deadline.types import TaskRunStatus
 from tasks_app.selectors.job_table import JOB_SORTS
 from tasks_app.selectors.task_table import TASK_SORTS
+from tests.htmx_headers import HTMX as HX
 from tests.tasks_app.views.browse_pages import JOB_ROW, TASK_ROW, queue_url, step_url
 
-HX = {"HX-Request": "true"}
 MODES = ("lenient", "strict", "ignore")
 
 Views = list[dict[str, str]]

@@ -15,9 +15,8 @@ from deadline_emulator.exceptions import ValidationException
 from tasks_app.deadline.types import TaskRunStatus
 from tests.conftest import Tiny
 from tests.demo import task_url
+from tests.htmx_headers import HTMX
 from tests.tasks_app.tiny_world import CREATED, NOW, STEP_ID, Ids, hex_id
-
-HTMX = {"HX-Request": "true"}
 
 ALL_PARAMETER_VARIANTS = {
     "Frame": {"int": "-1042"},

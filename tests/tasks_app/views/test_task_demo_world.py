@@ -11,8 +11,7 @@ from django.test import Client
 from deadline_emulator import Emulator
 from tasks_app.deadline.types import TaskRunStatus
 from tests.demo import advance_until_terminal, first_tasks, task_url
-
-HTMX = {"HX-Request": "true"}
+from tests.htmx_headers import HTMX
 
 
 def status_of(html: str) -> str:

@@ -15,9 +15,9 @@ from django.test.signals import template_rendered
 from tasks_app import donut
 from tasks_app.deadline import cache as read_cache
 from tests.conftest import Tiny
+from tests.htmx_headers import HTMX
 from tests.tasks_app.tiny_world import NOW
 
-HTMX = {"HX-Request": "true"}
 PANEL = re.compile(r'<section id="task-panel".*?</section>', re.S)
 PANEL_TEMPLATE = "tasks_app/_task_panel.html"
 

@@ -12,8 +12,7 @@ from django.urls import reverse
 from deadline_emulator import Emulator
 from tests.demo import task_url
 from tests.hostile_logs import unescape
-
-HTMX = {"HX-Request": "true"}
+from tests.htmx_headers import HTMX
 
 
 def _step_url(ids: dict[str, str], name: str = "step_detail") -> str:

@@ -20,6 +20,7 @@ from deadline_emulator.faults import FaultInjector
 from deadline_emulator.logs import group_not_found
 from tasks_app.deadline import client as deadline_client
 from tests.demo import task_url
+from tests.htmx_headers import HTMX
 from tests.triage_demo import (
     attempts_of,
     clustered_failed_task,
@@ -29,8 +30,6 @@ from tests.triage_demo import (
     tail_of,
 )
 
-HTMX = {"HX-Request": "true"}
-HTMX = {"HX-Request": "true"}
 #: The task page with the triage inline (bookmarks, and the page without JavaScript).
 INLINE = {"attempt": "latest"}
 

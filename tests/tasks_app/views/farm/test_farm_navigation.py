@@ -10,10 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator import Emulator
+from tests.htmx_headers import HTMX as HX
 
 pytestmark = pytest.mark.usefixtures("held_clock")
-
-HX = {"HX-Request": "true"}
 
 
 def test_the_farm_page_lists_its_fleets_with_workers_by_status(

@@ -18,10 +18,10 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from deadline_emulator.transport import in_process_client
+from tests.htmx_headers import HTMX as HX
 
 pytestmark = pytest.mark.usefixtures("held_clock")
 
-HX = {"HX-Request": "true"}
 FLEET_KEYS = {
     "fleet_id",
     "name",
