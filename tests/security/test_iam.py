@@ -18,7 +18,7 @@ from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "operating.md"
 _CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
 
 

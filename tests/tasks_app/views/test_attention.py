@@ -431,7 +431,7 @@ def test_every_page_carries_the_count_in_its_header(
 def test_the_readme_states_every_call_a_refresh_makes(client: Client, emulator: Emulator) -> None:
     """README "What needs attention" lists, per queue (or per farm, worker, task), every API
     operation a cold build of the list makes: a new call fails here until it is documented."""
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "docs" / "attention.md").read_text()
     section = readme.split("\n## What needs attention\n", 1)[1].split("\n## ", 1)[0]
     budget = section.split("**API budget.**", 1)[1]
     emulator.calls.reset()

@@ -405,7 +405,7 @@ def test_hostile_log_lines_are_shown_inertly_and_never_break_a_view(
 
 
 def test_the_readme_documents_the_json_the_views_answer() -> None:
-    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "docs" / "failures.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Failures views") :]
     block = re.search(r"```json\n(.*?)\n```", section, re.S)
     assert block is not None

@@ -157,7 +157,7 @@ def test_the_readme_documents_the_machine_statement() -> None:
 
     from tasks_app.deadline.allow_list import MACHINE_IAM_ACTIONS
 
-    text = (Path(__file__).resolve().parents[4] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[4] / "docs" / "operating.md").read_text()
     statement = text[text.index('"Sid": "ActOnMachines"') :].split("}", 1)[0]
     assert all(f'"{action}"' in statement for action in MACHINE_IAM_ACTIONS)
     assert MACHINE_IAM_ACTIONS == ("deadline:DeleteWorker", "deadline:UpdateFleet")
