@@ -32,11 +32,6 @@ _ACCEPTABLE = re.compile(r"[A-Za-z0-9._:;=/+@-]{1,128}")
 _current: ContextVar[tuple[str, str]] = ContextVar("dashboard_request_id", default=(NO_REQUEST, ""))
 
 
-def current_request_id() -> str:
-    """The dashboard's ID of the request being served in this context, or ``-`` outside one."""
-    return _current.get()[0]
-
-
 def current_client_request_id() -> str:
     """The ID the client sent with the request being served ("" when none, or not sane)."""
     return _current.get()[1]

@@ -120,10 +120,6 @@ class FaultInjector:
             else:
                 self._rules.pop(operation, None)
 
-    def reseed(self, seed: int) -> None:
-        with self._lock:
-            self._random.seed(seed)
-
     def rules(self) -> dict[str, dict[str, Any]]:
         """The current rules, JSON-ready."""
         with self._lock:

@@ -158,10 +158,6 @@ class RouteTable:
                 return route.operation, {names[key]: value for key, value in params.items()}
         return None
 
-    def path_known(self, path: str) -> bool:
-        """Whether any operation's template matches ``path`` with some method."""
-        return any(route.match(path) is not None for route in self.routes)
-
 
 _deadline_routes: RouteTable | None = None
 

@@ -8,7 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.conf import LazySettings
@@ -16,6 +16,7 @@ from django.core.cache import cache
 
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
+from deadline_emulator.seed import DEMO_EPOCH
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import resilience
 from tasks_app.selectors import failure_analysis
@@ -28,18 +29,8 @@ from tests.tasks_app.tiny_world import NOW, TinyWorld
 pytest_plugins = ["tests.action_world"]
 
 
-def _demo_epoch() -> float:
-    try:
-        from deadline_emulator.seed import DEMO_EPOCH
-    except ImportError:  # the demo world has not landed yet
-        return datetime(2026, 11, 20, tzinfo=UTC).timestamp()
-    if isinstance(DEMO_EPOCH, datetime):
-        return DEMO_EPOCH.timestamp()
-    return float(DEMO_EPOCH)
-
-
 # Pinned a few days after the demo world's epoch: work is running, failing and finished.
-PINNED_AT = _demo_epoch() + timedelta(days=3).total_seconds()
+PINNED_AT = DEMO_EPOCH + timedelta(days=3).total_seconds()
 
 
 @pytest.fixture
