@@ -1,0 +1,135 @@
+"""Every type built from API answers, through both of its forms.
+
+Each type (found by walking the type modules, so a new one without answers fails) is built
+from realistic answers: the demo world's, read through the in-process boto3 clients, and the
+model's fullest and least shapes. It must survive its cache form unchanged, and read answers
+exactly as the hand-written readers did before the fields were declared once: the recorded
+``types_golden.json`` holds what they built (``repr``) and cached for each answer, and the
+cache form they wrote must still read back (entries written before a deploy stay valid).
+
+Re-record (only when a type changes on purpose): ``RECORD_TYPES_GOLDEN=1 pytest <this file>``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deadline_emulator import Emulator
+from tasks_app.deadline import client as deadline_client
+from tasks_app.deadline import farm_types, fleet_types, scheduling_types, session_types, types
+from tasks_app.deadline.types import Cacheable
+from tests.tasks_app.deadline.type_answers import all_answers
+
+MODULES = (types, session_types, farm_types, fleet_types, scheduling_types)
+GOLDEN = Path(__file__).with_name("types_golden.json")
+
+
+def api_types() -> dict[str, type[Cacheable]]:
+    """``module.Class`` -> every Cacheable defined in the type modules."""
+    found = {}
+    for module in MODULES:
+        short = module.__name__.rpartition(".")[2]
+        for name, value in vars(module).items():
+            if (
+                inspect.isclass(value)
+                and issubclass(value, Cacheable)
+                and value is not Cacheable
+                and value.__module__ == module.__name__
+                and not name.startswith("_")
+            ):
+                found[f"{short}.{name}"] = value
+    return found
+
+
+def encode(value: Any) -> Any:
+    """JSON for an answer: datetimes tagged so they come back as datetimes."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$datetime"}:
+            return datetime.fromisoformat(value["$datetime"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+@pytest.fixture(scope="module")
+def golden() -> list[dict[str, Any]]:
+    return json.loads(GOLDEN.read_text()) if GOLDEN.exists() else []
+
+
+_READ: dict[str, list[dict[str, Any]]] = {}
+
+
+@pytest.fixture
+def answers(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
+    """The answers, read from the demo world once per run (building it takes seconds)."""
+    if not _READ:
+        _READ.update(all_answers(deadline_client.get_client(), deadline_client.get_logs_client()))
+    return _READ
+
+
+def test_every_type_has_answers(answers: dict[str, list[dict[str, Any]]]) -> None:
+    missing = sorted(set(api_types()) - set(answers))
+    assert missing == [], f"types without answers in type_answers.py: {missing}"
+
+
+def test_every_type_round_trips_its_cache_form(
+    answers: dict[str, list[dict[str, Any]]],
+) -> None:
+    built = 0
+    for key, parse in api_types().items():
+        for answer in answers[key]:
+            value = parse.from_api(answer)
+            data = value.to_cache()
+            again = parse.from_cache(json.loads(json.dumps(data)))
+            assert again == value, key
+            assert again.to_cache() == data, key
+            built += 1
+    assert built > 200
+
+
+def test_answers_read_as_the_hand_written_readers_did(
+    request: pytest.FixtureRequest, golden: list[dict[str, Any]]
+) -> None:
+    if os.environ.get("RECORD_TYPES_GOLDEN"):
+        _record(request.getfixturevalue("answers"))
+    assert golden, "types_golden.json missing: record it"
+    kinds = api_types()
+    assert {case["type"] for case in golden} == set(kinds)
+    for case in golden:
+        parse = kinds[case["type"]]
+        value = parse.from_api(decode(case["answer"]))
+        assert repr(value) == case["repr"], case["type"]
+        assert parse.from_cache(case["cache"]) == value, case["type"]
+        size = len(json.dumps(value.to_cache(), separators=(",", ":")))
+        assert size <= len(json.dumps(case["cache"], separators=(",", ":"))), case["type"]
+
+
+def _record(answers: dict[str, list[dict[str, Any]]]) -> None:
+    cases = []
+    for key, parse in api_types().items():
+        for answer in answers[key]:
+            value = parse.from_api(answer)
+            cache = json.loads(json.dumps(value.to_cache()))
+            cases.append(
+                {"type": key, "answer": encode(answer), "repr": repr(value), "cache": cache}
+            )
+    lines = ",\n".join(json.dumps(case, sort_keys=True) for case in cases)
+    GOLDEN.write_text("[\n" + lines + "\n]\n")
