@@ -11,6 +11,13 @@ DEV_STAMP := $(VENV)/.installed-dev
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1)")
 PYTEST_XDIST ?= -n $(TEST_WORKERS) --dist loadfile
 
+# Dead code: the product and the tests that call it, minus settings (Django reads them by name)
+# and migrations; what frameworks reach by name is in vulture_whitelist.py with its reason.
+VULTURE_ARGS := tasks_app dashboard deadline_emulator deadline_facts bench tests manage.py \
+	vulture_whitelist.py --exclude "*/migrations/*,dashboard/settings.py,bench/settings.py" \
+	--ignore-decorators "@pytest.fixture,@pytest.hookimpl,@register.*,@receiver,@app.task,@celery_app.task,@shared_task,@admin.register,@checks.register" \
+	--ignore-names "Meta,Command,add_arguments,handle,do_GET,do_POST,do_HEAD,log_message,log_exception,handle_*,pytest_*,django_db_modify_db_settings,redirect_request"
+
 .PHONY: run test lint format serve emulator bench clean system-packages screenshots
 
 # Debian packages the test suite drives for real: a browser, Redis, PostgreSQL (initdb/pg_ctl of
@@ -41,6 +48,7 @@ run: $(STAMP)
 test: system-packages $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m vulture $(VULTURE_ARGS)
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 	@echo "The database tests again, on a throw-away PostgreSQL cluster:"
@@ -67,6 +75,7 @@ system-packages:
 lint: $(DEV_STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m vulture $(VULTURE_ARGS)
 	$(VENV)/bin/lint-imports
 
 format: $(DEV_STAMP)
@@ -77,7 +86,7 @@ format: $(DEV_STAMP)
 emulator: $(STAMP)
 	$(PY) -m deadline_emulator --port 8001
 
-## make serve: production set-up, nginx on $BIND in front of gunicorn (see README "Production")
+## make serve: production set-up, nginx on $BIND in front of gunicorn (see docs/operating.md)
 serve: $(STAMP)
 	DASHBOARD_STATIC_MANIFEST=1 $(PY) manage.py collectstatic --noinput
 	$(PY) manage.py migrate --noinput

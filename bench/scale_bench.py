@@ -559,10 +559,6 @@ class Throughput:
     client_cpu: float  # cores the bench process used
     worker_cpu: list[float]  # cores each gunicorn worker used
 
-    @property
-    def server_cpu(self) -> float:
-        return sum(self.worker_cpu)
-
 
 def throughput(
     dashboard: DashboardProcess, raw: bytes, expect: int, *, clients: int, seconds: float

@@ -32,11 +32,6 @@ _ACCEPTABLE = re.compile(r"[A-Za-z0-9._:;=/+@-]{1,128}")
 _current: ContextVar[tuple[str, str]] = ContextVar("dashboard_request_id", default=(NO_REQUEST, ""))
 
 
-def current_client_request_id() -> str:
-    """The ID the client sent with the request being served ("" when none, or not sane)."""
-    return _current.get()[1]
-
-
 def meta_key(header: str) -> str:
     """``X-Request-ID`` -> ``HTTP_X_REQUEST_ID`` (the WSGI environ key)."""
     return "HTTP_" + header.strip().upper().replace("-", "_")

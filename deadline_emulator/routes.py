@@ -137,7 +137,6 @@ class RouteTable:
         # The most literal template wins when several match (".../search/jobs" vs a label).
         routes.sort(key=lambda route: -route.literal_length)
         self.routes: tuple[Route, ...] = tuple(routes)
-        self.by_operation = {route.operation: route for route in routes}
         self._by_method: dict[str, tuple[Route, ...]] = {}
         for route in routes:
             self._by_method[route.method] = (*self._by_method.get(route.method, ()), route)

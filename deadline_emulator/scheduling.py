@@ -58,10 +58,6 @@ class SchedulingOperations(LinkOperations, LimitOperations, BudgetOperations):
             answer[member] = wire_time(value) if member == "updatedAt" else value
         return answer
 
-    def _fleet_config(self, fleet: Any, answer: dict[str, Any]) -> dict[str, Any]:
-        edits = self._sched().fleet_edits.get(fleet.fleet_id, {})
-        return edits.get("configuration") or answer["configuration"]
-
     def _fleet_overlay(self, fleet: Any, answer: dict[str, Any], full: bool) -> dict[str, Any]:
         """GetFleet/ListFleets after UpdateFleet's configuration (the worker counts are
         ``farm_side``'s), with the status message and, in GetFleet, the capabilities."""

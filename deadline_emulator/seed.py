@@ -22,7 +22,6 @@ from typing import Any
 
 from deadline_emulator import showcase
 
-DEMO_EPOCH_ISO = "2026-11-20T08:00:00Z"
 DEMO_EPOCH: float = datetime(2026, 11, 20, 8, 0, 0, tzinfo=UTC).timestamp()
 
 STREAM_INTERVAL = 15 * 60.0

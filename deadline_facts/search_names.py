@@ -51,8 +51,6 @@ PARAMETER_SORT: Final = "parameterSort"
 ANY_PARAMETER: Final = "*"
 _SORT_KINDS = frozenset({FIELD, PARAMETER_SORT})
 
-SEARCH_OPERATIONS: Final = ("SearchJobs", "SearchSteps", "SearchTasks", "SearchWorkers")
-
 CONVENTION: Final = "convention: upper-snake form of the search summary's member"
 
 #: The released ``deadline`` wheels whose source the confirmed names were read in.
