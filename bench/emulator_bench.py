@@ -3,7 +3,7 @@ big-job scenario (10,000 / 50,000 / 100,000 tasks) built and first read, BatchUp
 100 items, and a step read right after a write.
 
 Run: .venv/bin/python -m bench.emulator_bench   (prints figures; asserts nothing)
-Targets (issue 2): GetTask median under 2 ms in-process; full demo world built under 2 s.
+Targets: GetTask median under 2 ms in-process; full demo world built under 2 s.
 """
 
 from __future__ import annotations

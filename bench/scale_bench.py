@@ -1,4 +1,4 @@
-"""Scale-out bench (issue 7): many viewers, two gunicorn workers, one Redis, one API budget.
+"""Scale-out bench: many viewers, two gunicorn workers, one Redis, one API budget.
 
 Run: .venv/bin/python -m bench.scale_bench [--seconds 60]   (prints figures; asserts nothing)
 
@@ -56,7 +56,7 @@ WORKERS = 2
 THREADS = 8
 RECONNECT_EVERY = 200  # throughput clients' requests per connection
 THROUGHPUT_ROUNDS = 5
-# Headroom targets (issue 14): an unchanged poll and a re-rendered panel against a bare view
+# Headroom targets: an unchanged poll and a re-rendered panel against a bare view
 # on the same server, and a cold task page against one API round trip.
 UNCHANGED_TARGET = 0.8
 RENDERED_TARGET = 0.6

@@ -1,4 +1,4 @@
-"""Task page speed (issue 3): cached fragment vs a bare Django view, and GetTask per 100 polls.
+"""Task page speed: cached fragment vs a bare Django view, and GetTask per 100 polls.
 
 Run: .venv/bin/python -m bench.task_page_bench   (prints figures and ratios; asserts nothing)
 Targets: the cached fragment at most 3x a constant-string view; 100 polls in one TTL -> 1 GetTask.

@@ -1,4 +1,4 @@
-"""Triage on the task page (issue 5): API calls and server time with attempts and the log tail.
+"""Triage on the task page: API calls and server time with attempts and the log tail.
 
 Run: .venv/bin/python -m bench.triage_bench   (prints figures; asserts nothing)
 

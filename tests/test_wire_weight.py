@@ -19,7 +19,7 @@ from deadline_emulator import Emulator
 from tests.demo import task_url
 from tests.htmx_headers import HTMX
 
-POLL_BUDGET = 500  # bytes on the wire per unchanged poll (issue 7)
+POLL_BUDGET = 500  # bytes on the wire per unchanged poll
 # Exactly what gunicorn writes around the application's headers (http/wsgi.py).
 GUNICORN_FRAMING = (
     "HTTP/1.1 204 No Content\r\n"

@@ -4,7 +4,7 @@ of its name. Reads every queue the dashboard can see, at once.
 API names used: GetJob (per queue, for an ID: SearchJobs is not known to match job IDs), and
 SearchJobs with ``searchTermFilter`` ``CONTAINS`` (confirmed by the official ``deadline``
 package; it matches several fields, so names are checked again here) sorted by ``CREATED_AT``
-(confirmed). See /work/shared/deadline-api-facts.md "Search names".
+(confirmed). See docs/search.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Look and feel in a real Chromium (issue 15): the tables fit a desk screen, badges stay on one
+"""Look and feel in a real Chromium: the tables fit a desk screen, badges stay on one
 line, a right-to-left name cannot reorder the ID beside it, the keyboard shortcuts work (and
 never inside a field), and a phone shows the status without scrolling."""
 
