@@ -68,35 +68,35 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
         _CUT, "JobMatches.more: the page says 'the newest; type more of the name to narrow'"
     ),
     # --- attention ----------------------------------------------------------------------------
-    "tasks_app.selectors.attention:_search_pages:search(operation)": BoundedRead(
+    "tasks_app.selectors.attention.reads:_search_pages:search(operation)": BoundedRead(
         _CUT,
         "pages up to a cap with complete=False past it: the attention page's notes (and its "
         "JSON's) say which queue's jobs, live tasks or busiest jobs were cut; the recent "
         "successes it also reads are a sample of durations (SAMPLE_PAGES)",
     ),
-    "tasks_app.selectors.attention:step_tasks.fetch:list_all(ListTasks)": BoundedRead(
+    "tasks_app.selectors.attention.reads:step_tasks.fetch:list_all(ListTasks)": BoundedRead(
         _SAMPLE,
         "a step's first CENSUS_PAGES pages: durations and completions to judge a slow task and "
         "estimate an ETA (the step's counts come from the step itself)",
     ),
-    "tasks_app.selectors.attention:worker_sessions:list_all(ListSessionsForWorker)": BoundedRead(
+    "tasks_app.selectors.attention.reads:worker_sessions:list_all(ListSessionsForWorker)": BoundedRead(  # noqa: E501
         _SAMPLE, "a dead worker's first SESSION_PAGES pages of sessions: the work it still holds"
     ),
-    "tasks_app.selectors.attention:job_sessions:list_all(ListSessions)": BoundedRead(
+    "tasks_app.selectors.attention.reads:job_sessions:list_all(ListSessions)": BoundedRead(
         _SAMPLE, "a job's first page of sessions: which worker ran the attempts judged"
     ),
-    "tasks_app.selectors.attention:job_outcomes:list_all(ListSessionActions)": BoundedRead(
+    "tasks_app.selectors.attention.reads:job_outcomes:list_all(ListSessionActions)": BoundedRead(
         _SAMPLE, "HEALTH_PAGES pages of a job's attempts: evidence of a worker's health"
     ),
-    "tasks_app.selectors.attention_waiting:waiting_jobs:[:MAX_JOBS_PER_QUEUE]": BoundedRead(
+    "tasks_app.selectors.attention.waiting:waiting_jobs:[:MAX_JOBS_PER_QUEUE]": BoundedRead(
         _SAMPLE,
         "a queue's longest-waiting jobs are checked for blockers each refresh (a cost cap; "
         "its owner may want the page to say how many more wait)",
     ),
-    "tasks_app.selectors.attention:_busiest:[:CENSUS_JOBS]": BoundedRead(
+    "tasks_app.selectors.attention.state:busiest:[:CENSUS_JOBS]": BoundedRead(
         _SAMPLE, "the busiest jobs stand for a queue whose live tasks cannot be searched"
     ),
-    "tasks_app.selectors.attention:_most_failed:[:HEALTH_JOBS]": BoundedRead(
+    "tasks_app.selectors.attention.state:most_failed:[:HEALTH_JOBS]": BoundedRead(
         _SAMPLE, "the jobs with the most failures: whose attempts judge worker health"
     ),
     # --- failures -----------------------------------------------------------------------------

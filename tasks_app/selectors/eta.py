@@ -24,7 +24,7 @@ from ..deadline.farm_types import TaskRows
 from ..deadline.resilience import read_pool
 from ..deadline.types import Step, TaskRunStatus
 from .attention import step_tasks
-from .attention_rules import QUEUED_STATUSES, DurationStats, clean_durations, min_samples
+from .attention.rules import QUEUED_STATUSES, DurationStats, clean_durations, min_samples
 
 #: Throughput is measured over at least this much recent time (and 4 median tasks).
 THROUGHPUT_WINDOW = timedelta(minutes=30)

@@ -14,7 +14,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from ..deadline.errors import DeadlineError, Unavailable
-from ..selectors import attention, attention_rules
+from ..selectors import attention
+from ..selectors.attention import rules as attention_rules
 from .common import is_fragment, unchanged
 from .errors import failed_response
 

@@ -23,7 +23,7 @@ from ...deadline.farm_types import ActionOutcomes, SessionList
 from ...deadline.session_types import ActionStatus
 from ...deadline.types import Cacheable
 from .. import attention
-from ..attention_rules import recent
+from ..attention.rules import recent
 from ..resources import now, read_concurrently
 from . import reads
 

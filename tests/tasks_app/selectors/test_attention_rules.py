@@ -9,9 +9,10 @@ import pytest
 
 from tasks_app.deadline.farm_types import TaskRow
 from tasks_app.deadline.types import TaskRunStatus
-from tasks_app.selectors import attention_rules, eta
+from tasks_app.selectors import eta
 from tasks_app.selectors.attention import AttentionItem, rank
-from tasks_app.selectors.attention_rules import (
+from tasks_app.selectors.attention import rules as attention_rules
+from tasks_app.selectors.attention.rules import (
     DurationStats,
     WorkerTally,
     assess_slow,

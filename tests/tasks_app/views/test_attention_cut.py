@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from deadline_emulator import Emulator
-from tasks_app.selectors import attention
+from tasks_app.selectors.attention import reads
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 
@@ -17,7 +17,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 def test_a_capped_listing_is_named_in_the_json_and_on_the_page(
     client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(attention, "ACTIVE_TASK_PAGES", 0)  # no page of live tasks read
+    monkeypatch.setattr(reads, "ACTIVE_TASK_PAGES", 0)  # no page of live tasks read
 
     data = client.get(reverse("attention"), **JSON).json()
     html = client.get(reverse("attention")).content.decode()

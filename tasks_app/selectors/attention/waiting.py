@@ -15,11 +15,11 @@ from datetime import datetime
 
 from django.conf import settings
 
-from ..deadline.errors import DeadlineError
-from ..deadline.types import Job, TaskRunStatus
-from .blockers import BlockerReport, job_blockers
-from .blockers.facts import active
-from .blockers.reads import queue_settings
+from ...deadline.errors import DeadlineError
+from ...deadline.types import Job, TaskRunStatus
+from ..blockers import BlockerReport, job_blockers
+from ..blockers.facts import active
+from ..blockers.reads import queue_settings
 
 #: Jobs of one queue whose blockers one refresh reads at most (the longest-waiting first).
 MAX_JOBS_PER_QUEUE = 3

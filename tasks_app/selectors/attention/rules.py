@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
-from ..deadline.farm_types import DEAD_WORKER_STATUSES, TaskRow
-from ..deadline.types import UNFINISHED_RUN_STATUSES, TaskRunStatus
+from ...deadline.farm_types import DEAD_WORKER_STATUSES, TaskRow
+from ...deadline.types import UNFINISHED_RUN_STATUSES, TaskRunStatus
 
 # --- Settings (read when called) ---------------------------------------------------------------
 
