@@ -88,7 +88,8 @@ class Bench:
         from django.core.cache import cache
         from django.test.utils import override_settings
 
-        from tasks_app.selectors import failure_analysis
+        from tasks_app.selectors import failures
+        from tasks_app.services.failure_analysis import runner as failure_analysis
 
         print(f"\n{label}")
         cache.clear()
@@ -115,7 +116,7 @@ class Bench:
         show_calls("warm (a second viewer)", self.calls())
         print(f"  {'warm':<38} complete {done * 1000:.0f} ms")
 
-        failure_analysis.forget_listing(scope)  # type: ignore[arg-type]
+        failures.forget_listing(scope)  # type: ignore[arg-type]
         self.reset_calls()
         _, done, _ = self.until_complete(url)
         failure_analysis.drain()

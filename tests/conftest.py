@@ -19,7 +19,7 @@ from deadline_emulator.clock import Clock
 from deadline_emulator.seed import DEMO_EPOCH
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import resilience
-from tasks_app.selectors import failure_analysis
+from tasks_app.services.failure_analysis import runner as failure_analysis
 from tasks_app.views import health
 from tests import postgres_plugin, postgres_server
 from tests.manual_clock import ManualClock

@@ -100,40 +100,39 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
         _SAMPLE, "the jobs with the most failures: whose attempts judge worker health"
     ),
     # --- failures -----------------------------------------------------------------------------
-    "tasks_app.selectors.failure_analysis:_search_page:search(SearchTasks)": BoundedRead(
+    "tasks_app.selectors.failures.listing:search_page:search(SearchTasks)": BoundedRead(
         _CUT, "failed tasks past the listing cap are counted and shown as a 'not analysed' group"
     ),
-    "tasks_app.selectors.failure_analysis:_window_jobs:search(SearchJobs)": BoundedRead(
+    "tasks_app.selectors.failures.head:window_jobs:search(SearchJobs)": BoundedRead(
         _CUT,
         "the window's newest MAX_QUEUE_JOBS jobs; the page and the JSON (jobs_not_read) say how "
         "many more the window holds",
     ),
-    "tasks_app.selectors.failure_analysis:_window_jobs:[:MAX_QUEUE_JOBS]": BoundedRead(
+    "tasks_app.selectors.failures.head:window_jobs:[:MAX_QUEUE_JOBS]": BoundedRead(
         _CUT, "the window's newest jobs: jobs_not_read on the page and in the JSON"
     ),
-    "tasks_app.selectors.failure_analysis:_Analysis.run:[:FLAKY_SAMPLE]": BoundedRead(
+    "tasks_app.services.failure_analysis.analysis:Analysis.run:[:FLAKY_SAMPLE]": BoundedRead(
         _SAMPLE, "tasks that succeeded after a retry: evidence that a cause is flaky"
     ),
-    "tasks_app.selectors.failure_analysis:_Analysis._search_retried:search(SearchTasks)": (
+    "tasks_app.selectors.failures.reads:retried_successes:search(SearchTasks)": (
         BoundedRead(_SAMPLE, "the most retried successes: evidence that a cause is flaky")
     ),
-    "tasks_app.selectors.failure_analysis:_Analysis._search_retried:[:FLAKY_SAMPLE]": BoundedRead(
+    "tasks_app.selectors.failures.reads:retried_successes:[:FLAKY_SAMPLE]": BoundedRead(
         _SAMPLE, "the most retried successes, at most FLAKY_SAMPLE of them"
     ),
-    "tasks_app.selectors.failure_analysis:_Analysis._failed_actions.failed_of:"
-    "call(ListSessionActions)": BoundedRead(
+    "tasks_app.selectors.failures.reads:failed_task_runs:call(ListSessionActions)": BoundedRead(
         _SAMPLE, "one page of a sampled flaky task's attempts: its failed ones"
     ),
-    "tasks_app.selectors.failure_analysis:_session_counts:call(ListSessions)": BoundedRead(
+    "tasks_app.selectors.failures.reads:session_counts:call(ListSessions)": BoundedRead(
         _SAMPLE, "a job's first pages of sessions: each worker's share, a cluster's baseline"
     ),
-    "tasks_app.selectors.failure_analysis:_batch_get:call(batch_operation)": BoundedRead(
+    "tasks_app.selectors.failures.reads:batch_get:call(batch_operation)": BoundedRead(
         _END, "every identifier asked, in batches of 100 (per-item errors logged)"
     ),
-    "tasks_app.selectors.failure_analysis:_batch_get:call(single_operation)": BoundedRead(
+    "tasks_app.selectors.failures.reads:batch_get:call(single_operation)": BoundedRead(
         _END, "every identifier asked, one call each (when the batch operation is refused)"
     ),
-    "tasks_app.selectors.signatures:chunk_values:[:_MAX_CHUNK_VALUES]": BoundedRead(
+    "tasks_app.selectors.failures.signatures:chunk_values:[:_MAX_CHUNK_VALUES]": BoundedRead(
         _SAMPLE, "the first frames of one chunk expression, to name a group's frames"
     ),
     "tasks_app.selectors.usage.durations:summarise:[:EXTREMES]": BoundedRead(

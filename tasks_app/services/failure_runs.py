@@ -10,7 +10,7 @@ twice at once). A request may wait for it, polling the lease a few times a secon
 scope; the attempts already analysed are reused.
 
 Without a broker (tests, a bare runserver) the analysis runs on this process's threads
-(``selectors.failure_analysis.start``) and waiting is on its progress instead.
+(``failure_analysis.runner.start``) and waiting is on its progress instead.
 """
 
 from __future__ import annotations
@@ -26,10 +26,13 @@ from django.conf import settings
 from django.core.cache import cache
 
 from ..deadline.errors import Unavailable
-from ..selectors import failure_analysis as analysis
 from ..selectors import failures
-from ..selectors.failure_analysis import AttemptFailure, FailureScope, Listing
+from ..selectors.failures.head import read_head
+from ..selectors.failures.records import AttemptFailure, FailureScope, Listing
+from ..selectors.failures.store import load_attempts, load_listing
 from . import background
+from .failure_analysis import runner
+from .failure_analysis.state import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -63,23 +66,23 @@ def report(
     the scope's own reads (the job, the step, the queue's jobs)."""
     if wait_seconds is None:
         wait_seconds = float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
-    listing = analysis.load_listing(scope)
+    listing = load_listing(scope)
     progress = running(scope)
     attempts: dict[str, AttemptFailure] | None = None
     if listing is None and progress is None:
-        analysis.read_head(scope)  # a missing job or step is a 404, not an analysis error
+        read_head(scope)  # a missing job or step is a 404, not an analysis error
     if more_logs and _more_logs_allowed(scope):
         progress = start(scope, more_logs=True)
     elif progress is None:
         if listing is not None and listing.complete:
-            attempts = analysis.load_attempts(scope, listing.tasks)
+            attempts = load_attempts(scope, listing.tasks)
         if listing is None or attempts is None or _missing(listing, attempts):
             progress = start(scope)
     if progress is not None:
         if wait_seconds > 0:
             _wait(scope, progress, wait_seconds, must_wait=must_wait)
         # What is cached now is what there is to show.
-        listing, attempts = analysis.load_listing(scope) or listing, None
+        listing, attempts = load_listing(scope) or listing, None
     return failures.assemble(
         scope, listing, progress=progress, worker_id=worker_id, attempts=attempts
     )
@@ -100,29 +103,29 @@ def _more_logs_allowed(scope: FailureScope) -> bool:
 # --- Starting, and knowing it runs ----------------------------------------------------------
 
 
-def running(scope: FailureScope) -> analysis.Progress | None:
+def running(scope: FailureScope) -> Progress | None:
     """The analysis of ``scope`` under way: this process's, or (with a broker) anywhere's."""
     if background.in_process():
-        return analysis.running(scope)
-    return analysis.Progress() if background.held(lease_name(scope)) else None
+        return runner.running(scope)
+    return Progress() if background.held(lease_name(scope)) else None
 
 
-def start(scope: FailureScope, *, more_logs: bool = False) -> analysis.Progress | None:
+def start(scope: FailureScope, *, more_logs: bool = False) -> Progress | None:
     """Queue an analysis of ``scope`` unless one is queued or running; its progress (here, or
     a stand-in for one elsewhere), or None when it could not be queued."""
     if background.in_process():
-        return analysis.start(scope, more_logs=more_logs)
+        return runner.start(scope, more_logs=more_logs)
     name = lease_name(scope)
     ticket = background.new_owner()
     if not background.acquire(name, seconds=lease_seconds(), owner=ticket):
-        return analysis.Progress()  # queued or running elsewhere
+        return Progress()  # queued or running elsewhere
     try:
         background.enqueue(TASK, scope=asdict(scope), ticket=ticket, more_logs=more_logs)
     except Exception:  # the broker is down: say nothing runs, the next view tries again
         logger.warning("failure analysis of %s not queued", name, exc_info=True)
         background.release(name, owner=ticket)
         return None
-    return analysis.Progress()
+    return Progress()
 
 
 def run_queued(scope: Mapping[str, Any], *, ticket: str, more_logs: bool) -> str:
@@ -135,7 +138,7 @@ def run_queued(scope: Mapping[str, Any], *, ticket: str, more_logs: bool) -> str
         return state
     try:
         with background.Heartbeat(name, owner=owner, seconds=lease_seconds()):
-            analysis.run_here(failure_scope, more_logs=more_logs)
+            runner.run_here(failure_scope, more_logs=more_logs)
     finally:
         background.release(name, owner=owner)
     return state
@@ -171,9 +174,7 @@ def waiting() -> int:
     return _slots.taken
 
 
-def _wait(
-    scope: FailureScope, progress: analysis.Progress, seconds: float, *, must_wait: bool
-) -> None:
+def _wait(scope: FailureScope, progress: Progress, seconds: float, *, must_wait: bool) -> None:
     """Wait up to ``seconds`` for the analysis to end, polling, if a waiting slot is free."""
     if not _slots.take():
         if must_wait:

@@ -20,12 +20,12 @@ from typing import Any
 
 from ...deadline.calls import call
 from ...deadline.errors import DeadlineError, NotFound
-from ..failure_analysis import FailureScope
 from ..failures import (
     CLUSTER_MIN_FAILURES,
     CLUSTER_MIN_SHARE,
     CLUSTER_SESSION_RATIO,
     FailureReport,
+    FailureScope,
     failure_report,
 )
 from .activity import job_all_sessions

@@ -18,7 +18,8 @@ from ...deadline.cache import invalidate_queue
 from ...deadline.calls import list_every
 from ...deadline.errors import DeadlineError
 from ...models import ActionItem, ActionRun
-from ...selectors import failure_analysis, failures
+from ...selectors import failures
+from ...selectors.failures import store as failure_analysis
 
 logger = logging.getLogger(__name__)
 audit_logger = logging.getLogger("tasks_app.audit")

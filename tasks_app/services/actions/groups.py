@@ -1,4 +1,4 @@
-"""Failure groups (tasks_app/selectors/failures.py) as actions see them: the members of one
+"""Failure groups (tasks_app/selectors/failures/) as actions see them: the members of one
 group, and the causes among a plan's failed tasks."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from ...selectors import failure_analysis as analysis
 from ...selectors import failures
+from ...selectors.failures import store as analysis
 from .. import failure_runs
 from .catalog import Scope
 

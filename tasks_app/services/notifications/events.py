@@ -18,7 +18,8 @@ from django.urls import reverse
 from ...deadline.cache import cached_only
 from ...deadline.errors import DeadlineError
 from ...deadline.types import Job, QueueList, TaskRunStatus
-from ...selectors import attention, failure_analysis, failures
+from ...selectors import attention, failures
+from ...selectors.failures import store as failure_analysis
 from .budget_events import budget_events
 
 #: The attention report's kinds -> the events they raise.

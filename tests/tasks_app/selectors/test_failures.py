@@ -13,9 +13,11 @@ from deadline_emulator import Emulator
 from deadline_emulator.logs import group_not_found, stream_not_found
 from tasks_app.deadline import search
 from tasks_app.deadline.session_types import SessionAction
-from tasks_app.selectors import failure_analysis, signatures
-from tasks_app.selectors.failures import FailureReport, FailureScope, failure_report
+from tasks_app.selectors import failures
+from tasks_app.selectors.failures import FailureReport, FailureScope, listing, signatures
 from tasks_app.selectors.triage import Attempt, get_log_tail
+from tasks_app.services.failure_analysis import runner
+from tasks_app.services.failure_runs import report as failure_report
 from tests.failures_demo import by_cause, causes_of_failed_tasks, partition
 
 
@@ -132,7 +134,7 @@ def test_finished_attempts_stay_cached_after_the_list_expires(emulator: Emulator
     job = emulator.backend.landmarks()["failed_deps_job"]
     _report(_scope(job))
     # The list of failed tasks lasts seconds; the finished attempts' analyses last hours.
-    failure_analysis.forget_listing(_scope(job))
+    failures.forget_listing(_scope(job))
     emulator.calls.reset()
     _report(_scope(job))
     calls = emulator.calls.snapshot()
@@ -153,7 +155,7 @@ def test_groups_hold_when_search_refuses_or_ignores_run_status(
     emulator.search.set(mode)
     emulator.calls.reset()
     report = _report(_scope(job))
-    assert report.method == failure_analysis.LIST
+    assert report.method == listing.LIST
     assert emulator.calls.snapshot()["ListTasks"] >= 1
     assert report.failed_tasks == len(causes)
     assert partition(_groups(report)) == partition(by_cause(causes))
@@ -165,7 +167,7 @@ def test_groups_hold_when_search_refuses_or_ignores_run_status(
     assert search.verdict(run_status) == {"strict": search.REFUSED, "ignore": search.IGNORED}[mode]
     # What the service did with RUN_STATUS is remembered for every view (the step page too):
     # the next listing goes straight to the (cached) ListTasks listing, no SearchTasks.
-    failure_analysis.forget_listing(_scope(job))
+    failures.forget_listing(_scope(job))
     emulator.calls.reset()
     again = _report(_scope(job))
     assert "SearchTasks" not in emulator.calls.snapshot()
@@ -206,7 +208,7 @@ def test_a_big_job_streams_in(emulator: Emulator, monkeypatch: pytest.MonkeyPatc
         return real(**kwargs)
 
     monkeypatch.setattr(emulator.logs_backend, "get_log_events", held)
-    progress = failure_analysis.start(_scope(job))
+    progress = runner.start(_scope(job))
     try:
         assert progress is not None and progress.first.wait(60)
         partial = failure_report(_scope(job), wait_seconds=0)
@@ -215,7 +217,7 @@ def test_a_big_job_streams_in(emulator: Emulator, monkeypatch: pytest.MonkeyPatc
     assert partial.running and not partial.complete
     assert 1 <= partial.analysed < partial.listed <= 113
     assert partial.groups and sum(g.task_count for g in partial.groups) == partial.analysed
-    assert failure_analysis.drain()
+    assert runner.drain()
     done = failure_report(_scope(job), wait_seconds=0)
     assert done.complete and done.analysed == done.failed_tasks == 113
 

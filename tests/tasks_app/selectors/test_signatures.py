@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasks_app.selectors import signatures
-from tasks_app.selectors.signatures import (
+from tasks_app.selectors.failures import signatures
+from tasks_app.selectors.failures.signatures import (
     FROM_EXIT,
     FROM_LOG,
     FROM_NOT_READ,

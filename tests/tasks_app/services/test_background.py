@@ -16,8 +16,9 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tasks_app.models import PeriodicRun, WorkLease
-from tasks_app.selectors import failure_analysis, failures
+from tasks_app.selectors import failures
 from tasks_app.services import background, failure_runs
+from tasks_app.services.failure_analysis import runner as failure_analysis
 from tests.manual_clock import ManualClock
 
 NOON = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tasks_app.models import ActionItem, ActionRun
-from tasks_app.selectors.signatures import Signature
+from tasks_app.selectors.failures.signatures import Signature
 from tasks_app.services import actions
 from tasks_app.services.actions import dispatch
 from tests.action_world import ActionWorld

@@ -272,9 +272,9 @@ def test_the_live_part_polls_while_analysing_then_stops(
     first = client.get(url).content.decode()
     assert 'data-complete="false"' in first and 'hx-trigger="every 1000ms, refresh"' in first
     assert "<progress" in first
-    from tasks_app.selectors import failure_analysis
+    from tasks_app.services.failure_analysis import runner
 
-    assert failure_analysis.drain()
+    assert runner.drain()
     fragment = client.get(url, headers=HTMX)
     html = fragment.content.decode()
     assert html.startswith('<section id="failures-live"') and "<html" not in html
@@ -405,7 +405,9 @@ def test_hostile_log_lines_are_shown_inertly_and_never_break_a_view(
 
 
 def test_the_readme_documents_the_json_the_views_answer() -> None:
-    readme = (Path(__file__).resolve().parents[3] / "docs" / "failures.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[3] / "docs" / "failures.md").read_text(
+        encoding="utf-8"
+    )
     section = readme[readme.index("## Failures views") :]
     block = re.search(r"```json\n(.*?)\n```", section, re.S)
     assert block is not None

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator import Emulator
-from tasks_app.selectors import failure_analysis
+from tasks_app.selectors.failures import head
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def queue_url(emulator: Emulator) -> str:
 def test_jobs_past_the_cap_are_said_to_be_unread(
     client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(failure_analysis, "MAX_QUEUE_JOBS", 2)
+    monkeypatch.setattr(head, "MAX_QUEUE_JOBS", 2)
 
     html = client.get(queue_url(emulator), {"window": "168"}).content.decode()
 
