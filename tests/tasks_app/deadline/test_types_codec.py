@@ -12,9 +12,9 @@ Re-record (only when a type changes on purpose): ``RECORD_TYPES_GOLDEN=1 pytest 
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,24 +27,26 @@ from tasks_app.deadline import farm_types, fleet_types, scheduling_types, sessio
 from tasks_app.deadline.types import Cacheable
 from tests.tasks_app.deadline.type_answers import all_answers
 
+# Imported so that their types are defined when the test walks Cacheable's subclasses.
 MODULES = (types, session_types, farm_types, fleet_types, scheduling_types)
 GOLDEN = Path(__file__).with_name("types_golden.json")
+# Modules whose types ``types`` gathers (the answers name them ``types.Class``).
+GATHERED = {"resource_types", "browse_types", "parameters", "task_status"}
+
+
+def _subclasses(kind: type) -> Iterator[type]:
+    for sub in kind.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
 
 
 def api_types() -> dict[str, type[Cacheable]]:
-    """``module.Class`` -> every Cacheable defined in the type modules."""
+    """``module.Class`` -> every public Cacheable the deadline boundary defines."""
     found = {}
-    for module in MODULES:
-        short = module.__name__.rpartition(".")[2]
-        for name, value in vars(module).items():
-            if (
-                inspect.isclass(value)
-                and issubclass(value, Cacheable)
-                and value is not Cacheable
-                and value.__module__ == module.__name__
-                and not name.startswith("_")
-            ):
-                found[f"{short}.{name}"] = value
+    for kind in _subclasses(Cacheable):
+        package, _, short = kind.__module__.rpartition(".")
+        if package == "tasks_app.deadline" and not kind.__name__.startswith("_"):
+            found[f"{'types' if short in GATHERED else short}.{kind.__name__}"] = kind
     return found
 
 
