@@ -10,14 +10,12 @@ package; it matches several fields, so names are checked again here) sorted by `
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from ..deadline import allow_list
-from ..deadline.errors import DeadlineError, NotFound
-from ..deadline.resilience import read_pool
+from ..deadline.errors import NotFound
+from ..deadline.fanout import gather
 from ..deadline.types import Farm, Job, Queue, TaskRunStatus
 from .browse import JobQuery, list_farms, list_queues, search_jobs
 from .resources import get_job
@@ -70,19 +68,6 @@ class JobMatches:
     unread: tuple[str, ...] = ()
 
 
-def _gather(reads: dict[Any, Callable[[], Any]]) -> tuple[dict[Any, Any], dict[Any, Exception]]:
-    """Run reads at once; answers and failures by key (a failure never hides the others)."""
-    futures = {key: read_pool().submit(read) for key, read in reads.items()}
-    answers: dict[Any, Any] = {}
-    failures: dict[Any, Exception] = {}
-    for key, future in futures.items():
-        try:
-            answers[key] = future.result()
-        except DeadlineError as exc:
-            failures[key] = exc
-    return answers, failures
-
-
 def visible_queues(*, farm_id: str = "") -> tuple[list[tuple[Farm, Queue]], list[str]]:
     """Every (farm, queue) the dashboard can see (one farm's when ``farm_id`` is given), at
     most MAX_QUEUES, and what was not read: the farms whose queues could not be listed, and
@@ -92,7 +77,7 @@ def visible_queues(*, farm_id: str = "") -> tuple[list[tuple[Farm, Queue]], list
         for farm in list_farms().farms
         if (not farm_id or farm.farm_id == farm_id) and allow_list.is_farm_allowed(farm.farm_id)
     ]
-    answers, failures = _gather(
+    answers, failures = gather(
         {farm.farm_id: (lambda f=farm: list_queues(farm_id=f.farm_id)) for farm in farms}
     )
     pairs = [
@@ -110,7 +95,7 @@ def visible_queues(*, farm_id: str = "") -> tuple[list[tuple[Farm, Queue]], list
 def find_job_by_id(*, job_id: str, farm_id: str = "") -> JobMatches:
     """The job with this ID in whichever visible queue holds it (GetJob on each at once)."""
     pairs, unread = visible_queues(farm_id=farm_id)
-    answers, failures = _gather(
+    answers, failures = gather(
         {
             index: (
                 lambda f=farm, q=queue: get_job(
@@ -133,7 +118,7 @@ def find_jobs_by_name(*, name: str, farm_id: str = "") -> JobMatches:
     """Jobs whose name contains ``name`` (any case), newest first, across visible queues."""
     pairs, unread = visible_queues(farm_id=farm_id)
     query = JobQuery(name=name, page_size=PER_QUEUE)
-    answers, failures = _gather(
+    answers, failures = gather(
         {
             index: (
                 # The newest few and whether there are more: no need to count past the window.

@@ -15,7 +15,7 @@ from ..deadline import client
 from ..deadline.cache import cached_read, prefetch
 from ..deadline.calls import call
 from ..deadline.errors import RESOURCE_KINDS, DeadlineError, NotFound
-from ..deadline.resilience import read_pool
+from ..deadline.fanout import gather
 from ..deadline.types import Farm, Job, Queue, Step, Task, TaskPath
 
 logger = logging.getLogger(__name__)
@@ -107,14 +107,7 @@ def read_concurrently(
     """Run independent reads at once. NotFound for the highest level wins (nearest-parent
     404); other failures of ``optional`` reads (names, secondary sections) degrade to None,
     recorded in ``failures`` when given, and the rest raise."""
-    futures = {kind: read_pool().submit(read) for kind, read in reads.items()}
-    results: dict[str, Any] = {}
-    errors: dict[str, DeadlineError] = {}
-    for kind, future in futures.items():
-        try:
-            results[kind] = future.result()
-        except DeadlineError as exc:
-            errors[kind] = exc
+    results, errors = gather(reads)
     missing = [exc for exc in errors.values() if isinstance(exc, NotFound)]
     if missing:
         raise min(missing, key=lambda exc: _depth(exc.resource_type))
