@@ -18,9 +18,11 @@ from typing import Any
 
 from deadline_facts import search_names as facts
 
-from . import allow_list, search
-from .calls import call, list_all
-from .errors import DeadlineError, InvalidRequest
+from . import probe_targets as targets
+from . import search
+from .calls import call
+from .errors import InvalidRequest
+from .probe_targets import NothingToProbe as NothingToProbe  # raised by run()
 
 ACCEPTED = search.ACCEPTED
 REFUSED = search.REFUSED
@@ -47,14 +49,8 @@ TASK_SORTS = {
     "ENDED_AT": "endedAt",
     "UPDATED_AT": "updatedAt",
 }
-_PAGE = 100
-_MAX_QUEUES = 10
-_MAX_JOB_CANDIDATES = 5
+_PAGE = targets.PAGE
 _NO_SUCH_TEXT = "zz-probe-no-such-text-5f1c"
-
-
-class NothingToProbe(DeadlineError):
-    """No farm, queue or job the probe could use."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +91,11 @@ class Probe:
 def run(*, farm_id: str | None = None, queue_id: str | None = None) -> Probe:
     """Probe SearchJobs on a queue with jobs and SearchTasks on one of its jobs."""
     probe = Probe()
-    probe.farm_id = farm_id or _first_farm()
-    queue_id, jobs = _queue_with_jobs(probe.farm_id, queue_id)
+    probe.farm_id = farm_id or targets.first_farm()
+    queue_id, jobs = targets.queue_with_jobs(probe.farm_id, queue_id)
     probe.queue_id = queue_id
     _probe_jobs(probe, jobs)
-    job = _job_with_steps(probe, jobs)
+    job = targets.job_with_steps(probe.farm_id, queue_id, jobs)
     if job is None:
         probe.notes.append("No job of this queue has tasks: SearchTasks was not probed.")
     else:
@@ -109,74 +105,6 @@ def run(*, farm_id: str | None = None, queue_id: str | None = None) -> Probe:
             use = search.NameUse(verdict.operation, verdict.kind, verdict.name, "")
             search.remember(use, verdict.verdict)
     return probe
-
-
-# --- choosing what to probe -----------------------------------------------------------------
-
-
-def _first_farm() -> str:
-    farms = [f for f in list_all("ListFarms", "farms")["farms"] if "farmId" in f]
-    allowed = [f["farmId"] for f in farms if allow_list.is_farm_allowed(f["farmId"])]
-    if not allowed:
-        raise NothingToProbe(
-            "No farm to probe: these credentials see no farm"
-            + (" that DASHBOARD_FARMS allows." if farms else ".")
-        )
-    return sorted(allowed)[0]
-
-
-def _newest_jobs(farm_id: str, queue_id: str) -> dict[str, Any]:
-    return call(
-        "SearchJobs",
-        farmId=farm_id,
-        queueIds=[queue_id],
-        itemOffset=0,
-        pageSize=_PAGE,
-        sortExpressions=[{"fieldSort": {"name": "CREATED_AT", "sortOrder": "DESCENDING"}}],
-    )
-
-
-def _queue_with_jobs(farm_id: str, queue_id: str | None) -> tuple[str, dict[str, Any]]:
-    if queue_id is not None:
-        found = _newest_jobs(farm_id, queue_id)
-        if not found.get("jobs"):
-            raise NothingToProbe(f"Queue {queue_id} has no job to probe with: submit one first.")
-        return queue_id, found
-    queues = list_all("ListQueues", "queues", farmId=farm_id)["queues"]
-    best: tuple[str, dict[str, Any]] | None = None
-    for queue in sorted(queues, key=lambda q: str(q.get("displayName", "")))[:_MAX_QUEUES]:
-        found = _newest_jobs(farm_id, queue["queueId"])
-        if best is None or int(found.get("totalResults") or 0) > int(
-            best[1].get("totalResults") or 0
-        ):
-            best = (queue["queueId"], found)
-    if best is None or not best[1].get("jobs"):
-        raise NothingToProbe(
-            f"No queue of farm {farm_id} has a job to probe with: submit one, or name "
-            "--farm-id and --queue-id."
-        )
-    return best
-
-
-def _job_with_steps(probe: Probe, jobs: Mapping[str, Any]) -> tuple[str, list[dict]] | None:
-    """A job with tasks, preferably in two steps and two statuses (so filters can narrow)."""
-    candidates = [
-        j for j in jobs.get("jobs") or () if sum((j.get("taskRunStatusCounts") or {}).values())
-    ]
-    candidates.sort(
-        key=lambda j: -len([n for n in (j.get("taskRunStatusCounts") or {}).values() if n])
-    )
-    fallback: tuple[str, list[dict]] | None = None
-    for job in candidates[:_MAX_JOB_CANDIDATES]:
-        steps = list_all(
-            "ListSteps", "steps", farmId=probe.farm_id, queueId=probe.queue_id, jobId=job["jobId"]
-        )["steps"]
-        with_tasks = [s for s in steps if sum((s.get("taskRunStatusCounts") or {}).values())]
-        if len(with_tasks) >= 2:
-            return job["jobId"], with_tasks
-        if with_tasks and fallback is None:
-            fallback = (job["jobId"], with_tasks)
-    return fallback
 
 
 # --- probing ---------------------------------------------------------------------------------
@@ -290,6 +218,28 @@ def _narrowing_value(rows: list[Mapping[str, Any]], member: str, name: str) -> s
     return min(set(seen), key=seen.count)
 
 
+@dataclass(frozen=True)
+class _TaskSearch:
+    """What the task probes share: the job's search, its unfiltered total, the verdicts."""
+
+    probe: Probe
+    params: dict[str, Any]
+    total: int
+
+    def record(self, kind: str, name: str, verdict: str) -> None:
+        self.probe.verdicts.append(Verdict("SearchTasks", "filter", kind, name, verdict))
+
+    def narrows(
+        self,
+        search_filter: dict[str, Any],
+        matches: Callable[[Mapping[str, Any]], bool],
+        expected_total: int | None = None,
+    ) -> str:
+        """The verdict on one filter sent with the job's search."""
+        answer = _try("SearchTasks", _filtered(self.params, search_filter))
+        return _narrows(answer, "tasks", self.total, matches, expected_total=expected_total)
+
+
 def _probe_tasks(probe: Probe, job_id: str, steps: list[dict[str, Any]]) -> None:
     probe.job_id = job_id
     params = {
@@ -300,33 +250,38 @@ def _probe_tasks(probe: Probe, job_id: str, steps: list[dict[str, Any]]) -> None
         "pageSize": _PAGE,
     }
     baseline = call("SearchTasks", **params)
-    total = int(baseline.get("totalResults") or 0)
-    step = min(steps, key=lambda s: sum((s.get("taskRunStatusCounts") or {}).values()))
-    step_count = sum((step.get("taskRunStatusCounts") or {}).values())
+    tasks = _TaskSearch(probe, params, int(baseline.get("totalResults") or 0))
+    step = min(steps, key=_task_count)
     ids = {"farmId": probe.farm_id, "queueId": probe.queue_id, "jobId": job_id}
     sample = call("ListTasks", **ids, stepId=step["stepId"], maxResults=_PAGE).get("tasks") or []
+    _probe_step_filter(tasks, step, len(steps))
+    _probe_status_filter(tasks, steps)
+    if sample:
+        _probe_sample_filters(tasks, sample[len(sample) // 2])
+    for name, member in TASK_SORTS.items():
+        _probe_sort(probe, "SearchTasks", params, name, member, "tasks")
 
-    def record(kind: str, name: str, verdict: str) -> None:
-        probe.verdicts.append(Verdict("SearchTasks", "filter", kind, name, verdict))
 
-    # STEP_ID: only a job with two steps can tell a step filter from none.
-    if len(steps) < 2 or step_count >= total:
-        record(facts.STRING, "STEP_ID", UNTESTED)
-    else:
-        answer = _try(
-            "SearchTasks", _filtered(params, search.string_filter("STEP_ID", step["stepId"]))
-        )
-        record(
-            facts.STRING,
-            "STEP_ID",
-            _narrows(
-                answer,
-                "tasks",
-                total,
-                lambda row: row.get("stepId") == step["stepId"],
-                expected_total=min(step_count, 10_000),
-            ),
-        )
+def _task_count(step: Mapping[str, Any]) -> int:
+    return sum((step.get("taskRunStatusCounts") or {}).values())
+
+
+def _probe_step_filter(tasks: _TaskSearch, step: Mapping[str, Any], steps: int) -> None:
+    """STEP_ID: only a job with two steps can tell a step filter from none."""
+    step_count = _task_count(step)
+    if steps < 2 or step_count >= tasks.total:
+        tasks.record(facts.STRING, "STEP_ID", UNTESTED)
+        return
+    verdict = tasks.narrows(
+        search.string_filter("STEP_ID", step["stepId"]),
+        lambda row: row.get("stepId") == step["stepId"],
+        expected_total=min(step_count, 10_000),
+    )
+    tasks.record(facts.STRING, "STEP_ID", verdict)
+
+
+def _probe_status_filter(tasks: _TaskSearch, steps: list[dict[str, Any]]) -> None:
+    """RUN_STATUS with the rarest status of the job (or one none of its tasks has)."""
     counts: dict[str, int] = {}
     for each in steps:
         for status, n in (each.get("taskRunStatusCounts") or {}).items():
@@ -334,53 +289,35 @@ def _probe_tasks(probe: Probe, job_id: str, steps: list[dict[str, Any]]) -> None
     rarest = min((s for s, n in counts.items() if n), key=lambda s: counts[s], default=None)
     wanted = (
         rarest
-        if rarest is not None and counts[rarest] < total
+        if rarest is not None and counts[rarest] < tasks.total
         else next(s for s in _STATUSES if not counts.get(s))
     )
-    answer = _try("SearchTasks", _filtered(params, search.string_filter("RUN_STATUS", wanted)))
-    record(
-        facts.STRING,
-        "RUN_STATUS",
-        _narrows(answer, "tasks", total, lambda r: r.get("runStatus") == wanted),
+    verdict = tasks.narrows(
+        search.string_filter("RUN_STATUS", wanted), lambda r: r.get("runStatus") == wanted
     )
-    if sample:
-        task = sample[len(sample) // 2]
-        task_id = task["taskId"]
-        answer = _try("SearchTasks", _filtered(params, search.string_filter("TASK_ID", task_id)))
-        record(
-            facts.STRING,
-            "TASK_ID",
-            _narrows(answer, "tasks", total, lambda r: r.get("taskId") == task_id),
-        )
-        term = "-" + task_id.rsplit("-", 1)[1]
-        contains = {"searchTermFilter": {"searchTerm": term, "matchType": "CONTAINS"}}
-        answer = _try("SearchTasks", _filtered(params, contains))
-        record(
-            facts.SEARCH_TERM,
-            "CONTAINS",
-            _narrows(answer, "tasks", total, lambda r: term in str(r.get("taskId", ""))),
-        )
-        parameters = task.get("parameters") or {}
-        if parameters:
-            name, union = sorted(parameters.items())[0]
-            value = str(next(iter(union.values())))
-            wanted_param = {name: union}
-            by_parameter = {"parameterFilter": {"name": name, "operator": "EQUAL", "value": value}}
-            answer = _try("SearchTasks", _filtered(params, by_parameter))
-            record(
-                facts.PARAMETER_FILTER,
-                facts.ANY_PARAMETER,
-                _narrows(
-                    answer,
-                    "tasks",
-                    total,
-                    lambda r: (r.get("parameters") or {}).get(name) == wanted_param[name],
-                ),
-            )
-        else:
-            record(facts.PARAMETER_FILTER, facts.ANY_PARAMETER, UNTESTED)
-    for name, member in TASK_SORTS.items():
-        _probe_sort(probe, "SearchTasks", params, name, member, "tasks")
+    tasks.record(facts.STRING, "RUN_STATUS", verdict)
+
+
+def _probe_sample_filters(tasks: _TaskSearch, task: Mapping[str, Any]) -> None:
+    """TASK_ID, a CONTAINS search term and a parameter filter, from one task of the job."""
+    task_id = task["taskId"]
+    verdict = tasks.narrows(
+        search.string_filter("TASK_ID", task_id), lambda r: r.get("taskId") == task_id
+    )
+    tasks.record(facts.STRING, "TASK_ID", verdict)
+    term = "-" + task_id.rsplit("-", 1)[1]
+    contains = {"searchTermFilter": {"searchTerm": term, "matchType": "CONTAINS"}}
+    verdict = tasks.narrows(contains, lambda r: term in str(r.get("taskId", "")))
+    tasks.record(facts.SEARCH_TERM, "CONTAINS", verdict)
+    parameters = task.get("parameters") or {}
+    if not parameters:
+        tasks.record(facts.PARAMETER_FILTER, facts.ANY_PARAMETER, UNTESTED)
+        return
+    name, union = sorted(parameters.items())[0]
+    value = str(next(iter(union.values())))
+    by_parameter = {"parameterFilter": {"name": name, "operator": "EQUAL", "value": value}}
+    verdict = tasks.narrows(by_parameter, lambda r: (r.get("parameters") or {}).get(name) == union)
+    tasks.record(facts.PARAMETER_FILTER, facts.ANY_PARAMETER, verdict)
 
 
 # --- what the dashboard does about it --------------------------------------------------------
