@@ -171,7 +171,7 @@ def declared(cls: T) -> T:
     undeclared = [name for name, wire in wires.items() if wire is None]
     if undeclared:
         raise TypeError(f"{cls.__name__}: fields without member(): {undeclared}")
-    names: dict[str, Any] = {"_EMPTY": _EMPTY}
+    names: dict[str, Any] = {"_EMPTY": _EMPTY, "_merge": _merge}
     reader = _reader_source(cls, wires, names)
     writer = _writer_source(wires, names)
     exec(compile(reader + writer, f"<declared {cls.__qualname__}>", "exec"), names)  # noqa: S102
@@ -204,6 +204,15 @@ def _reader_source(cls: type, wires: dict[str, Wire], names: dict[str, Any]) -> 
     return "\n".join(lines) + "\n"
 
 
+def _merge(data: dict[str, Any], members: Mapping[str, Any]) -> None:
+    """Members into ``data``, nested dicts merged (two fields may share a parent member)."""
+    for key, value in members.items():
+        if isinstance(value, Mapping) and isinstance(data.get(key), dict):
+            _merge(data[key], value)
+        else:
+            data[key] = value
+
+
 def _lookup(wire: Wire, source: str, target: str) -> list[str]:
     *parents, last = wire.path
     lines = []
@@ -221,7 +230,7 @@ def _writer_source(wires: dict[str, Wire], names: dict[str, Any]) -> str:
         names[dump] = wire.conv.dump
         if wire.conv.whole:
             if wire.conv.dump:
-                lines += [f"    _m = {dump}(self)", "    if _m:", "        data.update(_m)"]
+                lines += [f"    _m = {dump}(self)", "    if _m:", "        _merge(data, _m)"]
             continue
         lines.append(f"    _v = self.{name}")
         kept = wire.keep_empty or not wire.conv.collection

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from .types import Cacheable, compact, format_datetime, parse_datetime
+from .codec import BOOL, DATETIME, FLOAT, INT, STR, Cacheable, Conv, declared, enum, many, member
 
 
 class ActionStatus(StrEnum):
@@ -50,6 +50,8 @@ class ActionStatus(StrEnum):
         return self in _LIVE_ACTIONS
 
 
+ACTION_STATUS = enum(ActionStatus)
+
 _LIVE_ACTIONS = frozenset(
     {
         ActionStatus.ASSIGNED,
@@ -75,61 +77,42 @@ def session_id_of(session_action_id: str) -> str:
     return "session-" + session_action_id.removeprefix("sessionaction-").rpartition("-")[0]
 
 
+def _kind(answer: Mapping[str, Any]) -> str:
+    """A session action's kind: the member its definition sets (a task run when none)."""
+    return next(iter(answer.get("definition") or {}), TASK_RUN)
+
+
+#: ``definition``'s member, the action's kind (its task run's IDs are members of their own).
+KIND = Conv(_kind, lambda action: {"definition": {action.kind: {}}}, whole=True)
+
+
+@declared
 @dataclass(frozen=True)
 class SessionAction(Cacheable):
     """A session action (a task run, or the input sync or environment enter that failed
     before it): ListSessionActions' summary, or GetSessionAction's answer (which adds
     ``progressMessage`` and ``processExitCode``). ``kind`` is its definition's member."""
 
-    session_action_id: str
-    status: ActionStatus
-    task_id: str | None = None
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    worker_updated_at: datetime | None = None
-    progress_percent: float | None = None
-    progress_message: str | None = None
-    process_exit_code: int | None = None
-    detailed: bool = False  # read with GetSessionAction
-    kind: str = TASK_RUN
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> SessionAction:
-        definition = answer.get("definition") or {}
-        task_run = definition.get(TASK_RUN) or {}
-        percent = answer.get("progressPercent")
-        code = answer.get("processExitCode")
-        return cls(
-            session_action_id=answer["sessionActionId"],
-            status=ActionStatus.parse(answer.get("status")),
-            task_id=task_run.get("taskId"),
-            started_at=parse_datetime(answer.get("startedAt")),
-            ended_at=parse_datetime(answer.get("endedAt")),
-            worker_updated_at=parse_datetime(answer.get("workerUpdatedAt")),
-            progress_percent=None if percent is None else float(percent),
-            progress_message=answer.get("progressMessage"),
-            process_exit_code=None if code is None else int(code),
-            detailed="sessionId" in answer,
-            kind=next(iter(definition), TASK_RUN),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        answer = compact(
-            {
-                "sessionActionId": self.session_action_id,
-                "status": self.status.value,
-                "startedAt": format_datetime(self.started_at),
-                "endedAt": format_datetime(self.ended_at),
-                "workerUpdatedAt": format_datetime(self.worker_updated_at),
-                "progressPercent": self.progress_percent,
-                "progressMessage": self.progress_message,
-                "processExitCode": self.process_exit_code,
-                "sessionId": self.session_id if self.detailed else None,
-            }
-        )
-        body = compact({"taskId": self.task_id}) if self.kind == TASK_RUN else {}
-        answer["definition"] = {self.kind: body}
-        return answer
+    session_action_id: str = member("sessionActionId", required=True)
+    status: ActionStatus = member("status", ACTION_STATUS, missing=ActionStatus.UNKNOWN)
+    task_id: str | None = member("definition.taskRun.taskId", default=None)
+    started_at: datetime | None = member("startedAt", DATETIME, default=None)
+    ended_at: datetime | None = member("endedAt", DATETIME, default=None)
+    worker_updated_at: datetime | None = member("workerUpdatedAt", DATETIME, default=None)
+    progress_percent: float | None = member("progressPercent", FLOAT, default=None)
+    progress_message: str | None = member("progressMessage", default=None)
+    process_exit_code: int | None = member("processExitCode", INT, default=None)
+    # Read with GetSessionAction (whose answer names the session).
+    detailed: bool = member(
+        "",
+        Conv(
+            lambda answer: "sessionId" in answer,
+            lambda action: {"sessionId": action.session_id} if action.detailed else None,
+            whole=True,
+        ),
+        default=False,
+    )
+    kind: str = member("", KIND, default=TASK_RUN)
 
     @property
     def is_setup(self) -> bool:
@@ -141,124 +124,57 @@ class SessionAction(Cacheable):
         return session_id_of(self.session_action_id)
 
 
+@declared
 @dataclass(frozen=True)
 class SessionActionList(Cacheable):
     """The task-run actions of one task (every ListSessionActions page), in API order."""
 
-    actions: tuple[SessionAction, ...]
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> SessionActionList:
-        return cls(tuple(SessionAction.from_api(item) for item in answer["sessionActions"]))
-
-    def to_cache(self) -> dict[str, Any]:
-        return {"sessionActions": [action.to_cache() for action in self.actions]}
+    actions: tuple[SessionAction, ...] = member(
+        "sessionActions", many(SessionAction), required=True
+    )
 
 
+def _ip_addresses(ips: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(ips.get("ipV4Addresses") or ()) + tuple(ips.get("ipV6Addresses") or ())
+
+
+#: ``hostProperties.ipAddresses``: IPv4 then IPv6 addresses, kept as one list.
+IP_ADDRESSES = Conv(
+    _ip_addresses,
+    lambda ips: {"ipV4Addresses": list(ips)} if ips else None,
+    collection=True,
+)
+
+
+@declared
 @dataclass(frozen=True)
 class Session(Cacheable):
     """GetSession's answer: which worker ran the session, and where its log is."""
 
-    session_id: str
-    fleet_id: str
-    worker_id: str
-    lifecycle_status: str
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    log_group: str | None = None
-    log_stream: str | None = None
-    host_name: str | None = None
-    ip_addresses: tuple[str, ...] = field(default=())
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Session:
-        options = (answer.get("log") or {}).get("options") or {}
-        host = answer.get("hostProperties") or {}
-        return cls(
-            session_id=answer["sessionId"],
-            fleet_id=answer["fleetId"],
-            worker_id=answer["workerId"],
-            lifecycle_status=answer.get("lifecycleStatus", ""),
-            started_at=parse_datetime(answer.get("startedAt")),
-            ended_at=parse_datetime(answer.get("endedAt")),
-            log_group=options.get("logGroupName"),
-            log_stream=options.get("logStreamName"),
-            host_name=host.get("hostName"),
-            ip_addresses=_ip_addresses(host),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        answer = compact(
-            {
-                "sessionId": self.session_id,
-                "fleetId": self.fleet_id,
-                "workerId": self.worker_id,
-                "lifecycleStatus": self.lifecycle_status,
-                "startedAt": format_datetime(self.started_at),
-                "endedAt": format_datetime(self.ended_at),
-            }
-        )
-        answer["log"] = {
-            "options": compact({"logGroupName": self.log_group, "logStreamName": self.log_stream})
-        }
-        answer["hostProperties"] = compact(
-            {
-                "hostName": self.host_name,
-                "ipAddresses": {"ipV4Addresses": list(self.ip_addresses)}
-                if self.ip_addresses
-                else None,
-            }
-        )
-        return answer
+    session_id: str = member("sessionId", required=True)
+    fleet_id: str = member("fleetId", required=True)
+    worker_id: str = member("workerId", required=True)
+    lifecycle_status: str = member("lifecycleStatus", missing="")
+    started_at: datetime | None = member("startedAt", DATETIME, default=None)
+    ended_at: datetime | None = member("endedAt", DATETIME, default=None)
+    log_group: str | None = member("log.options.logGroupName", default=None)
+    log_stream: str | None = member("log.options.logStreamName", default=None)
+    host_name: str | None = member("hostProperties.hostName", default=None)
+    ip_addresses: tuple[str, ...] = member("hostProperties.ipAddresses", IP_ADDRESSES, default=())
 
 
-def _ip_addresses(host: Mapping[str, Any]) -> tuple[str, ...]:
-    ips = host.get("ipAddresses") or {}
-    return tuple(ips.get("ipV4Addresses") or ()) + tuple(ips.get("ipV6Addresses") or ())
-
-
+@declared
 @dataclass(frozen=True)
 class Worker(Cacheable):
     """GetWorker's answer (the members triage shows)."""
 
-    farm_id: str
-    fleet_id: str
-    worker_id: str
-    status: str
-    host_name: str | None = None
-    ip_addresses: tuple[str, ...] = field(default=())
-    instance_type: str | None = None
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Worker:
-        host = answer.get("hostProperties") or {}
-        return cls(
-            farm_id=answer["farmId"],
-            fleet_id=answer["fleetId"],
-            worker_id=answer["workerId"],
-            status=answer.get("status", ""),
-            host_name=host.get("hostName"),
-            ip_addresses=_ip_addresses(host),
-            instance_type=host.get("ec2InstanceType"),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        host = compact(
-            {
-                "hostName": self.host_name,
-                "ec2InstanceType": self.instance_type,
-                "ipAddresses": {"ipV4Addresses": list(self.ip_addresses)}
-                if self.ip_addresses
-                else None,
-            }
-        )
-        return {
-            "farmId": self.farm_id,
-            "fleetId": self.fleet_id,
-            "workerId": self.worker_id,
-            "status": self.status,
-            "hostProperties": host,
-        }
+    farm_id: str = member("farmId", required=True)
+    fleet_id: str = member("fleetId", required=True)
+    worker_id: str = member("workerId", required=True)
+    status: str = member("status", missing="")
+    host_name: str | None = member("hostProperties.hostName", default=None)
+    ip_addresses: tuple[str, ...] = member("hostProperties.ipAddresses", IP_ADDRESSES, default=())
+    instance_type: str | None = member("hostProperties.ec2InstanceType", default=None)
 
     @property
     def status_label(self) -> str:
@@ -269,19 +185,13 @@ class Worker(Cacheable):
         return self.status in {"NOT_RESPONDING", "NOT_COMPATIBLE", "STOPPING", "STOPPED"}
 
 
+@declared
 @dataclass(frozen=True)
 class Fleet(Cacheable):
     """GetFleet's answer: only its name matters here."""
 
-    fleet_id: str
-    display_name: str
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Fleet:
-        return cls(fleet_id=answer["fleetId"], display_name=answer["displayName"])
-
-    def to_cache(self) -> dict[str, Any]:
-        return {"fleetId": self.fleet_id, "displayName": self.display_name}
+    fleet_id: str = member("fleetId", required=True)
+    display_name: str = member("displayName", required=True)
 
 
 _ERROR_LINE = re.compile(
@@ -291,12 +201,24 @@ _ERROR_LINE = re.compile(
 _WARNING_LINE = re.compile(r"\bWARN(ING)?\b")
 
 
+def _event_time(event: Mapping[str, Any]) -> datetime:
+    """An event's time; CloudWatch's model requires none, so a missing or broken one reads as
+    the epoch rather than dropping the line."""
+    try:
+        return datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=UTC)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return datetime.fromtimestamp(0, tz=UTC)
+
+
+@declared
 @dataclass(frozen=True)
 class LogLine:
     """One CloudWatch log event."""
 
-    timestamp: datetime
-    message: str
+    timestamp: datetime = member(
+        "", Conv(_event_time, lambda line: {"timestamp": line.epoch_ms}, whole=True)
+    )
+    message: str = member("message", STR, missing="")
 
     @property
     def level(self) -> str:
@@ -312,42 +234,13 @@ class LogLine:
         return int(self.timestamp.timestamp() * 1000)
 
 
-def _event_time(event: Mapping[str, Any]) -> datetime:
-    """An event's time; CloudWatch's model requires none, so a missing or broken one reads as
-    the epoch rather than dropping the line."""
-    try:
-        return datetime.fromtimestamp(int(event["timestamp"]) / 1000, tz=UTC)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        return datetime.fromtimestamp(0, tz=UTC)
-
-
+@declared
 @dataclass(frozen=True)
 class LogPage(Cacheable):
     """A page of a session log: lines oldest first, the tokens to page on, and whether
     earlier lines exist inside the window."""
 
-    lines: tuple[LogLine, ...]
-    forward_token: str | None
-    backward_token: str | None
-    has_earlier: bool
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> LogPage:
-        lines = tuple(
-            LogLine(timestamp=_event_time(event), message=str(event.get("message", "")))
-            for event in answer.get("events") or ()
-        )
-        return cls(
-            lines=lines,
-            forward_token=answer.get("nextForwardToken"),
-            backward_token=answer.get("nextBackwardToken"),
-            has_earlier=bool(answer.get("hasEarlier")),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return {
-            "events": [{"timestamp": ln.epoch_ms, "message": ln.message} for ln in self.lines],
-            "nextForwardToken": self.forward_token,
-            "nextBackwardToken": self.backward_token,
-            "hasEarlier": self.has_earlier,
-        }
+    lines: tuple[LogLine, ...] = member("events", many(LogLine), missing=())
+    forward_token: str | None = member("nextForwardToken")
+    backward_token: str | None = member("nextBackwardToken")
+    has_earlier: bool = member("hasEarlier", BOOL, missing=False)
