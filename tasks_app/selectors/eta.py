@@ -15,13 +15,12 @@ finished cleanly, or when nothing finished in the last half hour.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
-from ..deadline.errors import DeadlineError
+from ..deadline.fanout import gather_each
 from ..deadline.farm_types import TaskRows
-from ..deadline.resilience import read_pool
 from ..deadline.types import Step, TaskRunStatus
 from .attention import step_tasks
 from .attention.rules import QUEUED_STATUSES, DurationStats, clean_durations, min_samples
@@ -197,21 +196,16 @@ def job_eta(
     the latest of its steps', when every unfinished step has one. Never raises: a step whose
     tasks cannot be read has no ETA, and says why."""
     steps = list(steps)
-    futures: dict[str, Future[EtaResult]] = {
-        step.step_id: read_pool().submit(
-            step_eta, farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=step, now=now
-        )
-        for step in steps
-        if is_running(step)
-    }
-    results: dict[str, EtaResult] = {}
-    for step_id, future in futures.items():
-        try:
-            results[step_id] = future.result()
-        except DeadlineError as exc:
-            results[step_id] = EtaResult(
-                None, f"no ETA: its tasks could not be read ({exc.message})"
+    results = gather_each(
+        {
+            step.step_id: partial(
+                step_eta, farm_id=farm_id, queue_id=queue_id, job_id=job_id, step=step, now=now
             )
+            for step in steps
+            if is_running(step)
+        },
+        lambda _, exc: EtaResult(None, f"no ETA: its tasks could not be read ({exc.message})"),
+    )
     return JobEta(job=_job_result(steps, results), steps=results)
 
 
