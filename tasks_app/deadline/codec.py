@@ -77,11 +77,13 @@ def many(
     kind: Any,
     keep: Callable[[Any], Any] | None = None,
     order: Callable[[Any], Any] | None = None,
+    take: Callable[[Any], Any] | None = None,
 ) -> Conv:
-    """A list of declared records (``kind.from_api`` each; ``keep`` filters, ``order`` sorts)."""
+    """A list of declared records, ``kind.from_api`` each: ``take`` filters the answer's items,
+    ``keep`` the records built, ``order`` sorts them."""
 
     def parse(items: Any) -> tuple[Any, ...]:
-        built = map(kind.from_api, items)
+        built = map(kind.from_api, items if take is None else filter(take, items))
         kept = built if keep is None else filter(keep, built)
         return tuple(kept if order is None else sorted(kept, key=order))
 
