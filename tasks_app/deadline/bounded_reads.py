@@ -167,6 +167,14 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
     "tasks_app.selectors.usage.usage:farm_usage:[:TOP_JOBS]": BoundedRead(
         _SAMPLE, "the usage page's top jobs, named as the biggest; the totals count every job"
     ),
+    "tasks_app.selectors.usage.job_overview:_read_runs.page:call(SearchTasks)": BoundedRead(
+        _CUT,
+        "a big job's timeline overview: every page to the 10,000-item window, by offset, at "
+        "once; the page and its JSON (view.notes) say how many of the job's tasks were read",
+    ),
+    "tasks_app.selectors.usage.job_overview:_read_runs:[:BATCH]": BoundedRead(
+        _END, "one BatchGetSession call's 100 sessions; the rest go in the next calls"
+    ),
     "tasks_app.views.usage:_chart:[:CHART_SERIES]": BoundedRead(
         _CUT, "the chart's own colours for the top groups; the rest stack as 'Other'"
     ),

@@ -9,7 +9,6 @@ far enough, every action is its own bar linking to its task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -24,29 +23,15 @@ from .. import charts
 from ..deadline.errors import DeadlineError, InvalidRequest
 from ..selectors import resources
 from ..selectors.usage import timeline as tl
+from ..selectors.usage.job_overview import read_timeline
+from ..selectors.usage.timeline import Window
+from ..selectors.usage.timeline_slices import SLICES, Slice, slices
 from .common import browse_path, crumbs, named
 from .errors import error_response, wants_json
 from .render_times import seconds_text
 
 #: Actions drawn one by one at most; past this, lanes are drawn as aggregate bars.
 MAX_SPANS = 1_500
-#: Slices per lane when aggregated.
-SLICES = 120
-
-
-@dataclass(frozen=True)
-class Window:
-    start: float
-    end: float
-
-    @property
-    def seconds(self) -> float:
-        return max(self.end - self.start, 1.0)
-
-    def holds(self, start: float | None, end: float | None, now: float) -> bool:
-        if start is None:
-            return False
-        return start < self.end and (end if end is not None else now) > self.start
 
 
 def _moment(text: str) -> float:
@@ -61,46 +46,25 @@ def _moment(text: str) -> float:
     return moment.timestamp()
 
 
-def window_of(request: HttpRequest, timeline: tl.Timeline) -> Window | None:
-    """The zoom asked for (``start``/``end``), inside the job's own span."""
-    if timeline.start is None or timeline.end is None:
-        return None
-    start = _moment(request.GET["start"]) if request.GET.get("start") else timeline.start
-    end = _moment(request.GET["end"]) if request.GET.get("end") else timeline.end
-    start, end = max(start, timeline.start), min(end, timeline.end)
-    if end <= start:
-        raise InvalidRequest("The time range is empty: end must come after start.")
-    return Window(start, end)
+def _asked(request: HttpRequest, name: str) -> float | None:
+    return _moment(request.GET[name]) if request.GET.get(name) else None
 
 
 def timeline_json(timeline: tl.Timeline, window: Window | None) -> dict[str, Any]:
-    """The README's JSON shape (only the sessions inside the window when zoomed)."""
-    now = timeline.now
+    """The README's JSON shape (only the sessions inside the window when zoomed), and how it
+    was read (``view``): aggregated lanes carry slices instead of sessions."""
     workers = []
     for worker in timeline.workers:
-        sessions = [
-            {
-                "session_id": s.session_id,
-                "start": tl.iso(s.start),
-                "end": tl.iso(s.end),
-                "actions": [
-                    {
-                        "kind": a.kind,
-                        "start": tl.iso(a.start),
-                        "end": tl.iso(a.end),
-                        "status": a.status,
-                        "task_id": a.task_id,
-                    }
-                    for a in worker.actions[s.session_id]
-                ],
+        if timeline.aggregate:
+            if window is None:
+                continue
+            lane: dict[str, Any] = {
+                "slices": [_slice_json(s) for s in slices(worker, window, timeline.now)]
             }
-            for s in worker.sessions
-            if window is None or window.holds(s.start, s.end, now)
-        ]
-        if sessions:
-            workers.append(
-                {"worker_id": worker.worker_id, "host_name": worker.host_name, "sessions": sessions}
-            )
+        else:
+            lane = {"sessions": _sessions_json(worker, window, timeline.now)}
+        if next(iter(lane.values())):
+            workers.append({"worker_id": worker.worker_id, "host_name": worker.host_name, **lane})
     o = timeline.overhead
     return {
         "workers": workers,
@@ -109,7 +73,50 @@ def timeline_json(timeline: tl.Timeline, window: Window | None) -> dict[str, Any
             "sync_seconds": round(o.sync_seconds, 3),
             "task_seconds": round(o.task_seconds, 3),
             "gap_seconds": round(o.gap_seconds, 3),
+            "estimated": bool(o.sampled),
+            "sampled_sessions": o.sampled,
+            "sessions": o.sessions,
         },
+        "view": {
+            "aggregated": timeline.aggregate,
+            "start": tl.iso(window.start) if window else None,
+            "end": tl.iso(window.end) if window else None,
+            "notes": list(timeline.notes),
+        },
+    }
+
+
+def _sessions_json(
+    worker: tl.WorkerActivity, window: Window | None, now: float
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "session_id": s.session_id,
+            "start": tl.iso(s.start),
+            "end": tl.iso(s.end),
+            "actions": [
+                {
+                    "kind": a.kind,
+                    "start": tl.iso(a.start),
+                    "end": tl.iso(a.end),
+                    "status": a.status,
+                    "task_id": a.task_id,
+                }
+                for a in worker.actions[s.session_id]
+            ],
+        }
+        for s in worker.sessions
+        if window is None or window.holds(s.start, s.end, now)
+    ]
+
+
+def _slice_json(piece: Slice) -> dict[str, Any]:
+    return {
+        "start": tl.iso(piece.start),
+        "end": tl.iso(piece.end),
+        "busy_seconds": round(piece.busy_seconds, 3),
+        "task_runs": piece.task_runs,
+        "failed": piece.failed,
     }
 
 
@@ -127,8 +134,12 @@ def job_timeline(request: HttpRequest, farm_id: str, queue_id: str, job_id: str)
             },
             optional=frozenset({"farm", "queue"}),
         )
-        timeline = tl.job_timeline(**kwargs)
-        window = window_of(request, timeline)
+        timeline, window = read_timeline(
+            **kwargs,
+            tasks=got["job"].total_tasks,
+            start=_asked(request, "start"),
+            end=_asked(request, "end"),
+        )
     except DeadlineError as exc:
         return error_response(request, exc, path=path)
     if wants_json(request):
@@ -162,7 +173,7 @@ def _picture(
         for s in worker.sessions
         if window.holds(s.start, s.end, now)
     )
-    aggregated = visible > MAX_SPANS
+    aggregated = timeline.aggregate or visible > MAX_SPANS
     lanes = []
     for worker in timeline.workers:
         draw = _slices if aggregated else _spans
@@ -253,60 +264,23 @@ def _slices(
 ) -> list[charts.Span]:
     """Aggregate bars: per slice of the window, the share of it the worker spent in
     sessions, and whether a task run failed in it; each links to a zoom on its slice."""
-    width = window.seconds / SLICES
-    busy = [0.0] * SLICES
-    runs = [0] * SLICES
-    failed = [0] * SLICES
-    for session in worker.sessions:
-        if not window.holds(session.start, session.end, now):
-            continue
-        _spread(busy, session.start, session.end, window, width, now)
-        for action in worker.actions[session.session_id]:
-            if action.kind != tl.TASK_RUN or action.start is None:
-                continue
-            if window.start <= action.start < window.end:
-                n = min(int((action.start - window.start) / width), SLICES - 1)
-                runs[n] += 1
-                failed[n] += action.status == "FAILED"
     spans = []
-    for n in range(SLICES):
-        if not busy[n]:
-            continue
-        low = window.start + n * width
-        share = min(busy[n] / width, 1.0)
-        css = "span-mixed span-mixed--failed" if failed[n] else "span-mixed"
+    for piece in slices(worker, window, now, SLICES):
+        width = piece.end - piece.start
+        css = "span-mixed span-mixed--failed" if piece.failed else "span-mixed"
         title = (
-            f"{worker.label}: {share:.0%} busy from {_clock(low, window)}, "
-            f"{runs[n]} task runs, {failed[n]} failed"
+            f"{worker.label}: {piece.share:.0%} busy from {_clock(piece.start, window)}, "
+            f"{piece.task_runs} task runs, {piece.failed} failed"
         )
         # A slice opens a view ten slices wide around it: enough context to read it.
-        zoom = _range_url(request, max(low - 4 * width, window.start), low + 6 * width)
+        zoom = _range_url(
+            request, max(piece.start - 4 * width, window.start), piece.start + 6 * width
+        )
+        low = piece.start - window.start
         spans.append(
-            charts.Span(
-                start=n * width, end=n * width + width * share, css=css, title=title, href=zoom
-            )
+            charts.Span(start=low, end=low + width * piece.share, css=css, title=title, href=zoom)
         )
     return spans
-
-
-def _spread(
-    busy: list[float],
-    start: float | None,
-    end: float | None,
-    window: Window,
-    width: float,
-    now: float,
-) -> None:
-    low = max(start or window.start, window.start)
-    high = min(end if end is not None else now, window.end)
-    while low < high:
-        n = min(int((low - window.start) / width), SLICES - 1)
-        edge = min(window.start + (n + 1) * width, high)
-        if edge <= low:  # float edge at the last slice
-            busy[n] += high - low
-            break
-        busy[n] += edge - low
-        low = edge
 
 
 def _clock(epoch: float, window: Window) -> str:

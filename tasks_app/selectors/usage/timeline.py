@@ -20,7 +20,7 @@ from typing import Any
 
 from ...deadline.cache import cached_read
 from ...deadline.calls import list_every
-from ...deadline.errors import DeadlineError
+from ...deadline.errors import DeadlineError, InvalidRequest
 from ...deadline.resilience import read_pool
 from ...deadline.session_types import session_id_of
 from ...deadline.types import Cacheable, parse_datetime
@@ -35,7 +35,7 @@ ENV_EXIT = "envExit"
 SYNC = "syncInputJobAttachments"
 
 
-def _epoch(value: Any) -> float | None:
+def epoch_of(value: Any) -> float | None:
     moment = parse_datetime(value)
     return None if moment is None else moment.timestamp()
 
@@ -79,13 +79,13 @@ class JobActivity(Cacheable):
                 session_id=s["sessionId"],
                 fleet_id=s.get("fleetId", ""),
                 worker_id=s.get("workerId", ""),
-                start=_epoch(s.get("startedAt")),
-                end=_epoch(s.get("endedAt")),
+                start=epoch_of(s.get("startedAt")),
+                end=epoch_of(s.get("endedAt")),
                 lifecycle=s.get("lifecycleStatus", ""),
             )
             for s in answer.get("sessions") or []
         )
-        return cls(sessions=sessions, actions=tuple(map(_action, answer.get("actions") or [])))
+        return cls(sessions=sessions, actions=tuple(map(action_of, answer.get("actions") or [])))
 
     # The cache form is positional: a 10,000-task job has tens of thousands of actions.
     def to_cache(self) -> dict[str, Any]:
@@ -108,7 +108,7 @@ class JobActivity(Cacheable):
         )
 
 
-def _action(item: Mapping[str, Any]) -> ActivityAction:
+def action_of(item: Mapping[str, Any]) -> ActivityAction:
     definition = item.get("definition") or {}
     kind = next(iter(definition), "unknown")
     body = definition.get(kind) or {}
@@ -116,8 +116,8 @@ def _action(item: Mapping[str, Any]) -> ActivityAction:
         session_action_id=item["sessionActionId"],
         kind=kind,
         status=item.get("status", ""),
-        start=_epoch(item.get("startedAt")),
-        end=_epoch(item.get("endedAt")),
+        start=epoch_of(item.get("startedAt")),
+        end=epoch_of(item.get("endedAt")),
         task_id=body.get("taskId") if kind == TASK_RUN else None,
         step_id=body.get("stepId") if kind == TASK_RUN else None,
     )
@@ -152,6 +152,7 @@ class Overhead:
     gap_seconds: float
     sessions: int
     task_runs: int
+    sampled: int = 0  # estimated from this many sessions' actions (0: summed from every one)
 
     def share(self, seconds: float) -> float:
         return seconds / self.session_seconds if self.session_seconds else 0.0
@@ -179,6 +180,10 @@ class Timeline:
     start: float | None  # the first session's start
     end: float | None  # the last session's end (now while one is open)
     now: float
+    #: Drawn as aggregate bars whatever the zoom: the lanes hold each task's latest run only.
+    aggregate: bool = False
+    #: What was read and how (each a sentence the page and the JSON show).
+    notes: tuple[str, ...] = ()
 
     @property
     def action_count(self) -> int:
@@ -189,7 +194,7 @@ def job_timeline(*, farm_id: str, queue_id: str, job_id: str) -> Timeline:
     """The job's timeline: lanes per worker (host names read at once) and the summary."""
     activity = job_activity(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
     now = resources.now().timestamp()
-    hosts = _host_names(farm_id, {(s.fleet_id, s.worker_id) for s in activity.sessions})
+    hosts = host_names(farm_id, {(s.fleet_id, s.worker_id) for s in activity.sessions})
     return build_timeline(activity, hosts, now)
 
 
@@ -204,10 +209,7 @@ def build_timeline(activity: JobActivity, hosts: Mapping[str, str | None], now: 
     workers = []
     for worker_id, sessions in by_worker.items():
         sessions.sort(key=lambda s: (s.start or 0, s.session_id))
-        actions = {
-            s.session_id: tuple(sorted(by_session.get(s.session_id, ()), key=_action_order))
-            for s in sessions
-        }
+        actions = {s.session_id: _in_order(by_session.get(s.session_id, ())) for s in sessions}
         workers.append(
             WorkerActivity(
                 worker_id=worker_id,
@@ -227,6 +229,38 @@ def build_timeline(activity: JobActivity, hosts: Mapping[str, str | None], now: 
         end=max(ends) if ends else None,
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The time range in view, in epoch seconds."""
+
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return max(self.end - self.start, 1.0)
+
+    def holds(self, start: float | None, end: float | None, now: float) -> bool:
+        if start is None:
+            return False
+        return start < self.end and (end if end is not None else now) > self.start
+
+
+def window_of(timeline: Timeline, start: float | None, end: float | None) -> Window | None:
+    """The zoom asked for, inside the job's own span (nothing before a session started)."""
+    if timeline.start is None or timeline.end is None:
+        return None
+    low = max(start if start is not None else timeline.start, timeline.start)
+    high = min(end if end is not None else timeline.end, timeline.end)
+    if high <= low:
+        raise InvalidRequest("The time range is empty: end must come after start.")
+    return Window(low, high)
+
+
+def _in_order(actions: list[ActivityAction] | tuple[()]) -> tuple[ActivityAction, ...]:
+    return tuple(sorted(actions, key=_action_order)) if len(actions) > 1 else tuple(actions)
 
 
 def _action_order(action: ActivityAction) -> tuple[float, int]:
@@ -265,7 +299,7 @@ def overhead(activity: JobActivity, now: float) -> Overhead:
     )
 
 
-def _host_names(farm_id: str, workers: set[tuple[str, str]]) -> dict[str, str | None]:
+def host_names(farm_id: str, workers: set[tuple[str, str]]) -> dict[str, str | None]:
     """Each worker's host name (GetWorker, cached; read at once); a worker that cannot be
     read keeps its ID."""
     reads = {

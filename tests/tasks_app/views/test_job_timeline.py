@@ -54,7 +54,8 @@ def test_task_actions_match_list_session_actions_one_for_one(
 
     data = client.get(_url(job), HTTP_ACCEPT="application/json").json()
 
-    assert set(data) == {"workers", "overhead"}
+    assert set(data) == {"workers", "overhead", "view"}
+    assert data["view"]["aggregated"] is False
     seen: Counter[tuple[str, str, str]] = Counter()
     for worker in data["workers"]:
         assert set(worker) == {"worker_id", "host_name", "sessions"}
