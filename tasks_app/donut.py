@@ -19,12 +19,12 @@ import html
 import re
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from cachetools import LRUCache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -99,13 +99,14 @@ def bake(template_name: str, context: Mapping[str, Any], request: HttpRequest | 
 
 
 class DonutCache:
-    """The last ``max_entries`` donuts of one template in this process, by key."""
+    """Donuts of one template in this process, by key: at most ``max_entries``, the least
+    recently used dropped first."""
 
     def __init__(self, template_name: str, max_entries: int = 512) -> None:
         self.template_name = template_name
         self.max_entries = max_entries
-        self._lock = threading.Lock()
-        self._donuts: OrderedDict[Hashable, Donut] = OrderedDict()
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe on their own
+        self._donuts: LRUCache[Hashable, Donut] = LRUCache(max_entries)
 
     def render(
         self,
@@ -116,13 +117,12 @@ class DonutCache:
     ) -> str:
         """The template rendered with ``context`` at ``now``; ``key`` must identify everything
         in ``context`` but ``now`` (e.g. the data's version, the URL, the settings used)."""
-        donut = self._donuts.get(key)
+        with self._lock:
+            donut = self._donuts.get(key)
         if donut is None:
             donut = bake(self.template_name, context, request)
             with self._lock:
                 self._donuts[key] = donut
-                while len(self._donuts) > self.max_entries:
-                    self._donuts.popitem(last=False)
         return donut.fill(now)
 
     def clear(self) -> None:
@@ -130,4 +130,5 @@ class DonutCache:
             self._donuts.clear()
 
     def __len__(self) -> int:
-        return len(self._donuts)
+        with self._lock:
+            return len(self._donuts)

@@ -2,7 +2,8 @@
 
 Every read of the dashboard, whatever its subject, goes through ``cached_read``: one entry per
 API answer, keyed by backend + region + endpoint + farm allow-list + resource path, with
-stale-while-error and coalescing from ``resilience.read_through``.
+stale-while-error and coalescing from ``resilience.read_through``; short leases on
+work (``lease``), released only by their holder.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import hashlib
 import json
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
+from cachetools import LRUCache
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -98,19 +99,22 @@ def prefetch(reads: Iterable[tuple[str, tuple[str, ...]]]) -> AbstractContextMan
 # the path, as long as a quick read from the near cache. They change only with the clients or
 # the settings, so each is made once per (clients, settings) generation.
 _KEY_MEMO_MAX = 4096
-_key_memo: dict[tuple[int, int, str, tuple[str, ...]], tuple[str, str | None]] = {}
+_key_memo: LRUCache[tuple[int, int, str, tuple[str, ...]], tuple[str, str | None]] = LRUCache(
+    _KEY_MEMO_MAX
+)
+_key_memo_lock = threading.Lock()  # cachetools' caches are not thread-safe on their own
 _settings_generation = 0
 
 
 def _key_and_marker(kind: str, ids: tuple[str, ...]) -> tuple[str, str | None]:
     """``cache_key(kind, *ids)`` and ``_marker_for(ids)``, remembered."""
     memo = (client.client_generation(), _settings_generation, kind, ids)
-    found = _key_memo.get(memo)
+    with _key_memo_lock:
+        found = _key_memo.get(memo)
     if found is None:
         found = (cache_key(kind, *ids), _marker_for(ids))
-        if len(_key_memo) >= _KEY_MEMO_MAX:
-            _key_memo.clear()  # thousands of resources read, or generations past: start again
-        _key_memo[memo] = found
+        with _key_memo_lock:
+            _key_memo[memo] = found
     return found
 
 
@@ -120,7 +124,8 @@ def _forget_keys(**_: Any) -> None:
     meanwhile with the old settings stays under the old generation, where nobody looks."""
     global _settings_generation  # one per process, like the memo
     _settings_generation += 1
-    _key_memo.clear()
+    with _key_memo_lock:
+        _key_memo.clear()
 
 
 def _marker_for(ids: tuple[str, ...]) -> str | None:
@@ -188,7 +193,7 @@ def load_many(kind: str, ids_list: Iterable[tuple[str, ...]], parse: type[C]) ->
 
 _DECODED_MAX = 20_000
 _DECODED_MAX_CHARS = 4096  # big entries (a job's whole list) are parsed each time, not kept
-_decoded_values: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_decoded_values: LRUCache[tuple[str, str], Any] = LRUCache(_DECODED_MAX)
 _decoded_lock = threading.Lock()
 
 
@@ -200,15 +205,11 @@ def _decoded(kind: str, raw: str, parse: type[C]) -> C:
     memo = (kind, raw)
     with _decoded_lock:
         value = _decoded_values.get(memo)
-        if value is not None:
-            _decoded_values.move_to_end(memo)
-            return value  # type: ignore[no-any-return]
-    value = parse.from_cache(json.loads(raw)["data"])
-    with _decoded_lock:
-        _decoded_values[memo] = value
-        while len(_decoded_values) > _DECODED_MAX:
-            _decoded_values.popitem(last=False)
-    return value
+    if value is None:
+        value = parse.from_cache(json.loads(raw)["data"])
+        with _decoded_lock:
+            _decoded_values[memo] = value
+    return value  # type: ignore[no-any-return]
 
 
 def store_many(kind: str, values: Mapping[tuple[str, ...], Cacheable], ttl: float) -> None:
@@ -224,11 +225,35 @@ def store_many(kind: str, values: Mapping[tuple[str, ...], Cacheable], ttl: floa
     )
 
 
+def lease(kind: str, ids: tuple[str, ...], seconds: float) -> resilience.HeldLock | None:
+    """A short lease on some work (one holder across every process sharing the cache), or
+    None while another holder has it. It lapses ``seconds`` after it is taken; only its holder
+    can release it (``.release()``), so a holder that outlived its lease cannot release the
+    next holder's."""
+    held = resilience.lock(cache_key(kind, *ids) + ":lease", seconds)
+    return held if held.acquire() else None
+
+
+# The leases ``claim`` took in this process, by what they are on: ``release`` gives up only
+# those (with their holder's token), never a lease another process took after one lapsed.
+_claimed: dict[tuple[str, tuple[str, ...]], resilience.HeldLock] = {}
+_claimed_lock = threading.Lock()
+
+
 def claim(kind: str, ids: tuple[str, ...], seconds: float) -> bool:
-    """Take a short lease on some work (one holder across every process sharing the cache);
-    False when another holder has it. It lapses after ``seconds``."""
-    return resilience.add(cache_key(kind, *ids) + ":lease", "1", seconds)
+    """``lease`` held by this process until ``release(kind, ids)``; False when another
+    holder has it."""
+    held = lease(kind, ids, seconds)
+    if held is None:
+        return False
+    with _claimed_lock:
+        _claimed[(kind, ids)] = held
+    return True
 
 
-def release(kind: str, ids: tuple[str, ...]) -> None:
-    resilience.delete(cache_key(kind, *ids) + ":lease")
+def release(kind: str, ids: tuple[str, ...]) -> bool:
+    """Give up the lease this process ``claim``-ed on ``kind``/``ids``; False (and nothing
+    deleted) when it lapsed meanwhile or this process never held it."""
+    with _claimed_lock:
+        held = _claimed.pop((kind, ids), None)
+    return held is not None and held.release()

@@ -15,6 +15,7 @@ from deadline_emulator.exceptions import InternalServerErrorException
 from deadline_emulator.logs import LogsBackend, logs_protocol
 from tasks_app.deadline import resilience
 from tasks_app.deadline.errors import Unavailable
+from tasks_app.deadline.resilience import breakers
 from tests.demo import task_url
 from tests.manual_clock import ManualClock
 from tests.triage_demo import attempts_of, tail_of
@@ -174,7 +175,8 @@ def test_throttling_is_service_wide_even_from_one_resource(settings: LazySetting
 
 
 def test_resource_breakers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(resilience, "MAX_RESOURCE_BREAKERS", 3)
+    monkeypatch.setattr(breakers, "MAX_RESOURCE_BREAKERS", 3)
+    resilience.reset()  # the breakers' LRU cache is made with its size
     first = resilience.breaker_for("GetTask", "farm-a/task-0")
     for index in range(1, 5):
         resilience.breaker_for("GetTask", f"farm-a/task-{index}")

@@ -145,9 +145,9 @@ def test_the_near_cache_is_bounded_in_size_and_time(wall: ManualClock) -> None:
     near = NearCache(max_entries=3)
     for n in range(5):
         near.put(f"k{n}", object(), bound=NEAR)  # type: ignore[arg-type]
-    assert len(near) == 3 and near.get("k0", NEAR) is None and near.get("k4", NEAR) is not None
+    assert len(near) == 3 and near.get("k0") is None and near.get("k4") is not None
 
     wall.advance(NEAR)
     near.put("fresh", object(), bound=NEAR)  # type: ignore[arg-type]
     assert len(near) == 1  # the older copies had outlived the bound: dropped
-    assert near.get("k4", NEAR) is None
+    assert near.get("k4") is None
