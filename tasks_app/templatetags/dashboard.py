@@ -14,6 +14,7 @@ from django import template
 
 from tasks_app.deadline.types import TaskRunStatus
 from tasks_app.donut import clock_dependent
+from tasks_app.iso8601 import iso8601_or_none
 
 register = template.Library()
 
@@ -30,9 +31,7 @@ def utc(value: datetime | None) -> str:
 @register.filter
 def iso(value: datetime | None) -> str:
     """ISO 8601 for ``<time datetime>`` attributes."""
-    if value is None:
-        return ""
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso8601_or_none(value, timespec="seconds") or ""
 
 
 @register.filter

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ...iso8601 import iso8601
+
 #: Most decisive first: a cause that would still hold if every later one went away comes first.
 KINDS = (
     "suspended",
@@ -97,11 +99,11 @@ class StartEstimate:
         if not self.known:
             return None
         assert self.earliest is not None and self.latest is not None
-        return {"earliest": _iso(self.earliest), "latest": _iso(self.latest)}
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+        exact = "microseconds"  # an estimate read back equals the one computed
+        return {
+            "earliest": iso8601(self.earliest, timespec=exact),
+            "latest": iso8601(self.latest, timespec=exact),
+        }
 
 
 @dataclass(frozen=True)
