@@ -265,6 +265,7 @@ def _group_json(group: FailureGroup, links: _Links) -> dict[str, Any]:
     return {
         "signature": group.signature,
         "title": group.title,
+        "log_line": group.raw or None,
         "tasks": group.task_count,
         "attempts": group.attempts,
         "task_ids": list(group.task_ids),

@@ -62,11 +62,14 @@ def exit_to_log_signature(entries: Iterable[AttemptFailure]) -> dict[str, str]:
     return found
 
 
-def titles_of(entries: Iterable[AttemptFailure]) -> dict[str, str]:
-    """signature -> its most common title (log lines first)."""
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
+def titles_of(entries: Iterable[AttemptFailure]) -> dict[str, tuple[str, str]]:
+    """signature -> its most common title (log lines first), readable (without the logger's
+    prefix), and the log line it came from as written ("" when not from a log)."""
+    seen: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
     for entry in entries:
-        seen[entry.signature][entry.title] += 2 if entry.source == signatures.FROM_LOG else 1
+        raw = entry.raw or (entry.title if entry.source == signatures.FROM_LOG else "")
+        weight = 2 if entry.source == signatures.FROM_LOG else 1
+        seen[entry.signature][(signatures.readable(entry.title), raw)] += weight
     return {signature: counts.most_common(1)[0][0] for signature, counts in seen.items()}
 
 
@@ -127,7 +130,7 @@ def _worker_counts(members: Iterable[Member]) -> tuple[WorkerCount, ...]:
 def group_of(
     signature: str,
     members: list[Member],
-    titles: Mapping[str, str],
+    titles: Mapping[str, tuple[str, str]],
     flaky_by_signature: Counter[str],
     flaky_known: bool,
     names: Mapping[str, str],
@@ -136,9 +139,9 @@ def group_of(
     tasks = [group_task(task, entry, inferred) for task, entry, inferred in members]
     ended = [t.ended_at for t in tasks if t.ended_at is not None]
     if signature == NO_ATTEMPT:
-        title = "No attempt recorded: the task was marked failed without running"
+        title, raw = "No attempt recorded: the task was marked failed without running", ""
     else:
-        title = titles.get(signature) or signature
+        title, raw = titles.get(signature) or (signature, "")
     with_line = [t for t in tasks if t.line is not None and t.session_action_id]
     example = (with_line or [t for t in tasks if t.session_action_id] or tasks or [None])[0]
     retried_ok = flaky_by_signature.get(signature, 0)
@@ -156,6 +159,7 @@ def group_of(
         steps=tuple(Counter(t.step_id for t in tasks).most_common()),
         jobs=tuple(Counter(t.job_id for t in tasks).most_common()),
         exit_codes=tuple(sorted({t.exit_code for t in tasks if t.exit_code is not None})),
+        raw=raw if raw != title else "",
     )
 
 

@@ -175,6 +175,7 @@ class AttemptFailure(Cacheable):
     line_at_ms: int | None = None
     exit_signature: str = ""
     failed_in: str = ""  # the setup action that failed instead of the task run, if any
+    raw: str = ""  # the log line the title was made from, as written
 
     @classmethod
     def from_api(cls, answer: Mapping[str, Any]) -> AttemptFailure:
@@ -194,6 +195,7 @@ class AttemptFailure(Cacheable):
             line_at_ms=answer.get("lineAtMs"),
             exit_signature=str(answer.get("exitSignature") or ""),
             failed_in=str(answer.get("failedIn") or ""),
+            raw=str(answer.get("raw") or ""),
         )
 
     def to_cache(self) -> dict[str, Any]:
@@ -214,6 +216,7 @@ class AttemptFailure(Cacheable):
                 "lineAtMs": self.line_at_ms,
                 "exitSignature": self.exit_signature,
                 "failedIn": self.failed_in or None,
+                "raw": self.raw or None,
             }
         )
 
@@ -316,4 +319,4 @@ def with_signature(entry: AttemptFailure, signature: signatures.Signature) -> At
     if entry.failed_in:
         label = SETUP_ACTIONS.get(entry.failed_in, entry.failed_in)
         key, title = f"{entry.failed_in}: {key}", f"Failed in its {label}: {title}"
-    return replace(entry, signature=key, title=title, source=signature.source)
+    return replace(entry, signature=key, title=title, source=signature.source, raw=signature.raw)

@@ -66,6 +66,7 @@ class FailureGroup:
     steps: tuple[tuple[str, int], ...] = ()  # step ID -> tasks
     jobs: tuple[tuple[str, int], ...] = ()  # job ID -> tasks
     exit_codes: tuple[int, ...] = ()
+    raw: str = ""  # the log line the title was made from, as written (timestamps, level)
 
     @property
     def digest(self) -> str:

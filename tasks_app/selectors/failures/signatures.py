@@ -105,10 +105,43 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
 
-def title_of(text: str) -> str:
-    """A readable title: the cleaned line, cut to MAX_TITLE_CHARS with an ellipsis."""
+def raw_title(text: str) -> str:
+    """The cleaned line as the log has it, cut to MAX_TITLE_CHARS with an ellipsis."""
     text = _SPACE.sub(" ", clean_line(text))
     return text if len(text) <= MAX_TITLE_CHARS else text[: MAX_TITLE_CHARS - 1] + "…"
+
+
+def title_of(text: str) -> str:
+    """A readable title: the cleaned line without the logger's prefix (timestamps, clock
+    times, memory counters, log levels), cut to MAX_TITLE_CHARS with an ellipsis."""
+    return raw_title(readable(clean_line(text)))
+
+
+# What a logger writes before the message: a date and time, a clock time or an elapsed time
+# (bracketed or not), a memory counter after them, a log level; separated by spaces, pipes,
+# dashes or colons.
+_PREFIX = re.compile(
+    r"^(?:"
+    r"\[?\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\]?"
+    r"|\[?\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\]?"
+    r"|(?P<memory>\d+(?:\.\d+)?\s?(?:[KMGT]i?B|[KMGT])\b)"
+    r"|[\[<(]?(?:ERROR|FATAL|CRITICAL|SEVERE|PANIC|WARNING|WARN|INFO|DEBUG|TRACE"
+    r"|Error|Fatal|Critical|Warning|error|fatal|critical|warning)[\]>)]?(?=[\s|:\-\]]|$)"
+    r")[\s|:\-]*"
+)
+
+
+def readable(text: str) -> str:
+    """``text`` without the logger's prefixes (``00:02:11  7873MB ERROR | could not…`` ->
+    ``could not…``); the text itself when nothing would be left."""
+    rest = text.strip()
+    while True:
+        match = _PREFIX.match(rest)
+        # A memory counter is a prefix only after a time ("512 MB free" is a message).
+        if match is None or not match.group(0) or (match["memory"] and rest == text.strip()):
+            break
+        rest = rest[match.end() :]
+    return rest if len(rest) >= 3 else text.strip()
 
 
 def is_error_like(text: str) -> bool:
@@ -146,7 +179,6 @@ FROM_EXIT = "exit"  # the exit code and progress message (the log had no error-l
 FROM_NO_LOG = "no-log"  # the exit code and message: the log could not be read
 FROM_NOT_READ = "not-read"  # the exit code and message: over the per-view cap of logs read
 FROM_STATUS = "status"  # the attempt did not fail by itself (canceled, interrupted, none)
-SOURCES = (FROM_LOG, FROM_EXIT, FROM_NO_LOG, FROM_NOT_READ, FROM_STATUS)
 
 
 @dataclass(frozen=True)
@@ -157,6 +189,7 @@ class Signature:
     title: str
     source: str
     line: int | None = None  # 0-based index of the matching line in the lines examined
+    raw: str = ""  # the log line as written (timestamps and level included), when from a log
 
     @property
     def digest(self) -> str:
@@ -190,7 +223,11 @@ def signature_of(
     found = first_error_line(lines) if lines else None
     if found is not None:
         return Signature(
-            key=normalise(found.text), title=title_of(found.text), source=FROM_LOG, line=found.index
+            key=normalise(found.text),
+            title=title_of(found.text),
+            source=FROM_LOG,
+            line=found.index,
+            raw=raw_title(found.text),
         )
     source = fallback_source if lines is None else FROM_EXIT
     return Signature(

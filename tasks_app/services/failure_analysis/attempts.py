@@ -162,7 +162,6 @@ class AttemptReader:
     ) -> tuple[AttemptFailure, float]:
         """``entry`` with the signature of its attempt's log (read now), and its lifetime."""
         page, ttl = self._log_page(action, session)
-        self.progress.logs_read += 1
         if page is None:
             signature = signatures.signature_of(
                 None,

@@ -18,7 +18,6 @@ class Progress:
     listed: threading.Event = field(default_factory=threading.Event)
     first: threading.Event = field(default_factory=threading.Event)
     error: DeadlineError | None = None
-    logs_read: int = 0
 
 
 @dataclass(frozen=True)

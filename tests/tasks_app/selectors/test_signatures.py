@@ -67,7 +67,8 @@ def test_the_first_error_like_line_wins_over_the_agents_wrap_up() -> None:
     assert found is not None and found.index == 2
     signature = signature_of(lines, exit_code=1, message="Render failed")
     assert signature.source == FROM_LOG and signature.line == 2
-    assert signature.title.startswith("00:01:30 8947MB ERROR | [texturesys] could not open")
+    assert signature.title.startswith("[texturesys] could not open")
+    assert signature.raw.startswith("00:01:30 8947MB ERROR | [texturesys] could not open")
 
 
 def test_the_signal_line_is_the_cause_when_the_renderer_said_nothing() -> None:
@@ -129,3 +130,36 @@ def test_chunk_values() -> None:
     assert signatures.chunk_values("-5--3") == [-5, -4, -3]
     assert signatures.chunk_values("x") == []
     assert len(signatures.chunk_values("1-99999999")) == 10_000
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        (
+            ARNOLD_NFS.format(frame=93),
+            "[driver_exr] could not write `/mnt/renders/lighthouse/sq060_sh0010/beauty/v024/"
+            "sq060_sh0010.0093.exr': Stale file handle",
+        ),
+        ("ERROR|[clm] license heartbeat failed", "[clm] license heartbeat failed"),
+        ("2026-11-20T10:05:00.123Z [ERROR] Failed to open scene", "Failed to open scene"),
+        ("[12:00:01.123] FATAL - texture cache exhausted", "texture cache exhausted"),
+        ("error: could not lock /mnt/cache", "could not lock /mnt/cache"),
+        # What is the message itself stays: an exception's name, a size that starts it.
+        ("RuntimeError: scene has no camera", "RuntimeError: scene has no camera"),
+        ("512MB free of 64GB: out of memory", "512MB free of 64GB: out of memory"),
+        ("ERROR", "ERROR"),
+    ],
+)
+def test_titles_drop_the_loggers_prefix_and_keep_the_line_as_written(line: str, title: str) -> None:
+    signature = signature_of([line], exit_code=1, message=None)
+
+    assert signature.title == title
+    assert signature.raw == signatures.raw_title(line)
+    # The folded key is unchanged by the readable title: groups and their links stay put.
+    assert signature.key == normalise(line)
+
+
+def test_an_exit_code_title_reads_the_message_without_its_prefix() -> None:
+    signature = signature_of(None, exit_code=74, message="00:00:05 ERROR | NFS stale file handle")
+
+    assert signature.title == "Exit code 74 — NFS stale file handle"

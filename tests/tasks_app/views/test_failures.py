@@ -25,6 +25,7 @@ JSON_KEYS = {"failed_tasks", "complete", "jobs_not_read", "groups", "worker_clus
 GROUP_KEYS = {
     "signature",
     "title",
+    "log_line",
     "tasks",
     "attempts",
     "task_ids",
@@ -224,8 +225,9 @@ def test_a_worker_cluster_links_to_that_workers_failures_across_the_queue(
     assert data["groups"] and sum(g["tasks"] for g in data["groups"]) == data["failed_tasks"]
     assert {w["worker_id"] for g in data["groups"] for w in g["workers"]} == {unreliable}
     # What the page says of logs not read is about this worker's failures, not the queue's.
-    cap = re.search(r"data-logs-cap>([\d,]+) failing attempt", html)
+    cap = re.search(r"data-logs-cap>([\d,]+) failed attempt", html)
     assert cap is not None and 0 < int(cap.group(1).replace(",", "")) <= data["failed_tasks"]
+    assert "sorted without opening their log" in html  # plain words, not the analysis's
     # Its window holds the job the cluster was found in: the cluster's failures are all there.
     nfs = next(g for g in data["groups"] if g["signature"] == cluster["signature"])
     assert set(
@@ -343,7 +345,9 @@ def test_an_example_opens_the_log_at_the_highlighted_line(
         assert len(targets) == 1
         message = re.search(r'<bdi class="log-message">(.*?)</bdi>', targets[0])
         assert message is not None
-        assert unescape(message.group(1)) == group["title"]
+        # The line as written (the title is that line without the logger's prefix).
+        assert unescape(message.group(1)) == (group["log_line"] or group["title"])
+        assert group["title"] in unescape(message.group(1))
 
 
 # --- Hostile log lines ---------------------------------------------------------------------------
@@ -371,22 +375,24 @@ def test_hostile_log_lines_are_shown_inertly_and_never_break_a_view(
     html = page.content.decode()
     # Five failed tasks, each with a hostile line first: four signatures, counts intact.
     assert data["failed_tasks"] == 5 == sum(g["tasks"] for g in data["groups"])
-    titles = sorted(g["title"] for g in data["groups"])
+    # Titles without the log level; the lines as written beside them.
+    titles = sorted((g["title"], g["log_line"]) for g in data["groups"])
     assert len(titles) == 4
-    assert titles[0].startswith("ERROR <script>alert(1)</script>")
-    assert titles[1] == "ERROR lone surrogate \ufffd here"
-    assert titles[2].startswith("ERROR long long") and len(titles[2]) <= 300
+    assert titles[0][0].startswith("<script>alert(1)</script>")
+    assert titles[0][1].startswith("ERROR <script>alert(1)</script>")
     # Escapes and controls dropped; NUL arrives as U+FFFD (repaired where answers come in).
-    assert titles[3] == "ERROR: coloured bell NUL \ufffd end"
+    assert titles[1] == ("coloured bell NUL \ufffd end", "ERROR: coloured bell NUL \ufffd end")
+    assert titles[2] == ("lone surrogate \ufffd here", "ERROR lone surrogate \ufffd here")
+    assert titles[3][0].startswith("long long") and len(titles[3][1]) <= 300
     assert "<script>alert(1)" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "\x1b" not in html and "\x00" not in html
     # In Markdown the line is a code span (inert there); its pipes cannot add table cells.
-    assert "``ERROR <script>alert(1)</script>" in markdown
+    assert "``<script>alert(1)</script>" in markdown
     rows = [line for line in markdown.splitlines() if re.match(r"\| \d+ \| \d+ \|", line)]
     assert len(rows) == 4 and all(len(re.split(r"(?<!\\)\|", row)) == 9 for row in rows)
 
-    group = next(g for g in data["groups"] if g["title"].startswith("ERROR <script>"))
+    group = next(g for g in data["groups"] if g["title"].startswith("<script>"))
     example = group["example"]["url"].removeprefix("http://testserver")
     task_page = client.get(example)
     assert task_page.status_code == 200
