@@ -42,7 +42,7 @@ class RedisLock:
         self.key = key
         self._lock = redis_client().lock(
             process_cache().make_and_validate_key(key),
-            timeout=seconds,
+            timeout=max(seconds, 0.001),  # never 0: that would be a lock without expiry
             sleep=RETRY_SECONDS,
             blocking=False,
             thread_local=False,  # a lease may be released by another thread of its holder
