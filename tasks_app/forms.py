@@ -13,7 +13,7 @@ from . import goto
 from .deadline import allow_list
 from .deadline.ids import ID_PATTERNS
 from .deadline.types import TaskRunStatus
-from .selectors import browse
+from .selectors import browse, job_table, status_board
 from .services.actions import ACTIONS
 
 _EXAMPLES = {
@@ -128,18 +128,25 @@ class JobFilterForm(_ListForm):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     sort = forms.ChoiceField(
-        required=False, choices=list(browse.JOB_SORTS.items()), label="Sort by"
+        required=False,
+        choices=[(job_table.ATTENTION, "Needs attention"), *browse.JOB_SORTS.items()],
+        label="Sort by",
     )
 
-    default_sort = "CREATED_AT"
+    default_sort = job_table.ATTENTION
 
     def query(self) -> browse.JobQuery:
         offset, per = self.window()
+        run_status = self.value("status", "")
+        lifecycle = self.value("lifecycle", "")
+        sort = self.value("sort", self.default_sort)
+        if sort == job_table.ATTENTION and (run_status or lifecycle):
+            sort = "CREATED_AT"  # jobs of one status: newest first is the useful order
         return browse.JobQuery(
-            run_status=self.value("status", ""),
-            lifecycle_status=self.value("lifecycle", ""),
+            run_status=run_status,
+            lifecycle_status=lifecycle,
             name=self.value("name", ""),
-            sort=self.value("sort", self.default_sort),
+            sort=sort,
             descending=self.descending(),
             offset=offset,
             page_size=per,
@@ -220,6 +227,14 @@ class GotoForm(forms.Form):
         elif destination.farm_id:
             validate_farm_visible(destination.farm_id)
         return destination
+
+
+class StatusBoardForm(forms.Form):
+    """``/?show=failed``: the jobs behind one of the home board's counts."""
+
+    show = forms.ChoiceField(
+        required=False, choices=[("", "Counts only"), *((k, k) for k in status_board.SHOWN)]
+    )
 
 
 class NavigationForm(forms.Form):

@@ -17,6 +17,7 @@ from .views import (
     health,
     home,
     limits,
+    navigate,
     queue_settings,
     render_times,
     task,
@@ -41,6 +42,7 @@ urlpatterns = [
     re_path(r"^readyz/?$", health.readyz, name="readyz"),
     # --- Browse (navigation issue) ---
     path("go/", home.go_to, name="go"),
+    path("browse/", navigate.browse_page, name="browse"),
     path("farms/", browse.farm_list, name="farm_list"),
     # --- What needs attention (issue 12) ---
     path("attention/", attention.attention_list, name="attention"),

@@ -17,7 +17,7 @@ the list reaches its oldest job, and the count is exact.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from ..deadline import search
 from ..deadline.cache import cached_read, forget
 from ..deadline.calls import list_every
 from ..deadline.types import Job, JobListing, JobSearchPage, SearchWindow
+from . import job_attention
 from .search_sorting import digest, sort_rows, sorted_by
 
 #: Sort fields (URL value = SearchJobs field name) with their labels (first = default).
@@ -52,6 +53,8 @@ JOB_LIFECYCLE_STATUSES = (
     "UPDATE_SUCCEEDED",
     "ARCHIVED",
 )
+#: The dashboard's own sort (not a SearchJobs field): trouble first (``job_attention``).
+ATTENTION = "ATTENTION"
 SEARCH_WINDOW = 10_000
 _LISTING_PAGE = 100
 
@@ -67,6 +70,12 @@ class JobQuery:
     descending: bool = True
     offset: int = 0
     page_size: int = 50
+    #: Jobs with a stalled task (the attention list's): only the ATTENTION sort reads it.
+    stalled: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def key(self) -> dict[str, Any]:
+        """What a page cut by the dashboard depends on (its cache key)."""
+        return {k: v for k, v in vars(self).items() if k != "stalled"}
 
     def request(self) -> dict[str, Any]:
         """The SearchJobs members this query sets (filters, sort, window)."""
@@ -113,6 +122,8 @@ def queue_jobs(
     refused or ignored, or more jobs than the search window holds). ``exact=False``: a caller
     that only wants the first page and whether there are more takes a full window as it is
     (its total then means "at least")."""
+    if query.sort == ATTENTION:
+        return _by_attention(farm_id, queue_id, query)
     if query.offset + query.page_size > SEARCH_WINDOW:
         return beyond_window(farm_id, queue_id, query)
     request = query.request()
@@ -137,6 +148,46 @@ def queue_jobs(
         search.remember(use, search.IGNORED)
     forget("jobs-search", *key)
     return from_listing(farm_id, queue_id, query, ignored, search.IGNORED)
+
+
+def _by_attention(farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage:
+    """Trouble first. A run status or lifecycle filter leaves jobs of one kind: newest first
+    then. A backend refusing the status filter, or a queue with more jobs than a search
+    reaches, gets the page sorted and cut from every job of the queue."""
+    if query.run_status or query.lifecycle_status:
+        newest = replace(query, sort="CREATED_AT", stalled=frozenset())
+        return queue_jobs(farm_id=farm_id, queue_id=queue_id, query=newest)
+    stalled = query.stalled
+    if query.offset + query.page_size <= SEARCH_WINDOW:
+        try:
+            page = job_attention.attention_page(
+                farm_id=farm_id,
+                queue_id=queue_id,
+                name=query.name,
+                offset=query.offset,
+                size=query.page_size,
+                stalled=stalled,
+            )
+        except search.NamesUnusable:
+            pass
+        else:
+            if page.window.total < SEARCH_WINDOW:
+                return page
+    return _attention_from_listing(farm_id, queue_id, query, stalled)
+
+
+def _attention_from_listing(
+    farm_id: str, queue_id: str, query: JobQuery, stalled: frozenset[str]
+) -> JobSearchPage:
+    listing = list_every_job(farm_id, queue_id)
+    rows = job_attention.by_attention(_filtered_sorted(listing.jobs, query, JobQuery()), stalled)
+    offset = min(query.offset, max(0, (len(rows) - 1) // query.page_size * query.page_size))
+    shown = rows[offset : offset + query.page_size]
+    window = SearchWindow(
+        offset=offset, page_size=query.page_size, total=len(rows), shown=len(shown)
+    )
+    note = f"Sorted by the dashboard from the queue's {len(rows):,} jobs (listed with ListJobs)."
+    return JobSearchPage(jobs=tuple(shown), window=window, notes=(note,))
 
 
 def _search(farm_id: str, queue_id: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -216,8 +267,9 @@ def _filtered_sorted(jobs: Iterable[Job], query: JobQuery, asked: JobQuery) -> l
     if query.name and not asked.name:  # the service looks in more than the name
         needle = query.name.casefold()
         rows = [j for j in rows if needle in j.name.casefold()]
-    keys = [(_SORT_VALUES[query.sort], query.descending)]
-    if query.sort != "CREATED_AT":
+    sort = query.sort if query.sort in _SORT_VALUES else "CREATED_AT"
+    keys = [(_SORT_VALUES[sort], query.descending)]
+    if sort != "CREATED_AT":
         keys.append((_SORT_VALUES["CREATED_AT"], False))
     return sort_rows(rows, keys)
 
@@ -234,7 +286,7 @@ def from_listing(
     labels = ", ".join(sorted({use.label for use in why}))
     return cached_read(
         kind="jobs-fallback-page",
-        ids=(farm_id, queue_id, digest(vars(query))),
+        ids=(farm_id, queue_id, digest(query.key())),
         ttl=settings.DEADLINE_CACHE_SECONDS,
         fetch=lambda: _page_from_listing(farm_id, queue_id, query, labels, verdict).to_cache(),
         parse=JobSearchPage,
@@ -295,7 +347,7 @@ def beyond_window(farm_id: str, queue_id: str, query: JobQuery) -> JobSearchPage
 
     return cached_read(
         kind="jobs-beyond-page",
-        ids=(farm_id, queue_id, digest(vars(query))),
+        ids=(farm_id, queue_id, digest(query.key())),
         ttl=settings.DEADLINE_CACHE_SECONDS,
         fetch=fetch,
         parse=JobSearchPage,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_safe
 from ..deadline.errors import DeadlineError
 from ..deadline.types import Step, TaskPath, TaskRunStatus, TaskSummary, is_settled
 from ..forms import JobFilterForm, TaskFilterForm
-from ..selectors import attention, browse, eta, failures
+from ..selectors import attention, browse, eta, failures, job_attention
 from ..selectors.blockers.column import waiting_column
 from ..selectors.task_listing import StepIds
 from ..selectors.usage import durations
@@ -86,7 +88,9 @@ def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpRespo
     """A queue's jobs: newest first, filtered, sorted and paged by one SearchJobs call."""
     path = browse_path(farm_id, queue_id)
     form = JobFilterForm(request.GET)
-    query = form.query()
+    flags = attention.page_flags()
+    stalled = job_attention.stalled_jobs(flags.report.items if flags.report else ())
+    query = replace(form.query(), stalled=stalled)
     try:
         page = browse.get_queue_overview(
             farm_id=farm_id, queue_id=queue_id, query=query, with_names=not is_fragment(request)
@@ -94,10 +98,10 @@ def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpRespo
     except DeadlineError as exc:
         return failed_response(request, exc, path)
     params = page_params(request)
-    flags = attention.page_flags()
     context = {
         "path": path,
         "form": form,
+        "summary": _queue_summary(farm_id, queue_id, stalled),
         "farm": page.farm,
         "queue": page.queue,
         "jobs": page.jobs.jobs,
@@ -118,6 +122,20 @@ def queue_detail(request: HttpRequest, farm_id: str, queue_id: str) -> HttpRespo
         context=context,
         status=400 if form.errors else 200,
     )
+
+
+def _queue_summary(farm_id: str, queue_id: str, stalled: frozenset[str]) -> list[dict[str, Any]]:
+    """The counts above the job list. A failed read leaves them out (the list below is the
+    page's subject)."""
+    try:
+        counts = job_attention.queue_summary(farm_id, queue_id, stalled)
+    except DeadlineError as exc:
+        logger.info("queue summary unavailable: %s", exc.message)
+        return []
+    return [
+        {"key": key, "label": job_attention.STANDING_LABELS[key], "count": n}
+        for key, n in counts.items()
+    ]
 
 
 @require_safe

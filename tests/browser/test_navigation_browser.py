@@ -1,5 +1,5 @@
-"""Navigation in a real Chromium: the cascading form farm -> task with JavaScript on and off,
-and triage of the 10,000-task step down to one failed task."""
+"""Navigation in a real Chromium: the browse page's cascading form farm -> task with JavaScript
+on and off, and triage of the 10,000-task step down to one failed task."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def test_cascading_selects_with_javascript(
     task_id = f"task-{big['stepId'].removeprefix('step-')}-41"
     page = browser.new_page()
     problems = console_problems(page)
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/browse/")
     page.evaluate("window.__sameDocument = true")
 
     page.select_option("#nav-farm", big["farmId"])
@@ -73,7 +73,7 @@ def test_cascading_form_without_javascript(
     last = emulator.backend.landmarks()["big_last_task"]
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/browse/")
 
     page.select_option("#nav-farm", big["farmId"])
     page.get_by_role("button", name="Show queues").click()

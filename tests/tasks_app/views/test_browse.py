@@ -114,7 +114,7 @@ def test_queue_page_lists_jobs_newest_first_with_one_search(
 ) -> None:
     big = emulator.backend.landmarks()["big_job"]
 
-    response = client.get(queue_url(big))
+    response = client.get(queue_url(big), {"sort": "CREATED_AT"})
     html = html_of(response)
 
     assert response.status_code == 200
@@ -128,7 +128,8 @@ def test_queue_page_lists_jobs_newest_first_with_one_search(
     assert len(rows) == 30  # with the showcase job (shared sessions, spot, attachments)
     assert created == sorted(created, reverse=True)
     assert big["jobId"] in rows
-    assert emulator.calls["SearchJobs"] == 1
+    # One for the page, one for the summary above it (the queue's open work).
+    assert emulator.calls["SearchJobs"] == 2
     assert "sq010_master_beauty_4k_v031 (10,000 frames)" in html
     assert '<rect class="seg seg--failed"' in html
 
@@ -161,15 +162,16 @@ def test_queue_page_filters_by_name_and_lifecycle(client: Client, emulator: Emul
 def test_queue_page_paginates_with_one_call_per_page(client: Client, emulator: Emulator) -> None:
     big = emulator.backend.landmarks()["big_job"]
 
-    first = html_of(client.get(queue_url(big), {"per": "25"}))
-    second = html_of(client.get(queue_url(big), {"per": "25", "page": "2"}))
+    newest = {"per": "25", "sort": "CREATED_AT"}
+    first = html_of(client.get(queue_url(big), newest))
+    second = html_of(client.get(queue_url(big), {**newest, "page": "2"}))
 
     assert len(_job_rows(first)) == 25
     assert len(_job_rows(second)) == 5
     assert not set(_job_rows(first)) & set(_job_rows(second))
-    assert '<a href="?per=25&amp;page=2" rel="next">' in first
+    assert '<a href="?per=25&amp;sort=CREATED_AT&amp;page=2" rel="next">' in first
     assert "26\u201330 of 30 · page 2 of 2" in second
-    assert emulator.calls["SearchJobs"] == 2
+    assert emulator.calls["SearchJobs"] == 3  # a page each, and the summary's (read once)
 
 
 def test_queue_page_sorts_by_priority(client: Client, emulator: Emulator) -> None:

@@ -100,7 +100,7 @@ def test_the_job_list_counts_every_job_and_its_last_page_ends_with_the_oldest(
     assert total > 10_000
     pages = -(-total // 50)
 
-    first = client.get(world.url).content.decode()
+    first = client.get(world.url, {"sort": "CREATED_AT"}).content.decode()
     cold = world.emulator.calls.snapshot()
     world.emulator.calls.reset()
     last = follow(client, world.url, first, 'rel="last"')
@@ -110,9 +110,19 @@ def test_the_job_list_counts_every_job_and_its_last_page_ends_with_the_oldest(
     assert JOB_ROW.findall(last) == [j["jobId"] for j in world.jobs[(pages - 1) * 50 :]]
     assert JOB_ROW.findall(last)[-1] == world.jobs[-1]["jobId"]  # the oldest
     assert "cut by the dashboard from the queue&#x27;s" in last
-    # One SearchJobs showed the window full; one listing of the queue counted every job.
-    assert cold["SearchJobs"] == 1 and cold["ListJobs"] == -(-total // 100)
+    # One SearchJobs showed the window full (one more: the summary's open work); one listing
+    # of the queue counted every job.
+    assert cold["SearchJobs"] == 2 and cold["ListJobs"] == -(-total // 100)
     assert "ListJobs" not in world.emulator.calls.snapshot()  # later pages are cut from it
+
+
+def test_trouble_first_over_more_jobs_than_a_search_reaches(client: Client, world: World) -> None:
+    html = client.get(world.url).content.decode()  # the default order: trouble first
+
+    total = len(world.jobs)
+    assert RANGE.search(html).group(1).startswith(f"1\u201350 of {total:,}")
+    assert len(JOB_ROW.findall(html)) == 50
+    assert "Sorted by the dashboard from the queue&#x27;s" in html
 
 
 def test_a_filter_inside_the_window_stays_one_search(client: Client, world: World) -> None:

@@ -1,4 +1,4 @@
-"""The home page's navigation form: farm -> queue -> job -> step -> task, with and without
+"""The browse page's navigation form: farm -> queue -> job -> step -> task, with and without
 htmx, on the demo world."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def big(emulator: Emulator) -> dict[str, str]:
 
 
 def test_empty_form_offers_farms_only(client: Client, emulator: Emulator) -> None:
-    html = client.get("/").content.decode()
+    html = client.get("/browse/").content.decode()
 
     assert options(html, "farm_id") == [
         emulator.backend.landmarks()["farm_main"],
@@ -49,19 +49,20 @@ def test_empty_form_offers_farms_only(client: Client, emulator: Emulator) -> Non
     ]
     assert disabled(html, "queue_id") and disabled(html, "task_id")
     assert "Choose a farm first" in html
-    assert 'hx-get="/" hx-trigger="change" hx-target="#slot-queue"' in html
+    assert 'hx-get="/browse/" hx-trigger="change" hx-target="#slot-queue"' in html
     assert emulator.calls.snapshot() == {"ListFarms": 1}
 
 
 def test_without_js_each_submit_fills_the_next_level(
     client: Client, emulator: Emulator, big: dict[str, str]
 ) -> None:
-    farm = client.get("/", {"farm_id": big["farmId"], "shown": "|||"}).content.decode()
+    farm = client.get("/browse/", {"farm_id": big["farmId"], "shown": "|||"}).content.decode()
     queue = client.get(
-        "/", {"farm_id": big["farmId"], "queue_id": big["queueId"], "shown": f"{big['farmId']}|||"}
+        "/browse/",
+        {"farm_id": big["farmId"], "queue_id": big["queueId"], "shown": f"{big['farmId']}|||"},
     ).content.decode()
     step = client.get(
-        "/",
+        "/browse/",
         {
             "farm_id": big["farmId"],
             "queue_id": big["queueId"],
@@ -92,7 +93,7 @@ def test_complete_selection_redirects_to_the_task_url(
     shown = f"{big['farmId']}|{big['queueId']}|{big['jobId']}|{big['stepId']}"
 
     response = client.get(
-        "/",
+        "/browse/",
         {
             "farm_id": big["farmId"],
             "queue_id": big["queueId"],
@@ -112,7 +113,7 @@ def test_changing_a_level_without_js_drops_the_levels_below(
 ) -> None:
     other = emulator.backend.landmarks()["farm_previs"]
     response = client.get(
-        "/",
+        "/browse/",
         {
             "farm_id": other,
             "queue_id": big["queueId"],
@@ -135,7 +136,7 @@ def test_htmx_change_swaps_only_the_levels_below(
     client: Client, emulator: Emulator, big: dict[str, str]
 ) -> None:
     response = client.get(
-        "/",
+        "/browse/",
         {"farm_id": big["farmId"], "queue_id": "queue-" + "0" * 32},
         headers={**HX, "HX-Trigger-Name": "farm_id"},
     )
@@ -156,7 +157,7 @@ def test_htmx_job_filter_narrows_the_job_select(
     client: Client, emulator: Emulator, big: dict[str, str]
 ) -> None:
     response = client.get(
-        "/",
+        "/browse/",
         {"farm_id": big["farmId"], "queue_id": big["queueId"], "job_filter": "master_beauty"},
         headers={**HX, "HX-Trigger-Name": "job_filter"},
     )
@@ -171,7 +172,7 @@ def test_htmx_task_search_finds_a_task_among_10000(
     client: Client, emulator: Emulator, big: dict[str, str], typed: str
 ) -> None:
     response = client.get(
-        "/",
+        "/browse/",
         {
             "farm_id": big["farmId"],
             "queue_id": big["queueId"],
@@ -192,7 +193,7 @@ def test_task_status_filter_lists_failed_tasks(
     client: Client, emulator: Emulator, big: dict[str, str]
 ) -> None:
     html = client.get(
-        "/",
+        "/browse/",
         {
             "farm_id": big["farmId"],
             "queue_id": big["queueId"],
@@ -211,7 +212,7 @@ def test_task_status_filter_lists_failed_tasks(
 def test_malformed_id_is_an_error_next_to_its_field_without_api_calls(
     client: Client, emulator: Emulator
 ) -> None:
-    response = client.get("/", {"farm_id": "farm-<b>nope</b>"})
+    response = client.get("/browse/", {"farm_id": "farm-<b>nope</b>"})
     html = response.content.decode()
 
     assert response.status_code == 200
@@ -228,7 +229,7 @@ def test_missing_farm_is_reported_next_to_the_farm_select(
 ) -> None:
     missing = "farm-" + "0" * 32
 
-    html = client.get("/", {"farm_id": missing}).content.decode()
+    html = client.get("/browse/", {"farm_id": missing}).content.decode()
 
     assert f"Farm {missing} was not found." in html
     assert 'id="nav-farm-error"' in html
@@ -239,16 +240,9 @@ def test_api_failure_is_shown_next_to_the_level_it_stopped(
 ) -> None:
     emulator.faults.set(operation="SearchJobs", deny=True)
 
-    response = client.get("/", {"farm_id": big["farmId"], "queue_id": big["queueId"]})
+    response = client.get("/browse/", {"farm_id": big["farmId"], "queue_id": big["queueId"]})
     html = response.content.decode()
 
     assert response.status_code == 200
     assert 'id="nav-job-error">Access denied' in html
     assert "deadline:SearchJobs" in html
-
-
-def test_home_keeps_the_demo_examples_and_the_go_box(client: Client, emulator: Emulator) -> None:
-    html = client.get("/").content.decode()
-
-    assert 'action="/go/"' in html
-    assert "Tasks of the demo world" in html
