@@ -1,28 +1,6 @@
-"""The writes the dashboard sends, and what is known of how the service applies them.
-
-Sources: botocore's model (UpdateTask/UpdateStep/UpdateJob: PATCH, ``X-Amz-Client-Token``
-idempotency header of 1..64 characters, job priority 0..100) and the official ``deadline``
-CLI 0.60 (``client/cli/_groups/job_group.py``):
-
-- ``job requeue-tasks`` requeues with ``UpdateTask(targetRunStatus="PENDING")``, one call per
-  task whose run status is in the chosen set (default FAILED, CANCELED, SUSPENDED; offered:
-  SUSPENDED, CANCELED, FAILED, SUCCEEDED, NOT_COMPATIBLE), on a client of its own with
-  ``retries={"mode": "adaptive", "total_max_attempts": 5}``.
-- ``job cancel --mark-as CANCELED|SUSPENDED|FAILED|SUCCEEDED`` sends one
-  ``UpdateJob(targetTaskRunStatus=...)``: "the status to apply to all active tasks in the job".
-
-Assumed (no public source says which tasks a step- or job-wide update touches): "all active
-tasks" means every task that has not finished (not SUCCEEDED, FAILED, CANCELED or
-NOT_COMPATIBLE) and does not already have the target; a step- or job-wide requeue touches the
-settled ones. The dashboard therefore uses UpdateStep/UpdateJob only when the operator chose
-exactly that set, and UpdateTask per task otherwise, so it never changes a task the preview
-did not count.
-
-``BatchUpdateTask`` (API 2026-04) carries up to 100 ``UpdateTask`` items in one call with one
-client token for the whole call; the answer is 200 even when items fail, each failed item an
-entry of ``errors`` with its code. An account whose policy predates it answers
-AccessDeniedException, an endpoint that predates it an unknown operation: ``is_refusal`` tells
-those apart, and the executor then sends ``UpdateTask`` per task.
+"""The writes the dashboard sends (UpdateTask/Step/Job, BatchUpdateTask), and what is known
+of how the service applies them: each fact beside the code it shapes, with its source
+(botocore's model, the official ``deadline`` CLI). How actions use them: docs/actions.md.
 """
 
 from __future__ import annotations
@@ -37,6 +15,20 @@ from .errors import AccessDenied, DeadlineError
 from .types import TaskRunStatus
 
 S = TaskRunStatus
+
+# The official ``deadline`` CLI 0.60 (``client/cli/_groups/job_group.py``):
+# - ``job requeue-tasks`` requeues with ``UpdateTask(targetRunStatus="PENDING")``, one call per
+#   task whose run status is in the chosen set (default FAILED, CANCELED, SUSPENDED; offered:
+#   SUSPENDED, CANCELED, FAILED, SUCCEEDED, NOT_COMPATIBLE), on a client of its own with
+#   ``retries={"mode": "adaptive", "total_max_attempts": 5}``.
+# - ``job cancel --mark-as CANCELED|SUSPENDED|FAILED|SUCCEEDED`` sends one
+#   ``UpdateJob(targetTaskRunStatus=...)``: "the status to apply to all active tasks in the job".
+# Assumed (no public source says which tasks a step- or job-wide update touches): "all active
+# tasks" means every task that has not finished and does not already have the target; a step-
+# or job-wide requeue touches the settled ones. The dashboard therefore uses UpdateStep and
+# UpdateJob only when the operator chose exactly that set, and UpdateTask per task otherwise,
+# so it never changes a task the preview did not count.
+
 #: Finished: no change without someone acting.
 TERMINAL = frozenset({S.SUCCEEDED, S.FAILED, S.CANCELED, S.NOT_COMPATIBLE})
 #: Not finished (the CLI's "active tasks"): queued, running, being interrupted or suspended.
@@ -46,7 +38,7 @@ SETTLED = TERMINAL | {S.SUSPENDED}
 #: Queued already: requeueing them changes nothing.
 QUEUED = frozenset({S.PENDING, S.READY})
 
-#: The model's ClientToken length limit.
+#: The model's ClientToken length limit (``X-Amz-Client-Token``, the idempotency header).
 CLIENT_TOKEN_MAX = 64
 #: The model's limit of items per BatchUpdateTask (BatchUpdateTaskItems: 1..100).
 BATCH_UPDATE_MAX = 100
@@ -173,7 +165,11 @@ def batch_update_tasks(
     *, tasks: Sequence[TaskUpdate], target: TaskRunStatus, client_token: str
 ) -> dict[str, ItemError]:
     """BatchUpdateTask: set ``target`` on up to 100 tasks in one call; task ID -> error of each
-    task not changed (every other task was). Raises like any call when the call itself fails."""
+    task not changed (every other task was). Raises like any call when the call itself fails.
+
+    One client token covers the whole call; the answer is 200 even when items fail, each
+    failed item an entry of ``errors`` with its code. Older accounts and endpoints refuse the
+    operation itself (``is_refusal``): the executor then sends ``UpdateTask`` per task."""
     if not 1 <= len(tasks) <= BATCH_UPDATE_MAX:
         raise ValueError(f"BatchUpdateTask takes 1 to {BATCH_UPDATE_MAX} tasks")
     answer = write(
@@ -200,8 +196,8 @@ def batch_update_tasks(
 
 
 def is_refusal(exc: DeadlineError) -> bool:
-    """The backend refuses the operation itself, not one item: access denied (a policy written
-    before the operation existed) or an operation the endpoint does not know (a 404 for the
+    """The backend refuses the operation itself, not one item: AccessDeniedException (a policy
+    written before the operation existed) or an operation the endpoint does not know (a 404 for the
     whole call, UnknownOperationException, or ValidationException reason UNKNOWN_OPERATION)."""
     if isinstance(exc, AccessDenied):
         return True
