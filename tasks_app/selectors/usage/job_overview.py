@@ -6,7 +6,8 @@ reads each task's latest run from SearchTasks (pages reached by offset, all at o
 filter, no sort) and the session that ran it from BatchGetSession (100 at a time, at once):
 its lanes show each task's latest run, not earlier attempts, and the overhead summary is
 estimated from the actions of a sample of sessions. A narrow window is read exactly: the
-job's sessions (every page, cached) and the actions of each session in it, all at once.
+job's sessions (every page, cached; the overview starts that read in the background) and the
+actions of each session in it, all at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any
 
-from ...deadline.cache import cached_read
+from ...deadline.cache import cached_only, cached_read
 from ...deadline.calls import call, list_every
 from ...deadline.resilience import read_pool
 from ...deadline.session_types import session_id_of
@@ -224,6 +225,14 @@ def job_sessions(*, farm_id: str, queue_id: str, job_id: str) -> JobActivity:
     )
 
 
+def _warm_sessions(farm_id: str, queue_id: str, job_id: str) -> None:
+    """Start reading the job's sessions in the background (no viewer waits on it), so that
+    the first zoom into a window finds them cached."""
+    ids = (farm_id, queue_id, job_id)
+    if cached_only(kind="job-sessions", ids=ids, parse=JobActivity) is None:
+        read_pool().submit(job_sessions, farm_id=farm_id, queue_id=queue_id, job_id=job_id)
+
+
 def overlapping(
     sessions: Iterable[ActivitySession], start: float, end: float, now: float
 ) -> list[ActivitySession]:
@@ -327,6 +336,7 @@ def read_timeline(
                 "sums these sessions only."
             )
             return replace(drawn, start=overview.start, end=overview.end, notes=(note,)), window
+    _warm_sessions(farm_id, queue_id, job_id)
     overhead = estimated_overhead(**ids, runs=runs, now=now)
     return replace(
         overview, overhead=overhead, aggregate=True, notes=_overview_notes(runs, overhead)

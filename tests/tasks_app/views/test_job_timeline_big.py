@@ -1,8 +1,9 @@
 """The timeline of the demo world's 10,000-task job: zoomed out, aggregate bars built from each
 task's latest run (SearchTasks pages by offset, read at once) on the lane of its session's
 worker (BatchGetSession), said so on the page and in the JSON, with the overhead summary
-estimated from a named sample; zoomed into a narrow window, every session in it and every
-action of each, one for one with ListSessionActions of the job."""
+estimated from a named sample, and the job's sessions read in the background; zoomed into
+a narrow window, every session in it and every action of each, one for one with
+ListSessionActions of the job."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from deadline_emulator.transport import in_process_client
+from tasks_app.deadline import resilience
 from tasks_app.selectors.usage import job_overview
 
 pytestmark = pytest.mark.usefixtures("held_clock")
@@ -75,11 +77,14 @@ def test_zoomed_out_draws_each_tasks_latest_run_on_its_workers_lane_and_says_so(
     assert data["overhead"]["sessions"] == len(latest)
     drawn = {w["worker_id"]: sum(s["task_runs"] for s in w["slices"]) for w in data["workers"]}
     assert drawn == dict(runs_per_worker)
-    # The overview read no job-wide list page after page.
-    assert emulator.calls["ListSessions"] == 0
+    # The overview read no job-wide list page after page ...
     assert emulator.calls["ListSessionActions"] == job_overview.SAMPLE_SESSIONS
     assert emulator.calls["SearchTasks"] == 100
     assert emulator.calls["BatchGetSession"] == -(-len(latest) // 100)
+    # ... but started reading every page of the sessions in the background, for the first zoom.
+    assert resilience.drain_reads()
+    assert emulator.calls["ListSessions"] == -(-len(sessions) // 100)
+    assert emulator.calls["ListSessionActions"] == job_overview.SAMPLE_SESSIONS
 
 
 def test_zoomed_out_lanes_are_as_busy_as_their_sessions(
