@@ -101,6 +101,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # {% partialdef %}: a page's htmx fragments defined once, inside the page's own template,
+    # and rendered alone as "page.html#fragment". Its app config wraps the template loaders.
+    "template_partials",
     # Failed sign-ins, counted where every process and host sees them (tasks_app/auth.py).
     "axes",
     "tasks_app",
