@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .codec import BOOL, STRINGS, Cacheable, Conv, declared, many, member
+from .codec import STRINGS, Cacheable, Conv, complete, declared, many, member
 from .resource_types import Farm, Job, Queue, Step, TaskSummary
 
 
@@ -69,13 +69,9 @@ def _window(items: str, identity: str) -> Conv:
     return Conv(parse, dump, whole=True)
 
 
-#: What the dashboard did that the service did not (fallbacks), said beside the page.
 def _notes() -> Any:
+    """What the dashboard did that the service did not (fallbacks), said beside the page."""
     return member("notes", STRINGS, default=())
-
-
-def _complete() -> Any:
-    return member("complete", BOOL, default=True)
 
 
 @declared
@@ -139,7 +135,7 @@ class TaskListing(Cacheable):
     tasks: tuple[TaskSummary, ...] = member(
         "tasks", many(TaskSummary, keep=lambda t: t.task_id), missing=()
     )
-    complete: bool = _complete()
+    complete: bool = complete()
 
 
 @declared
@@ -149,4 +145,4 @@ class JobListing(Cacheable):
     10,000-item window): what the job list sorts and filters itself as a fallback."""
 
     jobs: tuple[Job, ...] = member("jobs", many(Job, keep=lambda j: j.job_id), missing=())
-    complete: bool = _complete()
+    complete: bool = complete()

@@ -95,6 +95,17 @@ def enum(kind: Any) -> Conv:
     return Conv(kind.parse, lambda member: member.value)
 
 
+def has(name: str) -> Callable[[Mapping[str, Any]], bool]:
+    """A ``take`` for ``many``: the answer's items that hold ``name``."""
+    return lambda item: name in item
+
+
+def complete() -> Any:
+    """The ``complete`` member of pages folded into one answer: False when a bound (pages,
+    the search window) cut the list short."""
+    return member("complete", BOOL, default=True)
+
+
 @dataclass(frozen=True)
 class Computed:
     """A field's value when its member is absent, computed from the whole answer."""

@@ -9,12 +9,24 @@ the API's own member names.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .codec import BOOL, DATETIME, INT, STR, Cacheable, Conv, declared, many, member
+from .codec import (
+    BOOL,
+    DATETIME,
+    INT,
+    STR,
+    Cacheable,
+    Conv,
+    complete,
+    declared,
+    has,
+    many,
+    member,
+)
 from .parameters import PARAMETERS, TaskParameter
 from .session_types import (
     ACTION_STATUS,
@@ -75,22 +87,14 @@ class TaskRow:
         return max(self.ended_at - self.started_at, timedelta(0))
 
 
-def _has(name: str) -> Callable[[Mapping[str, Any]], bool]:
-    return lambda item: name in item
-
-
-def _complete() -> Any:
-    return member("complete", BOOL, default=True)
-
-
 @declared
 @dataclass(frozen=True)
 class TaskRows(Cacheable):
     """Task rows from one or several pages, and whether the listing stopped before its end
     (``complete`` False: a page cap or the 10,000-item search window was reached)."""
 
-    rows: tuple[TaskRow, ...] = member("tasks", many(TaskRow, take=_has("taskId")), missing=())
-    complete: bool = _complete()
+    rows: tuple[TaskRow, ...] = member("tasks", many(TaskRow, take=has("taskId")), missing=())
+    complete: bool = complete()
 
 
 # --- Fleets, workers, sessions -----------------------------------------------------------------
@@ -108,9 +112,7 @@ class FleetRef:
 class FleetList(Cacheable):
     """ListFleets of one farm, all pages (only what the attention page needs)."""
 
-    fleets: tuple[FleetRef, ...] = member(
-        "fleets", many(FleetRef, take=_has("fleetId")), missing=()
-    )
+    fleets: tuple[FleetRef, ...] = member("fleets", many(FleetRef, take=has("fleetId")), missing=())
 
 
 @declared
@@ -150,9 +152,9 @@ class SessionList(Cacheable):
     """Sessions (of a worker, or of a job), all pages read, oldest first as listed."""
 
     sessions: tuple[WorkerSession, ...] = member(
-        "sessions", many(WorkerSession, take=_has("sessionId")), missing=()
+        "sessions", many(WorkerSession, take=has("sessionId")), missing=()
     )
-    complete: bool = _complete()
+    complete: bool = complete()
 
 
 @declared
@@ -197,7 +199,7 @@ class ActionOutcomes(Cacheable):
     actions: tuple[ActionOutcome, ...] = member(
         "sessionActions", many(ActionOutcome, take=_outcome), missing=()
     )
-    complete: bool = _complete()
+    complete: bool = complete()
 
 
 def _last_event(answer: Mapping[str, Any]) -> datetime | None:
