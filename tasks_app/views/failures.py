@@ -275,6 +275,7 @@ def _group_json(group: FailureGroup, links: _Links) -> dict[str, Any]:
             for w in group.workers
         ],
         "flaky": group.flaky,
+        "advice": group.advice,
         "first_seen": _iso(group.first_seen),
         "last_seen": _iso(group.last_seen),
         "example": None

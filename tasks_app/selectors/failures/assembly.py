@@ -22,6 +22,7 @@ from .grouping import (
 from .listing import SEARCH
 from .records import AttemptFailure, FailedTask, FailureScope, Listing
 from .report import FailureGroup, FailureReport
+from .retries import judge
 from .store import load_attempts, load_retried, load_samples, max_logs
 
 
@@ -108,10 +109,10 @@ def _groups(
     flaky_by_signature = retried_by_signature(retried.values(), attempts, inference)
     names = dict(listing.names)
     groups = [
-        group_of(signature, members, titles, flaky_by_signature, flaky_known, names)
+        group_of(signature, members, titles, flaky_by_signature, names)
         for signature, members in grouped.items()
     ]
-    return groups, analysed
+    return judge(groups, known=flaky_known), analysed
 
 
 def _not_read(tasks: Sequence[FailedTask], attempts: Mapping[str, AttemptFailure]) -> int:

@@ -39,13 +39,19 @@ def group_members(
         if entry is None:
             grouped[NO_ATTEMPT].append((task, None, False))
             continue
-        signature, inferred = entry.signature, False
-        if entry.source in (signatures.FROM_NOT_READ, signatures.FROM_NO_LOG):
-            mapped = inference.get(entry.exit_signature)
-            if mapped is not None:
-                signature, inferred = mapped, True
+        signature, inferred = cause_of(entry, inference)
         grouped[signature].append((task, entry, inferred))
     return grouped, analysed
+
+
+def cause_of(entry: AttemptFailure, inference: Mapping[str, str]) -> tuple[str, bool]:
+    """The signature an attempt is grouped by, and whether it was inferred: an attempt whose
+    log was not read joins the cause the logs of its exit code and message showed."""
+    if entry.source in (signatures.FROM_NOT_READ, signatures.FROM_NO_LOG):
+        mapped = inference.get(entry.exit_signature)
+        if mapped is not None:
+            return mapped, True
+    return entry.signature, False
 
 
 def exit_to_log_signature(entries: Iterable[AttemptFailure]) -> dict[str, str]:
@@ -132,10 +138,9 @@ def group_of(
     members: list[Member],
     titles: Mapping[str, tuple[str, str]],
     flaky_by_signature: Counter[str],
-    flaky_known: bool,
     names: Mapping[str, str],
 ) -> FailureGroup:
-    """One cause's group."""
+    """One cause's group (whether it is flaky is judged against the others: ``retries``)."""
     tasks = [group_task(task, entry, inferred) for task, entry, inferred in members]
     ended = [t.ended_at for t in tasks if t.ended_at is not None]
     if signature == NO_ATTEMPT:
@@ -151,7 +156,7 @@ def group_of(
         tasks=tuple(tasks),
         workers=_worker_counts(members),
         frames=frames_label([task for task, _, _ in members], names),
-        flaky=(retried_ok > 0) if flaky_known else (True if retried_ok else None),
+        flaky=None,
         retried_ok=retried_ok,
         first_seen=min(ended) if ended else None,
         last_seen=max(ended) if ended else None,

@@ -67,6 +67,8 @@ class FailureGroup:
     jobs: tuple[tuple[str, int], ...] = ()  # job ID -> tasks
     exit_codes: tuple[int, ...] = ()
     raw: str = ""  # the log line the title was made from, as written (timestamps, level)
+    retry_trials: int = 0  # retried tasks seen: retried_ok and those retried that still failed
+    retry_baseline: float | None = None  # the retry success rate of the scope's other causes
 
     @property
     def digest(self) -> str:
@@ -93,6 +95,18 @@ class FailureGroup:
     def from_log(self) -> bool:
         return any(t.source == signatures.FROM_LOG for t in self.tasks)
 
+    @property
+    def retry_rate(self) -> float | None:
+        """Of the retried tasks seen failing like this, the share that then succeeded."""
+        return self.retried_ok / self.retry_trials if self.retry_trials else None
+
+    @property
+    def advice(self) -> str | None:
+        """ "Retry likely to help" (flaky), "Fix before requeueing", or None (not known)."""
+        if self.flaky is None:
+            return None
+        return "Retry likely to help" if self.flaky else "Fix before requeueing"
+
     hidden: int = 0  # tasks counted but not listed (over the listing cap)
 
 
@@ -112,6 +126,15 @@ class WorkerCluster:
     @property
     def share(self) -> float:
         return self.failures / self.total if self.total else 0.0
+
+    @property
+    def summary(self) -> str:
+        """``3 of 4 failures like this ran on render-a-017, which ran 9 % of the sessions``."""
+        text = f"{self.failures:,} of {self.total:,} failures like this ran on {self.label}"
+        if self.baseline is None:
+            return text
+        of = "the sessions" if self.baseline_kind == "sessions" else "every failure"
+        return f"{text}, which ran {round(100 * self.baseline)} % of {of}"
 
     @property
     def digest(self) -> str:

@@ -14,6 +14,7 @@ from ...deadline.cache import load_many, store_many
 from ...deadline.session_types import ActionStatus
 from ...deadline.types import Cacheable, TaskRunStatus, TaskSummary, compact
 from . import signatures
+from .naming import cause_titles
 from .reads import read_attempts
 from .records import FailedTask, FailureScope
 from .store import entry_ttl, load_attempts
@@ -75,9 +76,10 @@ class TaskRowDetail:
     worker_label: str | None
     failed: bool
     exit_code: int | None
-    error: str | None  # the progress message (or, without one, the cause's log line)
+    error: str | None  # the failure's name: its cause's title, else the progress message
     session_action_id: str
     cause: str | None = None  # the log line a failures view found the failure in
+    message: str | None = None  # the progress message the worker agent reported
     line: int | None = None
     line_at_ms: int | None = None
 
@@ -100,6 +102,9 @@ def task_row_details(
         missing = [a for a in actions.values() if a not in rows]
     rows_as_tasks = [FailedTask(job_id=job_id, summary=t) for t in tasks]
     analysed = load_attempts(scope, rows_as_tasks)
+    failed_rows = {a: r for a, r in rows.items() if r.status is ActionStatus.FAILED}
+    reported = {a: (r.exit_code, r.message) for a, r in failed_rows.items()}
+    names = cause_titles(scope, failed_rows, reported=reported) if failed_rows else {}
     details = {}
     for task_id, action_id in actions.items():
         row = rows.get(action_id)
@@ -113,10 +118,11 @@ def task_row_details(
             worker_label=row.worker_label,
             failed=failed,
             exit_code=row.exit_code if failed else None,
-            # The agent's progress message reads best in a table cell; the log line it
-            # came from is the cell's tooltip and link target.
-            error=(row.message or (known.title if known else None)) if failed else None,
+            # One name per failure: the cause's title as the failures view names it; the
+            # agent's progress message is the detail.
+            error=(names.get(action_id) or row.message) if failed else None,
             cause=known.title if from_log and known else None,
+            message=row.message if failed else None,
             session_action_id=action_id,
             line=known.line if from_log and known else None,
             line_at_ms=known.line_at_ms if from_log and known else None,

@@ -32,6 +32,7 @@ GROUP_KEYS = {
     "frames",
     "workers",
     "flaky",
+    "advice",
     "first_seen",
     "last_seen",
     "example",
