@@ -2,7 +2,8 @@
 its fleet and limit associations, fleets with their capabilities, limits, budgets, a step's
 host requirements and its dependency links.
 
-Like ``types``, each has ``from_api`` and a ``to_cache`` in the API's own member names.
+Like ``types``, each declares its members once (``codec.member``), from which ``from_api``
+and a ``to_cache`` in the API's own member names are written.
 """
 
 from __future__ import annotations
@@ -12,49 +13,47 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .types import Cacheable, compact, format_datetime, parse_datetime
+from .codec import DATETIME, FLOAT, INT, STR, Cacheable, Conv, compact, declared, many, member
 
 SCHEDULING_KINDS = ("priorityFifo", "priorityBalanced", "weightedBalanced")
 
 
+def _scheduling(answer: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """Which member of ``schedulingConfiguration`` is set (priorityFifo when none), and its
+    options."""
+    config = answer.get("schedulingConfiguration") or {}
+    kind = next((k for k in SCHEDULING_KINDS if k in config), "priorityFifo")
+    return kind, config.get(kind) or {}
+
+
+@declared
 @dataclass(frozen=True)
 class QueueSettings(Cacheable):
     """GetQueue's status and scheduling members."""
 
-    queue_id: str
-    display_name: str
-    status: str
-    blocked_reason: str | None = None
-    default_budget_action: str | None = None
-    scheduling: str = "priorityFifo"  # which member of schedulingConfiguration is set
-    scheduling_options: tuple[tuple[str, Any], ...] = ()
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> QueueSettings:
-        config = answer.get("schedulingConfiguration") or {}
-        kind = next((k for k in SCHEDULING_KINDS if k in config), "priorityFifo")
-        options = config.get(kind) or {}
-        return cls(
-            queue_id=str(answer["queueId"]),
-            display_name=str(answer.get("displayName") or answer["queueId"]),
-            status=str(answer.get("status") or ""),
-            blocked_reason=answer.get("blockedReason"),
-            default_budget_action=answer.get("defaultBudgetAction"),
-            scheduling=kind,
-            scheduling_options=tuple(sorted((str(k), v) for k, v in options.items())),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return compact(
-            {
-                "queueId": self.queue_id,
-                "displayName": self.display_name,
-                "status": self.status,
-                "blockedReason": self.blocked_reason,
-                "defaultBudgetAction": self.default_budget_action,
-                "schedulingConfiguration": {self.scheduling: dict(self.scheduling_options)},
-            }
-        )
+    queue_id: str = member("queueId", STR, required=True)
+    display_name: str = member("displayName", STR, falsy=True, missing="", or_field="queue_id")
+    status: str = member("status", STR, falsy=True, missing="")
+    blocked_reason: str | None = member("blockedReason", default=None)
+    default_budget_action: str | None = member("defaultBudgetAction", default=None)
+    # Which member of schedulingConfiguration is set (written back with its options).
+    scheduling: str = member(
+        "",
+        Conv(
+            lambda answer: _scheduling(answer)[0],
+            lambda q: {"schedulingConfiguration": {q.scheduling: dict(q.scheduling_options)}},
+            whole=True,
+        ),
+        default="priorityFifo",
+    )
+    scheduling_options: tuple[tuple[str, Any], ...] = member(
+        "",
+        Conv(
+            lambda answer: tuple(sorted((str(k), v) for k, v in _scheduling(answer)[1].items())),
+            whole=True,
+        ),
+        default=(),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,31 +65,39 @@ class Association:
     status: str
 
 
+def _association_kind(answer: Mapping[str, Any]) -> str:
+    return "limitId" if "queueLimitAssociations" in answer else "fleetId"
+
+
+def _list_key(member: str) -> str:
+    return "queueLimitAssociations" if member == "limitId" else "queueFleetAssociations"
+
+
+def _associations(answer: Mapping[str, Any]) -> tuple[Association, ...]:
+    member = _association_kind(answer)
+    return tuple(
+        Association(str(a["queueId"]), str(a[member]), str(a.get("status") or ""))
+        for a in answer.get(_list_key(member)) or ()
+    )
+
+
+def _associations_to_api(found: Associations) -> dict[str, Any]:
+    items = [
+        {"queueId": a.queue_id, found.member: a.other_id, "status": a.status} for a in found.items
+    ]
+    return {_list_key(found.member): items}
+
+
+@declared
 @dataclass(frozen=True)
 class Associations(Cacheable):
-    """ListQueueFleetAssociations or ListQueueLimitAssociations, every page."""
+    """ListQueueFleetAssociations or ListQueueLimitAssociations, every page: the list's
+    name says which (and ``member`` names the other side in each item)."""
 
-    items: tuple[Association, ...]
-    member: str = "fleetId"  # which member names the other side
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Associations:
-        member = "limitId" if "queueLimitAssociations" in answer else "fleetId"
-        key = "queueLimitAssociations" if member == "limitId" else "queueFleetAssociations"
-        items = tuple(
-            Association(str(a["queueId"]), str(a[member]), str(a.get("status") or ""))
-            for a in answer.get(key) or ()
-        )
-        return cls(items=items, member=member)
-
-    def to_cache(self) -> dict[str, Any]:
-        key = "queueLimitAssociations" if self.member == "limitId" else "queueFleetAssociations"
-        return {
-            key: [
-                {"queueId": a.queue_id, self.member: a.other_id, "status": a.status}
-                for a in self.items
-            ]
-        }
+    items: tuple[Association, ...] = member(
+        "", Conv(_associations, _associations_to_api, whole=True)
+    )
+    member: str = member("", Conv(_association_kind, whole=True), default="fleetId")
 
 
 @dataclass(frozen=True)
@@ -145,8 +152,7 @@ class Capability:
         return f"{self.name}: {wanted}"
 
 
-def _capabilities(block: Mapping[str, Any] | None) -> tuple[Capability, ...]:
-    block = block or {}
+def _capabilities(block: Mapping[str, Any]) -> tuple[Capability, ...]:
     return tuple(
         Capability.from_api(item)
         for key in ("attributes", "amounts")
@@ -161,66 +167,51 @@ def _capabilities_to_api(caps: tuple[Capability, ...], *, fleet: bool) -> dict[s
     }
 
 
+#: A fleet's ``capabilities`` (attributes with values) and a step's ``requiredCapabilities``
+#: (attributes with anyOf/allOf), amounts alike in both.
+FLEET_CAPABILITIES = Conv(
+    _capabilities,
+    lambda caps: _capabilities_to_api(caps, fleet=True) if caps else None,
+    collection=True,
+)
+STEP_CAPABILITIES = Conv(_capabilities, lambda caps: _capabilities_to_api(caps, fleet=False))
+
+
+def _count(path: str, **default: int) -> Any:
+    """A count the answer may leave out: 0 then."""
+    return member(path, INT, falsy=True, missing=0, **default)
+
+
+@declared
 @dataclass(frozen=True)
 class FleetDetail(Cacheable):
     """GetFleet: status, size, scaling and capabilities."""
 
-    fleet_id: str
-    display_name: str
-    status: str
-    status_message: str | None = None
-    worker_count: int = 0
-    max_worker_count: int = 0
-    target_worker_count: int | None = None
-    auto_scaling_status: str | None = None
-    capabilities: tuple[Capability, ...] = ()
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> FleetDetail:
-        target = answer.get("targetWorkerCount")
-        return cls(
-            fleet_id=str(answer["fleetId"]),
-            display_name=str(answer.get("displayName") or answer["fleetId"]),
-            status=str(answer.get("status") or ""),
-            status_message=answer.get("statusMessage"),
-            worker_count=int(answer.get("workerCount") or 0),
-            max_worker_count=int(answer.get("maxWorkerCount") or 0),
-            target_worker_count=None if target is None else int(target),
-            auto_scaling_status=answer.get("autoScalingStatus"),
-            capabilities=_capabilities(answer.get("capabilities")),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return compact(
-            {
-                "fleetId": self.fleet_id,
-                "displayName": self.display_name,
-                "status": self.status,
-                "statusMessage": self.status_message,
-                "workerCount": self.worker_count,
-                "maxWorkerCount": self.max_worker_count,
-                "targetWorkerCount": self.target_worker_count,
-                "autoScalingStatus": self.auto_scaling_status,
-                "capabilities": _capabilities_to_api(self.capabilities, fleet=True)
-                if self.capabilities
-                else None,
-            }
-        )
+    fleet_id: str = member("fleetId", STR, required=True)
+    display_name: str = member("displayName", STR, falsy=True, missing="", or_field="fleet_id")
+    status: str = member("status", STR, falsy=True, missing="")
+    status_message: str | None = member("statusMessage", default=None)
+    worker_count: int = _count("workerCount", default=0)
+    max_worker_count: int = _count("maxWorkerCount", default=0)
+    target_worker_count: int | None = member("targetWorkerCount", INT, default=None)
+    auto_scaling_status: str | None = member("autoScalingStatus", default=None)
+    capabilities: tuple[Capability, ...] = member("capabilities", FLEET_CAPABILITIES, default=())
 
     @property
     def growing(self) -> bool:
         return self.auto_scaling_status == "GROWING"
 
 
+@declared
 @dataclass(frozen=True)
 class Limit:
     """One limit: a count of something (licences) shared by the queues associated with it."""
 
-    limit_id: str
-    display_name: str
-    amount_requirement_name: str
-    current_count: int
-    max_count: int  # -1: no maximum
+    limit_id: str = member("limitId", STR, required=True)
+    display_name: str = member("displayName", STR, falsy=True, missing="", or_field="limit_id")
+    amount_requirement_name: str = member("amountRequirementName", STR, falsy=True, missing="")
+    current_count: int = _count("currentCount")
+    max_count: int = member("maxCount", INT, missing=-1)  # -1: no maximum
 
     @property
     def unlimited(self) -> bool:
@@ -237,93 +228,39 @@ class Limit:
         return min(100.0, 100.0 * self.current_count / self.max_count)
 
 
+@declared
 @dataclass(frozen=True)
 class LimitList(Cacheable):
     """ListLimits, every page."""
 
-    limits: tuple[Limit, ...]
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> LimitList:
-        return cls(
-            limits=tuple(
-                Limit(
-                    limit_id=str(x["limitId"]),
-                    display_name=str(x.get("displayName") or x["limitId"]),
-                    amount_requirement_name=str(x.get("amountRequirementName") or ""),
-                    current_count=int(x.get("currentCount") or 0),
-                    max_count=int(x.get("maxCount", -1)),
-                )
-                for x in answer.get("limits") or ()
-            )
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return {
-            "limits": [
-                {
-                    "limitId": x.limit_id,
-                    "displayName": x.display_name,
-                    "amountRequirementName": x.amount_requirement_name,
-                    "currentCount": x.current_count,
-                    "maxCount": x.max_count,
-                }
-                for x in self.limits
-            ]
-        }
+    limits: tuple[Limit, ...] = member("limits", many(Limit), missing=())
 
 
+@declared
 @dataclass(frozen=True)
 class BudgetAction:
-    type: str
-    threshold_percentage: float
+    type: str = member("type", STR, required=True)
+    threshold_percentage: float = member("thresholdPercentage", FLOAT, required=True)
 
 
+def _amount(path: str) -> Any:
+    """An amount of dollars the answer may leave out: 0.0 then."""
+    return member(path, FLOAT, falsy=True, missing=0.0)
+
+
+@declared
 @dataclass(frozen=True)
 class Budget(Cacheable):
     """GetBudget (ListBudgets' summaries lack the actions)."""
 
-    budget_id: str
-    display_name: str
-    status: str
-    queue_id: str | None
-    dollar_limit: float
-    dollar_usage: float
-    actions: tuple[BudgetAction, ...] = ()
-    queue_stopped_at: datetime | None = None
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> Budget:
-        return cls(
-            budget_id=str(answer["budgetId"]),
-            display_name=str(answer.get("displayName") or answer["budgetId"]),
-            status=str(answer.get("status") or ""),
-            queue_id=(answer.get("usageTrackingResource") or {}).get("queueId"),
-            dollar_limit=float(answer.get("approximateDollarLimit") or 0.0),
-            dollar_usage=float((answer.get("usages") or {}).get("approximateDollarUsage") or 0.0),
-            actions=tuple(
-                BudgetAction(str(a["type"]), float(a["thresholdPercentage"]))
-                for a in answer.get("actions") or ()
-            ),
-            queue_stopped_at=parse_datetime(answer.get("queueStoppedAt")),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return compact(
-            {
-                "budgetId": self.budget_id,
-                "displayName": self.display_name,
-                "status": self.status,
-                "usageTrackingResource": {"queueId": self.queue_id} if self.queue_id else {},
-                "approximateDollarLimit": self.dollar_limit,
-                "usages": {"approximateDollarUsage": self.dollar_usage},
-                "actions": [
-                    {"type": a.type, "thresholdPercentage": a.threshold_percentage}
-                    for a in self.actions
-                ],
-                "queueStoppedAt": format_datetime(self.queue_stopped_at),
-            }
-        )
+    budget_id: str = member("budgetId", STR, required=True)
+    display_name: str = member("displayName", STR, falsy=True, missing="", or_field="budget_id")
+    status: str = member("status", STR, falsy=True, missing="")
+    queue_id: str | None = member("usageTrackingResource.queueId")
+    dollar_limit: float = _amount("approximateDollarLimit")
+    dollar_usage: float = _amount("usages.approximateDollarUsage")
+    actions: tuple[BudgetAction, ...] = member("actions", many(BudgetAction), default=())
+    queue_stopped_at: datetime | None = member("queueStoppedAt", DATETIME, default=None)
 
     @property
     def used_percent(self) -> float:
@@ -337,71 +274,67 @@ class Budget(Cacheable):
         return min(hits, key=lambda a: a.threshold_percentage) if hits else None
 
 
+#: ListBudgets' items: (budget ID, the queue it tracks).
+BUDGET_QUEUES = Conv(
+    lambda items: tuple(
+        (str(b["budgetId"]), (b.get("usageTrackingResource") or {}).get("queueId")) for b in items
+    ),
+    lambda budgets: [
+        {"budgetId": b, "usageTrackingResource": {"queueId": q} if q else {}} for b, q in budgets
+    ],
+    collection=True,
+)
+
+
+@declared
 @dataclass(frozen=True)
 class BudgetList(Cacheable):
     """ListBudgets' IDs and the queue each tracks."""
 
-    budgets: tuple[tuple[str, str | None], ...]
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> BudgetList:
-        return cls(
-            budgets=tuple(
-                (str(b["budgetId"]), (b.get("usageTrackingResource") or {}).get("queueId"))
-                for b in answer.get("budgets") or ()
-            )
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return {
-            "budgets": [
-                {"budgetId": b, "usageTrackingResource": {"queueId": q} if q else {}}
-                for b, q in self.budgets
-            ]
-        }
+    budgets: tuple[tuple[str, str | None], ...] = member("budgets", BUDGET_QUEUES, missing=())
 
 
+def _consumers(answer: Mapping[str, Any]) -> int:
+    counts = answer.get("dependencyCounts") or {}
+    return int(counts.get("consumersResolved") or 0) + int(counts.get("consumersUnresolved") or 0)
+
+
+@declared
 @dataclass(frozen=True)
 class StepRequirements(Cacheable):
     """GetStep's host requirements and dependency counts."""
 
-    step_id: str
-    required: tuple[Capability, ...] = ()
-    dependencies_unresolved: int = 0
-    consumers: int = 0
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> StepRequirements:
-        counts = answer.get("dependencyCounts") or {}
-        return cls(
-            step_id=str(answer["stepId"]),
-            required=_capabilities(answer.get("requiredCapabilities")),
-            dependencies_unresolved=int(counts.get("dependenciesUnresolved") or 0),
-            consumers=int(counts.get("consumersResolved") or 0)
-            + int(counts.get("consumersUnresolved") or 0),
-        )
-
-    def to_cache(self) -> dict[str, Any]:
-        return {
-            "stepId": self.step_id,
-            "requiredCapabilities": _capabilities_to_api(self.required, fleet=False),
-            "dependencyCounts": {
-                "dependenciesUnresolved": self.dependencies_unresolved,
-                "consumersResolved": self.consumers,
-            },
-        }
+    step_id: str = member("stepId", STR, required=True)
+    required: tuple[Capability, ...] = member(
+        "requiredCapabilities", STEP_CAPABILITIES, default=(), keep_empty=True
+    )
+    dependencies_unresolved: int = _count("dependencyCounts.dependenciesUnresolved", default=0)
+    # Consumers, resolved or not (written back as resolved).
+    consumers: int = member(
+        "",
+        Conv(
+            _consumers,
+            lambda step: {"dependencyCounts": {"consumersResolved": step.consumers}},
+            whole=True,
+        ),
+        default=0,
+    )
 
 
+#: ListStepDependencies' or ListStepConsumers' items: (step ID, RESOLVED | UNRESOLVED).
+STEP_LINKS = Conv(
+    lambda answer: tuple(
+        (str(d["stepId"]), str(d.get("status") or ""))
+        for d in answer.get("dependencies") or answer.get("consumers") or ()
+    ),
+    lambda links: {"dependencies": [{"stepId": s, "status": st} for s, st in links.links]},
+    whole=True,
+)
+
+
+@declared
 @dataclass(frozen=True)
 class StepLinks(Cacheable):
     """ListStepDependencies or ListStepConsumers: (step ID, RESOLVED | UNRESOLVED)."""
 
-    links: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def from_api(cls, answer: Mapping[str, Any]) -> StepLinks:
-        items = answer.get("dependencies") or answer.get("consumers") or ()
-        return cls(links=tuple((str(d["stepId"]), str(d.get("status") or "")) for d in items))
-
-    def to_cache(self) -> dict[str, Any]:
-        return {"dependencies": [{"stepId": s, "status": st} for s, st in self.links]}
+    links: tuple[tuple[str, str], ...] = member("", STEP_LINKS)
