@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import pytest
 from deadline_emulator import Emulator
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import farm_types, fleet_types, scheduling_types, session_types, types
+from tasks_app.deadline.codec import BOOL, DATETIME, STR, STRINGS, declared, member
 from tasks_app.deadline.types import Cacheable
 from tests.tasks_app.deadline.type_answers import all_answers
 
@@ -90,6 +92,46 @@ def answers(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
 def test_every_type_has_answers(answers: dict[str, list[dict[str, Any]]]) -> None:
     missing = sorted(set(api_types()) - set(answers))
     assert missing == [], f"types without answers in type_answers.py: {missing}"
+
+
+def test_every_type_declares_its_members_once() -> None:
+    undeclared = sorted(key for key, kind in api_types().items() if "__wire__" not in vars(kind))
+    assert undeclared == [], f"types whose from_api/to_cache are not @declared: {undeclared}"
+
+
+def test_a_field_without_its_member_is_refused() -> None:
+    @dataclass(frozen=True)
+    class Loose(Cacheable):
+        item_id: str = member("itemId", required=True)
+        note: str = ""
+
+    with pytest.raises(TypeError, match="note"):
+        declared(Loose)
+
+
+@declared
+@dataclass(frozen=True)
+class _Probe(Cacheable):
+    probe_id: str = member("probeId", STR, falsy=True, missing="")
+    name: str = member("name", STR, falsy=True, missing="", or_field="probe_id")
+    seen_at: datetime | None = member("seen.at", DATETIME, default=None)
+    tags: tuple[str, ...] = member("tags", STRINGS, default=())
+    done: bool = member("done", BOOL, default=True)
+
+
+def test_the_codec_reads_and_writes_what_the_declarations_say() -> None:
+    at = datetime(2026, 11, 23, 10, 0, 0, 123000, tzinfo=UTC)
+    probe = _Probe.from_api({"probeId": "p-1", "name": "", "seen": {"at": at}, "done": False})
+
+    assert probe == _Probe("p-1", "p-1", at, (), False)  # no name: the ID stands in
+    assert probe.to_cache() == {
+        "probeId": "p-1",
+        "name": "p-1",
+        "seen": {"at": "2026-11-23T10:00:00.123Z"},  # nested, ISO text
+        "done": False,  # False is a value; empty lists are left out
+    }
+    assert _Probe.from_api({}) == _Probe("", "", None, (), True)
+    assert _Probe.from_api({"tags": [1, "b"], "seen": None}).tags == ("1", "b")
 
 
 def test_every_type_round_trips_its_cache_form(
