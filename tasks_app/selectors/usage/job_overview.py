@@ -181,7 +181,7 @@ class SessionActions(Cacheable):
         return cls(tuple(map(action_of, answer.get("actions") or [])))
 
     def to_cache(self) -> dict[str, Any]:
-        return {"a": [list(a.__dict__.values()) for a in self.actions]}
+        return {"a": [a.row() for a in self.actions]}
 
     @classmethod
     def from_cache(cls, data: Mapping[str, Any]) -> SessionActions:

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from ...deadline.cache import cached_read
@@ -50,7 +51,19 @@ class ActivityAction:
     task_id: str | None = None
     step_id: str | None = None
 
-    @property
+    def row(self) -> list[Any]:
+        """The cache's positional form (``ActivityAction(*row)`` rebuilds it)."""
+        return [
+            self.session_action_id,
+            self.kind,
+            self.status,
+            self.start,
+            self.end,
+            self.task_id,
+            self.step_id,
+        ]
+
+    @cached_property
     def session_id(self) -> str:
         return session_id_of(self.session_action_id)
 
@@ -94,10 +107,7 @@ class JobActivity(Cacheable):
                 [s.session_id, s.fleet_id, s.worker_id, s.start, s.end, s.lifecycle]
                 for s in self.sessions
             ],
-            "a": [
-                [a.session_action_id, a.kind, a.status, a.start, a.end, a.task_id, a.step_id]
-                for a in self.actions
-            ],
+            "a": [a.row() for a in self.actions],
         }
 
     @classmethod

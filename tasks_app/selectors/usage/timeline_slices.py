@@ -64,14 +64,17 @@ def _spread(
     width: float,
     now: float,
 ) -> None:
-    low = max(start or window.start, window.start)
-    high = min(end if end is not None else now, window.end)
+    """Add the part of ``start``..``end`` inside the window to the slices it covers."""
+    low = max(start or window.start, window.start) - window.start
+    high = min(end if end is not None else now, window.end) - window.start
+    if high <= low:
+        return
     last = len(busy) - 1
-    while low < high:
-        n = min(int((low - window.start) / width), last)
-        edge = min(window.start + (n + 1) * width, high)
-        if edge <= low:  # float edge at the last slice
-            busy[n] += high - low
-            break
-        busy[n] += edge - low
-        low = edge
+    first, final = min(int(low / width), last), min(int(high / width), last)
+    if first == final:
+        busy[first] += high - low
+        return
+    busy[first] += (first + 1) * width - low
+    for n in range(first + 1, final):
+        busy[n] += width
+    busy[final] += high - final * width
