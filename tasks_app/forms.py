@@ -112,7 +112,7 @@ class _ListForm(forms.Form):
 class JobFilterForm(_ListForm):
     """A queue's job list: run status, lifecycle status, name, sort, page."""
 
-    status = forms.ChoiceField(required=False, choices=_STATUS_CHOICES, label="Run status")
+    status = forms.ChoiceField(required=False, choices=_STATUS_CHOICES, label="Status")
     lifecycle = forms.ChoiceField(
         required=False,
         choices=[
@@ -124,13 +124,13 @@ class JobFilterForm(_ListForm):
     name = forms.CharField(
         required=False,
         max_length=_SEARCH_MAX,
-        label="Name contains",
+        label="Name",
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     sort = forms.ChoiceField(
         required=False,
         choices=[(job_table.ATTENTION, "Needs attention"), *browse.JOB_SORTS.items()],
-        label="Sort by",
+        label="Sort",
     )
 
     default_sort = job_table.ATTENTION
