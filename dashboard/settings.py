@@ -1,6 +1,6 @@
 """Settings, read once from the environment at start-up.
 
-Every variable is listed, with its default, in README.md "Configuration".
+Every variable is listed, with its default, in docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -410,7 +410,7 @@ for _farm in DASHBOARD_FARMS:
             f"by commas; {_farm!r} is not one."
         )
 
-# --- Notifications (README "Notifications") ------------------------------------------------------
+# --- Notifications (docs/notifications.md) -------------------------------------------------------
 
 # Rules are evaluated this often (from the shared attention report), and due messages sent.
 DASHBOARD_NOTIFY_SECONDS = env_float("DASHBOARD_NOTIFY_SECONDS", 30.0, minimum=1.0)

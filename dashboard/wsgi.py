@@ -9,10 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 application = get_wsgi_application()
 
 # Without a broker, every serving process resumes actions another process left half done
-# (README "Acting on work") in a background thread; with one, the workers do (a no-op here).
+# (docs/actions.md) in a background thread; with one, the workers do (a no-op here).
 from tasks_app.services.actions import start_resumer  # noqa: E402 - needs Django set up
 from tasks_app.services.notifications import start_notifier  # noqa: E402
 
 start_resumer()
-# Likewise notifications (README "Notifications"): a thread here without a broker only.
+# Likewise notifications (docs/notifications.md): a thread here without a broker only.
 start_notifier()

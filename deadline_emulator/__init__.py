@@ -1,6 +1,6 @@
 """A local, wire-faithful emulator of the AWS Deadline Cloud API (pure Python, no Django).
 
-Public surface (see README "The emulator"):
+Public surface (see docs/emulator.md):
 
 - ``Emulator(seed=0, clock=None)``: one demo world plus its wire layer.
 - ``Emulator.handle(method, path, query, headers, body)``: answer one HTTP request.
@@ -192,7 +192,7 @@ class Emulator:
 
     def handle_admin(self, method: str, path: str, body: bytes) -> Answer:
         """The non-AWS admin API (JSON in and out): call counts, clock, faults, search mode,
-        scenario builders and task update counts; see the README's emulator section."""
+        scenario builders and task update counts; see docs/emulator.md."""
         method = method.upper()
         route = path[len(ADMIN_PREFIX) :].rstrip("/")
         try:

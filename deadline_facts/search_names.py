@@ -341,7 +341,7 @@ _KIND_LABELS = {
 
 
 def markdown_table() -> str:
-    """The table as Markdown, one line per operation, kind, status and source (the README)."""
+    """The table as Markdown, one line per operation, kind, status and source (docs/search.md)."""
     lines = ["| operation | kind | names | status | source |", "|---|---|---|---|---|"]
     groups: list[tuple[tuple[str, str, str, str], list[str]]] = []
     for row in SEARCH_NAMES:

@@ -22,8 +22,8 @@ def check_auth_in_production(app_configs: Any = None, **kwargs: Any) -> list[che
         return [
             checks.Warning(
                 "DASHBOARD_AUTH=none: anyone who can reach the dashboard reads your farms.",
-                hint='Set DASHBOARD_AUTH=login or remote-user (README "Who gets in"), or '
-                "silence tasks_app.W001 if a network control already restricts who connects.",
+                hint='Set DASHBOARD_AUTH=login or remote-user (docs/operating.md "Who gets in"), '
+                "or silence tasks_app.W001 if a network control already restricts who connects.",
                 id="tasks_app.W001",
             )
         ]
@@ -45,7 +45,7 @@ def check_remote_user_is_protected(
             f"{settings.DASHBOARD_REMOTE_GROUPS_HEADER} from anyone who reaches the dashboard.",
             hint="Set DASHBOARD_PROXY_SECRET (the SSO proxy sends it in "
             "X-Dashboard-Proxy-Secret) or DASHBOARD_AUTH_REQUEST_URL (make serve's nginx asks "
-            'the SSO proxy about every request); see README "Who gets in".',
+            'the SSO proxy about every request); see docs/operating.md "Who gets in".',
             id="tasks_app.W002",
         )
     ]

@@ -24,8 +24,8 @@ from .errors import NotFound
 
 _LOG_GROUP_PREFIX = "/aws/deadline/"
 
-#: Every IAM action the dashboard's reads need (README "IAM permissions" lists them with an
-#: example policy; tests/security/test_iam.py fails when a page calls anything else).
+#: Every IAM action the dashboard's reads need (docs/operating.md "IAM permissions" lists
+#: them with an example policy; tests/security/test_iam.py fails when a page calls anything else).
 REQUIRED_IAM_ACTIONS = (
     "deadline:ListFarms",
     "deadline:GetFarm",
@@ -70,7 +70,8 @@ REQUIRED_IAM_ACTIONS = (
     "logs:GetLogEvents",
     "logs:FilterLogEvents",
 )
-#: The optional statement actions need on top (README "IAM permissions"): the three writes.
+#: The optional statement actions need on top (docs/operating.md "IAM permissions"): the
+#: three writes.
 #: (An action lists the tasks it changes with ListTasks, which the reads already need.)
 ACTION_IAM_ACTIONS = (
     "deadline:UpdateTask",
@@ -82,8 +83,8 @@ ACTION_IAM_ACTIONS = (
 )
 
 
-#: The optional statement machine actions need (README "IAM permissions"): remove a stopped
-#: worker, set a fleet's minimum and maximum worker counts.
+#: The optional statement machine actions need (docs/operating.md "IAM permissions"): remove
+#: a stopped worker, set a fleet's minimum and maximum worker counts.
 MACHINE_IAM_ACTIONS = ("deadline:DeleteWorker", "deadline:UpdateFleet")
 
 

@@ -128,7 +128,7 @@ DEADLINE_WRITES = ApiService(
     max_attempts=lambda: int(settings.DASHBOARD_ACTION_MAX_ATTEMPTS),
 )
 
-#: The only operations ``write`` sends: what the README's optional write statement grants.
+#: The only operations ``write`` sends: what docs/operating.md's optional write statement grants.
 WRITE_OPERATIONS = ("UpdateTask", "UpdateStep", "UpdateJob", "BatchUpdateTask")
 #: The farm side's writes (services/machine_actions): remove a worker, size a fleet.
 WRITE_OPERATIONS += ("DeleteWorker", "UpdateFleet")

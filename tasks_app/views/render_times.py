@@ -1,6 +1,6 @@
 """Render times of a step (``…/steps/<step>/durations/``): histogram, percentiles, slowest and
 fastest frames, duration against frame. HTML, or JSON for ``Accept: application/json`` /
-``?format=json`` (the README's shape), from the same selector result."""
+``?format=json`` (docs/usage.md's shape), from the same selector result."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def short_seconds(seconds: float) -> str:
 
 
 def durations_json(times: durations.RenderTimes) -> dict[str, Any]:
-    """The README's JSON shape."""
+    """The JSON shape docs/usage.md documents."""
 
     def extreme(items: tuple[durations.TaskDuration, ...]) -> list[dict[str, Any]]:
         return [{"task_id": d.task_id, "seconds": round(d.seconds, 3)} for d in items]

@@ -51,7 +51,7 @@ def _asked(request: HttpRequest, name: str) -> float | None:
 
 
 def timeline_json(timeline: tl.Timeline, window: Window | None) -> dict[str, Any]:
-    """The README's JSON shape (only the sessions inside the window when zoomed), and how it
+    """The JSON shape of docs/usage.md (only the sessions inside the window when zoomed), and how it
     was read (``view``): aggregated lanes carry slices instead of sessions."""
     workers = []
     for worker in timeline.workers:

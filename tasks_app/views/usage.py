@@ -69,7 +69,7 @@ def window_of(request: HttpRequest, now: datetime) -> us.Window:
 
 
 def usage_json(usage: us.Usage) -> dict[str, Any]:
-    """The README's JSON shape."""
+    """The JSON shape docs/usage.md documents."""
     return {
         "start": usage.window.start.isoformat().replace("+00:00", "Z"),
         "end": usage.window.end.isoformat().replace("+00:00", "Z"),

@@ -1,5 +1,5 @@
 """The confirmed/assumed table: every name it lists names a real member, the confirmed ones
-cite a public client, and the emulator and the README read the same table."""
+cite a public client, and the emulator and docs/search.md read the same table."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 FARM = "farm-" + "0123456789abcdef" * 2
 
-#: The production environment README "Production" documents.
+#: The production environment docs/operating.md documents.
 PRODUCTION = {
     "DASHBOARD_ENV": "production",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(48)[:64],

@@ -1,5 +1,5 @@
 """``manage.py notify add|list|remove|test|run``: team notification rules from the command line
-(README "Notifications"). Whoever runs it is an operator; every change is audited as theirs
+(docs/notifications.md). Whoever runs it is an operator; every change is audited as theirs
 (``--as``, default the login name)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``manage.py operators [add|remove] [user ...]``: who may act on work in ``login`` mode.
 
-Members of the "Operators" group hold ``tasks_app.act_on_work`` (README "Acting on work");
+Members of the "Operators" group hold ``tasks_app.act_on_work`` (docs/actions.md);
 without arguments, the command lists them.
 """
 

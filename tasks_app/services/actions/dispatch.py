@@ -47,7 +47,7 @@ def note_verified(run_id: int, read_at: float) -> None:
         _verified[run_id] = read_at
 
 
-_GRANT_HINT = "The README's optional write statement grants it."
+_GRANT_HINT = "The optional write statement in docs/operating.md grants it."
 
 
 @dataclass
