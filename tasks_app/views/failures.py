@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,11 +26,12 @@ from ..deadline.errors import DeadlineError, InvalidRequest
 from ..deadline.ids import ID_PATTERNS
 from ..deadline.types import TaskPath
 from ..selectors import failures, resources
-from ..selectors.failures import FailureGroup, FailureReport, FailureScope, GroupTask
+from ..selectors.failures import FailureReport, FailureScope
 from ..services import failure_runs
 from .common import browse_crumbs, browse_path, is_fragment, unchanged
 from .errors import deadline_error_json, failed_response, wants_json
 from .failures_csv import report_csv
+from .failures_json import Links, report_json
 
 #: How long a JSON request may ask to wait for the analysis (``?wait=``), in seconds.
 MAX_JSON_WAIT = 30.0
@@ -114,7 +114,7 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
         if form == "json":
             return deadline_error_json(exc)
         return failed_response(request, exc, path)
-    links = _Links(request, scope, worker)
+    links = Links(request, scope, worker)
     data = report_json(report, links)
     if form == "json":
         response: HttpResponse = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
@@ -141,7 +141,7 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
     return response
 
 
-def _csv_response(report: FailureReport, links: _Links) -> HttpResponse:
+def _csv_response(report: FailureReport, links: Links) -> HttpResponse:
     """The report as a CSV download named after its scope (IDs only: no submitter's text)."""
     text = report_csv(
         report,
@@ -169,154 +169,63 @@ def _bad_query(request: HttpRequest, path: TaskPath) -> HttpResponse:
     return failed_response(request, error, path)
 
 
-class _Links:
-    """URLs of a report: pages of each level, tasks, and a group's example log line."""
-
-    def __init__(self, request: HttpRequest, scope: FailureScope, worker: str) -> None:
-        self.request = request
-        self.scope = scope
-        self.worker = worker
-        self._steps: dict[tuple[str, str], str] = {}
-
-    def task(self, task: GroupTask) -> str:
-        """The task page (its step's URL reversed once: thousands of tasks may be linked)."""
-        key = (task.job_id, task.step_id)
-        step = self._steps.get(key)
-        if step is None:
-            step = self._steps[key] = reverse(
-                "step_detail",
-                kwargs={
-                    "farm_id": self.scope.farm_id,
-                    "queue_id": self.scope.queue_id,
-                    "job_id": task.job_id,
-                    "step_id": task.step_id,
-                },
-            )
-        return f"{step}tasks/{task.task_id}/"
-
-    def example(self, task: GroupTask | None) -> str | None:
-        """The task page showing the failing attempt's log at the matching line."""
-        if task is None:
-            return None
-        url = self.task(task)
-        if not task.session_action_id:
-            return url
-        params: dict[str, Any] = {"attempt": task.session_action_id}
-        if task.line is not None:
-            params["line"] = task.line
-            if task.line_at_ms is not None:
-                params["at"] = task.line_at_ms
-            return f"{url}?{urlencode(params)}#log-target"
-        return f"{url}?{urlencode(params)}#log-panel"
-
-    def absolute(self, url: str | None) -> str | None:
-        return None if url is None else self.request.build_absolute_uri(url)
-
-    def worker_failures(self, worker_id: str, last_seen: datetime | None = None) -> str:
-        """The queue's failures on ``worker_id``: over this view's window, or, from a job or
-        step, over the shortest window that still holds the job (it failed at ``last_seen``;
-        its ENDED_AT is no earlier)."""
-        url = reverse(
-            "queue_failures",
-            kwargs={"farm_id": self.scope.farm_id, "queue_id": self.scope.queue_id},
-        )
-        window = self.scope.window_hours
-        if self.scope.kind != "queue" and last_seen is not None:
-            # An hour of slack: the link is followed later than it is drawn.
-            age_hours = (resources.now() - last_seen) / timedelta(hours=1) + 1
-            covering = [hours for hours in sorted(failures.WINDOWS) if hours >= age_hours]
-            window = covering[0] if covering else max(failures.WINDOWS)
-        query = {"worker": worker_id}
-        if window != failures.WINDOWS[0]:
-            query["window"] = str(window)
-        return f"{url}?{urlencode(query)}"
-
-    def page(self) -> str:
-        return self.request.path
-
-
-def report_json(report: FailureReport, links: _Links) -> dict[str, Any]:
-    """The JSON shape docs/failures.md documents, from the same report the page shows."""
-    return {
-        "failed_tasks": report.failed_tasks,
-        "complete": report.complete,
-        "jobs_not_read": report.jobs_not_read,
-        "groups": [_group_json(group, links) for group in report.groups],
-        "worker_clusters": [
-            {
-                "worker_id": cluster.worker_id,
-                "signature": cluster.signature,
-                "failures": cluster.failures,
-                "share": round(cluster.share, 4),
-            }
-            for cluster in report.clusters
-        ],
-    }
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _group_json(group: FailureGroup, links: _Links) -> dict[str, Any]:
-    example = group.example
-    return {
-        "signature": group.signature,
-        "title": group.title,
-        "log_line": group.raw or None,
-        "tasks": group.task_count,
-        "attempts": group.attempts,
-        "task_ids": list(group.task_ids),
-        "frames": group.frames,
-        "workers": [
-            {"worker_id": w.worker_id, "host_name": w.host_name, "attempts": w.attempts}
-            for w in group.workers
-        ],
-        "flaky": group.flaky,
-        "advice": group.advice,
-        "first_seen": _iso(group.first_seen),
-        "last_seen": _iso(group.last_seen),
-        "example": None
-        if example is None
-        else {
-            "task_id": example.task_id,
-            "session_action_id": example.session_action_id,
-            "url": links.absolute(links.example(example)),
-        },
-    }
-
-
 def _context(
-    request: HttpRequest, report: FailureReport, links: _Links, data: dict[str, Any]
+    request: HttpRequest, report: FailureReport, links: Links, data: dict[str, Any]
 ) -> dict[str, Any]:
     scope = report.scope
     version = hashlib.blake2b(
         json.dumps([data, report.analysed, report.error], sort_keys=True, default=str).encode(),
         digest_size=8,
     ).hexdigest()
-    polling = not report.complete
-    if report.error and not report.running:
-        poll_ms = int(settings.DASHBOARD_POLL_SECONDS * 1000)
-    elif polling:
-        poll_ms = ANALYSIS_POLL_MS
-    else:
-        # Finished: a live scope still changes (new failures), a settled one rarely.
-        polling = not report.settled
-        poll_ms = int(settings.DASHBOARD_POLL_SECONDS * 2 * 1000)
     params = request.GET.copy()
     for key in ("v", "logs", "format", "wait"):
         params.pop(key, None)
-    poll = params.copy()
-    poll["v"] = version
     names = report.names
+    polling, poll_ms = _polling(report)
+    return {
+        "report": report,
+        "scope": scope,
+        "path": browse_path(scope.farm_id, scope.queue_id, scope.job_id, scope.step_id),
+        "crumbs": _crumbs(scope, names),
+        "subject": names.get(scope.kind) if scope.kind != "queue" else names.get("queue"),
+        "groups": _groups(report, links, data),
+        "clusters": _clusters(report, links),
+        "version": version,
+        "polling": polling,
+        "poll_ms": poll_ms,
+        **_urls(request, params, version),
+        "links": links,
+        "windows": failures.WINDOWS,
+        "worker_label": report.worker_label if report.worker_id else "",
+        "level_url": _level_url(scope),
+        "now": resources.now(),
+        "tasks_shown": TASKS_SHOWN,
+    }
+
+
+def _polling(report: FailureReport) -> tuple[bool, int]:
+    """Whether the live part polls, and how often (ms)."""
+    if report.error and not report.running:
+        return True, int(settings.DASHBOARD_POLL_SECONDS * 1000)
+    if not report.complete:
+        return True, ANALYSIS_POLL_MS
+    # Finished: a live scope still changes (new failures), a settled one rarely.
+    return not report.settled, int(settings.DASHBOARD_POLL_SECONDS * 2 * 1000)
+
+
+def _crumbs(scope: FailureScope, names: Mapping[str, str]) -> list[dict[str, Any]]:
     crumb_names = {k: v for k, v in names.items() if k in {"farm", "queue", "job", "step"}}
     path = browse_path(scope.farm_id, scope.queue_id, scope.job_id, scope.step_id)
     crumbs = browse_crumbs(path, crumb_names, scope.kind)
     crumbs[-1] = {**crumbs[-1], "url": _level_url(scope), "current": False}
     crumbs.append({"kind": "", "id": "", "name": "Failures", "url": None, "current": True})
-    groups = [
+    return crumbs
+
+
+def _groups(report: FailureReport, links: Links, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each group as the page shows it: its JSON, links, first tasks, steps and jobs."""
+    names = report.names
+    return [
         {
             "group": group,
             "json": item,
@@ -335,8 +244,11 @@ def _context(
         }
         for group, item in zip(report.groups, data["groups"], strict=True)
     ]
+
+
+def _clusters(report: FailureReport, links: Links) -> list[dict[str, Any]]:
     last_seen = {group.signature: group.last_seen for group in report.groups}
-    clusters = [
+    return [
         {
             "cluster": cluster,
             "queue_url": links.worker_failures(cluster.worker_id, last_seen.get(cluster.signature)),
@@ -345,42 +257,26 @@ def _context(
         }
         for cluster in report.clusters
     ]
-    subject = names.get(scope.kind) if scope.kind != "queue" else names.get("queue")
-    more_logs = params.copy()
-    more_logs["logs"] = "more"
-    json_params = params.copy()
-    json_params["format"] = "json"
-    md_params = params.copy()
-    md_params["format"] = "markdown"
-    csv_params = params.copy()
-    csv_params["format"] = "csv"
+
+
+def _urls(request: HttpRequest, params: QueryDict, version: str) -> dict[str, str]:
+    """The page's own URLs: its poll, the formats, more logs, every worker."""
+
+    def with_param(key: str, value: str) -> str:
+        changed = params.copy()
+        changed[key] = value
+        return f"{request.path}?{changed.urlencode()}"
+
+    page_url = request.path + (f"?{params.urlencode()}" if params else "")
     return {
-        "report": report,
-        "scope": scope,
-        "path": path,
-        "crumbs": crumbs,
-        "subject": subject,
-        "groups": groups,
-        "clusters": clusters,
-        "version": version,
-        "polling": polling,
-        "poll_ms": poll_ms,
-        "poll_url": f"{request.path}?{poll.urlencode()}",
-        "page_url": request.path + (f"?{params.urlencode()}" if params else ""),
-        "json_url": f"{request.path}?{json_params.urlencode()}",
-        "markdown_url": f"{request.path}?{md_params.urlencode()}",
-        "csv_url": f"{request.path}?{csv_params.urlencode()}",
-        "more_logs_url": f"{request.path}?{more_logs.urlencode()}",
-        "absolute_page_url": request.build_absolute_uri(
-            request.path + (f"?{params.urlencode()}" if params else "")
-        ),
-        "links": links,
-        "windows": failures.WINDOWS,
-        "worker_label": report.worker_label if report.worker_id else "",
+        "poll_url": with_param("v", version),
+        "page_url": page_url,
+        "json_url": with_param("format", "json"),
+        "markdown_url": with_param("format", "markdown"),
+        "csv_url": with_param("format", "csv"),
+        "more_logs_url": with_param("logs", "more"),
+        "absolute_page_url": request.build_absolute_uri(page_url),
         "all_workers_url": _all_workers_url(request, params),
-        "level_url": _level_url(scope),
-        "now": resources.now(),
-        "tasks_shown": TASKS_SHOWN,
     }
 
 
