@@ -10,6 +10,7 @@ worker thread, never from a read-pool thread: a pool thread waiting on the pool 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from concurrent.futures import Executor
 from typing import Generic, NamedTuple, TypeVar
 
 from .errors import DeadlineError
@@ -26,9 +27,11 @@ class Gathered(NamedTuple, Generic[K, T]):
     failures: dict[K, DeadlineError]
 
 
-def gather(reads: Mapping[K, Callable[[], T]]) -> Gathered[K, T]:
-    """Run ``reads`` concurrently on the read pool; their answers and failures by key."""
-    futures = {key: read_pool().submit(read) for key, read in reads.items()}
+def gather(reads: Mapping[K, Callable[[], T]], *, pool: Executor | None = None) -> Gathered[K, T]:
+    """Run ``reads`` concurrently on ``pool`` (the process's read pool unless given); their
+    answers and failures by key."""
+    executor = pool or read_pool()
+    futures = {key: executor.submit(read) for key, read in reads.items()}
     answers: dict[K, T] = {}
     failures: dict[K, DeadlineError] = {}
     for key, future in futures.items():
@@ -40,11 +43,14 @@ def gather(reads: Mapping[K, Callable[[], T]]) -> Gathered[K, T]:
 
 
 def gather_each(
-    calls: Mapping[K, Callable[[], T]], on_failure: Callable[[K, DeadlineError], T]
+    calls: Mapping[K, Callable[[], T]],
+    on_failure: Callable[[K, DeadlineError], T],
+    *,
+    pool: Executor | None = None,
 ) -> dict[K, T]:
     """``gather``, with each failed read's answer made by ``on_failure(key, error)``: for
     callers that show every key, failed ones with their reason."""
-    answers, failures = gather(calls)
+    answers, failures = gather(calls, pool=pool)
     return {
         key: answers[key] if key in answers else on_failure(key, failures[key]) for key in calls
     }

@@ -4,6 +4,7 @@ by key, and a failure never hides the other answers."""
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -52,3 +53,11 @@ def test_gather_each_answers_every_key_failed_ones_with_their_reason() -> None:
     shown = gather_each({"a": lambda: "read", "b": down}, lambda key, exc: f"{key}: {exc.message}")
 
     assert shown == {"a": "read", "b": "b: the API is down"}
+
+
+def test_a_caller_may_run_the_reads_on_its_own_pool() -> None:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="own") as pool:
+        answers, _ = gather(
+            {"a": lambda: threading.current_thread().name, "b": lambda: 2}, pool=pool
+        )
+    assert answers["a"].startswith("own")
