@@ -98,7 +98,9 @@ def test_farm_page_fragment_skips_the_name_reads(client: Client, emulator: Emula
 
 def _job_rows(html: str) -> list[str]:
     return re.findall(
-        r'<th scope="row" class="cell-name"><a href="[^"]*/jobs/(job-[0-9a-f]{32})/"', html
+        r'<th scope="row" class="cell-name"><span class="name-line"><a href="[^"]*/jobs/'
+        r'(job-[0-9a-f]{32})/"',
+        html,
     )
 
 
