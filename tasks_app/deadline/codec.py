@@ -248,11 +248,14 @@ def _writer_source(wires: dict[str, Wire], names: dict[str, Any]) -> str:
         lines.append(f"    _v = self.{name}")
         kept = wire.keep_empty or not wire.conv.collection
         test = "_v is not None" if kept else "_v"
-        if wire.conv.dump:
-            lines += ["    if _v is not None:", f"        _v = {dump}(_v)"]
         target = "data"
         for key in wire.path[:-1]:
             target = f"{target}.setdefault({key!r}, {{}})"
-        lines += [f"    if {test}:", f"        {target}[{wire.path[-1]!r}] = _v"]
+        store = f"{target}[{wire.path[-1]!r}] = _v"
+        if wire.conv.dump:
+            lines += ["    if _v is not None:", f"        _v = {dump}(_v)"]
+            lines += [f"        if {test}:", f"            {store}"]
+        else:
+            lines += [f"    if {test}:", f"        {store}"]
     lines.append("    return data")
     return "\n".join(lines) + "\n"
