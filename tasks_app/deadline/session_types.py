@@ -177,10 +177,6 @@ class Worker(Cacheable):
     instance_type: str | None = member("hostProperties.ec2InstanceType", default=None)
 
     @property
-    def status_label(self) -> str:
-        return self.status.replace("_", " ").capitalize()
-
-    @property
     def is_unhealthy(self) -> bool:
         return self.status in {"NOT_RESPONDING", "NOT_COMPATIBLE", "STOPPING", "STOPPED"}
 
