@@ -27,11 +27,9 @@ from django.core.cache import cache
 
 from ..deadline.errors import Unavailable
 from ..selectors import failures
-from ..selectors.failures.head import read_head
-from ..selectors.failures.records import AttemptFailure, FailureScope, Listing
-from ..selectors.failures.store import load_attempts, load_listing
+from ..selectors.failures.records import FailureScope
 from . import background
-from .failure_analysis import runner
+from .failure_analysis import reporting, runner
 from .failure_analysis.state import Progress
 
 logger = logging.getLogger(__name__)
@@ -66,31 +64,15 @@ def report(
     the scope's own reads (the job, the step, the queue's jobs)."""
     if wait_seconds is None:
         wait_seconds = float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
-    listing = load_listing(scope)
-    progress = running(scope)
-    attempts: dict[str, AttemptFailure] | None = None
-    if listing is None and progress is None:
-        read_head(scope)  # a missing job or step is a 404, not an analysis error
-    if more_logs and _more_logs_allowed(scope):
-        progress = start(scope, more_logs=True)
-    elif progress is None:
-        if listing is not None and listing.complete:
-            attempts = load_attempts(scope, listing.tasks)
-        if listing is None or attempts is None or _missing(listing, attempts):
-            progress = start(scope)
-    if progress is not None:
-        if wait_seconds > 0:
-            _wait(scope, progress, wait_seconds, must_wait=must_wait)
-        # What is cached now is what there is to show.
-        listing, attempts = load_listing(scope) or listing, None
-    return failures.assemble(
-        scope, listing, progress=progress, worker_id=worker_id, attempts=attempts
+    runs = reporting.Runs(
+        running=running,
+        start=start,
+        wait=lambda scope, progress, seconds: _wait(scope, progress, seconds, must_wait=must_wait),
+        more_logs_allowed=_more_logs_allowed,
     )
-
-
-def _missing(listing: Listing, attempts: Mapping[str, AttemptFailure]) -> bool:
-    """Some listed task's failing attempt has not been analysed (or its entry expired)."""
-    return any(t.action_id and t.action_id not in attempts for t in listing.tasks)
+    return reporting.report(
+        scope, runs, worker_id=worker_id, wait_seconds=wait_seconds, more_logs=more_logs
+    )
 
 
 def _more_logs_allowed(scope: FailureScope) -> bool:

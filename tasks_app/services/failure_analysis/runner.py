@@ -16,11 +16,10 @@ from ...deadline.cache import claim, release
 from ...deadline.errors import DeadlineError
 from ...deadline.resilience import ContextThreadPoolExecutor
 from ...selectors.failures import bridge
-from ...selectors.failures.assembly import assemble
-from ...selectors.failures.head import read_head
-from ...selectors.failures.records import AttemptFailure, FailureScope
+from ...selectors.failures.records import FailureScope
 from ...selectors.failures.report import FailureReport
-from ...selectors.failures.store import LEASE_SECONDS, load_attempts, load_listing
+from ...selectors.failures.store import LEASE_SECONDS
+from . import reporting
 from .analysis import Analysis
 from .state import Pools, Progress
 
@@ -146,26 +145,12 @@ def report_here(
     answers until its callers take the report from ``services.failure_runs.report``."""
     if wait_seconds is None:
         wait_seconds = float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
-    listing = load_listing(scope)
-    progress = running(scope)
-    attempts: dict[str, AttemptFailure] | None = None
-    if listing is None and progress is None:
-        read_head(scope)  # a missing job or step is a 404, not an analysis error
-    if more_logs:
-        progress = start(scope, more_logs=True)
-    elif progress is None:
-        if listing is not None and listing.complete:
-            attempts = load_attempts(scope, listing.tasks)
-        if (
-            listing is None
-            or attempts is None
-            or any(t.action_id and t.action_id not in attempts for t in listing.tasks)
-        ):
-            progress = start(scope)
-    if progress is not None:
-        wait(progress, wait_seconds)
-        listing, attempts = load_listing(scope) or listing, None
-    return assemble(scope, listing, progress=progress, worker_id=worker_id, attempts=attempts)
+    runs = reporting.Runs(
+        running=running, start=start, wait=lambda scope, progress, seconds: wait(progress, seconds)
+    )
+    return reporting.report(
+        scope, runs, worker_id=worker_id, wait_seconds=wait_seconds, more_logs=more_logs
+    )
 
 
 bridge.install(report_here)
