@@ -194,6 +194,11 @@ def declared(cls: T) -> T:
     return cls
 
 
+def declarations(kind: type) -> Mapping[str, Wire] | None:
+    """The members ``declared`` gave ``kind``, by field (None: its readers are not declared)."""
+    return kind.__wire__ if "__wire__" in vars(kind) else None  # type: ignore[attr-defined]
+
+
 def _reader_source(cls: type, wires: dict[str, Wire], names: dict[str, Any]) -> str:
     lines = ["def from_api(cls, answer):"]
     for i, wire in enumerate(wires.values()):

@@ -25,7 +25,15 @@ import pytest
 from deadline_emulator import Emulator
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import farm_types, fleet_types, scheduling_types, session_types, types
-from tasks_app.deadline.codec import BOOL, DATETIME, STR, STRINGS, declared, member
+from tasks_app.deadline.codec import (
+    BOOL,
+    DATETIME,
+    STR,
+    STRINGS,
+    declarations,
+    declared,
+    member,
+)
 from tasks_app.deadline.types import Cacheable
 from tests.tasks_app.deadline.type_answers import all_answers
 
@@ -90,19 +98,20 @@ def answers(emulator: Emulator) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_every_type_has_answers(answers: dict[str, list[dict[str, Any]]]) -> None:
+    modules = {module.__name__.rpartition(".")[2] for module in MODULES}
+    assert {key.partition(".")[0] for key in api_types()} == modules
     missing = sorted(set(api_types()) - set(answers))
     assert missing == [], f"types without answers in type_answers.py: {missing}"
 
 
 def test_every_type_declares_its_members_once() -> None:
-    undeclared = sorted(key for key, kind in api_types().items() if "__wire__" not in vars(kind))
+    undeclared = sorted(key for key, kind in api_types().items() if declarations(kind) is None)
     assert undeclared == [], f"types whose from_api/to_cache are not @declared: {undeclared}"
 
 
 def test_a_field_without_its_member_is_refused() -> None:
     @dataclass(frozen=True)
     class Loose(Cacheable):
-        item_id: str = member("itemId", required=True)
         note: str = ""
 
     with pytest.raises(TypeError, match="note"):
@@ -123,7 +132,8 @@ def test_the_codec_reads_and_writes_what_the_declarations_say() -> None:
     at = datetime(2026, 11, 23, 10, 0, 0, 123000, tzinfo=UTC)
     probe = _Probe.from_api({"probeId": "p-1", "name": "", "seen": {"at": at}, "done": False})
 
-    assert probe == _Probe("p-1", "p-1", at, (), False)  # no name: the ID stands in
+    assert probe == _Probe("p-1", "p-1", at, (), False)
+    assert probe.name == probe.probe_id  # no name: the ID stands in
     assert probe.to_cache() == {
         "probeId": "p-1",
         "name": "p-1",
