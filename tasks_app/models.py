@@ -5,6 +5,8 @@ an operator confirms an action and never deleted by the dashboard: it is the aud
 when, what, where, why, counts, result) and, with its ``ActionItem`` rows (one per task, or
 one per scope-wide call), the plan a process works through and another resumes if that process
 stops. With ``DATABASE_URL`` on PostgreSQL every host shares them.
+
+Over 400 lines because every table of the app is declared here, where Django looks for them.
 """
 
 from __future__ import annotations
@@ -399,3 +401,40 @@ class MachineAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.worker_id or self.fleet_id} by {self.username}: {self.state}"
+
+
+class AttentionAck(models.Model):
+    """An incident of the attention list acknowledged or snoozed, and its audit row (never
+    deleted): who, when, until when, and when it ended (cleared, expired, or the incident
+    changed). At most one open row per incident, by a partial unique constraint, so two
+    people or processes cannot both take it (docs/attention.md)."""
+
+    class Kind(models.TextChoices):
+        ACK = "ack", "Acknowledged"
+        SNOOZE = "snooze", "Snoozed"
+
+    item_key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The incident's state when acknowledged: an acknowledgement ends when it changes.
+    state = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    farm_id = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField()
+    username = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=150, blank=True)  # a person, "expired", "changed"
+    request_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item_key"],
+                condition=models.Q(ended_at__isnull=True),
+                name="attentionack_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_key} {self.kind} by {self.username} until {self.until:%H:%M}"

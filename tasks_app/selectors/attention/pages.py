@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ...deadline.fanout import gather
 from ...deadline.farm_types import LastLogEvent, TaskRows
 from ...deadline.session_types import ActionStatus
 from ...deadline.types import TaskRunStatus
 from ..resources import now
 from .items import AttentionItem, AttentionReport
-from .reads import gather, last_log_event, message, step_tasks
+from .reads import last_log_event, message, step_tasks
 from .report import last_report
 from .rules import (
     LIVE_STATUSES,

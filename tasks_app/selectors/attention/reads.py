@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,7 +33,6 @@ from ...deadline.farm_types import (
     WorkerList,
 )
 from ...deadline.logs import LogNotFound, get_log_events
-from ...deadline.resilience import read_pool
 from ...deadline.session_types import Session
 from ...deadline.types import Cacheable, Job, TaskRunStatus
 from ..resources import now
@@ -361,21 +359,7 @@ def last_log_event(
     )
 
 
-# --- Concurrency -------------------------------------------------------------------------------
-
-
-def gather(reads: Mapping[Any, Callable[[], Any]]) -> tuple[dict[Any, Any], dict[Any, Exception]]:
-    """Run reads concurrently (from the calling thread, never from a pool thread); results and
-    errors by key. DeadlineError is collected, anything else raises."""
-    futures: dict[Any, Future[Any]] = {key: read_pool().submit(read) for key, read in reads.items()}
-    results: dict[Any, Any] = {}
-    errors: dict[Any, Exception] = {}
-    for key, future in futures.items():
-        try:
-            results[key] = future.result()
-        except DeadlineError as exc:
-            errors[key] = exc
-    return results, errors
+# --- Errors -------------------------------------------------------------------------------
 
 
 def message(exc: Exception) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from ...deadline import search
 from ...deadline.cache import cached_only, cached_read
 from ...deadline.errors import DeadlineError, NotFound
+from ...deadline.fanout import gather
 from ...deadline.farm_types import DEAD_WORKER_STATUSES
 from .. import browse
 from ..resources import now
@@ -21,7 +22,6 @@ from .judgement import Judgement, evidence_of
 from .queue_items import queue_items
 from .reads import (
     CENSUS_JOBS,
-    gather,
     job_tasks,
     list_fleets,
     list_workers,

@@ -13,6 +13,9 @@ from tasks_app.selectors.attention import reads
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 
+# The list reads acknowledgements from the database.
+pytestmark = pytest.mark.django_db
+
 
 def test_a_capped_listing_is_named_in_the_json_and_on_the_page(
     client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
