@@ -1,5 +1,14 @@
 """Budgets, and the queue status they decide (a STOP_SCHEDULING_* action over its threshold
-blocks the queue): a mixin of the backend (see ``scheduling``)."""
+blocks the queue): a mixin of the backend (see ``scheduling``).
+
+A budget's usage follows the sessions: the cost of its queue's sessions inside its fixed
+schedule up to now, priced as the statistics aggregation prices them (``statistics``: the
+rate per instance type times the farm's ``costScaleFactor``), plus whatever a scenario
+recorded with ``set_budget_usage`` (spend the emulator has no sessions for). When it reaches a
+STOP_SCHEDULING_* threshold the queue is SCHEDULING_BLOCKED: steps the simulation holds
+(gates) stay held until the budget is raised, stopped or deleted. Tasks the deterministic
+simulation already placed are not pulled back when a budget trips mid-run.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,10 @@ from deadline_emulator.scheduling_state import (
     page_answer,
     wire_time,
 )
+from deadline_emulator.statistics import epoch_seconds
+
+#: How often a budget's usage is metered while the clock runs (GetQueue asks it every time).
+METER_SECONDS = 60.0
 
 
 class BudgetOperations(SchedulingBase):
@@ -35,9 +48,8 @@ class BudgetOperations(SchedulingBase):
             return "SCHEDULING", None
         return queue.status, None
 
-    @staticmethod
-    def _budget_tripped(budget: dict[str, Any]) -> bool:
-        spent = budget["usages"]["approximateDollarUsage"]
+    def _budget_tripped(self, budget: dict[str, Any]) -> bool:
+        spent = self.budget_usage(budget)
         for action in budget["actions"]:
             limit = budget["approximateDollarLimit"] * action["thresholdPercentage"] / 100.0
             if action["type"] in STOP_ACTIONS and spent >= limit:
@@ -55,8 +67,39 @@ class BudgetOperations(SchedulingBase):
             )
         return found
 
+    def budget_usage(self, budget: dict[str, Any]) -> float:
+        """Dollars the budget has used by now (see the module docstring): metered once per
+        ``METER_SECONDS`` while the clock runs (once per instant while it is pinned) and per
+        version of the farm's task states."""
+        t = self.clock.now()  # type: ignore[attr-defined]
+        if not self.clock.is_pinned:  # type: ignore[attr-defined]
+            t = t // METER_SECONDS * METER_SECONDS
+        versions = sum(self._job_versions.values())  # type: ignore[attr-defined]
+        key = (budget["budgetId"], t, self._update_seq, versions, _period(budget))  # type: ignore[attr-defined]
+        memo = self.__dict__.setdefault("_budget_usage_memo", {})
+        if key not in memo:
+            if len(memo) > 256:
+                memo.clear()
+            memo[key] = self._metered(budget, t) + budget.get("_recordedUsd", 0.0)
+        return memo[key]
+
+    def _metered(self, budget: dict[str, Any], t: float) -> float:
+        queue_id = budget["usageTrackingResource"].get("queueId")
+        start, end = _period(budget)
+        end = min(end, t)
+        if not queue_id or end <= start:
+            return 0.0
+        farm = self._farm(budget["_farmId"])  # type: ignore[attr-defined]
+        total = 0.0
+        for session in self._farm_sessions(budget["_farmId"], {queue_id}, set()):  # type: ignore[attr-defined]
+            runtime = min(session["end"], end) - max(session["start"], start)
+            if runtime > 0:
+                total += runtime / 3600.0 * session["rate"]
+        return total * farm.cost_scale_factor
+
     def _budget_answer(self, budget: dict[str, Any], full: bool) -> dict[str, Any]:
         answer = self._wire(budget)
+        answer["usages"] = {"approximateDollarUsage": round(self.budget_usage(budget), 6)}
         if not full:
             for member in ("actions", "schedule", "queueStoppedAt"):
                 answer.pop(member, None)
@@ -169,9 +212,24 @@ class BudgetOperations(SchedulingBase):
         return {}
 
     def set_budget_usage(self, budget_id: str, dollars: float) -> None:
-        """What the budget has spent so far (the service meters it; scenario builders set it)."""
+        """Make the budget's usage read ``dollars`` now: the difference from what its
+        sessions cost is recorded as spend outside them (scenario builders and tests), and
+        the sessions that run from now on add to it."""
         with self._sched_lock:
             record = self._sched().budgets[budget_id]
-            record["usages"] = {"approximateDollarUsage": float(dollars)}
+            metered = self._metered(record, self.clock.now())  # type: ignore[attr-defined]
+            record["_recordedUsd"] = float(dollars) - metered
+            self.__dict__.pop("_budget_usage_memo", None)
             if self._budget_tripped(record):
                 record["_stoppedAt"] = self.clock.now()  # type: ignore[attr-defined]
+
+
+def _period(budget: dict[str, Any]) -> tuple[float, float]:
+    """The budget's fixed schedule as epoch seconds (unbounded without one)."""
+    fixed = (budget.get("schedule") or {}).get("fixed") or {}
+    start = fixed.get("startTime")
+    end = fixed.get("endTime")
+    return (
+        epoch_seconds(start) if start is not None else float("-inf"),
+        epoch_seconds(end) if end is not None else float("inf"),
+    )

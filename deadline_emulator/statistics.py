@@ -61,7 +61,7 @@ def hourly_rate(instance_type: str | None) -> float:
     return COST_PER_HOUR.get(instance_type, DEFAULT_COST_PER_HOUR)
 
 
-def _epoch(value: Any) -> float:
+def epoch_seconds(value: Any) -> float:
     if isinstance(value, datetime):
         return value.timestamp()
     if isinstance(value, str):
@@ -132,7 +132,7 @@ class SessionsStatistics:
         **_: Any,
     ) -> dict[str, Any]:
         farm = self._farm(farm_id)  # type: ignore[attr-defined]
-        start, end = _epoch(start_time), _epoch(end_time)
+        start, end = epoch_seconds(start_time), epoch_seconds(end_time)
         if end <= start:
             raise ValidationException(
                 "endTime must be after startTime.",

@@ -82,6 +82,7 @@ def test_page_shows_each_budget_with_its_bar_and_thresholds(
     assert "projected " in section
 
 
+@pytest.mark.django_db
 def test_attention_lists_a_budget_past_a_threshold_or_due_within_a_day(
     client: Client, emulator: Emulator, budget: dict[str, Any]
 ) -> None:
