@@ -19,12 +19,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from .. import worker_charts
-from ..deadline.errors import DeadlineError
+from ..deadline.errors import DeadlineError, NotFound
 from ..selectors import resources
+from ..selectors.failures import FailureReport, FailureScope
 from ..selectors.farm import fleet as fleet_selector
 from ..selectors.farm import fleets as fleets_selector
 from ..selectors.farm import job_workers as job_workers_selector
 from ..selectors.farm import worker as worker_selector
+from ..services import failure_runs
 from .common import (
     browse_crumbs,
     browse_path,
@@ -221,6 +223,19 @@ def worker_detail(
     )
 
 
+def _failure_report(
+    scope: FailureScope, wait_seconds: float | None
+) -> tuple[FailureReport | None, str]:
+    """The job's failures report (its analysis started when something is missing), or None and
+    why: the sessions still stand, the failures wait for a reload. A missing job raises."""
+    try:
+        return failure_runs.report(scope, wait_seconds=wait_seconds), ""
+    except NotFound:
+        raise
+    except DeadlineError as exc:
+        return None, exc.message
+
+
 def _wait(request: HttpRequest) -> float | None:
     """``?wait=<seconds>`` (at most 120): how long the failure analysis may take first."""
     try:
@@ -241,8 +256,10 @@ def job_workers(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) 
     """The workers that ran a job: attempts, failures and the bad-worker flag."""
     path = browse_path(farm_id, queue_id, job_id)
     try:
+        scope = FailureScope(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
+        report, failures_error = _failure_report(scope, _wait(request))
         page = job_workers_selector.job_workers(
-            farm_id=farm_id, queue_id=queue_id, job_id=job_id, wait_seconds=_wait(request)
+            farm_id=farm_id, queue_id=queue_id, job_id=job_id, report=report, error=failures_error
         )
         job = resources.get_job(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
     except DeadlineError as exc:

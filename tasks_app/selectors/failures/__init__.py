@@ -12,7 +12,6 @@ packages use.
 from __future__ import annotations
 
 from .assembly import assemble
-from .bridge import failure_report
 from .clusters import CLUSTER_MIN_FAILURES, CLUSTER_MIN_SHARE, CLUSTER_SESSION_RATIO
 from .naming import cause_titles
 from .records import WINDOWS, FailureScope
@@ -35,7 +34,6 @@ __all__ = [
     "WorkerCount",
     "assemble",
     "cause_titles",
-    "failure_report",
     "forget_listing",
     "load_attempts",
     "load_listing",

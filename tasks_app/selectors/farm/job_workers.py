@@ -25,8 +25,6 @@ from ..failures import (
     CLUSTER_MIN_SHARE,
     CLUSTER_SESSION_RATIO,
     FailureReport,
-    FailureScope,
-    failure_report,
 )
 from .activity import job_all_sessions
 
@@ -109,17 +107,11 @@ def _host_names(farm_id: str, fleets: dict[str, str]) -> dict[str, str]:
 
 
 def job_workers(
-    *, farm_id: str, queue_id: str, job_id: str, wait_seconds: float | None = None
+    *, farm_id: str, queue_id: str, job_id: str, report: FailureReport | None, error: str = ""
 ) -> JobWorkers:
-    """Every worker that ran a session of the job, bad ones first, then by failures."""
-    scope = FailureScope(farm_id=farm_id, queue_id=queue_id, job_id=job_id)
-    error = ""
-    try:
-        report: FailureReport | None = failure_report(scope, wait_seconds=wait_seconds)
-    except NotFound:
-        raise
-    except DeadlineError as exc:  # the sessions still stand; the failures wait for a reload
-        report, error = None, exc.message
+    """Every worker that ran a session of the job, bad ones first, then by failures.
+    ``report``: the failures view's report of the job (the view asks the service for it),
+    None with the ``error`` that kept it (the sessions still stand)."""
     try:
         listed = job_all_sessions(farm_id=farm_id, queue_id=queue_id, job_id=job_id).sessions
     except NotFound:

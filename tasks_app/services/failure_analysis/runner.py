@@ -15,11 +15,8 @@ from django.conf import settings
 from ...deadline.cache import claim, release
 from ...deadline.errors import DeadlineError
 from ...deadline.resilience import ContextThreadPoolExecutor
-from ...selectors.failures import bridge
 from ...selectors.failures.records import FailureScope
-from ...selectors.failures.report import FailureReport
 from ...selectors.failures.store import LEASE_SECONDS
-from . import reporting
 from .analysis import Analysis
 from .state import Pools, Progress
 
@@ -130,27 +127,3 @@ def drain(timeout: float = 60.0) -> bool:
     with _runs_lock:
         _runs.clear()
     return finished
-
-
-def report_here(
-    scope: FailureScope,
-    *,
-    worker_id: str = "",
-    wait_seconds: float | None = None,
-    more_logs: bool = False,
-) -> FailureReport:
-    """The report of ``scope``, after starting an analysis on this process's threads when
-    something is missing (never with a broker) and waiting up to ``wait_seconds`` (default
-    DASHBOARD_FAILURES_FIRST_PAINT_SECONDS): what ``selectors.failures.failure_report``
-    answers until its callers take the report from ``services.failure_runs.report``."""
-    if wait_seconds is None:
-        wait_seconds = float(settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS)
-    runs = reporting.Runs(
-        running=running, start=start, wait=lambda scope, progress, seconds: wait(progress, seconds)
-    )
-    return reporting.report(
-        scope, runs, worker_id=worker_id, wait_seconds=wait_seconds, more_logs=more_logs
-    )
-
-
-bridge.install(report_here)

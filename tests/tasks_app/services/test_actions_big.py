@@ -17,7 +17,7 @@ from deadline_emulator.clock import Clock
 from tasks_app.deadline import client as deadline_client
 from tasks_app.models import ActionRun
 from tasks_app.selectors import failures
-from tasks_app.services import actions
+from tasks_app.services import actions, failure_runs
 from tests.conftest import PINNED_AT
 
 
@@ -66,7 +66,7 @@ def _counts(emulator: Emulator, made: dict[str, Any]) -> dict[str, int]:
 
 def _largest_group(made: dict[str, Any]) -> tuple[str, set[str]]:
     """The digest and task IDs of the job's largest failure group."""
-    report = failures.failure_report(
+    report = failure_runs.report(
         failures.FailureScope(
             farm_id=made["farmId"], queue_id=made["queueId"], job_id=made["jobId"]
         ),

@@ -16,7 +16,6 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tasks_app.models import PeriodicRun, WorkLease
-from tasks_app.selectors import failures
 from tasks_app.services import background, failure_runs
 from tasks_app.services.failure_analysis import runner as failure_analysis
 from tests.manual_clock import ManualClock
@@ -177,10 +176,6 @@ def test_with_a_broker_an_analysis_is_queued_once_and_never_run_on_web_threads(
     monkeypatch.setattr(background, "enqueue", lambda name, **kwargs: queued.append(kwargs))
     job = emulator.add_failed_job(failed_tasks=6, steps=2)
     scope = _scope(job)
-
-    # A selector asking for the report directly starts nothing on this process's threads.
-    failures.failure_report(scope, wait_seconds=0)
-    assert failure_analysis.running(scope) is None and not queued
 
     # The service queues it for a worker, once: while its lease is held, nobody queues again.
     first = failure_runs.report(scope, wait_seconds=0)

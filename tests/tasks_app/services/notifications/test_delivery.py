@@ -24,7 +24,7 @@ from deadline_emulator import Emulator
 from tasks_app.deadline.cache import forget
 from tasks_app.models import NotificationDelivery, NotificationRule
 from tasks_app.selectors import attention, failures
-from tasks_app.services import notifications
+from tasks_app.services import failure_runs, notifications
 from tests.tasks_app.services.notifications.receivers import (
     HttpReceiver,
     Mailbox,
@@ -383,7 +383,7 @@ def test_a_failed_job_names_its_top_causes_when_its_analysis_is_cached(
     scope = failures.FailureScope(
         farm_id=made["farmId"], queue_id=made["queueId"], job_id=made["jobId"]
     )
-    report = failures.failure_report(scope, wait_seconds=60)
+    report = failure_runs.report(scope, wait_seconds=60)
     assert report.complete and len(report.groups) == 2
     look_again(queue)
     run_until_quiet()
