@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
 
 from .. import plain_text
+from ..iso8601 import iso8601_or_none
 from ..selectors.failures import FailureGroup, FailureReport, GroupTask
 
 COLUMNS = (
@@ -36,12 +36,6 @@ COLUMNS = (
     "task_url",
     "log_url",
 )
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _flaky(group: FailureGroup) -> str:
@@ -89,7 +83,7 @@ def _rows(
                 task.worker_id or "",
                 plain_text.csv_cell(task.worker_label or ""),
                 "" if task.exit_code is None else task.exit_code,
-                _iso(task.ended_at),
+                iso8601_or_none(task.ended_at) or "",
                 task_url(task) or "",
                 log_url(task) or "",
             ]

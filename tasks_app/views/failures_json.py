@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from django.urls import reverse
 
+from ..iso8601 import iso8601_or_none
 from ..selectors import failures, resources
 from ..selectors.failures import FailureGroup, FailureReport, FailureScope, GroupTask
 
@@ -99,12 +100,6 @@ def report_json(report: FailureReport, links: Links) -> dict[str, Any]:
     }
 
 
-def iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def group_json(group: FailureGroup, links: Links) -> dict[str, Any]:
     example = group.example
     return {
@@ -121,8 +116,8 @@ def group_json(group: FailureGroup, links: Links) -> dict[str, Any]:
         ],
         "flaky": group.flaky,
         "advice": group.advice,
-        "first_seen": iso(group.first_seen),
-        "last_seen": iso(group.last_seen),
+        "first_seen": iso8601_or_none(group.first_seen),
+        "last_seen": iso8601_or_none(group.last_seen),
         "example": None
         if example is None
         else {
