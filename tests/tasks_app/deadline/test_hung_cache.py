@@ -115,10 +115,11 @@ def test_a_hung_redis_costs_one_timeout_then_is_left_alone(
 
 
 def test_with_redis_gone_every_page_answers_as_with_a_cache(
-    client: Client, emulator: Emulator, cache_on: UseCache
+    client: Client, emulator: Emulator, cache_on: UseCache, db: None
 ) -> None:
     """Including the step page, whose Search names' verdicts live in the cache too. (Full
-    pages: their htmx fragments make the same reads.)"""
+    pages: their htmx fragments make the same reads. Some pages read the database too, such
+    as the attention list's acknowledgements: it is there, only Redis is gone.)"""
     pages = [
         (name, url, {})
         for name, url in page_urls(emulator).items()
