@@ -108,6 +108,23 @@ _.top_items
 _.worker_activity
 _.top_jobs
 _.target_shown
+_.chips
+_.retry_rate
+_.retry_baseline
+
+# --- declared API members: codec.declared generates from_api/to_cache, which read and write every
+# field by name, so they reach the cache form though no page shows them yet
+_.root_path
+_.path_format
+_.outputs
+_.input_manifest
+_.default_budget_action
+_.lifecycle_status_message
+_.attachments_file_system
+_.attachment_roots
+_.queue_stopped_at
+_.dependencies_unresolved
+_.worker_updated_at
 
 # --- facts kept for the people who read them (each cites its public source)
 RECLAIM_SOURCE
@@ -139,8 +156,8 @@ SOURCES
 STANDING_LABELS
 search_step_tasks
 log_after
-_.status_label
 _.action_count
 _.planned_at
 _.logs_read
 _.proposed
+building  # services/attention_refresh.py: no caller yet (H2 asked)
