@@ -258,7 +258,7 @@ DEADLINE_BREAKER_COOLDOWN_SECONDS = env_float("DEADLINE_BREAKER_COOLDOWN_SECONDS
 DASHBOARD_POLL_SECONDS = env_float("DASHBOARD_POLL_SECONDS", 5.0, minimum=1.0)
 # Terminal tasks can still be requeued elsewhere; poll them rarely rather than never.
 DASHBOARD_TERMINAL_POLL_SECONDS = env_float("DASHBOARD_TERMINAL_POLL_SECONDS", 30.0, minimum=1.0)
-# Failures views (tasks_app/selectors/failure_analysis.py): logs read per view at most (the rest
+# Failures views (tasks_app/services/failure_analysis/): logs read per view at most (the rest
 # grouped by exit code and message), failed tasks analysed per view, API calls in flight per
 # process, how long a finished attempt's analysis is reused, how long a page waits for it.
 DASHBOARD_FAILURES_MAX_LOGS = env_int("DASHBOARD_FAILURES_MAX_LOGS", 300)
