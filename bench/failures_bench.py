@@ -1,4 +1,4 @@
-"""Failures views (issue 11): API calls and time to the first group and to completion, cold and
+"""Failures views: API calls and time to the first group and to completion, cold and
 warm, for a job with 500 failed tasks over 3 steps, with 80 ms added to every API call.
 
 Run: .venv/bin/python -m bench.failures_bench   (prints figures; asserts nothing)
@@ -18,7 +18,7 @@ polls do the same, every second) until ``complete``. For the job view and one st
   is read again, never a log;
 - the page itself, cold: the first HTML answer with the default first-paint wait (1.5 s).
 
-Targets (issue 11): first group under 2 s, complete under 10 s cold, 0 API calls warm.
+Targets: first group under 2 s, complete under 10 s cold, 0 API calls warm.
 FAILURES_BENCH_LATENCY_MS and FAILURES_BENCH_TASKS change the latency and the failed tasks.
 """
 

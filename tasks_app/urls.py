@@ -44,7 +44,7 @@ urlpatterns = [
     path("go/", home.go_to, name="go"),
     path("browse/", navigate.browse_page, name="browse"),
     path("farms/", browse.farm_list, name="farm_list"),
-    # --- What needs attention (issue 12) ---
+    # --- What needs attention ---
     path("attention/", attention.attention_list, name="attention"),
     path("attention/count/", attention.attention_count, name="attention_count"),
     path("farms/<farm_id:farm_id>/", browse.farm_detail, name="farm_detail"),
@@ -168,7 +168,7 @@ urlpatterns = [
         triage.task_log,
         name="task_log",
     ),
-    # --- Acting on work (issue 13): preview, confirm, result, audit ---
+    # --- Acting on work: preview, confirm, result, audit ---
     path(
         "farms/<farm_id:farm_id>/queues/<queue_id:queue_id>/jobs/<job_id:job_id>/actions/",
         actions.job_actions,
