@@ -70,7 +70,9 @@ def submit(client: Client, shown: str, form_class: str, **values: str) -> str:
     """Submit the form of ``shown`` with class ``form_class``: its own action and hidden fields,
     with ``values`` typed in."""
     form = re.search(
-        rf'<form method="get" action="([^"]+)" class="{form_class}".*?</form>', shown, re.S
+        rf'<form method="get" action="([^"]+)" class="{form_class}(?: [^"]*)?".*?</form>',
+        shown,
+        re.S,
     )
     assert form is not None, form_class
     fields = dict(
