@@ -14,7 +14,7 @@ PACKAGES = ("tasks_app", "deadline_emulator", "dashboard", "bench", "tests")
 
 def _python_files() -> Iterator[Path]:
     for package in PACKAGES:
-        yield from sorted((ROOT / package).rglob("*.py"))
+        yield from (path for path in sorted((ROOT / package).rglob("*.py")) if path.exists())
 
 
 def _private(name: str) -> bool:
