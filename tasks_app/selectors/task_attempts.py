@@ -176,6 +176,27 @@ class FailureCluster:
 
 
 @dataclass(frozen=True)
+class FailureVerdict:
+    """Why a failed task failed, in one line: how many attempts failed, and the latest failed
+    attempt's exit code, message and worker."""
+
+    failed: int
+    attempt: Attempt
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.attempt.cause.process_exit_code
+
+    @property
+    def message(self) -> str:
+        return self.attempt.cause.progress_message or ""
+
+    @property
+    def times(self) -> str:
+        return "once" if self.failed == 1 else f"{self.failed} times"
+
+
+@dataclass(frozen=True)
 class TaskAttempts:
     """A task's attempts, newest first, plus what could not be read about them."""
 
@@ -196,6 +217,12 @@ class TaskAttempts:
     @property
     def failed(self) -> tuple[Attempt, ...]:
         return tuple(a for a in self.attempts if a.status is ActionStatus.FAILED)
+
+    @property
+    def verdict(self) -> FailureVerdict | None:
+        """The latest failed attempt and how many failed, or None when none did."""
+        failed = self.failed
+        return FailureVerdict(failed=len(failed), attempt=failed[0]) if failed else None
 
     @cached_property
     def failure_cluster(self) -> FailureCluster | None:

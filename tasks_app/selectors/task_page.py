@@ -1,4 +1,5 @@
-"""The task page's reads: the task and the names of its farm, queue, job and step."""
+"""The task page's reads: the task and the names of its farm, queue, job and step; and what
+the page calls the task ("Frame 93", not its 40-character ID)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..deadline.types import Farm, Job, Queue, Step, Task, TaskPath
+from ..deadline.types import Farm, Job, Queue, Step, Task, TaskParameter, TaskPath
 from .resources import (
     get_farm,
     get_job,
@@ -59,3 +60,31 @@ def get_task_page(*, path: TaskPath) -> TaskPage:
         job=got["job"],
         step=got["step"],
     )
+
+
+def task_label(task: Task) -> str:
+    """What an operator calls the task: ``Frame 93``, ``Frames 1-10`` (a chunk), else its
+    parameters (``Layer=beauty``), else ``Task 7`` (its index), else its ID."""
+    frame = _frame_parameter(task.parameters)
+    if frame is not None:
+        word = "Frames" if frame.type == "chunkInt" else "Frame"
+        return f"{word} {frame.value}"
+    if task.parameters:
+        summary = ", ".join(f"{p.name}={p.value}" for p in task.parameters)
+        return summary if len(summary) <= 60 else summary[:59] + "…"
+    index = task_index(task.task_id)
+    return f"Task {index}" if index is not None else task.task_id
+
+
+def _frame_parameter(parameters: tuple[TaskParameter, ...]) -> TaskParameter | None:
+    """The chunk of frames, else the int parameter named like a frame."""
+    chunks = [p for p in parameters if p.type == "chunkInt"]
+    if chunks:
+        return chunks[0]
+    return next((p for p in parameters if p.type == "int" and "frame" in p.name.lower()), None)
+
+
+def task_index(task_id: str) -> int | None:
+    """The numeric suffix of a task ID (its index within the step), or None."""
+    head, _, tail = task_id.rpartition("-")
+    return int(tail) if head and tail.isdigit() and len(tail) < 10 else None

@@ -49,3 +49,10 @@ def inert(value: str) -> str:
     line shows what it holds and nothing in it acts; tabs stay tabs. HTML escaping is the
     template's, as for any string."""
     return _CONTROL.sub(_picture, str(value))
+
+
+@register.filter
+def cli_words(command: str) -> list[tuple[str, bool]]:
+    """The words of a command line, each flag marked: the page keeps a flag on one line
+    (``--step-id``, never ``-`` then ``-step-id``), values may still break."""
+    return [(word, word.startswith("--")) for word in command.split(" ")]

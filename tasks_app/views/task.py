@@ -45,7 +45,8 @@ def task_detail(
         except DeadlineError as exc:
             response = error_response(request, exc, path=path)
         else:
-            context = _panel_context(request, path, page.task)
+            step_name = page.step.name if page.step is not None else ""
+            context = _panel_context(request, path, page.task, step_name=step_name)
             context["crumbs"] = crumbs(path, names=_names(page))
             context = {**triage_context(request, path, triage_reads), **context}
             context.update(task_worker_log(request, path, context))
@@ -85,8 +86,13 @@ def _holds_version(request: HttpRequest, version: str) -> bool:
     return request.GET.get("v") == version
 
 
-def _panel_context(request: HttpRequest, path: TaskPath, task: Task) -> dict[str, Any]:
+def _panel_context(
+    request: HttpRequest, path: TaskPath, task: Task, *, step_name: str = ""
+) -> dict[str, Any]:
+    """What the task panel shows; the poll (no ``step_name``: it reads no names) titles the
+    tab like the page, by status and task label."""
     now = resources.now()
+    label = task_page.task_label(task)
     poll_seconds = (
         settings.DASHBOARD_TERMINAL_POLL_SECONDS
         if task.is_terminal
@@ -98,7 +104,9 @@ def _panel_context(request: HttpRequest, path: TaskPath, task: Task) -> dict[str
         "now": now,
         "poll_seconds": poll_seconds,
         "poll_ms": int(poll_seconds * 1000),
-        "page_title": f"{task.run_status.label} · {path.task_id} · Deadline Task Dashboard",
+        "task_label": label,
+        "step_name": step_name,
+        "page_title": f"{task.run_status.label} · {label} · Deadline Task Dashboard",
         "poll_url": f"{request.path}?{urlencode({'v': task.version})}",
         "page_url": request.path,
     }

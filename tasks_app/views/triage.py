@@ -20,8 +20,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from ..deadline.errors import DeadlineError
+from ..deadline.session_types import ActionStatus
 from ..deadline.types import TaskPath
 from ..selectors import attention, resources, triage
+from ..selectors.task_attempts import FailureVerdict
 from ..selectors.triage import TaskAttempts
 from .common import combined_version, unchanged
 from .task_log import (
@@ -76,6 +78,7 @@ def _attempts_context(
     live = attempts is not None and attempts.any_live
     return {
         "attempts": attempts,
+        "task_verdict": _verdict(attempts),
         "attempts_version": version,
         "task_attention": judged,
         "attempts_error": error,
@@ -84,6 +87,14 @@ def _attempts_context(
         "attempts_poll_ms": int(settings.DASHBOARD_POLL_SECONDS * 2 * 1000),
         "triage_urls": urls,
     }
+
+
+def _verdict(attempts: TaskAttempts | None) -> FailureVerdict | None:
+    """Why the task failed, while its latest attempt is a failed one (not once requeued)."""
+    latest = attempts.latest if attempts is not None else None
+    if attempts is None or latest is None or latest.status is not ActionStatus.FAILED:
+        return None
+    return attempts.verdict
 
 
 def start_triage(request: HttpRequest, path: TaskPath) -> triage.AttemptReads | None:

@@ -21,6 +21,7 @@ from deadline_emulator.logs import group_not_found
 from tasks_app.deadline import client as deadline_client
 from tests.demo import task_url
 from tests.htmx_headers import HTMX
+from tests.tasks_app.views.task_page_html import code_text, section
 from tests.triage_demo import (
     attempts_of,
     clustered_failed_task,
@@ -60,16 +61,17 @@ def test_page_shows_attempts_workers_and_the_latest_log_tail(
 
     html = html_of(client.get(task_url(ids), INLINE))
 
-    section = html[html.index('id="attempts"') : html.index('id="log-panel"')]
-    numbers = re.findall(r'class="attempt-number">Attempt (\d+)<', section)
+    attempts_html = section(html, "attempts")
+    numbers = re.findall(r'class="attempt-number">Attempt (\d+)<', attempts_html)
     assert numbers == ["3", "2", "1"]
-    assert section.count("<details open>") == 1
-    assert section.index("<details open>") < section.index("Attempt 2")
+    assert attempts_html.count("<details open>") == 1
+    assert attempts_html.index("<details open>") < attempts_html.index("Attempt 2")
     for attempt in attempts.attempts:
-        assert f'<strong class="worker-name">{attempt.worker_label}</strong>' in section
-        assert attempt.session_id in section
-    assert f'<progress max="100" value="{latest.progress_value}">' in section
-    assert f'<code class="exit-code--nonzero">{latest.action.process_exit_code}</code>' in section
+        assert f'<strong class="worker-name">{attempt.worker_label}</strong>' in attempts_html
+        assert attempt.session_id in attempts_html
+    assert f'<progress max="100" value="{latest.progress_value}">' in attempts_html
+    exit_code = latest.action.process_exit_code
+    assert f'<code class="exit-code--nonzero">{exit_code}</code>' in attempts_html
     log = html[html.index('id="log-panel"') :]
     assert "Log of attempt 3" in log
     assert f"Process exited with exit code: {latest.action.process_exit_code}" in log
@@ -94,8 +96,9 @@ def test_attempt_query_selects_another_attempts_log(client: Client, emulator: Em
     html = html_of(client.get(task_url(ids), {"attempt": first.session_action_id}))
 
     assert "Log of attempt 1" in html
-    assert f"--session-id {first.session_id}" in html
-    assert first.action.progress_message in html[html.index('id="log-lines"') :]
+    assert f"--session-id {first.session_id}" in code_text(html, "deadline-logs-command")
+    log = section(html, "log-panel")
+    assert first.action.progress_message in log[log.index('id="log-lines"') :]
 
 
 def test_unknown_attempt_falls_back_to_the_latest_with_a_note(
@@ -124,12 +127,14 @@ def test_page_shows_the_copyable_commands(client: Client, emulator: Emulator) ->
     assert (
         f"deadline job logs --farm-id {ids['farmId']} --queue-id {ids['queueId']} "
         f"--job-id {ids['jobId']} --session-id {latest.session_id} --start-time "
-    ) in html
+    ) in code_text(html, "deadline-logs-command")
     assert (
         f"aws logs get-log-events --log-group-name /aws/deadline/{ids['farmId']}/{ids['queueId']}"
         f" --log-stream-name {latest.session_id} --start-time {start_ms} --end-time {end_ms}"
         " --limit 200"
-    ) in html
+    ) in code_text(html, "aws-logs-command")
+    # A flag never wraps inside itself ("-" then "-session-id"): each is kept whole.
+    assert '<span class="cli-flag">--session-id</span>' in html
     assert 'data-copy="#deadline-logs-command"' in html and 'data-copy="#aws-logs-command"' in html
 
 
@@ -403,8 +408,8 @@ def test_attempt_latest_renders_the_triage_inline(client: Client, emulator: Emul
     html = html_of(client.get(task_url(ids), INLINE))
 
     assert "data-triage-placeholder" not in html
-    section = html[html.index('id="attempts"') : html.index('id="log-panel"')]
-    assert re.findall(r'class="attempt-number">Attempt (\d+)<', section) == ["3", "2", "1"]
+    attempts_html = section(html, "attempts")
+    assert re.findall(r'class="attempt-number">Attempt (\d+)<', attempts_html) == ["3", "2", "1"]
     assert "Log of attempt 3" in html and 'class="log-line log-line--error"' in html
     assert "not one of this task" not in html  # "latest" is not an unknown attempt
     assert 'id="task-panel"' in html
@@ -537,7 +542,7 @@ def test_the_log_is_read_where_get_session_says(
 
     assert "does not exist" not in html
     assert "Process exited with exit code: " in html  # the tail, read where GetSession says
-    assert f"--log-group-name {moved}" in html
+    assert f"--log-group-name {moved}" in code_text(html, "aws-logs-command")
 
 
 def test_without_log_options_the_convention_stands_in(
@@ -552,4 +557,54 @@ def test_without_log_options_the_convention_stands_in(
     html = html_of(client.get(task_url(ids), INLINE))
 
     assert "Process exited with exit code: " in html
-    assert f"--log-group-name /aws/deadline/{ids['farmId']}/{ids['queueId']}" in html
+    assert f"--log-group-name /aws/deadline/{ids['farmId']}/{ids['queueId']}" in code_text(
+        html, "aws-logs-command"
+    )
+
+
+# --- Verdict first -----------------------------------------------------------------------------
+
+
+def test_a_failed_task_leads_with_why_it_failed_then_its_log_then_the_facts(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+    attempts = attempts_of(ids)
+    latest = attempts.latest
+    assert latest is not None and len(attempts.failed) == 3
+
+    html = html_of(client.get(task_url(ids), INLINE))
+
+    verdict = html[html.index("data-task-verdict") :]
+    verdict = re.sub(r"<[^>]+>", "", verdict[: verdict.index("</p>")]).replace("&nbsp;", " ")
+    assert "Failed 3 times" in verdict
+    assert f"exit {latest.action.process_exit_code}" in verdict
+    assert latest.action.progress_message in verdict
+    assert f"on {latest.worker_label}" in verdict
+    # The verdict, then the log, then the facts and parameters, then every attempt.
+    marks = ("data-task-verdict", 'id="log-panel"', 'id="task-panel"')
+    order = [html.index(mark) for mark in marks]
+    assert order == sorted(order)
+    assert html.index('id="task-panel"') < html.index('id="attempts"')
+
+
+def test_the_attempts_fragment_fills_the_verdict_out_of_band(
+    client: Client, emulator: Emulator
+) -> None:
+    ids = emulator.backend.landmarks()["failed_with_retries_task"]
+
+    page = html_of(client.get(task_url(ids)))
+    fragment = html_of(client.get(_fragment_url(ids, "attempts"), headers=HTMX))
+
+    # The page says the reason is on its way; the attempts section brings it.
+    assert 'class="verdict verdict--pending"' in page and "data-task-verdict" not in page
+    assert '<div id="task-verdict" class="task-verdict" hx-swap-oob="true">' in fragment
+    assert "data-task-verdict" in fragment and "Failed 3 times" in fragment
+
+
+def test_a_succeeded_task_has_no_verdict(client: Client, emulator: Emulator) -> None:
+    ids = emulator.backend.landmarks()["one_task"]
+
+    fragment = html_of(client.get(_fragment_url(ids, "attempts"), headers=HTMX))
+
+    assert '<div id="task-verdict" class="task-verdict" hx-swap-oob="true"></div>' in fragment
