@@ -285,6 +285,8 @@ def _slices(
 
 def _clock(epoch: float, window: Window) -> str:
     moment = datetime.fromtimestamp(epoch, tz=UTC)
+    if window.seconds <= 900:  # a narrow zoom: its ticks and links are seconds apart
+        return moment.strftime("%H:%M:%S")
     return moment.strftime("%H:%M" if window.seconds <= 86_400 else "%d %b %H:%M")
 
 

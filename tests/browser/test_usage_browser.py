@@ -4,7 +4,9 @@ timeline's task bars and zoom bars are links a keyboard reaches."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -92,3 +94,54 @@ def test_timeline_bars_are_links_a_keyboard_reaches(
         assert "/steps/step-" in page.url
     finally:
         context.close()
+
+
+def test_big_jobs_timeline_zoomed_out_and_in(
+    browser: Any, live_server: Any, emulator: Emulator, tmp_path: Any
+) -> None:
+    """The 10,000-task job: zoomed out, aggregate bars and notes saying what is aggregated and
+    estimated; a slice's link zooms in, and a narrow window shows its task bars (exact)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    big = emulator.backend.landmarks()["big_job"]
+    job = f"/farms/{big['farmId']}/queues/{big['queueId']}/jobs/{big['jobId']}"
+    url = f"{live_server.url}{job}/timeline/"
+    axe, found = Axe(), {}
+    for width in (1400, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        try:
+            view = page.request.get(url + "?format=json").json()["view"]
+            start, end = (
+                datetime.fromisoformat(view[e].replace("Z", "+00:00")) for e in ("start", "end")
+            )
+            narrow = start + (end - start) / 2
+            zoom = urlencode(
+                {"start": narrow.isoformat(), "end": (narrow + (end - start) / 200).isoformat()}
+            )
+            for name, address, exact in (("out", url, False), ("in", f"{url}?{zoom}", True)):
+                page.goto(address)
+                page.wait_for_load_state("networkidle")
+                assert page.evaluate(DRAWN) == [True], name
+                notes = page.locator("[data-read-note]").all_inner_texts()
+                assert notes and notes[0].startswith("Exact:" if exact else "Aggregated:"), notes
+                chart = page.locator('[data-chart="timeline"]')
+                assert (chart.locator(".span-mixed").count() > 0) != exact, name
+                assert (chart.locator(".span-task").count() > 0) == exact, name
+                if width == 390:
+                    assert page.evaluate(FITS), f"zoomed {name} scrolls sideways on a phone"
+                for scheme in ("light", "dark"):
+                    page.emulate_media(color_scheme=scheme)
+                    page.screenshot(
+                        path=str(tmp_path / f"timeline-{name}-{scheme}-{width}.png"), full_page=True
+                    )
+                    problems = serious_violations(axe.run(page))
+                    if problems:
+                        found[f"zoomed {name} ({scheme}, {width} px)"] = problems
+                page.emulate_media(color_scheme="light")
+        finally:
+            context.close()
+    print(f"screenshots in {tmp_path}")
+
+    assert found == {}
