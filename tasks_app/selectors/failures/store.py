@@ -32,6 +32,9 @@ _LISTING = "failure-listing"
 _ATTEMPT = "failure-attempt"
 _RETRIED = "failure-retried"
 _SAMPLE = "failure-workers"
+#: What other pages ask of a scope's analysis (``verdicts``): dropped whenever its listing is
+#: stored again or forgotten, and when an analysis ends.
+VERDICTS = "failure-verdicts"
 
 
 def max_logs() -> int:
@@ -63,12 +66,18 @@ def store_listing(scope: FailureScope, listing: Listing) -> None:
     else:
         ttl = LEASE_SECONDS
     store_many(_LISTING, {scope.ids: listing}, ttl)
+    forget_verdicts(scope)
 
 
 def forget_listing(scope: FailureScope) -> None:
     """Drop the cached list of failed tasks (after a requeue, say): the next view lists them
     again; the analyses of finished attempts stay."""
     forget(_LISTING, *scope.ids)
+    forget_verdicts(scope)
+
+
+def forget_verdicts(scope: FailureScope) -> None:
+    forget(VERDICTS, *scope.ids)
 
 
 def attempt_ids(scope: FailureScope, job_id: str, action_id: str) -> tuple[str, ...]:

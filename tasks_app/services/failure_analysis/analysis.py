@@ -28,7 +28,12 @@ from ...selectors.failures.listing import (
 )
 from ...selectors.failures.reads import BATCH_SIZE, FLAKY_SAMPLE
 from ...selectors.failures.records import FailedTask, FailureScope, Listing, task_order
-from ...selectors.failures.store import load_listing, max_tasks, store_listing
+from ...selectors.failures.store import (
+    forget_verdicts,
+    load_listing,
+    max_tasks,
+    store_listing,
+)
 from ...selectors.resources import now
 from .attempts import AttemptReader
 from .samples import sample_retried, sample_workers
@@ -112,6 +117,7 @@ class Analysis:
         self.reader.wait()
         self.reader.read_where_samples_disagree()
         self.reader.wait()
+        forget_verdicts(scope)  # worked out while the last logs were read: work them out again
 
     def _begin(self, head: Head, previous: Listing | None) -> None:
         """The listing in progress, from the scope's head (stored unless one is cached)."""
