@@ -214,3 +214,16 @@ def test_the_page_gives_each_cause_its_advice(
     count = sum(g["advice"] == wanted for g in data["groups"])
     assert html.count(f'data-advice="{verdict}"') == count
     assert all(g["flaky"] == (g["advice"] == "Retry likely to help") for g in data["groups"])
+
+
+def test_names_kept_for_other_pages_go_with_the_listing(client: Client, emulator: Emulator) -> None:
+    job = emulator.backend.landmarks()["failed_deps_job"]
+    data = _page_json(client, job)
+    summaries = list(_failed_summaries(emulator, job))
+    ids = [t.latest_session_action_id for t in summaries]
+    scope = _scope(job)
+    assert set(failures.cause_titles(scope, ids).values()) == {g["title"] for g in data["groups"]}
+
+    failures.forget_listing(scope)  # a requeue, say: the next view lists again
+    assert failures.cause_titles(scope, ids) == {}
+    assert failures.worker_suspect(scope, task_id=summaries[0].task_id) is None
