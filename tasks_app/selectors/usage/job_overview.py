@@ -124,8 +124,9 @@ def job_runs(*, farm_id: str, queue_id: str, job_id: str) -> JobRuns:
 
 def _read_runs(farm_id: str, queue_id: str, job_id: str) -> dict[str, Any]:
     """SearchTasks pages by offset, all at once after the first (which gives the total);
-    each page's sessions asked of BatchGetSession as soon as a hundred are known, so the
-    two reads overlap. From the caller's thread: pool threads never wait on the pool."""
+    each page's sessions asked of BatchGetSession as soon as a hundred are known (queued
+    behind the pages not yet sent). From the caller's thread: pool threads never wait on the
+    pool."""
     ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
 
     def page(offset: int) -> dict[str, Any]:
