@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from .. import worker_charts
+from ..charts import line_chart
 from ..deadline.errors import DeadlineError, NotFound
 from ..selectors import resources
 from ..selectors.failures import FailureReport, FailureScope
@@ -181,7 +181,7 @@ def worker_detail(
     charts = [
         {
             "series": s,
-            "svg": worker_charts.line_chart(
+            "svg": line_chart(
                 s.points,
                 start=page.start,
                 end=page.end,
