@@ -322,9 +322,39 @@ class ActionForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    """``/audit/?farm=…&job=…&user=…``: exact matches, each optional."""
+    """``/audit/?farm=…&job=…&user=…``, each optional: a farm's ID or part of its name, a job's
+    ID or part of its name, part of a user's name."""
 
-    farm = forms.CharField(required=False, validators=[_id_validator("farm_id")])
-    job = forms.CharField(required=False, validators=[_id_validator("job_id")])
+    farm = forms.CharField(required=False, max_length=256, strip=True)
+    job = forms.CharField(required=False, max_length=512, strip=True)
     user = forms.CharField(required=False, max_length=150, strip=True)
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def _no_nulls(self, name: str) -> str:
+        value = self.cleaned_data.get(name) or ""
+        if "\x00" in value:
+            raise forms.ValidationError("The text contains a null character.")
+        return value
+
+    def _id_or_name(self, name: str, kind: str) -> str:
+        """A value that starts like an ID must be one (a typo gets a message, not an empty
+        list); anything else is part of a name."""
+        value = self._no_nulls(name)
+        prefix = kind.removesuffix("_id") + "-"
+        if value.lower().startswith(prefix) and not self.is_id(kind, value):
+            raise forms.ValidationError(f"Expected {_EXAMPLES[kind]} (lower-case hex), or a name.")
+        return value
+
+    def clean_farm(self) -> str:
+        return self._id_or_name("farm", "farm_id")
+
+    def clean_job(self) -> str:
+        return self._id_or_name("job", "job_id")
+
+    def clean_user(self) -> str:
+        return self._no_nulls("user")
+
+    @staticmethod
+    def is_id(kind: str, value: str) -> bool:
+        """``value`` is an ID of ``kind`` (``farm_id``, ``job_id``), not part of a name."""
+        return bool(ID_PATTERNS[kind].fullmatch(value))

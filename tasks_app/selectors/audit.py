@@ -19,38 +19,50 @@ FAILURES_SHOWN = 500
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """What /audit/ narrows to: a farm, a job, a user (all optional, exact matches)."""
+    """What /audit/ narrows to, each optional: a farm (its ID, or the IDs of the farms whose
+    name matched), a job (its ID, or part of its name), a user (part of the name, any case)."""
 
     farm_id: str = ""
     job_id: str = ""
     username: str = ""
+    job_name: str = ""
+    farm_ids: tuple[str, ...] | None = None  # a farm name's matches (empty: none matched)
 
     @property
     def active(self) -> bool:
-        return bool(self.farm_id or self.job_id or self.username)
+        return bool(
+            self.farm_id
+            or self.job_id
+            or self.username
+            or self.job_name
+            or self.farm_ids is not None
+        )
+
+
+def _by_farm_and_user(rows: QuerySet, where: AuditFilter) -> QuerySet:
+    if where.farm_id:
+        rows = rows.filter(farm_id=where.farm_id)
+    if where.farm_ids is not None:
+        rows = rows.filter(farm_id__in=sorted(where.farm_ids))
+    if where.username:
+        rows = rows.filter(username__icontains=where.username)
+    return rows
 
 
 def _runs(where: AuditFilter) -> QuerySet[ActionRun]:
-    runs = ActionRun.objects.all()
-    if where.farm_id:
-        runs = runs.filter(farm_id=where.farm_id)
+    runs = _by_farm_and_user(ActionRun.objects.all(), where)
     if where.job_id:
         runs = runs.filter(job_id=where.job_id)
-    if where.username:
-        runs = runs.filter(username=where.username)
+    if where.job_name:
+        runs = runs.filter(job_name__icontains=where.job_name)
     return runs.order_by("-created_at", "-id")
 
 
 def _machines(where: AuditFilter) -> QuerySet[MachineAction] | None:
     """Machine actions the filter admits; none when it names a job (they act on no job)."""
-    if where.job_id:
+    if where.job_id or where.job_name:
         return None
-    machines = MachineAction.objects.all()
-    if where.farm_id:
-        machines = machines.filter(farm_id=where.farm_id)
-    if where.username:
-        machines = machines.filter(username=where.username)
-    return machines
+    return _by_farm_and_user(MachineAction.objects.all(), where)
 
 
 def _keys(rows: QuerySet, source: str) -> QuerySet:

@@ -55,7 +55,10 @@ class StatusBoard:
 
 
 def _queues() -> tuple[list[tuple[str, str, Queue]], list[str], list[str]]:
-    farms = browse.list_farms().farms
+    try:
+        farms = browse.list_farms().farms
+    except DeadlineError as exc:
+        return [], [], [f"Could not list the farms: {exc.message}"]
     names = {farm.farm_id: farm.display_name for farm in farms}
     failures: dict[str, DeadlineError] = {}
     listed = read_concurrently(
@@ -76,7 +79,8 @@ def _queues() -> tuple[list[tuple[str, str, Queue]], list[str], list[str]]:
 
 
 def status_board() -> StatusBoard:
-    """The board. Only the farm list failing fails it; a queue that cannot be read is a note."""
+    """The board. What cannot be read (the farms, a farm's queues, a queue's jobs) is a note
+    on it: the page and its go-to box stay usable."""
     queues, farms, notes = _queues()
     failures: dict[str, DeadlineError] = {}
     lists = read_concurrently(

@@ -13,10 +13,11 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from ..deadline import allow_list
+from ..deadline.errors import DeadlineError
 from ..deadline.types import TaskRunStatus
 from ..forms import AuditFilterForm
 from ..models import ActionRun, MachineAction
-from ..selectors import audit
+from ..selectors import audit, browse
 from ..services.actions import ACTIONS
 from .common import is_fragment, url_with
 
@@ -35,13 +36,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "embedded": embedded, "runs": []}
     valid = form.is_valid()
     if valid:
-        data = form.cleaned_data
-        where = audit.AuditFilter(
-            farm_id=data["farm"] or "", job_id=data["job"] or "", username=data["user"] or ""
-        )
+        where = _where(form.cleaned_data)
         page = audit.audit_page(
             where=where,
-            page=data["page"] or 1,
+            page=form.cleaned_data["page"] or 1,
             allowed_farms=allow_list.allowed_farms(),
             page_size=EMBEDDED_ROWS if embedded else audit.AUDIT_PAGE_SIZE,
         )
@@ -62,6 +60,27 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     response = render(request, template, context, status=200 if valid else 400)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _where(data: dict[str, Any]) -> audit.AuditFilter:
+    """IDs as they are; anything else is part of a name (a farm's: matched against the farms
+    the dashboard can see, from the cached farm list)."""
+    farm, job = data["farm"], data["job"]
+    farm_ids: tuple[str, ...] | None = None
+    if farm and not AuditFilterForm.is_id("farm_id", farm):
+        try:
+            farms = browse.list_farms().farms
+        except DeadlineError:
+            farms = ()
+        needle = farm.casefold()
+        farm_ids = tuple(f.farm_id for f in farms if needle in f.display_name.casefold())
+    return audit.AuditFilter(
+        farm_id=farm if farm_ids is None else "",
+        farm_ids=farm_ids,
+        job_id=job if AuditFilterForm.is_id("job_id", job) else "",
+        job_name="" if AuditFilterForm.is_id("job_id", job) else job,
+        username=data["user"],
+    )
 
 
 def _row(run: ActionRun) -> dict[str, Any]:

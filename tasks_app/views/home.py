@@ -29,10 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('browse')}?{request.GET.urlencode()}")
     form = StatusBoardForm(request.GET or None)
     show = form.cleaned_data["show"] if form.is_valid() else ""
-    try:
-        board = status_board.status_board()
-    except DeadlineError as exc:
-        return failed_response(request, exc)
+    board = status_board.status_board()
     context: dict[str, Any] = {
         "board": board,
         "form": form,

@@ -31,7 +31,7 @@ ROWS_IN_FIRST_SCREEN = """(selector) => [...document.querySelectorAll(selector)]
 
 
 @pytest.fixture
-def shoot(browser: Any, live_server: Any) -> Iterator[Any]:
+def shoot(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any]:
     contexts: list[Any] = []
     folder = os.environ.get("DASHBOARD_SHOTS")
 
@@ -41,7 +41,8 @@ def shoot(browser: Any, live_server: Any) -> Iterator[Any]:
         page = context.new_page()
         page.set_default_timeout(30_000)
         problems = console_problems(page)
-        page.goto(live_server.url + path)
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.ok, path
         page.wait_for_load_state("networkidle")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)

@@ -184,3 +184,23 @@ def test_malformed_ids_get_a_message_next_to_the_field(client: Client, tiny: Tin
     assert "This field is required." in html
     assert "task-<script>" not in html
     assert set(tiny.emulator.calls) <= {"ListFarms"}
+
+
+def test_home_stays_usable_when_the_farms_cannot_be_read(
+    client: Client, emulator: Emulator
+) -> None:
+    emulator.faults.set("ListFarms", deny=True)
+
+    response = client.get("/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Could not list the farms" in html
+    assert 'action="/go/"' in html  # the go-to box still works
+
+
+def test_the_farm_list_does_not_say_tasks_finished(client: Client, emulator: Emulator) -> None:
+    html = client.get("/farms/").content.decode()
+
+    assert "every task has finished" not in html
+    assert "does not refresh itself" in html
