@@ -4,7 +4,9 @@ The worker takes what outlives a request (actions, failure analyses, periodic jo
 docs/architecture.md). On a machine with only Python, the two share kombu's
 ``filesystem://`` transport as their queue and a cache in files, both under ``.dev/``, so
 nothing else has to be installed; ``DASHBOARD_BROKER_URL`` or ``DASHBOARD_CACHE_URL`` set to a
-Redis wins. Stops both on Ctrl-C (or SIGTERM), and both when either exits.
+Redis wins. Stops both on Ctrl-C (or SIGTERM), and both when either exits. Prints the URL to
+open once the server answers; API calls that went well are not logged unless
+``DASHBOARD_API_LOG_LEVEL`` asks.
 
 With the demo backend (the default) the demo world is an emulator inside the serving process:
 a worker beside it would act on a world of its own. So, unless a broker is named, the demo
@@ -17,9 +19,11 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -33,6 +37,9 @@ def environment(state: Path) -> dict[str, str]:
     """The development server's and the worker's shared settings."""
     env = dict(os.environ)
     env.setdefault("DJANGO_DEBUG", "1")
+    # Quiet by default: API calls that went well are not printed (failures still are);
+    # DASHBOARD_API_LOG_LEVEL=INFO make run shows every call.
+    env.setdefault("DASHBOARD_API_LOG_LEVEL", "WARNING")
     if demo_world(env):
         return env
     if not (env.get("DASHBOARD_BROKER_URL") or env.get("DASHBOARD_CACHE_URL")):
@@ -50,6 +57,22 @@ def demo_world(env: dict[str, str]) -> bool:
     return backend == "demo" and not (
         env.get("DASHBOARD_BROKER_URL") or env.get("DASHBOARD_CACHE_URL")
     )
+
+
+def wait_until_serving(
+    address: str, server: subprocess.Popen[bytes], stopping: threading.Event, timeout: float = 60.0
+) -> bool:
+    """Whether ``address`` accepts connections before ``timeout`` (False if the server exited
+    or Ctrl-C came first)."""
+    host, _, port = address.rpartition(":")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and server.poll() is None and not stopping.is_set():
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=1):
+                return True
+        except OSError:
+            stopping.wait(0.2)
+    return False
 
 
 def develop(state: Path) -> int:
@@ -73,7 +96,10 @@ def develop(state: Path) -> int:
             worker = worker_command(schedule=str(state / "beat-schedule"), concurrency=2)
             processes.append(subprocess.Popen(worker, cwd=REPO, env=env))  # noqa: S603
             what = "Ctrl-C stops the server and the background worker"
-        print(f"\n  Open http://{ADDRESS}/  ({what})\n", flush=True)
+        # Last, once the server answers: the line to act on, not lost above its start-up.
+        serving = wait_until_serving(ADDRESS, processes[0], stopping)
+        if serving:
+            print(f"\n  Open http://{ADDRESS}/  ({what})\n", flush=True)
         while not stopping.is_set():
             if any(process.poll() is not None for process in processes):
                 break

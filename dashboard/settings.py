@@ -598,6 +598,13 @@ LOGGING = {
     },
     "loggers": {
         "tasks_app": {"handlers": ["console"], "level": env_str("DASHBOARD_LOG_LEVEL", "INFO")},
+        # One line per API call (operation, IDs, latency, outcome): INFO answers show at INFO,
+        # failures at WARNING. `make run` sets WARNING unless asked, so a dev console stays quiet.
+        "tasks_app.api": {
+            "handlers": ["console"],
+            "level": env_str("DASHBOARD_API_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
         # Unhandled exceptions (ERROR, with the traceback), 5xx and 4xx answers: with debug
         # off, Django's own configuration sends these nowhere.
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},

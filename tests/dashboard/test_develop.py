@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -40,6 +42,34 @@ def test_a_farm_gets_a_worker_sharing_a_queue_and_a_cache_in_files(
     assert (tmp_path / "queue").is_dir()
 
 
+def test_api_calls_are_quiet_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DASHBOARD_API_LOG_LEVEL", raising=False)
+    assert develop.environment(tmp_path)["DASHBOARD_API_LOG_LEVEL"] == "WARNING"
+    monkeypatch.setenv("DASHBOARD_API_LOG_LEVEL", "INFO")
+    assert develop.environment(tmp_path)["DASHBOARD_API_LOG_LEVEL"] == "INFO"
+
+
+def test_the_url_is_printed_only_once_the_server_answers() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        assert develop.wait_until_serving(f"127.0.0.1:{port}", alive, threading.Event())
+        listener.close()
+        # Nothing listens any more and the server process has exited: no URL to print.
+        assert not develop.wait_until_serving(f"127.0.0.1:{port}", gone, threading.Event())
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def _lines_seen(log: Path, *wanted: str) -> set[str]:
+    text = log.read_text(errors="replace")
+    return {line for line in wanted if line in text}
+
+
 def _get(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback
         return response.read()
@@ -69,11 +99,11 @@ def test_one_command_starts_the_server_and_the_worker_and_stops_both(
     )
     try:
         deadline = time.monotonic() + 90
-        while " ready." not in log.read_text(errors="replace"):
+        opened = f"Open http://127.0.0.1:{port}/"
+        while not {" ready.", opened} <= _lines_seen(log, " ready.", opened):
             assert launcher.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.2)  # polling the worker's readiness, bounded
-        assert f"Open http://127.0.0.1:{port}/" in log.read_text()
+            time.sleep(0.2)  # polling the worker's and the server's readiness, bounded
         # The failures view's analysis runs on the worker; the server waits for it.
         path = "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/failures/".format(**made)
         while True:
@@ -85,6 +115,8 @@ def test_one_command_starts_the_server_and_the_worker_and_stops_both(
                 time.sleep(0.2)  # runserver still starting, bounded
         assert report["complete"] is True and report["failed_tasks"] == 6
         assert "tasks_app.analyse_failures" in log.read_text()
+        # Quiet start: the calls that answered were made (the report) but not printed.
+        assert "outcome=ok" not in log.read_text()
 
         launcher.send_signal(signal.SIGINT)  # Ctrl-C
         assert launcher.wait(timeout=60) == 0
