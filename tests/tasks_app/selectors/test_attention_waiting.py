@@ -3,12 +3,16 @@ blocker an operator can act on, worst first, gone once the cause is removed."""
 
 from __future__ import annotations
 
+import pytest
 from django.conf import LazySettings as SettingsWrapper
 from django.test import Client
 from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tests.tasks_app.selectors.blockers import lab
+
+# The list reads acknowledgements from the database.
+pytestmark = pytest.mark.django_db
 
 
 def _waiting(client: Client) -> list[dict]:
