@@ -134,7 +134,7 @@ def _failures(request: HttpRequest, scope: FailureScope, *, worker: str = "") ->
         if request.GET.get("v") == context["version"]:
             response = unchanged()
         else:
-            response = render(request, "tasks_app/_failures_live.html", context)
+            response = render(request, "tasks_app/failures.html#live", context)
     else:
         response = render(request, "tasks_app/failures.html", context)
     patch_vary_headers(response, ("Accept", "HX-Request"))
