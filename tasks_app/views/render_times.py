@@ -16,7 +16,8 @@ from .. import charts
 from ..deadline.errors import DeadlineError
 from ..selectors import resources
 from ..selectors.task_listing import StepIds
-from ..selectors.usage import durations
+from ..selectors.usage import durations, task_memory
+from ..selectors.usage.task_memory import TaskMemory
 from .common import browse_path, crumbs, named
 from .errors import error_response, wants_json
 
@@ -45,11 +46,29 @@ def short_seconds(seconds: float) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-def durations_json(times: durations.RenderTimes) -> dict[str, Any]:
-    """The JSON shape docs/usage.md documents."""
+#: What the peak memory figures are, wherever they are shown.
+MEMORY_NOTE = (
+    "Peak memory: the highest memory-used-percent the worker agent logged for the whole host "
+    "(every 60 s) while the task ran; none when no sample fell inside the run or the worker's "
+    "log is no longer kept. Read for the frames listed here only."
+)
+
+
+def durations_json(
+    times: durations.RenderTimes, peaks: dict[str, TaskMemory] | None = None
+) -> dict[str, Any]:
+    """The JSON shape docs/usage.md documents (the listed frames with their peak memory)."""
+    peaks = peaks or {}
 
     def extreme(items: tuple[durations.TaskDuration, ...]) -> list[dict[str, Any]]:
-        return [{"task_id": d.task_id, "seconds": round(d.seconds, 3)} for d in items]
+        return [
+            {
+                "task_id": d.task_id,
+                "seconds": round(d.seconds, 3),
+                "peak_memory_percent": _peak(peaks, d.task_id),
+            }
+            for d in items
+        ]
 
     return {
         "count": times.count,
@@ -62,7 +81,21 @@ def durations_json(times: durations.RenderTimes) -> dict[str, Any]:
         ],
         "slowest": extreme(times.slowest),
         "fastest": extreme(times.fastest),
+        "peak_memory_note": MEMORY_NOTE,
     }
+
+
+def _peak(peaks: dict[str, TaskMemory], task_id: str) -> float | None:
+    found = peaks.get(task_id)
+    return None if found is None else found.peak_percent
+
+
+def _peaks(ids: StepIds, times: durations.RenderTimes) -> tuple[dict[str, TaskMemory], str]:
+    """The listed frames' peak memory, and a note when it could not be read."""
+    try:
+        return task_memory.listed_peaks(ids, durations.listed_tasks(ids, times)), ""
+    except DeadlineError as exc:
+        return {}, f"Peak memory could not be read: {exc.message}"
 
 
 def histogram_chart(times: durations.RenderTimes) -> Any:
@@ -124,9 +157,10 @@ def step_durations(
     except DeadlineError as exc:
         return error_response(request, exc, path=path)
     times: durations.RenderTimes = got["times"]
+    peaks, memory_failed = _peaks(ids, times)
     if wants_json(request):
         response: HttpResponse = JsonResponse(
-            durations_json(times), json_dumps_params={"ensure_ascii": False}
+            durations_json(times, peaks), json_dumps_params={"ensure_ascii": False}
         )
         patch_vary_headers(response, ("Accept",))
         return response
@@ -146,8 +180,10 @@ def step_durations(
             {"bin": b, "from": seconds_text(b.from_seconds), "to": seconds_text(b.to_seconds)}
             for b in times.histogram
         ],
-        "slowest": [_row(d, task_url) for d in times.slowest],
-        "fastest": [_row(d, task_url) for d in times.fastest],
+        "slowest": [_row(d, task_url, peaks) for d in times.slowest],
+        "fastest": [_row(d, task_url, peaks) for d in times.fastest],
+        "memory_note": MEMORY_NOTE,
+        "memory_failed": memory_failed,
         "stats": [
             ("Succeeded tasks", f"{times.count:,}"),
             ("Median (p50)", seconds_text(times.p50_seconds)),
@@ -161,5 +197,11 @@ def step_durations(
     return response
 
 
-def _row(d: durations.TaskDuration, task_url: Any) -> dict[str, Any]:
-    return {"d": d, "url": task_url(d.task_id), "text": seconds_text(d.seconds)}
+def _row(d: durations.TaskDuration, task_url: Any, peaks: dict[str, TaskMemory]) -> dict[str, Any]:
+    peak = _peak(peaks, d.task_id)
+    return {
+        "d": d,
+        "url": task_url(d.task_id),
+        "text": seconds_text(d.seconds),
+        "memory": "—" if peak is None else f"{peak:.0f}%",
+    }

@@ -83,6 +83,12 @@ def cached_render_times(ids: StepIds) -> RenderTimes | None:
     return None if listing is None else summarise(listing)
 
 
+def listed_tasks(ids: StepIds, times: RenderTimes) -> list[TaskSummary]:
+    """The task summaries of the slowest and fastest frames (from the cached listing)."""
+    wanted = {d.task_id for d in (*times.slowest, *times.fastest)}
+    return [t for t in list_step_tasks(ids).tasks if t.task_id in wanted]
+
+
 def summarise(listing: TaskListing) -> RenderTimes:
     durations = sorted(
         (d for d in map(_duration, listing.tasks) if d is not None),

@@ -48,7 +48,8 @@ def test_big_step_histogram_counts_every_succeeded_task(client: Client, emulator
     data: dict[str, Any] = client.get(_url("step_durations", step) + "?format=json").json()
 
     assert set(data) == {
-        "count", "p50_seconds", "p95_seconds", "max_seconds", "histogram", "slowest", "fastest"
+        "count", "p50_seconds", "p95_seconds", "max_seconds", "histogram", "slowest", "fastest",
+        "peak_memory_note",
     }  # fmt: skip
     assert data["count"] == len(expected) == counts["SUCCEEDED"] > 1000
     assert sum(b["count"] for b in data["histogram"]) == counts["SUCCEEDED"]
@@ -101,3 +102,65 @@ def test_unknown_step_is_404_json(client: Client, emulator: Emulator) -> None:
     response = client.get(_url("step_durations", step), HTTP_ACCEPT="application/json")
     assert response.status_code == 404
     assert response.json()["resource_type"] == "step"
+
+
+def _recent_step(emulator: Emulator) -> dict[str, str]:
+    """A step of the previs farm whose succeeded tasks ended within the last 20 hours (the
+    emulator keeps a day of each worker's log)."""
+    deadline = in_process_client(emulator)
+    farm_id = emulator.backend.landmarks()["farm_previs"]
+    since = emulator.backend.clock.now() - 20 * 3600
+    for queue in deadline.list_queues(farmId=farm_id)["queues"]:
+        ids = {"farmId": farm_id, "queueId": queue["queueId"]}
+        for job in deadline.list_jobs(**ids)["jobs"]:
+            for step in deadline.list_steps(**ids, jobId=job["jobId"])["steps"]:
+                found = {**ids, "jobId": job["jobId"], "stepId": step["stepId"]}
+                tasks = deadline.list_tasks(**found)["tasks"]
+                done = [t for t in tasks if t["runStatus"] == "SUCCEEDED"]
+                if len(done) > 10 and all(t["endedAt"].timestamp() > since for t in done):
+                    return found
+    raise AssertionError("no recent step in the demo world")
+
+
+def _host_peak(emulator: Emulator, step: dict[str, str], task: dict[str, Any]) -> float | None:
+    """The highest memory-used-percent the task's worker logged while the task ran."""
+    import json
+
+    deadline, logs = in_process_client(emulator), in_process_client(emulator, "logs")
+    session_id = "session-" + task["latestSessionActionId"].split("-")[1]
+    session = deadline.get_session(
+        **{k: step[k] for k in ("farmId", "queueId", "jobId")}, sessionId=session_id
+    )
+    start, end = (int(task[k].timestamp() * 1000) for k in ("startedAt", "endedAt"))
+    events = logs.get_log_events(
+        logGroupName=f"/aws/deadline/{step['farmId']}/{session['fleetId']}",
+        logStreamName=session["workerId"],
+        startTime=start,
+        endTime=end,
+        startFromHead=True,
+    )["events"]
+    values = [
+        float(json.loads(e["message"])["memory-used-percent"])
+        for e in events
+        if '"Metrics"' in e["message"] and start <= e["timestamp"] <= end
+    ]
+    return max(values, default=None)
+
+
+def test_listed_frames_show_their_hosts_peak_memory_while_they_ran(
+    client: Client, emulator: Emulator
+) -> None:
+    step = _recent_step(emulator)
+    pages = in_process_client(emulator).get_paginator("list_tasks").paginate(**step)
+    tasks = {t["taskId"]: t for page in pages for t in page["tasks"]}
+
+    data = client.get(_url("step_durations", step) + "?format=json").json()
+    html = client.get(_url("step_durations", step)).content.decode()
+
+    listed = data["slowest"] + data["fastest"]
+    expected = {row["task_id"]: _host_peak(emulator, step, tasks[row["task_id"]]) for row in listed}
+    assert {row["task_id"]: row["peak_memory_percent"] for row in listed} == pytest.approx(expected)
+    assert any(v is not None for v in expected.values())
+    assert "whole host" in data["peak_memory_note"]
+    assert html.count("data-peak-memory") == len(listed)
+    assert "data-memory-note" in html
