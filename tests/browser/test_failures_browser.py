@@ -129,3 +129,51 @@ def test_copy_as_markdown_puts_the_summary_on_the_clipboard(
     groups = page.locator(".failure-group").count()
     assert len(re.findall(r"^\| \d+ \| \d+ \|", copied, re.M)) == groups >= 2
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "scheme"),
+    [(1400, 900, "light"), (1400, 900, "dark"), (390, 844, "light")],
+    ids=["desktop-light", "desktop-dark", "phone"],
+)
+def test_the_top_cause_reads_plainly_in_the_first_screen(
+    browser: Any,
+    live_server: Any,
+    emulator: Emulator,
+    whole_pages: None,
+    width: int,
+    height: int,
+    scheme: str,
+) -> None:
+    """The verdict first: the largest cause's count, its title without the logger's prefix
+    and its advice are on the first screen, the line as written a click away; nothing makes
+    the page scroll sideways."""
+    from playwright.sync_api import expect
+
+    job = emulator.backend.landmarks()["big_job"]
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(live_server.url + _job_url(job) + "failures/")
+    top = page.locator(".failure-group").first
+    expect(top.locator("[data-advice]")).to_be_visible()
+    first_screen = "el => el.getBoundingClientRect().bottom <= window.innerHeight"
+    for part in ("[data-title]", "[data-advice]", ".failure-group__count"):
+        assert top.locator(part).evaluate(first_screen), part
+    title = top.locator("[data-title]").inner_text()
+    assert not re.match(r"\d\d:\d\d:\d\d|\s*(ERROR|WARNING)\b", title)
+    raw = top.locator("[data-raw-line]")
+    expect(raw).to_be_hidden()
+    top.locator(".failure-raw summary").click()
+    expect(raw).to_be_visible()
+    assert title in raw.inner_text() and raw.inner_text() != title
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # Each cause advises: exactly the flaky ones say a retry is likely to help.
+    advice = page.locator("[data-advice]").all_inner_texts()
+    assert len(advice) == page.locator(".failure-group").count()
+    # The one a retry helps is the one the suspect worker holds (retries land elsewhere).
+    retry = page.locator(".failure-group:has([data-advice='retry'])")
+    expect(retry).to_have_count(1)
+    cluster_link = page.locator(".worker-cluster a[href^='#cause-']").first
+    assert cluster_link.get_attribute("href") == "#" + (retry.get_attribute("id") or "")
+    context.close()
