@@ -22,6 +22,7 @@ from ..selectors import attention, browse, eta, failures, job_attention
 from ..selectors.blockers.column import waiting_column
 from ..selectors.task_listing import StepIds
 from ..selectors.usage import durations
+from . import job_verdict
 from .common import (
     browse_crumbs,
     browse_path,
@@ -140,8 +141,11 @@ def _queue_summary(farm_id: str, queue_id: str, stalled: frozenset[str]) -> list
 
 @require_safe
 def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -> HttpResponse:
-    """A job (status bar, counts, times) and its steps; polls stop once every task settled."""
+    """A job: its verdict first (why it failed, why it waits), then status bar, counts,
+    times and steps; polls stop once every task settled."""
     path = browse_path(farm_id, queue_id, job_id)
+    if request.htmx and request.GET.get("part") == "verdict":
+        return job_verdict.verdict_fragment(request, path)
     try:
         page = browse.get_job_overview(
             farm_id=farm_id, queue_id=queue_id, job_id=job_id, with_names=not is_fragment(request)
@@ -170,6 +174,7 @@ def job_detail(request: HttpRequest, farm_id: str, queue_id: str, job_id: str) -
         "job_eta": etas.job,
         "step_etas": etas.steps,
         "crumbs": browse_crumbs(path, named(farm=page.farm, queue=page.queue, job=job), "job"),
+        **({} if is_fragment(request) else job_verdict.verdict_context(request, path, job)),
         **live_context(
             request,
             version=combined_version(job, page.steps, flags.version, eta_texts),

@@ -32,6 +32,7 @@ def test_requeue_from_the_job_page_through_the_dialog(
     page.goto(live_server.url + _job_path(made))
     expect(page.locator(".work-summary .legend-item", has_text="failed")).to_contain_text("9")
 
+    page.get_by_text("Act on this job").click()  # the menu below the verdict
     page.get_by_role("button", name="Requeue…").click()
     dialog = page.locator("#action-dialog")
     expect(dialog).to_be_visible()
@@ -133,6 +134,7 @@ def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
         page = context.new_page()
         page.set_default_timeout(30_000)
         page.goto(job)
+        page.get_by_text("Act on this job").click()  # the menu below the verdict
         page.get_by_role("button", name="Requeue…").click()
         expect(page.locator("#action-dialog")).to_be_visible()
         found[f"dialog {scheme} {width}"] = serious_violations(axe.run(page)) + page.evaluate(
@@ -156,6 +158,7 @@ def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
         page = context.new_page()
         page.set_default_timeout(30_000)
         page.goto(job)
+        page.get_by_text("Act on this job").click()  # the menu below the verdict
         page.get_by_role("button", name="Requeue…").click()
         expect(page.locator("#action-preview")).to_be_visible()
         found[f"preview page {scheme} {width}"] = serious_violations(axe.run(page)) + page.evaluate(

@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
+from tasks_app.selectors import failures
+from tasks_app.views import job_verdict
 from tests.htmx_headers import HTMX as HX
 from tests.tasks_app.tiny_world import FARM_ID, NOW, TinyWorld
 
@@ -236,8 +238,15 @@ def test_hidden_poll_is_the_only_trigger_filter(client: Client, emulator: Emulat
 # --- A job ----------------------------------------------------------------------------------
 
 
-def test_job_page_shows_the_job_and_links_its_steps(client: Client, emulator: Emulator) -> None:
+def test_job_page_shows_the_job_and_links_its_steps(
+    client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     big_step = emulator.backend.landmarks()["big_step"]
+    # The verdict's failures analysis runs in the background (test_job_page_verdict): left
+    # out here, so the page's own reads show.
+    monkeypatch.setattr(
+        job_verdict.failure_runs, "report", lambda scope, **_: failures.assemble(scope, None)
+    )
 
     response = client.get(job_url(big_step))
     html = html_of(response)
