@@ -16,7 +16,7 @@ PYTEST_XDIST ?= -n $(TEST_WORKERS) --dist loadfile
 VULTURE_ARGS := tasks_app dashboard deadline_emulator deadline_facts bench tests manage.py \
 	vulture_whitelist.py --exclude "*/migrations/*,dashboard/settings.py,bench/settings.py" \
 	--ignore-decorators "@pytest.fixture,@pytest.hookimpl,@register.*,@receiver,@app.task,@celery_app.task,@shared_task,@admin.register,@checks.register" \
-	--ignore-names "Meta,Command,add_arguments,handle,do_GET,do_POST,do_HEAD,log_message,log_exception,handle_*,pytest_*,django_db_modify_db_settings,redirect_request"
+	--ignore-names "Meta,Command,add_arguments,handle,clean_*,do_GET,do_POST,do_HEAD,log_message,log_exception,handle_*,pytest_*,django_db_modify_db_settings,redirect_request"
 
 .PHONY: run test lint format serve emulator bench clean system-packages screenshots
 

@@ -33,7 +33,6 @@ _._class  # django-redis: the client class
 app_configs  # system checks' signature
 _.to_python  # path converters
 _.to_url
-_.clean_q  # form field cleaners
 _.help  # management commands
 _._add  # notify command: sub-commands found by name
 _._remove
