@@ -452,8 +452,9 @@ if DASHBOARD_CACHE_URL:
         )
     CACHES = {
         "default": {
-            # Django's Redis backend, keeping its redis-py client (dashboard/cache.py).
-            "BACKEND": "dashboard.cache.RedisCache",
+            # Django's own Redis backend; locks use a redis-py client built from the same
+            # LOCATION and OPTIONS (tasks_app/deadline/resilience/store.py).
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": DASHBOARD_CACHE_URL,
             "KEY_PREFIX": "dtd",
             # A Redis that accepts connections but never answers (hung, or packets dropped)

@@ -88,7 +88,9 @@ def cache_on(settings: LazySettings) -> Iterator[UseCache]:
     stopped, or hung, by then)."""
     original = settings.CACHES
 
-    def use(url: str, backend: str = "dashboard.cache.RedisCache", **options: object) -> None:
+    def use(
+        url: str, backend: str = "django.core.cache.backends.redis.RedisCache", **options: object
+    ) -> None:
         settings.CACHES = {
             "default": {
                 "BACKEND": backend,

@@ -1,20 +1,14 @@
-"""The Redis cache (DASHBOARD_CACHE_URL) is Django's own backend; locks use a plain redis-py
+"""Locks on the Redis cache (DASHBOARD_CACHE_URL, Django's own backend) use a plain redis-py
 client on the same server, with the cache's key names and connection timeouts."""
 
 from __future__ import annotations
 
 import pytest
-from django.core.cache.backends.redis import RedisCache
 
-import dashboard.cache
 from tasks_app.deadline import resilience
 from tasks_app.deadline.resilience import store
 from tests.conftest import UseCache
 from tests.redis_server import redis_server
-
-
-def test_the_redis_backend_is_djangos_own() -> None:
-    assert dashboard.cache.RedisCache is RedisCache
 
 
 @pytest.mark.redis

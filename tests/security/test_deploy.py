@@ -196,9 +196,9 @@ def test_database_url_selects_a_shared_postgresql_and_sqlite_stays_the_default()
     assert "'NAME': '/srv/dashboard/db.sqlite3'" in sqlite
 
 
-def test_dashboard_cache_url_selects_the_redis_backend_that_keeps_its_client() -> None:
+def test_dashboard_cache_url_selects_djangos_own_redis_backend() -> None:
     backend = _setting("CACHES['default']['BACKEND']", {"DASHBOARD_CACHE_URL": "redis://r:6379/0"})
-    assert backend == "'dashboard.cache.RedisCache'"
+    assert backend == "'django.core.cache.backends.redis.RedisCache'"
 
 
 def test_redis_calls_time_out_as_configured() -> None:
