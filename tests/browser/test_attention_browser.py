@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +15,13 @@ from django.conf import LazySettings
 from playwright.sync_api import expect
 
 from deadline_emulator import Emulator
-from tasks_app.services import attention_refresh
+from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 from tests.browser.test_accessibility_browser import serious_violations
 from tests.demo import add_heavy_frame_job
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(tempfile.gettempdir()) / "attention-shots"
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-@pytest.fixture(autouse=True)
-def _no_build_outlives_its_test() -> Iterator[None]:
-    """The count rebuilds a stale report in the background: none may reach the next test."""
-    attention_refresh.reset()
-    yield
-    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
-    attention_refresh.reset()
 
 
 def need(count: int) -> re.Pattern[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tasks_app.deadline import search as search_module
 from tasks_app.deadline.ids import ID_PATTERNS
 from tasks_app.selectors import attention
 from tasks_app.services import attention_refresh
+from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 from tests.demo import add_heavy_frame_job, task_url
 from tests.htmx_headers import HTMX as HX
 from tests.manual_clock import ManualClock
@@ -36,14 +36,6 @@ COUNT_SPAN = '<span id="attention-count" hx-get="/attention/count/"'
 
 def html_of(response: Any) -> str:
     return response.content.decode()
-
-
-@pytest.fixture(autouse=True)
-def _no_build_outlives_its_test() -> Iterator[None]:
-    attention_refresh.reset()
-    yield
-    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
-    attention_refresh.reset()
 
 
 def incidents_of(client: Client) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ taken twice, and bad input answered with a clear message."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,19 +19,12 @@ from tasks_app.models import AttentionAck
 from tasks_app.selectors import attention
 from tasks_app.selectors.attention.acks import with_acks
 from tasks_app.selectors.attention.stories import incidents
-from tasks_app.services import attention_acks, attention_refresh
+from tasks_app.services import attention_acks
+from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 from tests.htmx_headers import HTMX
 
 pytestmark = pytest.mark.django_db
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture(autouse=True)
-def _no_build_outlives_its_test() -> Iterator[None]:
-    attention_refresh.reset()
-    yield
-    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
-    attention_refresh.reset()
 
 
 def listed(client: Client) -> list[dict[str, Any]]:

@@ -15,17 +15,11 @@ from django.test import Client
 from deadline_emulator import Emulator
 from tasks_app.selectors.attention import report as report_module
 from tasks_app.services import attention_refresh
+from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 from tests.htmx_headers import HTMX
 
 pytestmark = pytest.mark.django_db
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture(autouse=True)
-def _no_build_outlives_its_test() -> Iterator[None]:
-    attention_refresh.reset()
-    yield
-    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ filter the list without JavaScript; the Where column is never cut."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,18 +12,11 @@ from django.test import Client
 
 from deadline_emulator import Emulator
 from tasks_app.selectors import attention
-from tasks_app.services import attention_refresh
+from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 JSON = {"Accept": "application/json"}
 LIVE = {"RUNNING", "ASSIGNED", "STARTING", "SCHEDULED", "INTERRUPTING"}
-
-
-@pytest.fixture(autouse=True)
-def _no_build_outlives_its_test() -> Iterator[None]:
-    attention_refresh.reset()
-    yield
-    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
 
 
 def listed(client: Client, query: str = "") -> list[dict[str, Any]]:
