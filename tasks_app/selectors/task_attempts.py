@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -160,22 +159,6 @@ _LIVE_ACTIVITY = {
 
 
 @dataclass(frozen=True)
-class FailureCluster:
-    """Several failed attempts ran on one worker: "3 of 4 failed attempts ran on X"."""
-
-    worker_label: str
-    worker_id: str
-    on_worker: int
-    failed: int
-
-    @property
-    def summary(self) -> str:
-        return (
-            f"{self.on_worker} of {self.failed} failed attempts ran on worker {self.worker_label}"
-        )
-
-
-@dataclass(frozen=True)
 class FailureVerdict:
     """Why a failed task failed, in one line: how many attempts failed, and the latest failed
     attempt's exit code, message and worker."""
@@ -223,19 +206,6 @@ class TaskAttempts:
         """The latest failed attempt and how many failed, or None when none did."""
         failed = self.failed
         return FailureVerdict(failed=len(failed), attempt=failed[0]) if failed else None
-
-    @cached_property
-    def failure_cluster(self) -> FailureCluster | None:
-        """The worker that ran at least two of the failed attempts (the most of them)."""
-        failed = self.failed
-        counts = Counter(a.worker_id for a in failed if a.worker_id)
-        if not counts:
-            return None
-        (worker_id, on_worker), *rest = counts.most_common()
-        if on_worker < 2 or (rest and rest[0][1] == on_worker):
-            return None
-        label = next(a.worker_label for a in failed if a.worker_id == worker_id)
-        return FailureCluster(label, worker_id, on_worker, len(failed))
 
     @cached_property
     def version(self) -> str:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from ..deadline.errors import DeadlineError
 from ..deadline.session_types import ActionStatus
 from ..deadline.types import TaskPath
-from ..selectors import attention, resources, triage
+from ..selectors import attention, failures, resources, triage
 from ..selectors.task_attempts import FailureVerdict
 from ..selectors.triage import TaskAttempts
 from .common import combined_version, unchanged
@@ -70,15 +70,17 @@ def _attempts_context(
 ) -> dict[str, Any]:
     urls = task_urls(path)
     judged = _task_attention(path, attempts)
+    judgement = _failure_judgement(path, attempts)
     version = attempts.version if attempts is not None else ""
-    if judged is not None:
-        version = combined_version(attempts, judged)
+    if judged is not None or judgement["cause_names"] or judgement["worker_suspect"]:
+        version = combined_version(attempts, judged, _judgement_text(judgement))
     # The section re-reads when the task panel changes (a new attempt, a new status); only a
     # live attempt's progress also needs a (slower) poll of its own.
     live = attempts is not None and attempts.any_live
     return {
         "attempts": attempts,
         "task_verdict": _verdict(attempts),
+        **judgement,
         "attempts_version": version,
         "task_attention": judged,
         "attempts_error": error,
@@ -87,6 +89,30 @@ def _attempts_context(
         "attempts_poll_ms": int(settings.DASHBOARD_POLL_SECONDS * 2 * 1000),
         "triage_urls": urls,
     }
+
+
+def _failure_judgement(path: TaskPath, attempts: TaskAttempts | None) -> dict[str, Any]:
+    """What the failures analysis (cached, job-wide) says of this task's failed attempts: each
+    one's cause by the name the failures page gives it, and the worker to suspect (its own
+    statistic: none on a sample too small to mean anything, none before the analysis)."""
+    failed = attempts.failed if attempts is not None else ()
+    if not failed:
+        return {"cause_names": {}, "worker_suspect": None}
+    scope = failures.FailureScope(farm_id=path.farm_id, queue_id=path.queue_id, job_id=path.job_id)
+    reported = {
+        a.cause.session_action_id: (a.cause.process_exit_code, a.cause.progress_message)
+        for a in failed
+    }
+    return {
+        "cause_names": failures.cause_titles(scope, reported, reported=reported),
+        "worker_suspect": failures.worker_suspect(scope, task_id=path.task_id),
+    }
+
+
+def _judgement_text(judgement: dict[str, Any]) -> str:
+    suspect = judgement["worker_suspect"]
+    names = sorted(judgement["cause_names"].items())
+    return repr((names, suspect.summary if suspect is not None else ""))
 
 
 def _verdict(attempts: TaskAttempts | None) -> FailureVerdict | None:

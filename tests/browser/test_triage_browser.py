@@ -73,9 +73,10 @@ def test_failed_task_names_the_failing_worker_and_shows_the_error_line(
 
     attempts = page.locator("#attempts .attempt")
     expect(attempts).to_have_count(failed)
-    expect(page.locator("#failure-cluster")).to_contain_text(
-        f"{on_worker} of {failed} failed attempts ran on worker {worker}"
-    )
+    # Why, first: the verdict. No worker is suspected from 2 of 3 attempts alone (the failures
+    # analysis's statistic decides that, and says nothing on a sample this small).
+    expect(page.locator("[data-task-verdict]")).to_contain_text(f"Failed {failed} times")
+    expect(page.locator("#failure-cluster")).to_have_count(0)
     expect(attempts.first.locator(".badge")).to_have_text("Failed")
     expect(attempts.first.locator("details")).to_have_attribute("open", "")
     expect(page.locator("#attempts .worker-name").filter(has_text=worker)).to_have_count(on_worker)

@@ -17,7 +17,6 @@ from tasks_app.selectors import triage
 from tests.triage_demo import (
     attempts_of,
     clustered_failed_task,
-    failed_workers,
     host_name,
     long_log_task,
     long_running_task,
@@ -74,22 +73,19 @@ def test_attempts_cost_one_call_per_distinct_resource_then_nothing(emulator: Emu
     assert emulator.calls.total() == 0
 
 
-def test_failures_clustered_on_one_worker_are_summarised(emulator: Emulator) -> None:
-    ids, worker_id, on_worker, failed = clustered_failed_task(emulator)
+def test_the_verdict_is_the_latest_failed_attempt_and_how_many_failed(
+    emulator: Emulator,
+) -> None:
+    ids, _, _, failed = clustered_failed_task(emulator)
+    attempts = attempts_of(ids)
 
-    cluster = attempts_of(ids).failure_cluster
+    verdict = attempts.verdict
 
-    assert cluster is not None
-    label = host_name(emulator, ids, worker_id)
-    assert cluster.worker_id == worker_id
-    assert cluster.summary == f"{on_worker} of {failed} failed attempts ran on worker {label}"
-
-
-def test_failures_spread_over_workers_are_not_summarised(emulator: Emulator) -> None:
-    ids = emulator.backend.landmarks()["failed_with_retries_task"]
-    assert max(failed_workers(emulator, ids).values()) == 1
-
-    assert attempts_of(ids).failure_cluster is None
+    assert verdict is not None and verdict.failed == failed == len(attempts.failed)
+    assert verdict.attempt == attempts.failed[0]  # newest first
+    assert verdict.times == f"{failed} times"
+    assert verdict.exit_code == attempts.failed[0].cause.process_exit_code
+    assert verdict.message == attempts.failed[0].cause.progress_message
 
 
 def test_a_task_never_run_has_no_attempts(emulator: Emulator) -> None:

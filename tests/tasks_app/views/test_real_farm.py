@@ -111,7 +111,7 @@ def test_a_reclaimed_attempt_is_shown_as_reclaimed_and_is_no_failure(
         ActionStatus.SUCCEEDED,
         ActionStatus.RECLAIMED,
     ]
-    assert attempts.failed == () and attempts.failure_cluster is None
+    assert attempts.failed == () and attempts.verdict is None
     assert attempts.attempts[0].worker_id != attempts.attempts[1].worker_id
 
     assert (
@@ -135,8 +135,10 @@ def test_a_failed_environment_is_the_attempts_cause_on_the_task_page(
     assert "PackagesNotFoundError" in (latest.cause.progress_message or "")
 
     html = client.get(attempts_url(task), headers={"HX-Request": "true"}).content.decode()
-    assert html.count("in its environment enter") == 3
+    assert html.split('id="task-verdict"')[0].count("in its environment enter") == 3
     assert "PackagesNotFoundError" in html
+    # The verdict (out of band) says where the latest attempt failed.
+    assert "in its environment enter" in html.split('id="task-verdict"')[1]
 
 
 @pytest.fixture
