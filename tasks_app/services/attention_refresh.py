@@ -54,11 +54,6 @@ def start_building() -> bool:
         return True
 
 
-def building() -> bool:
-    with _lock:
-        return _running is not None and _running.is_alive()
-
-
 def reset() -> None:
     """Forget a failed build (tests; a process that was told the API is back)."""
     global _failed_at
