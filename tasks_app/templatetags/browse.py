@@ -24,6 +24,14 @@ class BarGroup:
     offset: float  # left edge, 0..100
     detail: str  # the statuses it gathers, e.g. "57 canceled, 2 suspended"
 
+    @property
+    def legend(self) -> str:
+        """The legend's word: "other" only when it gathers several statuses ("57 canceled",
+        never "57 other", when canceled is all there is)."""
+        if self.name == "other" and self.detail and ", " not in self.detail:
+            return self.detail.split(" ", 1)[1]
+        return self.name
+
 
 # Bar order: trouble first, then work in hand, then what is done.
 BAR_GROUPS: tuple[tuple[str, tuple[TaskRunStatus, ...]], ...] = (

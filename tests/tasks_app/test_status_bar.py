@@ -67,3 +67,17 @@ def test_the_bar_renders_a_legend_with_words_and_counts() -> None:
     assert "<strong>1,200</strong> running</li>" in html
     assert "<strong>1</strong> failed</li>" in html
     assert "17%" in html and "ETA 14:05 UTC" in html
+
+
+def test_the_legend_names_a_lone_status_instead_of_other() -> None:
+    """113 failed and 57 canceled: the legend says "57 canceled", not "57 other"; "other"
+    only when it gathers several statuses."""
+    lone = Template("{% load browse %}{% status_bar counts %}").render(
+        Context({"counts": {S.FAILED: 113, S.CANCELED: 57, S.SUCCEEDED: 9_830}})
+    )
+    mixed = Template("{% load browse %}{% status_bar counts %}").render(
+        Context({"counts": {S.CANCELED: 57, S.SUSPENDED: 2, S.SUCCEEDED: 9}})
+    )
+
+    assert "<strong>57</strong> canceled</li>" in lone and " other</li>" not in lone
+    assert "<strong>59</strong> other</li>" in mixed

@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 from django.conf import LazySettings
 from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
 from django.test import Client
 
 from tasks_app.models import ActionItem, ActionRun
 from tasks_app.selectors.failures.signatures import Signature
 from tasks_app.services import actions
 from tasks_app.services.actions import dispatch
+from tasks_app.services.actions.catalog import ACTIONS
 from tests.action_world import ActionWorld
 from tests.htmx_headers import HTMX as HX
 
@@ -69,6 +71,31 @@ def test_requeue_a_jobs_failed_tasks(acting: ActionWorld, operator_client: Clien
     assert acting.updates() == {task_id: 1 for _, task_id in acting.failed}
     for step_id, task_id in acting.failed:
         assert acting.status(step_id, task_id) == "READY"  # PENDING with nothing blocking it
+
+
+def test_the_confirm_button_is_red_only_for_cancel_and_mark_failed(
+    acting: ActionWorld, operator_client: Client
+) -> None:
+    """A requeue is the fix an operator came for: its confirm is the page's plain button;
+    cancel and mark failed, which throw work away, are the danger colour."""
+
+    def confirm_class(action: str, run_status: str) -> str:
+        response, _ = preview(
+            operator_client, acting.job_url(), action=action, run_status=run_status
+        )
+        found = re.search(r'class="([^"]*)" data-confirm-button', response.content.decode())
+        assert found is not None, action
+        return found[1]
+
+    assert confirm_class("requeue", "FAILED") == "button"
+    assert confirm_class("succeed", "FAILED") == "button"
+    assert confirm_class("fail", "SUCCEEDED") == "button button--danger"
+    # Cancel (nothing unfinished here to cancel): the same template, its kind alone decides.
+    html = render_to_string(
+        "tasks_app/_action_preview.html",
+        {"kind": ACTIONS["cancel"], "confirm": "token", "scope": {"kind": "job"}, "plan": {}},
+    )
+    assert 'class="button button--danger" data-confirm-button' in html
 
 
 @in_process
