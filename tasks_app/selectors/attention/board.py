@@ -39,7 +39,7 @@ def board(report: AttentionReport, *, kind: str | None, path: str) -> Board:
         raise UnknownKind(kind)
     found = with_acks(incidents(report))
     open_ = [i for i in found if i.ack is None]
-    wanted = [i for i in found if kind is None or i.kind == kind]
+    wanted = [i for i in found if kind is None or kind in i.kinds]
     return Board(
         report=report,
         open=tuple(i for i in wanted if i.ack is None),

@@ -52,6 +52,12 @@ class Incident:
         return self.item.kind
 
     @property
+    def kinds(self) -> frozenset[str]:
+        """Its own kind and its tasks' (a stopped worker's incident is about stalled tasks too:
+        the "Stalled" chip finds it)."""
+        return frozenset({self.item.kind, *(task.kind for task in self.tasks)})
+
+    @property
     def state(self) -> str:
         """What an acknowledgement holds to: the lead's state and the tasks held."""
         return f"{self.item.state}|{len(self.tasks)}" if self.tasks else self.item.state
@@ -96,8 +102,9 @@ def incidents(report: AttentionReport) -> list[Incident]:
 
 
 def kind_counts(found: Iterable[Incident], *, path: str, current: str | None) -> list[KindCount]:
-    """One chip per kind (every kind, zero included), each a link filtering the list."""
-    counts = Counter(incident.kind for incident in found)
+    """One chip per kind (every kind, zero included), each a link filtering the list; an
+    incident counts under each of its ``kinds``."""
+    counts = Counter(kind for incident in found for kind in incident.kinds)
     return [
         KindCount(
             kind=kind,

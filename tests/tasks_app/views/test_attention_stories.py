@@ -78,6 +78,13 @@ def test_the_kind_chips_filter_the_list_without_javascript(
     )
     kinds = set(re.findall(r'<tr data-href="[^"]*" data-kind="([^"]+)"', filtered))
     assert kinds == {"failed_job"}
+    # A stopped worker's incident is about stalled tasks too: the "Stalled" chip finds it.
+    stalled = listed(client, "?kind=stalled_task")
+    assert any(i["kind"] == "sick_worker" and i.get("tasks") for i in stalled)
+    assert all(
+        i["kind"] == "stalled_task" or any(t["kind"] == "stalled_task" for t in i.get("tasks", []))
+        for i in stalled
+    )
     # Its live refresh keeps the filter.
     assert re.search(r'hx-get="/attention/\?kind=failed_job&amp;v=\w+"', filtered)
 
