@@ -83,15 +83,20 @@ class Judgement:
     # -- candidates --
 
     def pick_candidates(self) -> None:
-        picked = 0
+        rows_of = {
+            q.queue_id: [r for r in q.live_rows() if r.job_id is not None and r.step_id is not None]
+            for q in self.queues
+        }
+        # When each stopped worker was last seen working, across every queue it served.
         for q in self.queues:
             farm = self.farms[q.farm_id]
-            samples = durations_by_step(q.sample_rows())
-            rows = [r for r in q.live_rows() if r.job_id is not None and r.step_id is not None]
-            for row in rows:
+            for row in rows_of[q.queue_id]:
                 if (dead := farm.dead_sessions.get(row.session_id or "")) and row.started_at:
                     farm.seen_at(dead, row.started_at)
-            for row in rows:
+        picked = 0
+        for q in self.queues:
+            samples = durations_by_step(q.sample_rows())
+            for row in rows_of[q.queue_id]:
                 candidate = self._held_by_dead_worker(q, row) or self._long_running(q, row, samples)
                 if candidate is None:
                     continue
