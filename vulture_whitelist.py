@@ -159,4 +159,3 @@ _.action_count
 _.planned_at
 _.logs_read
 _.proposed
-building  # services/attention_refresh.py: no caller yet (H2 asked)

@@ -266,7 +266,7 @@ DASHBOARD_FAILURES_MAX_TASKS = env_int("DASHBOARD_FAILURES_MAX_TASKS", 5000, min
 DASHBOARD_FAILURES_CONCURRENCY = env_int("DASHBOARD_FAILURES_CONCURRENCY", 12, minimum=1)
 DASHBOARD_FAILURES_CACHE_SECONDS = env_float("DASHBOARD_FAILURES_CACHE_SECONDS", 6 * 3600.0)
 DASHBOARD_FAILURES_FIRST_PAINT_SECONDS = env_float("DASHBOARD_FAILURES_FIRST_PAINT_SECONDS", 1.5)
-# What needs attention (tasks_app/selectors/attention.py): a live attempt whose log is silent
+# What needs attention (tasks_app/selectors/attention/): a live attempt whose log is silent
 # this long is stalled; the farm-wide list is rebuilt this often for every viewer; "recently"
 # (failed jobs, worker records) reaches this far back; slowness and ETAs need this many
 # finished tasks in a step; a task is slow past this multiple of its step's p95 duration.

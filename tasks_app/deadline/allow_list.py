@@ -46,7 +46,7 @@ REQUIRED_IAM_ACTIONS = (
     "deadline:ListTasks",
     "deadline:GetWorker",
     "deadline:GetFleet",
-    # What needs attention (selectors/attention.py): fleets and their workers, and the work
+    # What needs attention (selectors/attention/): fleets and their workers, and the work
     # held by a worker that stopped responding.
     "deadline:ListFleets",
     "deadline:ListWorkers",
