@@ -78,7 +78,7 @@ def test_badge_changes_without_reload(
     expect(badge).to_have_text("Succeeded", timeout=10_000)
     assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("#duration")).not_to_contain_text("so far")
-    expect(page).to_have_title(f"Succeeded · {ids.task_id} · Deadline Task Dashboard")
+    expect(page).to_have_title("Succeeded · Task 0 · Deadline Task Dashboard")
     # The copy button appears with JavaScript; no CSP violation or script error happened.
     expect(page.locator('[data-copy="#task-id"]')).to_be_visible()
     assert problems == []

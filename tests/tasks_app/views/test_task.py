@@ -57,7 +57,8 @@ def test_full_page_shows_the_task(client: Client, tiny: Tiny) -> None:
     assert badge(html) == "RUNNING"
     # Named as operators think of it; the ID shortened beside it, whole in its copy button.
     assert "<h1><bdi>Frame 1042</bdi>" in html
-    assert f'data-copy-text="{ids.task_id}"' in html
+    assert f'<code id="task-id" class="id__text" dir="ltr" title="{ids.task_id}">' in html
+    assert 'data-copy="#task-id"' in html
     # Breadcrumbs with display names
     for name in ("Paris render farm", "Lighting", "shot_042_v3", "Render"):
         assert f'<bdi class="crumb-name">{name}</bdi>' in html
