@@ -4,6 +4,7 @@ module's ``_private`` names (by ``from x import _name`` or ``module._name``)."""
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,5 +176,35 @@ def test_no_function_of_the_app_passes_80_lines_outside_declarative_data() -> No
         for path in _app_modules()
         for offence in long_functions(str(path.relative_to(ROOT)), path.read_text())
         if not _allowed(offence)
+    ]
+    assert offenders == []
+
+
+# --- Words ------------------------------------------------------------------------------------
+#: Code says what it does, not which ticket asked for it, nor where it was written.
+_TICKET_OR_PATH = re.compile(r"\b(?:issue|ticket)s? #?\d+|#\d+ \(|/work/|/home/[a-z]", re.I)
+_SOURCES = ("tasks_app", "dashboard", "deadline_emulator", "deadline_facts", "bench", "templates")
+
+
+def _source_texts() -> Iterator[Path]:
+    for folder in (*_SOURCES, "static"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".js", ".css", ".md", ".txt"}:
+                yield path
+
+
+def test_the_word_check_finds_tickets_and_machine_paths() -> None:
+    found = [_TICKET_OR_PATH.search(text) for text in ("(issue 12)", "Ticket #3", "/work/x")]
+    assert all(found)
+    assert not _TICKET_OR_PATH.search("#93 or index:93, frame 1001, the issue's cause")
+
+
+def test_no_ticket_numbers_or_machine_paths_in_code_and_templates() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()[:80]}"
+        for path in _source_texts()
+        if path.exists()
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if _TICKET_OR_PATH.search(line)
     ]
     assert offenders == []
