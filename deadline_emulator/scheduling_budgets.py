@@ -21,7 +21,7 @@ from deadline_emulator.scheduling_state import (
     page_answer,
     wire_time,
 )
-from deadline_emulator.statistics import epoch_seconds
+from deadline_emulator.statistics import epoch_seconds, hourly_rate
 
 #: How often a budget's usage is metered while the clock runs (GetQueue asks it every time).
 METER_SECONDS = 60.0
@@ -84,17 +84,26 @@ class BudgetOperations(SchedulingBase):
         return memo[key]
 
     def _metered(self, budget: dict[str, Any], t: float) -> float:
+        """The cost of the queue's sessions inside the budget's schedule up to ``t``: the
+        sessions ListSessions answers (one per attempt, a shared one counted once), read from
+        the simulation directly (building every answer made GetQueue take seconds)."""
         queue_id = budget["usageTrackingResource"].get("queueId")
         start, end = _period(budget)
         end = min(end, t)
         if not queue_id or end <= start:
             return 0.0
         farm = self._farm(budget["_farmId"])  # type: ignore[attr-defined]
+        now = self.clock.now()  # type: ignore[attr-defined]
+        workers = self._workers  # type: ignore[attr-defined]
         total = 0.0
-        for session in self._farm_sessions(budget["_farmId"], {queue_id}, set()):  # type: ignore[attr-defined]
-            runtime = min(session["end"], end) - max(session["start"], start)
-            if runtime > 0:
-                total += runtime / 3600.0 * session["rate"]
+        for job in self._queue_jobs(queue_id, now):  # type: ignore[attr-defined]
+            for _, _, attempt in self._job_attempts(job, now):  # type: ignore[attr-defined]
+                began = _ms(attempt.assigned_at)
+                ended = _ms(attempt.session_end) if attempt.session_end <= now else now
+                runtime = min(ended, end) - max(began, start)
+                if runtime > 0:
+                    kind = getattr(workers.get(attempt.worker_id), "instance_type", None)
+                    total += runtime / 3600.0 * hourly_rate(kind)
         return total * farm.cost_scale_factor
 
     def _budget_answer(self, budget: dict[str, Any], full: bool) -> dict[str, Any]:
@@ -222,6 +231,11 @@ class BudgetOperations(SchedulingBase):
             self.__dict__.pop("_budget_usage_memo", None)
             if self._budget_tripped(record):
                 record["_stoppedAt"] = self.clock.now()  # type: ignore[attr-defined]
+
+
+def _ms(epoch: float) -> float:
+    """An instant as the API answers it (milliseconds)."""
+    return round(epoch, 3)
 
 
 def _period(budget: dict[str, Any]) -> tuple[float, float]:
