@@ -4,7 +4,8 @@ and the overhead summary. HTML, or JSON (``Accept: application/json`` / ``?forma
 
 Zoomed out over many actions, each lane is drawn as aggregate bars (how busy the worker was in
 each slice, red where a task run failed), each a link that zooms into its slice; zoomed in
-far enough, every action is its own bar linking to its task.
+far enough, every action is its own bar linking to its task. A big job's overview comes from
+each task's latest run (``job_overview``) and says so, on the page and in the JSON's ``view``.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 workers' time went (the overhead summary ``deadline job trace-schedule`` prints).
 
 Read from ListSessions and ListSessionActions of the job (every page of both, read at once)
-and GetWorker for each worker's host name; the two lists are cached together for
-``TIMELINE_CACHE_SECONDS`` (a 10,000-task job takes hundreds of pages to read: a shorter life
-would expire the answer while it is still being read). The summary sums as the official CLI
+and GetWorker for each worker's host name, for a job small enough to read whole (a big one is
+read as ``job_overview`` says); the two lists are cached together for
+``TIMELINE_CACHE_SECONDS``. The summary sums as the official CLI
 does: a session's time is its start to its end (now while open); set-up is its environment
 enter and exit actions, sync its attachment syncs, tasks its task runs, and the gap what the
 session held beyond its actions ("within-session overhead").
