@@ -100,6 +100,19 @@
     lines.scrollTop = lines.scrollHeight;
   }
 
+  // An attempt that ended in failure: the first line of its last run of error lines (the
+  // failure itself, usually a few lines above the end), to open the log there.
+  function failureLine(lines) {
+    if (!lines.querySelector("[data-log-ended]")) return null;
+    var errors = lines.querySelectorAll(".log-line--error");
+    if (!errors.length) return null;
+    var line = errors[errors.length - 1];
+    while (line.previousElementSibling && line.previousElementSibling.classList.contains("log-line--error")) {
+      line = line.previousElementSibling;
+    }
+    return line;
+  }
+
   function init(root) {
     each(root, "[data-log-tools]", function (tools) {
       tools.hidden = false;
@@ -117,6 +130,14 @@
         // A link to one line (a failures view's example): show it, do not follow the end.
         lines.setAttribute("data-following", "false");
         lines.scrollTop = Math.max(0, target.offsetTop - lines.offsetTop - lines.clientHeight / 3);
+        return;
+      }
+      var failure = failureLine(lines);
+      if (failure) {
+        // Ended in failure: the failing lines first, the line that led to them above.
+        var above = failure.previousElementSibling;
+        lines.setAttribute("data-following", "false");
+        lines.scrollTop = Math.max(0, failure.offsetTop - lines.offsetTop - (above ? above.offsetHeight : 0));
         return;
       }
       lines.setAttribute("data-following", "true");

@@ -5,13 +5,14 @@ the command lines that read the same lines."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
 from ..deadline.cache import cached_read
 from ..deadline.logs import epoch_ms, get_log_events, log_group_name
 from ..deadline.session_types import LogPage, Session
+from ..iso8601 import iso8601
 from .resources import now
 from .task_attempts import FOLLOW_GRACE, Attempt
 
@@ -117,10 +118,6 @@ def get_log_since(
 # --- Commands ----------------------------------------------------------------------------------
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def deadline_logs_command(
     *, farm_id: str, queue_id: str, job_id: str, attempt: Attempt, limit: int = LOG_PAGE_LINES
 ) -> str:
@@ -133,10 +130,12 @@ def deadline_logs_command(
         f"--session-id {attempt.session_id}",
     ]
     if attempt.log_start is not None:
-        parts.append(f"--start-time {_iso(attempt.log_start)}")
+        parts.append(f"--start-time {iso8601(attempt.log_start, timespec='seconds')}")
     if attempt.log_end is not None:
         # The CLI takes whole seconds: round the end up so the last lines stay inside.
-        parts.append(f"--end-time {_iso(attempt.log_end + timedelta(seconds=1))}")
+        parts.append(
+            f"--end-time {iso8601(attempt.log_end + timedelta(seconds=1), timespec='seconds')}"
+        )
     parts.append(f"--limit {limit}")
     return " ".join(parts)
 

@@ -10,9 +10,10 @@ re-exported here, the one import the task page's views need.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.conf import settings
 from ..deadline.cache import cached_read
 from ..deadline.calls import call
 from ..deadline.errors import DeadlineError
+from ..deadline.fanout import gather
 from ..deadline.resilience import read_pool
 from ..deadline.session_types import (
     SETUP_ACTIONS,
@@ -248,24 +250,23 @@ class AttemptReads:
     def _machines(
         self, sessions: Iterable[Session], *, workers: bool, problems: list[str]
     ) -> tuple[dict[str, Worker], dict[str, Fleet]]:
-        """The sessions' workers and fleets, by ID (``workers=False``: only for sessions that
-        do not carry their host's name)."""
+        """The sessions' workers and fleets, by ID, read together (``workers=False``: only for
+        sessions that do not carry their host's name)."""
         farm_id = self._ids["farm_id"]
         wanted = {(s.fleet_id, s.worker_id) for s in sessions if workers or not s.host_name}
-        worker_futures = {
-            worker_id: self._pool.submit(
+        reads: dict[tuple[str, str], Callable[[], Worker | Fleet]] = {
+            ("Worker", worker_id): partial(
                 get_worker, farm_id=farm_id, fleet_id=fleet_id, worker_id=worker_id
             )
             for fleet_id, worker_id in sorted(wanted)
         }
-        fleet_futures = {
-            fleet_id: self._pool.submit(get_fleet, farm_id=farm_id, fleet_id=fleet_id)
-            for fleet_id in sorted({fleet_id for fleet_id, _ in wanted})
-        }
-        return (
-            _results(worker_futures, "Worker", problems),
-            _results(fleet_futures, "Fleet", problems),
-        )
+        for fleet_id in sorted({fleet_id for fleet_id, _ in wanted}):
+            reads["Fleet", fleet_id] = partial(get_fleet, farm_id=farm_id, fleet_id=fleet_id)
+        answers, failures = gather(reads, pool=self._pool)
+        problems.extend(f"{kind} {key}: {exc.message}" for (kind, key), exc in failures.items())
+        found_workers = {key: a for (kind, key), a in answers.items() if isinstance(a, Worker)}
+        fleets = {key: a for (kind, key), a in answers.items() if isinstance(a, Fleet)}
+        return found_workers, fleets
 
     def _start_log(
         self, sessions: Mapping[str, Future[Session]], *, wait_for_session: bool

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from django import template
 
 from tasks_app.deadline.session_types import LogLine
+from tasks_app.iso8601 import iso8601
 from tasks_app.selectors.triage import Attempt
 
 register = template.Library()
@@ -29,8 +30,7 @@ def log_utc(line: LogLine) -> str:
 @register.filter
 def log_iso(line: LogLine) -> str:
     """ISO 8601 with milliseconds for ``<time datetime>``."""
-    value = line.timestamp.astimezone(UTC)
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+    return iso8601(line.timestamp)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")

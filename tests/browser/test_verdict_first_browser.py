@@ -21,6 +21,19 @@ PHONE = {"width": 390, "height": 844}
 SCREENS = [("light", DESK), ("dark", DESK), ("light", PHONE)]
 # The job's failures analysis (113 failed tasks of 10,000) runs after the page answers.
 ANALYSIS = 90_000
+# The log opens at the failure: the first of its last error lines shows in the log's box and
+# in the screen.
+FAILURE_SHOWN = """() => {
+  const box = document.querySelector("#log-lines");
+  const errors = box ? box.querySelectorAll(".log-line--error") : [];
+  if (!errors.length) return false;
+  let line = errors[errors.length - 1];
+  while (line.previousElementSibling && line.previousElementSibling.matches(".log-line--error")) {
+    line = line.previousElementSibling;
+  }
+  const shown = line.getBoundingClientRect(), frame = box.getBoundingClientRect();
+  return shown.top >= frame.top && shown.bottom <= frame.bottom && shown.top < innerHeight;
+}"""
 
 
 def _job_path(ids: dict[str, str]) -> str:
@@ -116,6 +129,7 @@ def test_the_failed_frames_reason_and_log_are_in_the_first_screen(
         expect(page.locator("#log-lines .log-line").first).to_be_attached()
         _in_first_screen(page, "[data-task-verdict]", screen["height"], lines=2)
         _in_first_screen(page, "#log-lines", screen["height"], lines=3)
+        page.wait_for_function(FAILURE_SHOWN)
         # The facts and parameters follow the reason and the log.
         assert (
             page.locator("#log-panel").bounding_box()["y"]
