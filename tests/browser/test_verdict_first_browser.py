@@ -35,6 +35,10 @@ FAILURE_SHOWN = """() => {
   return shown.top >= frame.top && shown.bottom <= frame.bottom && shown.top < innerHeight;
 }"""
 
+# A command line wraps between words, never inside a flag ("-" then "-step-id").
+BROKEN_FLAGS = """() => [...document.querySelectorAll(".cli-flag")]
+  .filter((flag) => flag.getClientRects().length > 1).map((flag) => flag.textContent)"""
+
 
 def _job_path(ids: dict[str, str]) -> str:
     return "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**ids)
@@ -130,6 +134,8 @@ def test_the_failed_frames_reason_and_log_are_in_the_first_screen(
         _in_first_screen(page, "[data-task-verdict]", screen["height"], lines=2)
         _in_first_screen(page, "#log-lines", screen["height"], lines=3)
         page.wait_for_function(FAILURE_SHOWN)
+        assert page.locator(".cli-flag").count() > 0
+        assert page.evaluate(BROKEN_FLAGS) == []
         # The facts and parameters follow the reason and the log.
         assert (
             page.locator("#log-panel").bounding_box()["y"]
