@@ -19,7 +19,8 @@ from ..deadline.types import TaskPath, TaskRunStatus
 from ..forms import REASON_MAX, ActionForm
 from ..models import ActionRun
 from ..permissions import acting_permission, actor_name
-from ..services import actions
+from ..selectors import failures
+from ..services import actions, failure_runs
 from .common import browse_path, is_fragment, level_url
 from .errors import error_response
 
@@ -133,6 +134,7 @@ def _act(request: HttpRequest, scope: actions.Scope) -> HttpResponse:
     preview = actions.preview(plan=plan, username=username)
     context = _preview_context(scope, preview, data, problem, before)
     context["running_url"] = reverse("action_result", args=[running.pk]) if running else ""
+    context["causes_pending"] = _causes_pending(scope, plan)
     fragment = is_fragment(request)
     template = "tasks_app/_action_preview.html" if fragment else "tasks_app/action_preview.html"
     response = render(request, template, context)
@@ -163,6 +165,19 @@ def _confirm(
     if request.htmx:
         return HttpResponseClientRedirect(result)
     return see_other(result)
+
+
+def _causes_pending(scope: actions.Scope, plan: actions.Plan) -> bool:
+    """The failures analysis of the scope runs now: the preview of its failed tasks names
+    their causes once it ends, and re-reads itself until then (it never starts one)."""
+    if scope.kind == "task" or plan.choice.kind.name == "priority":
+        return False
+    if not plan.counts.get(TaskRunStatus.FAILED.value):
+        return False
+    analysed = failures.FailureScope(
+        farm_id=scope.farm_id, queue_id=scope.queue_id, job_id=scope.job_id, step_id=scope.step_id
+    )
+    return failure_runs.running(analysed) is not None
 
 
 def _invalid(request: HttpRequest, scope: actions.Scope, message: str) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.test import Client
 
 from tasks_app.models import ActionItem, ActionRun
 from tasks_app.selectors.failures.signatures import Signature
-from tasks_app.services import actions
+from tasks_app.services import actions, failure_runs
 from tasks_app.services.actions import dispatch
 from tasks_app.services.actions.catalog import ACTIONS
 from tests.action_world import ActionWorld
@@ -96,6 +96,27 @@ def test_the_confirm_button_is_red_only_for_cancel_and_mark_failed(
         {"kind": ACTIONS["cancel"], "confirm": "token", "scope": {"kind": "job"}, "plan": {}},
     )
     assert 'class="button button--danger" data-confirm-button' in html
+
+
+def test_a_preview_opened_while_the_causes_are_read_updates_itself(
+    acting: ActionWorld, operator_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No "update the preview" chore: while the job's failures analysis runs, the preview says
+    so and posts itself again (as a preview) until its causes are known."""
+    running: list[object] = []
+    monkeypatch.setattr(failure_runs, "running", lambda scope: running[0] if running else None)
+
+    settled, _ = preview(operator_client, acting.job_url(), action="requeue")
+    running.append(object())
+    reading, _ = preview(operator_client, acting.job_url(), action="requeue")
+
+    assert "data-causes-pending" not in settled.content.decode()
+    html = reading.content.decode()
+    pending = html[html.index("data-causes-pending") :].split(">", 1)[0]
+    assert 'hx-trigger="load delay:2s"' in pending and "hx-post=" in pending
+    assert (
+        """hx-vals='{"intent": "preview"}'""" in pending and 'hx-include="closest form"' in pending
+    )
 
 
 @in_process
