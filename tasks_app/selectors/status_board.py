@@ -94,8 +94,8 @@ def status_board() -> StatusBoard:
         failures=failures,
     )
     notes += [f"Could not search the jobs of queue {k}: {e.message}" for k, e in failures.items()]
-    flags = attention.page_flags()
-    stalled = job_attention.stalled_jobs(flags.report.items if flags.report else ())
+    report = _last_report(notes)
+    stalled = job_attention.stalled_jobs(report.items if report else ())
     rows: list[BoardJob] = []
     for farm_id, farm_name, queue in queues:
         found = lists.get(queue.queue_id)
@@ -105,13 +105,23 @@ def status_board() -> StatusBoard:
     return StatusBoard(
         jobs=_by_count(rows, stalled),
         finished=_finished(rows),
-        top_items=list(flags.report.items[:TOP_ITEMS]) if flags.report else [],
-        attention_count=flags.report.count if flags.report else None,
+        top_items=list(report.items[:TOP_ITEMS]) if report else [],
+        attention_count=report.count if report else None,
         queues=len(queues),
         farms=farms,
         checked_at=now(),
         notes=notes,
     )
+
+
+def _last_report(notes: list[str]) -> attention.AttentionReport | None:
+    """The attention list as last built (no call); None before the first build, or when even
+    the cache cannot be asked (no backend: a note says so)."""
+    try:
+        return attention.page_flags().report
+    except DeadlineError as exc:
+        notes.append(f"Could not read the attention list: {exc.message}")
+        return None
 
 
 def _by_count(rows: list[BoardJob], stalled: frozenset[str]) -> dict[str, list[BoardJob]]:
