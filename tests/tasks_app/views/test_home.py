@@ -204,3 +204,17 @@ def test_the_farm_list_does_not_say_tasks_finished(client: Client, emulator: Emu
 
     assert "every task has finished" not in html
     assert "does not refresh itself" in html
+
+
+def test_home_without_a_region_says_so(
+    client: Client, settings: LazySettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEADLINE_BACKEND = "aws"
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "No AWS region is configured" in response.content.decode()
