@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from deadline_emulator import real_members
+from deadline_emulator import real_members, shared_states
 from deadline_emulator.batch import BatchOperations, item_error
 from deadline_emulator.clock import Clock
 from deadline_emulator.exceptions import (
@@ -230,6 +230,7 @@ class DeadlineBackend(
             {},
         )
         self._natural_complete: dict[str, float | None] = {}
+        self._spec_texts: dict[str, tuple[JobSpec, str]] = {}  # a job's spec, as text for keys
         # SearchTasks rows of a step, built from one list of its task states (reused while
         # _step_state answers with that very list), grouped by run status.
         self._search_rows: dict[tuple[str, bool], tuple[list[TaskState], _StepRows]] = {}
@@ -360,10 +361,7 @@ class DeadlineBackend(
         ready = self._ready_at(job, step.index, _FAR_FUTURE, {})
         done: float | None = None
         if ready is not None:
-            states = [
-                evaluate_task(self._context(job, step, i, ready), _FAR_FUTURE)
-                for i in range(step.task_count)
-            ]
+            states = self._evaluate_step(job, step, _FAR_FUTURE, ready)
             done = aggregate(states).complete_at
         self._natural_complete[step.step_id] = done
         return done
@@ -387,9 +385,7 @@ class DeadlineBackend(
         ready = self._ready_at(job, step.index, t, memo)
         states = self._patched_states(job, step, t, version, ready)
         if states is None:
-            states = [
-                evaluate_task(self._context(job, step, i, ready), t) for i in range(step.task_count)
-            ]
+            states = self._evaluate_step(job, step, t, ready, version)
         agg = aggregate(states)
         if t >= agg.stable_from and version == self._version(job):
             self._step_cache[step.step_id] = (version, agg, states)
@@ -399,6 +395,34 @@ class DeadlineBackend(
             self._instant[1][step.step_id] = (version, agg, states)
         memo[step.step_id] = (agg, states)
         return agg, states
+
+    def _evaluate_step(
+        self, job: JobSpec, step: StepSpec, t: float, ready: float | None, version: int = 0
+    ) -> list[TaskState]:
+        """Every task of ``step`` at ``t``; a step of an untouched job (version 0) from the
+        states shared by every emulator of this world in the process (``shared_states``)."""
+
+        def evaluate() -> list[TaskState]:
+            return [
+                evaluate_task(self._context(job, step, i, ready), t) for i in range(step.task_count)
+            ]
+
+        if version or self._version(job):
+            return evaluate()
+        spec = self._spec_texts.get(job.job_id)
+        if spec is None or spec[0] is not job:
+            spec = self._spec_texts[job.job_id] = (job, repr(job))
+        key = (
+            self.seed,
+            spec[1],
+            step.index,
+            self._pools[job.queue_id],
+            self.world.unreliable_worker_id,
+            self.held_until(job, step),
+            ready,
+            t,
+        )
+        return shared_states.evaluated(key, evaluate)
 
     def _patched_states(
         self, job: JobSpec, step: StepSpec, t: float, version: int, ready: float | None
