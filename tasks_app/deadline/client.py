@@ -8,6 +8,7 @@ place that knows the emulator exists.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.loaders
 import botocore.session
 import botocore.utils
 from botocore.config import Config
@@ -107,9 +109,17 @@ def parse_timestamp(value: Any) -> datetime:
     return botocore.utils.parse_timestamp(value)
 
 
+@functools.cache
+def _loader() -> botocore.loaders.Loader:
+    """One loader of botocore's data files per process: each new session would read and parse
+    the service model's JSON again (a new connection per settings change, per test)."""
+    return botocore.loaders.create_loader()
+
+
 def _session(**options: Any) -> boto3.session.Session:
     """A boto3 session whose clients parse timestamps with ``parse_timestamp``."""
     core = botocore.session.get_session()
+    core.register_component("data_loader", _loader())
     parsers = core.get_component("response_parser_factory")
     parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
     return boto3.session.Session(botocore_session=core, **options)
