@@ -99,6 +99,9 @@ def test_the_task_page_and_the_failures_page_suspect_the_same_worker(
             found = re.search(r'data-suspect-worker="([^"]+)"', fragment)
             suspect = found.group(1) if found else None
             assert suspect == pinned.get(group["signature"]), (group["title"], task_id)
+            # The verdict up top says it too.
+            said = re.search(r'data-verdict-suspect="([^"]+)"', fragment)
+            assert (said.group(1) if said else None) == suspect
             named[suspect] = named.get(suspect, 0) + 1
     # Both answers occur: a pinned worker, and none.
     assert None in named and len(named) > 1
