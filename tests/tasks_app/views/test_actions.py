@@ -498,7 +498,7 @@ def test_every_action_leaves_an_audit_row_shown_on_audit(
 
 
 def test_the_audit_filters_refuse_malformed_ids(operator_client: Client) -> None:
-    response = operator_client.get("/audit/?job=../../etc&farm=nope")
+    response = operator_client.get("/audit/?job=job-../../etc&farm=nope")
 
     assert response.status_code == 400
     assert "Expected job-" in response.content.decode()
