@@ -33,6 +33,7 @@ def browse_page(request: HttpRequest) -> HttpResponse:
         response = render(request, "tasks_app/_nav_slots.html", context)
     else:
         context["goto_form"] = GotoForm()
+        context["examples"] = browse.example_tasks()  # the demo world's notable tasks
         response = render(request, "tasks_app/browse.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -75,7 +75,9 @@ def test_no_page_of_the_allowed_farm_shows_another_farm(
     ids = hostile.kwargs()
     urls = page_urls(ids, skip=AUTH_PAGES)
     # The navigation form with every level chosen, and the farm list.
-    urls["home-selected"] = "/?" + "&".join(f"{k}={v}" for k, v in ids.items() if k != "task_id")
+    urls["browse-selected"] = "/browse/?" + "&".join(
+        f"{k}={v}" for k, v in ids.items() if k != "task_id"
+    )
     for name, url in urls.items():
         response = client.get(url, follow=True)
         assert response.status_code == 200, name
@@ -92,7 +94,7 @@ def test_farm_list_and_navigation_select_offer_only_allowed_farms(
     for allowed, hidden in ((farms["main"], farms["previs"]), (farms["previs"], farms["main"])):
         settings.DASHBOARD_FARMS = [allowed]
         cache.clear()
-        for url in ("/farms/", "/"):
+        for url in ("/farms/", "/browse/"):
             html = client.get(url).content.decode()
             assert allowed in html, url
             assert hidden not in html, url
@@ -107,11 +109,11 @@ def test_navigation_form_rejects_another_farm(
     client: Client, main_only: None, previs_ids: dict[str, str], api_calls: ApiCalls
 ) -> None:
     query = {k: previs_ids[k] for k in ("farm_id", "queue_id", "job_id", "step_id", "task_id")}
-    response = client.get("/", query)
+    response = client.get("/browse/", query)
     assert response.status_code == 200  # no redirect to the task: the form says why
     assert f"Farm {previs_ids['farm_id']} was not found." in response.content.decode()
     # The select changed (htmx): the levels below it stay empty.
-    response = client.get("/", query, headers={**HX, "HX-Trigger-Name": "farm_id"})
+    response = client.get("/browse/", query, headers={**HX, "HX-Trigger-Name": "farm_id"})
     assert response.status_code == 200
     assert previs_ids["queue_id"] not in response.content.decode()
     assert previs_ids["farm_id"] not in api_calls.farms()

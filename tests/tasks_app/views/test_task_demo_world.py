@@ -20,9 +20,9 @@ def status_of(html: str) -> str:
     return match.group(1)
 
 
-def test_home_links_to_demo_tasks_that_all_open(client: Client, emulator: Emulator) -> None:
-    home = client.get("/").content.decode()
-    links = re.findall(r'<a href="(/farms/[^"]+/tasks/[^"]+/)"><bdi>([^<]+)</bdi></a>', home)
+def test_browse_links_to_demo_tasks_that_all_open(client: Client, emulator: Emulator) -> None:
+    page = client.get("/browse/").content.decode()
+    links = re.findall(r'<a href="(/farms/[^"]+/tasks/[^"]+/)"><bdi>([^<]+)</bdi></a>', page)
 
     assert len(links) >= 6
     labels = {label for _, label in links}
