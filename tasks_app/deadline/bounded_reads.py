@@ -186,17 +186,38 @@ BOUNDED_READS: Final[dict[str, BoundedRead]] = {
     "tasks_app.views.attention:_context:[:PAGE_ROWS]": BoundedRead(
         _CUT, "the page says how many more rows '?all=1' shows; the JSON has every item"
     ),
-    "tasks_app.views.failures:_context:[:TASKS_SHOWN]": BoundedRead(
+    "tasks_app.views.failures:_groups:[:TASKS_SHOWN]": BoundedRead(
         _CUT, "'and N more (every task ID is in the JSON)'"
     ),
     "tasks_app.views.health:_check:call(ListFarms)": BoundedRead(
         _SAMPLE, "readiness: any answer of ListFarms (maxResults=1) shows the API answers"
     ),
+    "tasks_app.views.job_verdict:verdict_context:[:TOP_CAUSES]": BoundedRead(
+        _CUT, "the job page's top causes; it says how many more and links the failures page"
+    ),
+    "tasks_app.selectors.job_attention:open_jobs.fetch:search(SearchJobs)": BoundedRead(
+        _CUT,
+        "open jobs up to the search window: complete=False, and the queue page then pages "
+        "through the whole job listing instead",
+    ),
+    "tasks_app.selectors.job_attention:_settled_page.fetch:search(SearchJobs)": BoundedRead(
+        _CUT, "one page of the queue's job table; its pagination reaches the rest"
+    ),
+    "tasks_app.selectors.status_board:status_board:[:TOP_ITEMS]": BoundedRead(
+        _CUT, "home's top attention items, beside 'All N' linking the attention page"
+    ),
+    "tasks_app.selectors.status_board:_finished:[:RECENT_JOBS]": BoundedRead(
+        _SAMPLE, "home's most recently finished jobs, headed 'Finished lately'"
+    ),
     # --- the Search name probe ----------------------------------------------------------------
-    "tasks_app.deadline.probe:_first_farm:list_all(ListFarms)": BoundedRead(_SAMPLE, _PROBE),
-    "tasks_app.deadline.probe:_newest_jobs:call(SearchJobs)": BoundedRead(_SAMPLE, _PROBE),
-    "tasks_app.deadline.probe:_queue_with_jobs:list_all(ListQueues)": BoundedRead(_SAMPLE, _PROBE),
-    "tasks_app.deadline.probe:_job_with_steps:list_all(ListSteps)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe_targets:first_farm:list_all(ListFarms)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe_targets:_newest_jobs:call(SearchJobs)": BoundedRead(_SAMPLE, _PROBE),
+    "tasks_app.deadline.probe_targets:queue_with_jobs:list_all(ListQueues)": BoundedRead(
+        _SAMPLE, _PROBE
+    ),
+    "tasks_app.deadline.probe_targets:job_with_steps:list_all(ListSteps)": BoundedRead(
+        _SAMPLE, _PROBE
+    ),
     "tasks_app.deadline.probe:_try:call(operation)": BoundedRead(_SAMPLE, _PROBE),
     "tasks_app.deadline.probe:_probe_tasks:call(SearchTasks)": BoundedRead(_SAMPLE, _PROBE),
     "tasks_app.deadline.probe:_probe_tasks:call(ListTasks)": BoundedRead(_SAMPLE, _PROBE),
