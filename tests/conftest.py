@@ -19,6 +19,7 @@ from deadline_emulator.clock import Clock
 from deadline_emulator.seed import DEMO_EPOCH
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import resilience
+from tasks_app.services import attention_refresh
 from tasks_app.services.failure_analysis import runner as failure_analysis
 from tasks_app.views import health
 from tests import postgres_plugin, postgres_server
@@ -72,6 +73,9 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     assert failure_analysis.drain(), "a failure analysis was still running after 60 s"
     # Nor may a read a page gave up on: it would call the next test's emulator.
     assert resilience.drain_reads(), "a read was still running after 60 s"
+    # Nor the attention report the header's count builds in the background.
+    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
+    attention_refresh.reset()
     deadline_client.clear_client_cache()
     cache.clear()
     _reset_resilience()

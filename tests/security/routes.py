@@ -76,6 +76,9 @@ DATABASE_PAGES = frozenset(
         "notification_read",
         "notification_job_snooze",
         "machine_action_result",
+        # The attention list and its count read the acknowledgements.
+        "attention",
+        "attention_count",
     }
 )
 

@@ -49,10 +49,9 @@ SUBJECTS: dict[str, frozenset[str]] = {
     "job_failures": frozenset({"GetJob"}),
     "step_failures": frozenset({"GetStep"}),
     "step_task_details": frozenset({"GetStep", "SearchTasks"}),
-    # Built from every farm's reads, any of which may fail with a note: only the farm list.
-    "attention": frozenset({"ListFarms"}),
-    "attention_count": frozenset(),
     # Actions are POSTed; a GET of their URL goes back to the page (302), reading nothing.
+    # The cascading farm-to-task form: a failed read is shown next to its field (200).
+    "browse": frozenset(),
     "job_actions": frozenset(),
     "step_actions": frozenset(),
     "task_actions": frozenset(),

@@ -37,7 +37,7 @@ def test_the_farm_page_lists_its_fleets_with_workers_by_status(
 
 
 def test_attention_links_a_sick_worker_to_its_worker_page(
-    client: Client, emulator: Emulator
+    client: Client, emulator: Emulator, db: None
 ) -> None:
     unreliable = emulator.backend.landmarks()["unreliable_worker"]["workerId"]
     worker = emulator.backend._workers[unreliable]
