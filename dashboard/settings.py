@@ -272,6 +272,9 @@ DASHBOARD_FAILURES_FIRST_PAINT_SECONDS = env_float("DASHBOARD_FAILURES_FIRST_PAI
 # finished tasks in a step; a task is slow past this multiple of its step's p95 duration.
 DASHBOARD_STALL_SECONDS = env_float("DASHBOARD_STALL_SECONDS", 900.0, minimum=60.0)
 DASHBOARD_ATTENTION_SECONDS = env_float("DASHBOARD_ATTENTION_SECONDS", 30.0, minimum=1.0)
+# A serving process starts building the list as it starts (dashboard/wsgi.py), so the header's
+# count is ready by the first page instead of a build after it.
+DASHBOARD_ATTENTION_AT_START = env_bool("DASHBOARD_ATTENTION_AT_START", True)
 # Work waiting this long with nothing running, for a reason an operator can act on, is a
 # ``waiting_job`` on the attention list.
 DASHBOARD_WAIT_SECONDS = env_float("DASHBOARD_WAIT_SECONDS", 1800.0, minimum=60.0)

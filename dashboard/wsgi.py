@@ -16,3 +16,12 @@ from tasks_app.services.notifications import start_notifier  # noqa: E402
 start_resumer()
 # Likewise notifications (docs/notifications.md): a thread here without a broker only.
 start_notifier()
+
+# The attention list (docs/attention.md), built on a thread as the process starts, so the
+# header's count is ready by the first page (DASHBOARD_ATTENTION_AT_START).
+from django.conf import settings  # noqa: E402
+
+from tasks_app.services.attention_refresh import start_building  # noqa: E402
+
+if settings.DASHBOARD_ATTENTION_AT_START:
+    start_building()

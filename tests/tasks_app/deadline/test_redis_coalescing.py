@@ -243,6 +243,7 @@ def two_dashboards(redis_url: str) -> Iterator[tuple[Emulator, TinyWorld, list[s
             DASHBOARD_CACHE_URL=redis_url,
             DEADLINE_CACHE_SECONDS="1",
             DASHBOARD_AUTH="none",
+            DASHBOARD_ATTENTION_AT_START="off",  # its calls are counted here: none of the list's
             DJANGO_DB_PATH=str(Path(workdir) / "db.sqlite3"),
         )
         try:

@@ -7,17 +7,20 @@ from __future__ import annotations
 import re
 
 import pytest
+import redis
 
 from deadline_emulator import Emulator
 from deadline_emulator.server import serve_in_thread
 from tests.dashboard_processes import (
     PASSWORD,
     Browser,
+    await_true,
     emulator_environment,
     environment,
     gunicorn_processes,
     migrate,
 )
+from tests.redis_server import redis_server
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _OPEN_ROW = re.compile(r'<tr data-href="[^"]*" data-kind="[^"]*" data-key="([^"]+)">')
@@ -74,3 +77,26 @@ def test_a_snooze_on_one_process_holds_on_the_other(
             assert again.status == 409 and "Already snoozed by ada" in again.text
     finally:
         server.shutdown()
+
+
+@pytest.mark.database
+def test_a_fresh_server_builds_the_list_as_it_starts(shared_database_url: str) -> None:
+    """Nobody asks for the list or its count: the serving process builds it as it starts
+    (DASHBOARD_ATTENTION_AT_START), so the first page's count is there at once."""
+    with redis_server() as redis_url:
+        env = environment(
+            DEADLINE_BACKEND="demo",
+            DATABASE_URL=shared_database_url,
+            DASHBOARD_CACHE_URL=redis_url,
+        )
+        migrate(env, username="grace")  # the module's database: ada exists
+        with gunicorn_processes(1, env, threads=2) as (base,):
+            store = redis.Redis.from_url(redis_url)
+            # Before any request: its build (its lock, then the report) is in the shared cache.
+            await_true(lambda: any(store.scan_iter("*:attention:*")), 60, "a build of the report")
+            count = Browser({"HX-Request": "true"})
+            await_true(
+                lambda: "count-badge" in count.request(f"{base}/attention/count/").text,
+                60,
+                "the header's count",
+            )
