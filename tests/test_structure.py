@@ -208,3 +208,45 @@ def test_no_ticket_numbers_or_machine_paths_in_code_and_templates() -> None:
         if _TICKET_OR_PATH.search(line)
     ]
     assert offenders == []
+
+
+# --- Templates --------------------------------------------------------------------------------
+#: Elements a template must close itself: one opened in one file and closed in another (an
+#: include that leaves its <section> open) breaks as soon as either file changes alone.
+_CONTAINERS = frozenset(
+    "section div main article aside nav header footer form table thead tbody tr ul ol dl "
+    "details fieldset".split()
+)
+_NOT_MARKUP = re.compile(
+    r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}|\{%.*?%\}|\{\{.*?\}\}|<!--.*?-->"
+    r"|<script\b.*?</script>",
+    re.S,
+)
+
+
+def unclosed_elements(source: str) -> dict[str, int]:
+    """Container elements a template opens more (+) or closes more (-) than it closes."""
+    balance: dict[str, int] = {}
+    for closing, name in re.findall(r"<(/?)([a-zA-Z][\w-]*)\b[^>]*>", _NOT_MARKUP.sub("", source)):
+        if name.lower() in _CONTAINERS:
+            balance[name.lower()] = balance.get(name.lower(), 0) + (-1 if closing else 1)
+    return {name: n for name, n in balance.items() if n}
+
+
+def test_the_element_check_sees_a_section_left_open() -> None:
+    assert unclosed_elements('<section id="live">{% if x %}<p>{{ x }}</p>{% endif %}') == {
+        "section": 1
+    }
+    assert unclosed_elements("{% live %}<div><p>a</p></div>{% endlive %}</section>") == {
+        "section": -1
+    }
+    assert unclosed_elements("<ul>{% for i in x %}<li>{{ i }}</li>{% endfor %}</ul>") == {}
+
+
+def test_every_template_closes_the_elements_it_opens() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): found
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        if path.exists() and (found := unclosed_elements(path.read_text()))
+    }
+    assert offenders == {}
