@@ -177,6 +177,8 @@ PARAMETERS = [
     "end",
     "group",
     "queue",
+    # Home: the jobs behind one of the status board's counts.
+    "show",
 ]
 
 

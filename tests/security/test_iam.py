@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from deadline_emulator import Emulator
 from tasks_app.deadline.allow_list import ACTION_IAM_ACTIONS, REQUIRED_IAM_ACTIONS
+from tasks_app.selectors import attention
 from tasks_app.services import actions
 from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import ApiCalls, Hostile
@@ -59,6 +60,9 @@ def test_every_page_calls_only_the_documented_actions(
         },
     )
     assert client.get(f"{url}?format=json&wait=30").json()["complete"], url
+    # The attention list is built off the request (services/attention_refresh): its reads, a
+    # fleet's workers among them, are the dashboard's calls too.
+    attention.get_report()
     used = {
         operation if operation.startswith("logs:") else f"deadline:{operation}"
         for operation, _ in api_calls.calls
