@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from deadline_emulator import real_members, shared_states
@@ -81,6 +82,18 @@ from deadline_emulator.statistics import SessionsStatistics
 OPERATOR_IDENTITY = "dashboard-operator@lighthouse.example"
 _FAR_FUTURE = 1e13  # "the end of time" for settled outcomes (finite, unlike INF)
 _SESSION = struct.Struct(">IBIH")  # job_ref, step index, task index, attempt seq
+
+
+@lru_cache(maxsize=200_000)
+def _session_hex_of(seed: int, mask: bytes, job_ref: int, step: int, head: int, seq: int) -> str:
+    """A session's ID (hex part): a pure function of the world's seed and the session's place,
+    asked for tens of thousands of times per farm-wide listing, so made once per process."""
+    payload = _SESSION.pack(job_ref, step, head, seq)
+    masked = bytes(a ^ b for a, b in zip(payload, mask, strict=True))
+    check = digest(seed, "session-check", payload.hex(), size=16 - _SESSION.size)
+    return check.hex() + masked.hex()
+
+
 _DEFAULT_CAPABILITIES = {
     "attributes": [{"name": "attr.worker.os.family", "anyOf": ["linux", "windows"]}],
     "amounts": [{"name": "amount.worker.vcpu", "min": 4.0}],
@@ -1445,10 +1458,9 @@ class DeadlineBackend(
     def _session_hex(self, job: JobSpec, step: StepSpec, index: int, attempt: Attempt) -> str:
         if attempt.session_head >= 0:  # a task of a shared session: the session's first task
             index = attempt.session_head
-        payload = _SESSION.pack(job.job_ref, step.index, index, attempt.seq)
-        masked = bytes(a ^ b for a, b in zip(payload, self._session_mask, strict=True))
-        check = digest(self.seed, "session-check", payload.hex(), size=16 - _SESSION.size)
-        return check.hex() + masked.hex()
+        return _session_hex_of(
+            self.seed, self._session_mask, job.job_ref, step.index, index, attempt.seq
+        )
 
     def _decode_session(self, session_hex: str) -> tuple[int, int, int, int] | None:
         try:

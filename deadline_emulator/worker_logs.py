@@ -17,9 +17,13 @@ The emulator keeps the last ``farm_side.WORKER_LOG_SPAN`` of each stream.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
+
+from cachetools import LRUCache
 
 from deadline_emulator.seed import digest
 
@@ -29,6 +33,18 @@ GIB = 1024**3
 _MEMORY_GIB = {"r6i.4xlarge": 128, "c6i.8xlarge": 64, "g5.2xlarge": 32, "m6i.4xlarge": 64}
 _DISK_TOTAL = 500 * 1000**3
 OOM_EXIT_CODE = 137
+
+# Built streams kept per process: a busy worker's day is some 5,000 events and ~60 ms to build,
+# and every GetLogEvents of it (a task's peak memory, a worker's charts, a window of its log)
+# rebuilt it. A stream is a pure function of its timeline (the clock's instant included) and
+# the seed, so one built stream serves any emulator of the process; its lists are read-only.
+_built_lock = threading.Lock()
+_built: LRUCache[tuple[str, bytes], tuple[list[int], list[str]]] = LRUCache(maxsize=64)
+
+
+def _fingerprint(timeline: dict[str, Any]) -> bytes:
+    text = json.dumps(timeline, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +69,17 @@ class WorkerLog:
         self.ingest_lag_ms = 200 + int(_unit(self.key, "lag") * 800)
         start_ms = int(timeline["startsAt"] * 1000)
         self.plan = _Plan(start_ms)
-        events = self._action_events() + self._metric_events(start_ms)
-        events.sort(key=lambda e: e[0])
-        self._times = [e[0] for e in events]
-        self._messages = [e[1] for e in events]
-        self.total = len(events)
+        cache_key = (self.key, _fingerprint(timeline))
+        with _built_lock:
+            built = _built.get(cache_key)
+        if built is None:
+            events = self._action_events() + self._metric_events(start_ms)
+            events.sort(key=lambda e: e[0])
+            built = ([e[0] for e in events], [e[1] for e in events])
+            with _built_lock:
+                _built[cache_key] = built
+        self._times, self._messages = built
+        self.total = len(self._times)
         visible = self.total
         if now_ms is not None:
             visible = self.index_at(now_ms - self.ingest_lag_ms)
