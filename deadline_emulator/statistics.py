@@ -212,17 +212,41 @@ class SessionsStatistics:
     ) -> list[dict[str, Any]]:
         """Every session of the farm's jobs in those queues (or on those fleets), as
         ListSessions answers it, with what the rows are grouped by."""
+        return [
+            s
+            for s in self._every_farm_session(farm_id)
+            if (not queue_ids or s["queueId"] in queue_ids)
+            and (not fleet_ids or s["fleetId"] in fleet_ids)
+        ]
+
+    def _every_farm_session(self, farm_id: str) -> list[dict[str, Any]]:
+        """Every session of the farm's jobs, once per instant and state of the farm: a usage
+        view starts several aggregations (one per grouping and chunk of queues) at one instant,
+        and each walked every job's sessions again. Read-only once made."""
         t = self.clock.now()  # type: ignore[attr-defined]
+        key = (
+            farm_id,
+            t,
+            self._update_seq,  # type: ignore[attr-defined]
+            sum(self._job_versions.values()),  # type: ignore[attr-defined]
+            len(self._extra_jobs),  # type: ignore[attr-defined]
+        )
+        memo = self.__dict__.setdefault("_farm_sessions_memo", {})
+        if key not in memo:
+            if len(memo) > 8:
+                memo.clear()
+            memo[key] = self._walk_farm_sessions(farm_id, t)
+        return memo[key]
+
+    def _walk_farm_sessions(self, farm_id: str, t: float) -> list[dict[str, Any]]:
         found = []
         for job in self._all_jobs(t):  # type: ignore[attr-defined]
-            if job.farm_id != farm_id or (queue_ids and job.queue_id not in queue_ids):
+            if job.farm_id != farm_id:
                 continue
             answer = self.list_sessions(  # type: ignore[attr-defined]
                 farm_id=farm_id, queue_id=job.queue_id, job_id=job.job_id, max_results=10**9
             )
             for session in answer["sessions"]:
-                if fleet_ids and session["fleetId"] not in fleet_ids:
-                    continue
                 worker = self._workers.get(session["workerId"])  # type: ignore[attr-defined]
                 instance = getattr(worker, "instance_type", None)
                 ended = session.get("endedAt")
