@@ -18,7 +18,8 @@ from tests.browser.console import console_problems
 from tests.browser.pages import page_urls
 from tests.browser.test_accessibility_browser import serious_violations
 
-pytestmark = pytest.mark.browser
+# Looks and density: the database (the attention list's acknowledgements) is by the way.
+pytestmark = [pytest.mark.browser, pytest.mark.database_incidental]
 
 DESK = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
