@@ -96,6 +96,7 @@ def configure(emulator_url: str) -> None:
         DJANGO_SETTINGS_MODULE="dashboard.settings",
         DASHBOARD_AUTH="none",
         DASHBOARD_LOG_LEVEL="WARNING",
+        DASHBOARD_API_LOG_LEVEL="WARNING",
         DEADLINE_BACKEND="aws",
         AWS_ENDPOINT_URL_DEADLINE=emulator_url,
         AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=emulator_url,
