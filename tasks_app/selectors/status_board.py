@@ -14,6 +14,7 @@ from datetime import datetime
 from ..deadline.errors import DeadlineError
 from ..deadline.types import Job, Queue
 from . import attention, browse, job_attention
+from .attention.stories import Incident, incidents
 from .resources import now, read_concurrently
 
 #: The counts the board leads with, in this order (keys of ``StatusBoard.jobs``).
@@ -43,7 +44,9 @@ class BoardJob:
 class StatusBoard:
     jobs: dict[str, list[BoardJob]]  # SHOWN key -> jobs, most urgent first
     finished: list[BoardJob]  # ended within DASHBOARD_RECENT_SECONDS, last ended first
-    top_items: list[attention.AttentionItem]
+    # The attention list's incidents (a stopped worker with the tasks it holds is one), as on
+    # /attention/ before anyone acknowledges them (the header's count leaves those out).
+    top_items: list[Incident]
     attention_count: int | None  # None: the attention list has not been built yet
     queues: int
     farms: list[str]  # display names of the farms read
@@ -96,6 +99,7 @@ def status_board() -> StatusBoard:
     notes += [f"Could not search the jobs of queue {k}: {e.message}" for k, e in failures.items()]
     report = _last_report(notes)
     stalled = job_attention.stalled_jobs(report.items if report else ())
+    stories = incidents(report) if report else []
     rows: list[BoardJob] = []
     for farm_id, farm_name, queue in queues:
         found = lists.get(queue.queue_id)
@@ -105,8 +109,8 @@ def status_board() -> StatusBoard:
     return StatusBoard(
         jobs=_by_count(rows, stalled),
         finished=_finished(rows),
-        top_items=list(report.items[:TOP_ITEMS]) if report else [],
-        attention_count=report.count if report else None,
+        top_items=stories[:TOP_ITEMS],
+        attention_count=len(stories) if report else None,
         queues=len(queues),
         farms=farms,
         checked_at=now(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from html import escape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,7 +16,8 @@ from django.test import Client
 
 from deadline_emulator import Emulator
 from tasks_app.deadline.types import UNFINISHED_RUN_STATUSES
-from tasks_app.selectors import attention, job_attention
+from tasks_app.selectors import attention, job_attention, status_board
+from tasks_app.selectors.attention.stories import incidents
 from tests.conftest import Tiny
 from tests.tasks_app.tiny_world import Ids
 
@@ -131,6 +133,26 @@ def test_stalled_count_comes_from_the_attention_list(client: Client, emulator: E
     assert "has not run yet" not in html
     top = report.items[0]
     assert top.reason in html.replace("&#x27;", "'").replace("&quot;", '"')
+
+
+def test_the_board_tells_one_story_per_incident(client: Client, emulator: Emulator) -> None:
+    """A stopped worker and the tasks it holds are one line, as on /attention/; the count is
+    of those incidents."""
+    report = attention.get_report()
+    html = client.get("/").content.decode()
+    stories = incidents(report)
+    sick = next(s for s in stories if s.item.kind == "sick_worker" and s.tasks)
+    board = re.search(r'<ul class="board-items">(.*?)</ul>', html, re.S)
+    assert board is not None
+    lines = re.findall(r"<li>(.*?)</li>", board.group(1), re.S)
+    assert len(lines) == min(len(stories), status_board.TOP_ITEMS)
+    held = [line for line in lines if "holds " in line]
+    assert stories.index(sick) < status_board.TOP_ITEMS  # the demo's dead worker leads
+    n = len(sick.tasks)
+    assert any(f"holds {n} stalled task{'s' if n > 1 else ''}" in line for line in held)
+    for task in sick.tasks:  # inside its worker's story, never a line of its own
+        assert f'href="{escape(task.url)}"' not in board.group(1)
+    assert f"All {len(stories):,}" in html
 
 
 def test_a_bad_show_value_is_a_400_not_an_api_call(client: Client, emulator: Emulator) -> None:
