@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,13 +35,26 @@ class Shot:
 
 @contextmanager
 def _served() -> Iterator[tuple[str, Any]]:
-    """The dashboard on the demo world (clock pinned), served from a thread of this process."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
-    os.environ["DEADLINE_BACKEND"] = "demo"
-    os.environ.setdefault("DASHBOARD_AUTH", "none")
+    """The dashboard on the demo world (clock pinned), served from a thread of this process,
+    on a database of its own (migrated here: some pages read acknowledgements and the audit)."""
+    with tempfile.TemporaryDirectory(prefix="dtd-screenshots-") as workdir:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+        os.environ["DEADLINE_BACKEND"] = "demo"
+        os.environ.setdefault("DASHBOARD_AUTH", "none")
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["DJANGO_DB_PATH"] = str(Path(workdir) / "screenshots.sqlite3")
+        with _serving() as served:
+            yield served
+
+
+@contextmanager
+def _serving() -> Iterator[tuple[str, Any]]:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
     from django.conf import settings
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
@@ -55,6 +69,10 @@ def _served() -> Iterator[tuple[str, Any]]:
     }
     emulator = Emulator(seed=settings.DEADLINE_DEMO_SEED, clock=Clock(pinned_at=PINNED_AT))
     set_default_emulator(emulator, seed=settings.DEADLINE_DEMO_SEED)
+    # A serving process builds the attention list as it starts (dashboard/wsgi.py): so here.
+    from tasks_app.selectors import attention
+
+    attention.get_report()
     server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
     server.daemon = True
     server.start()
@@ -78,10 +96,12 @@ def _pages(emulator: Any) -> list[Shot]:
 
 # The README's pictures: (page, colour scheme, viewport).
 README_SHOTS = [
+    ("home", "light", DESK),
     ("queue", "light", DESK),
     ("job", "dark", DESK),
     ("step", "light", DESK),
     ("task", "dark", DESK),
+    ("task", "light", PHONE),
     ("queue", "light", PHONE),
     ("attention", "light", DESK),
     ("usage", "light", DESK),
