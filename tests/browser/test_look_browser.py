@@ -269,9 +269,15 @@ def test_question_mark_lists_the_shortcuts(open_page: Any, urls: dict[str, str])
 def test_a_phone_shows_the_status_without_scrolling(
     open_page: Any, urls: dict[str, str], name: str
 ) -> None:
-    page = open_page(urls[name], viewport=PHONE)
+    from playwright.sync_api import expect
 
-    status = page.locator("main .badge").first
+    page = open_page(urls[name], viewport=PHONE)
+    # The task page's triage (its log and attempts) arrives after the page: measure the page
+    # as it settles, not in whichever order its parts happened to arrive.
+    expect(page.locator("[data-triage-placeholder]")).to_have_count(0)
+
+    # A failed task states its status in its verdict ("Failed 3 times · exit 74 ..."), first.
+    status = page.locator("main [data-task-verdict], main .badge").first
     box = status.bounding_box()
     assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"]
     assert page.evaluate("() => window.scrollY") == 0
