@@ -19,6 +19,7 @@ import logging
 import unicodedata
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from axes.handlers.cache import AxesCacheHandler
 from axes.handlers.database import AxesDatabaseHandler
@@ -32,7 +33,13 @@ from django.contrib.auth.middleware import LoginRequiredMiddleware, RemoteUserMi
 from django.contrib.auth.views import redirect_to_login
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
@@ -114,11 +121,14 @@ class DashboardLoginRequiredMiddleware(LoginRequiredMiddleware):
             if request.htmx:
                 return HttpResponseClientRedirect(page)
             return render(request, "registration/no_remote_user.html", status=403)
-        login = redirect_to_login(
-            page,
-            resolve_url(self.get_login_url(view_func)),
-            self.get_redirect_field_name(view_func),
-        )
+        login_url = resolve_url(self.get_login_url(view_func))
+        if urlsplit(page).path in {resolve_url("logout"), login_url}:
+            # A request of the sign-out (or sign-in) page itself, such as the header's count
+            # still on its way as the person signs out: back to the sign-in page as it is,
+            # never with "next" pointing at sign-out.
+            login: HttpResponseBase = HttpResponseRedirect(login_url)
+        else:
+            login = redirect_to_login(page, login_url, self.get_redirect_field_name(view_func))
         if request.htmx:
             # The same Location as HX-Redirect: htmx navigates the whole browser there rather
             # than swapping a sign-in form into a panel.

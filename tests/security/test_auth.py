@@ -123,6 +123,18 @@ def test_htmx_poll_with_an_expired_session_sends_the_browser_to_sign_in(
     assert response["HX-Redirect"].startswith("/login/?next=")
 
 
+def test_the_sign_out_pages_own_request_after_sign_out_goes_to_plain_sign_in(
+    signed_in: Client,
+) -> None:
+    """The header's count, still on its way from the sign-out page as the person signs out,
+    sends the browser where the sign-out does (/login/), never to "sign in, then sign out"."""
+    assert signed_in.get("/logout/").status_code == 200
+    assert signed_in.post("/logout/")["Location"] == "/login/"
+    for page in ("/logout/", "/login/?next=/"):
+        response = signed_in.get("/attention/count/", headers=_hx(page))
+        assert response["HX-Redirect"] == "/login/", page
+
+
 def test_htmx_redirect_ignores_a_current_url_of_another_site(
     client: Client, login_mode: None, hostile: Hostile
 ) -> None:
