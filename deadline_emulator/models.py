@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from cachetools import LRUCache
+
 from deadline_emulator import real_members, shared_states
 from deadline_emulator.batch import BatchOperations, item_error
 from deadline_emulator.clock import Clock
@@ -254,6 +256,7 @@ class DeadlineBackend(
         # SearchTasks rows of a step, built from one list of its task states (reused while
         # _step_state answers with that very list), grouped by run status.
         self._search_rows: dict[tuple[str, bool], tuple[list[TaskState], _StepRows]] = {}
+        self._search_memo: LRUCache[tuple[Any, ...], list[dict[str, Any]]] = LRUCache(maxsize=8)
 
     # --- world look-ups ---------------------------------------------------------------------
 
@@ -1138,9 +1141,37 @@ class DeadlineBackend(
         # looks at parameters or task IDs.
         needs_all = "parameter" in repr(filter_expressions) + repr(sort_expressions)
         needs_all = needs_all or "searchTerm" in repr(filter_expressions)
+        # The matched, sorted items of one query at one instant and state of the world: a
+        # client reading a 10,000-task job page by page by offset asks the same query 100 times.
+        query = (
+            farm_id, tuple(queue_ids), job_id, repr(filter_expressions), repr(sort_expressions),
+            needs_all, self.search.mode, t, self._update_seq, sum(self._job_versions.values()),
+            len(self._extra_jobs),
+        )  # fmt: skip
+        with self._lock:
+            items = self._search_memo.get(query)
+        if items is None:
+            items = self._matched_tasks(jobs, t, matcher, needs_all)
+            sort_items(items, TASK_FIELDS, sort_expressions, self.search)
+            with self._lock:
+                self._search_memo[query] = items
+        page, total, next_offset = search_page(items, item_offset, page_size)
+        answers = []
+        for row in page:
+            job, step, index, s = row["_ref"]
+            item = {key: value for key, value in row.items() if key[0] != "_"}
+            full = self._task_answer(job, step, index, s)
+            _put(item, latestSessionActionId=full.get("latestSessionActionId"),
+                 parameters=full.get("parameters"))  # fmt: skip
+            answers.append(item)
+        return _put({"tasks": answers, "totalResults": total}, nextItemOffset=next_offset)
+
+    def _matched_tasks(
+        self, jobs: list[JobSpec], t: float, matcher: Matcher, needs_all: bool
+    ) -> list[dict[str, Any]]:
         statuses = matcher.required.get("runStatus")
         memo: dict = {}
-        items = []
+        items: list[dict[str, Any]] = []
         for job in jobs:
             for step in job.steps:
                 rows = self._step_rows(job, step, t, memo, needs_all)
@@ -1154,17 +1185,7 @@ class DeadlineBackend(
                         else sorted((row for group in groups for row in group), key=_task_number)
                     )
                 items.extend(row for row in candidates if matcher(row))
-        sort_items(items, TASK_FIELDS, sort_expressions, self.search)
-        page, total, next_offset = search_page(items, item_offset, page_size)
-        answers = []
-        for row in page:
-            job, step, index, s = row["_ref"]
-            item = {key: value for key, value in row.items() if key[0] != "_"}
-            full = self._task_answer(job, step, index, s)
-            _put(item, latestSessionActionId=full.get("latestSessionActionId"),
-                 parameters=full.get("parameters"))  # fmt: skip
-            answers.append(item)
-        return _put({"tasks": answers, "totalResults": total}, nextItemOffset=next_offset)
+        return items
 
     def _step_rows(
         self, job: JobSpec, step: StepSpec, t: float, memo: dict, with_parameters: bool
