@@ -12,11 +12,13 @@ actions of each session in it, all at once.
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 from ...deadline.cache import cached_only, cached_read
 from ...deadline.calls import call, list_every
@@ -44,6 +46,8 @@ from .timeline import (
     job_timeline,
     window_of,
 )
+
+T = TypeVar("T")
 
 #: SearchTasks reaches items 0..10,000 by offset, at most 100 a page.
 SEARCH_PAGE = 100
@@ -111,22 +115,23 @@ def _at_once(read: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
     return list(read_pool().map(read, list(items)))
 
 
-def job_runs(*, farm_id: str, queue_id: str, job_id: str) -> JobRuns:
-    """Every task's latest run (up to the search window) and its session, cached."""
+def job_runs(*, farm_id: str, queue_id: str, job_id: str, tasks: int = 0) -> JobRuns:
+    """Every task's latest run (up to the search window) and its session, cached. ``tasks``,
+    the job's task count if known, lets every page be asked at once."""
     return cached_read(
         kind="job-runs",
         ids=(farm_id, queue_id, job_id),
         ttl=TIMELINE_CACHE_SECONDS,
-        fetch=lambda: _read_runs(farm_id, queue_id, job_id),
+        fetch=lambda: _read_runs(farm_id, queue_id, job_id, tasks),
         parse=JobRuns,
     )
 
 
-def _read_runs(farm_id: str, queue_id: str, job_id: str) -> dict[str, Any]:
-    """SearchTasks pages by offset, all at once after the first (which gives the total);
-    each page's sessions asked of BatchGetSession as soon as a hundred are known (queued
-    behind the pages not yet sent). From the caller's thread: pool threads never wait on the
-    pool."""
+def _read_runs(farm_id: str, queue_id: str, job_id: str, expected: int) -> dict[str, Any]:
+    """SearchTasks pages by offset, all at once: those the job's task count calls for with
+    the first, any more the first page's total shows after it; each page's sessions asked of
+    BatchGetSession as soon as a hundred are known (queued behind the pages not yet sent).
+    From the caller's thread: pool threads never wait on the pool."""
     ids = {"farmId": farm_id, "queueId": queue_id, "jobId": job_id}
 
     def page(offset: int) -> dict[str, Any]:
@@ -143,10 +148,12 @@ def _read_runs(farm_id: str, queue_id: str, job_id: str) -> dict[str, Any]:
         return call("BatchGetSession", identifiers=[{**ids, "sessionId": s} for s in chunk])
 
     pool = read_pool()
-    first = page(0)
+    early = [pool.submit(page, n) for n in range(0, min(expected, SEARCH_WINDOW), SEARCH_PAGE)]
+    first = early[0].result() if early else page(0)
     total = int(first.get("totalResults") or 0)
-    pages = [
-        pool.submit(page, n) for n in range(SEARCH_PAGE, min(total, SEARCH_WINDOW), SEARCH_PAGE)
+    sent = max(len(early), 1) * SEARCH_PAGE
+    pages = early[1:] + [
+        pool.submit(page, n) for n in range(sent, min(total, SEARCH_WINDOW), SEARCH_PAGE)
     ]
     tasks: dict[str, Mapping[str, Any]] = {}
     asked: set[str] = set()
@@ -318,9 +325,14 @@ def read_timeline(
     if tasks <= EXACT_TASKS:
         whole = job_timeline(**ids)
         return whole, window_of(whole, start, end)
-    runs = job_runs(**ids)
+    runs = job_runs(**ids, tasks=tasks)
     now = resources.now().timestamp()
     lanes = runs.activity.sessions
+    # The whole job in view: the overhead's sampled actions are read while the lanes' host
+    # names are, not after them (a round trip less on the viewer's wait).
+    early = None
+    if start is None and end is None:
+        early = _beside(lambda: estimated_overhead(**ids, runs=runs, now=now))
     overview = build_timeline(runs.activity, host_names(farm_id, _workers(lanes)), now)
     window = window_of(overview, start, end)
     zoomed = window is not None and (window.start, window.end) != (overview.start, overview.end)
@@ -338,10 +350,28 @@ def read_timeline(
             )
             return replace(drawn, start=overview.start, end=overview.end, notes=(note,)), window
     _warm_sessions(farm_id, queue_id, job_id)
-    overhead = estimated_overhead(**ids, runs=runs, now=now)
+    overhead = (
+        early.result() if early is not None else estimated_overhead(**ids, runs=runs, now=now)
+    )
     return replace(
         overview, overhead=overhead, aggregate=True, notes=_overview_notes(runs, overhead)
     ), window
+
+
+def _beside(work: Callable[[], T]) -> Future[T]:
+    """``work`` on a thread of its own, with the caller's context (its request ID): not on
+    the read pool, since ``work`` waits on the pool."""
+    future: Future[T] = Future()
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            future.set_result(context.run(work))
+        except BaseException as exc:  # handed to the caller, which raises it
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="timeline-overhead", daemon=True).start()
+    return future
 
 
 def _workers(sessions: Iterable[ActivitySession]) -> set[tuple[str, str]]:

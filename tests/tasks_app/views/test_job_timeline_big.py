@@ -156,3 +156,15 @@ def test_the_page_says_what_is_aggregated_and_estimated(
     assert html.count("data-read-note") >= 2
     assert "data-estimated" in html
     assert "span-mixed" in html
+
+
+@pytest.mark.parametrize("told", [0, 150, 10_000])
+def test_every_task_is_read_whatever_count_the_view_passed(
+    emulator: Emulator, job: dict[str, str], told: int
+) -> None:
+    """The job's task count only lets pages be asked early: told none, too few or all, the
+    read still reaches every task the search's total names, each page once."""
+    ids = {"farm_id": job["farmId"], "queue_id": job["queueId"], "job_id": job["jobId"]}
+    runs = job_overview.job_runs(**ids, tasks=told)
+    assert runs.tasks_read == runs.tasks_total == 10_000
+    assert emulator.calls["SearchTasks"] == 100
