@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from tasks_app.deadline.types import TaskRunStatus
 from tasks_app.donut import clock_dependent
@@ -109,3 +111,12 @@ def status_badge(status: TaskRunStatus | str | None) -> dict[str, Any]:
 def timestamp(value: datetime | None, now: datetime) -> dict[str, Any]:
     """Absolute UTC time plus a relative one that the page script keeps current."""
     return {"value": value, "now": now}
+
+
+@register.filter
+def address(value: object) -> str:
+    """An e-mail address (or any dotted name) that wraps after its ``@`` and before its dots,
+    never inside a word: the text is escaped first, then ``<wbr>`` marks where it may wrap
+    (neither ``@`` nor ``.`` occurs in what escaping writes)."""
+    text = str(conditional_escape("" if value is None else value))
+    return mark_safe(text.replace("@", "@<wbr>").replace(".", "<wbr>."))  # noqa: S308 - escaped above

@@ -113,7 +113,9 @@ README_SHOTS = [
 ANALYSED = """() => new Promise((resolve) => {
     const until = Date.now() + 60000;
     const check = () => {
-        if (!document.querySelector('#failures-live[data-complete="false"]')) return resolve(true);
+        const reading = document.querySelector(
+            '#failures-live[data-complete="false"], [data-verdict-polling]');
+        if (!reading) return resolve(true);
         if (Date.now() > until) return resolve(false);
         setTimeout(check, 100);
     };
@@ -125,8 +127,8 @@ def _wait_settled(page: Any) -> None:
     """The page and the sections htmx loads after it (the task page's triage) are in."""
     page.wait_for_load_state("networkidle")
     page.wait_for_function("document.querySelectorAll('[data-triage-placeholder]').length === 0")
-    # Failures views stream in: wait for the analysis (polled with a function, not a string:
-    # the Content-Security-Policy forbids eval).
+    # Failures views and a failed job's verdict stream in: wait for the analysis (polled with
+    # a function, not a string: the Content-Security-Policy forbids eval).
     page.evaluate(ANALYSED)
 
 
