@@ -12,13 +12,11 @@ actions of each session in it, all at once.
 
 from __future__ import annotations
 
-import contextvars
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any, TypeVar
+from typing import Any
 
 from ...deadline.cache import cached_only, cached_read
 from ...deadline.calls import call, list_every
@@ -46,8 +44,6 @@ from .timeline import (
     job_timeline,
     window_of,
 )
-
-T = TypeVar("T")
 
 #: SearchTasks reaches items 0..10,000 by offset, at most 100 a page.
 SEARCH_PAGE = 100
@@ -278,13 +274,37 @@ def sample(
     return [started[int(n * step)] for n in range(size)]
 
 
-def estimated_overhead(
-    *, farm_id: str, queue_id: str, job_id: str, runs: JobRuns, now: float
-) -> Overhead:
-    """The overview's summary: the read sessions' whole time, shared out as the actions of an
-    even sample of them share their own time (``sampled`` says how many)."""
+#: The sampled sessions and their actions' reads, under way on the read pool.
+SampleReads = tuple[list[ActivitySession], list[Future[tuple[ActivityAction, ...]]]]
+
+
+def start_sample(*, farm_id: str, queue_id: str, job_id: str, runs: JobRuns) -> SampleReads:
+    """Start reading the actions of the sessions the overhead is estimated from (not waiting
+    for them: the caller reads the lanes' host names meanwhile)."""
     chosen = sample(runs.activity.sessions)
-    actions = _actions_of(farm_id, queue_id, job_id, chosen)
+    pool = read_pool()
+    return chosen, [
+        pool.submit(
+            session_actions,
+            farm_id=farm_id,
+            queue_id=queue_id,
+            job_id=job_id,
+            session_id=session.session_id,
+        )
+        for session in chosen
+    ]
+
+
+def estimated_overhead(
+    *, farm_id: str, queue_id: str, job_id: str, runs: JobRuns, now: float,
+    started: SampleReads | None = None,
+) -> Overhead:  # fmt: skip
+    """The overview's summary: the read sessions' whole time, shared out as the actions of an
+    even sample of them share their own time (``sampled`` says how many); ``started``, the
+    sample's reads if ``start_sample`` began them."""
+    ids = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id}
+    chosen, reads = started or start_sample(**ids, runs=runs)
+    actions = [action for read in reads for action in read.result()]
     sampled_seconds = sum(duration(s.start, s.end, now) for s in chosen)
     by_kind: dict[str, float] = {}
     for action in actions:
@@ -330,9 +350,7 @@ def read_timeline(
     lanes = runs.activity.sessions
     # The whole job in view: the overhead's sampled actions are read while the lanes' host
     # names are, not after them (a round trip less on the viewer's wait).
-    early = None
-    if start is None and end is None:
-        early = _beside(lambda: estimated_overhead(**ids, runs=runs, now=now))
+    started = start_sample(**ids, runs=runs) if start is None and end is None else None
     overview = build_timeline(runs.activity, host_names(farm_id, _workers(lanes)), now)
     window = window_of(overview, start, end)
     zoomed = window is not None and (window.start, window.end) != (overview.start, overview.end)
@@ -350,28 +368,10 @@ def read_timeline(
             )
             return replace(drawn, start=overview.start, end=overview.end, notes=(note,)), window
     _warm_sessions(farm_id, queue_id, job_id)
-    overhead = (
-        early.result() if early is not None else estimated_overhead(**ids, runs=runs, now=now)
-    )
+    overhead = estimated_overhead(**ids, runs=runs, now=now, started=started)
     return replace(
         overview, overhead=overhead, aggregate=True, notes=_overview_notes(runs, overhead)
     ), window
-
-
-def _beside(work: Callable[[], T]) -> Future[T]:
-    """``work`` on a thread of its own, with the caller's context (its request ID): not on
-    the read pool, since ``work`` waits on the pool."""
-    future: Future[T] = Future()
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            future.set_result(context.run(work))
-        except BaseException as exc:  # handed to the caller, which raises it
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="timeline-overhead", daemon=True).start()
-    return future
 
 
 def _workers(sessions: Iterable[ActivitySession]) -> set[tuple[str, str]]:
