@@ -86,7 +86,7 @@ _FAR_FUTURE = 1e13  # "the end of time" for settled outcomes (finite, unlike INF
 _SESSION = struct.Struct(">IBIH")  # job_ref, step index, task index, attempt seq
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=1 << 16)
 def _session_hex_of(seed: int, mask: bytes, job_ref: int, step: int, head: int, seq: int) -> str:
     """A session's ID (hex part): a pure function of the world's seed and the session's place,
     asked for tens of thousands of times per farm-wide listing, so made once per process."""
@@ -109,7 +109,7 @@ def _dt(value: float | None) -> datetime | None:
     return _aware(value)
 
 
-@lru_cache(maxsize=1 << 18)
+@lru_cache(maxsize=1 << 16)
 def _aware(value: float) -> datetime:
     # The world's instants repeat in every answer about them (a 10,000-task step's rows, a
     # farm's sessions), and making an aware datetime was a tenth of the emulator's time.
@@ -1145,8 +1145,7 @@ class DeadlineBackend(
         # client reading a 10,000-task job page by page by offset asks the same query 100 times.
         query = (
             farm_id, tuple(queue_ids), job_id, repr(filter_expressions), repr(sort_expressions),
-            needs_all, self.search.mode, t, self._update_seq, sum(self._job_versions.values()),
-            len(self._extra_jobs),
+            needs_all, self.search.mode, t, self.world_state(),
         )  # fmt: skip
         with self._lock:
             items = self._search_memo.get(query)
@@ -1263,6 +1262,12 @@ class DeadlineBackend(
                 resource_type="job",
                 reason="STATUS_CONFLICT",
             )
+
+    def world_state(self) -> tuple[int, int, int]:
+        """What changes when anything in the world is written or added (the order of updates,
+        the jobs' versions, the jobs scenarios added): with the instant, the key of an answer
+        worked out once and kept."""
+        return (self._update_seq, sum(self._job_versions.values()), len(self._extra_jobs))
 
     def _next_seq(self) -> int:
         """The next update's place in the order of updates (call with the lock held)."""

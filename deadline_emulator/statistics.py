@@ -224,13 +224,7 @@ class SessionsStatistics:
         view starts several aggregations (one per grouping and chunk of queues) at one instant,
         and each walked every job's sessions again. Read-only once made."""
         t = self.clock.now()  # type: ignore[attr-defined]
-        key = (
-            farm_id,
-            t,
-            self._update_seq,  # type: ignore[attr-defined]
-            sum(self._job_versions.values()),  # type: ignore[attr-defined]
-            len(self._extra_jobs),  # type: ignore[attr-defined]
-        )
+        key = (farm_id, t, self.world_state())  # type: ignore[attr-defined]
         memo = self.__dict__.setdefault("_farm_sessions_memo", {})
         if key not in memo:
             if len(memo) > 8:
