@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import template
-from django.utils.html import conditional_escape
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from tasks_app.deadline.types import TaskRunStatus
@@ -116,7 +116,8 @@ def timestamp(value: datetime | None, now: datetime) -> dict[str, Any]:
 @register.filter
 def address(value: object) -> str:
     """An e-mail address (or any dotted name) that wraps after its ``@`` and before its dots,
-    never inside a word: the text is escaped first, then ``<wbr>`` marks where it may wrap
-    (neither ``@`` nor ``.`` occurs in what escaping writes)."""
-    text = str(conditional_escape("" if value is None else value))
+    never inside a word: the text is always escaped first (even text marked safe: an address
+    is never markup), then ``<wbr>`` marks where it may wrap (neither ``@`` nor ``.`` occurs in
+    what escaping writes)."""
+    text = str(escape("" if value is None else str(value)))
     return mark_safe(text.replace("@", "@<wbr>").replace(".", "<wbr>."))  # noqa: S308 - escaped above
