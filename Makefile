@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # (4: no faster). A file's tests stay together (module fixtures start a browser, a server or a
 # cluster once). PYTEST_XDIST= runs the suite in one process.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1)")
-PYTEST_XDIST ?= -n $(TEST_WORKERS) --dist loadfile
+PYTEST_XDIST ?= -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Dead code: the product and the tests that call it, minus settings (Django reads them by name)
 # and migrations; what frameworks reach by name is in vulture_whitelist.py with its reason.
@@ -45,14 +45,16 @@ run: $(STAMP)
 	$(PY) -m dashboard.develop
 
 ## make test: set up and run the whole suite (lint and the import contracts included)
+# The suite runs once, on a throw-away PostgreSQL cluster (production's database); `make run`'s
+# SQLite is what the tests starting `make run` and `make serve` processes use. Lint runs beside
+# the tests (it needs a few seconds of one core) and its report follows theirs.
 test: system-packages $(DEV_STAMP)
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
-	$(PY) -m vulture $(VULTURE_ARGS)
-	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
-	@echo "The database tests again, on a throw-away PostgreSQL cluster:"
-	$(PY) -m pytest --postgres $(PYTEST_XDIST) $(PYTEST_ARGS)
+	@report=$$(mktemp); \
+	$(MAKE) --no-print-directory lint >"$$report" 2>&1 & linting=$$!; \
+	$(PY) -m pytest --postgres $(PYTEST_XDIST) $(PYTEST_ARGS); tested=$$?; \
+	wait $$linting; linted=$$?; cat "$$report"; rm -f "$$report"; \
+	if [ $$linted != 0 ]; then echo "make test: lint failed (above)" >&2; exit 1; fi; \
+	exit $$tested
 
 # Installs what is missing when it can (root with apt-get); otherwise stops at once, naming the
 # exact command to run.

@@ -1,11 +1,10 @@
-"""``pytest --postgres``: the database tests again, on a real PostgreSQL (``make test`` runs both).
+"""``pytest --postgres``: the suite on a real PostgreSQL, the production database (``make test``).
 
 Loaded with ``-p tests.postgres_plugin`` (pyproject's addopts). With ``--postgres`` it starts a
-throw-away cluster (tests/postgres_server.py) before Django reads its settings, points
-``DATABASE_URL`` at it, exactly as an operator would, and keeps only the tests that use the
-database: pytest-django's ``db``/``transactional_db`` fixtures, or the ``database`` marker for
-tests that start their own processes on a database of their own (``shared_database_url``);
-not those marked ``database_incidental`` (the database is by the way: looks, accessibility).
+throw-away cluster (tests/postgres_server.py) before Django reads its settings and points
+``DATABASE_URL`` at it, exactly as an operator would; tests that start processes of their own
+on a database (``shared_database_url``) get a database on the same cluster. Without it the
+tests use SQLite files, the single-host default: quicker to start for a run of a few files.
 The cluster is removed when the run ends; xdist workers inherit the controller's.
 """
 
@@ -16,7 +15,6 @@ from collections.abc import Generator
 
 import pytest
 
-_DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup"})
 # Set for the run (and inherited by xdist workers): the server, for tests creating databases.
 SERVER_URL_VARIABLE = "DASHBOARD_TEST_POSTGRES_SERVER"
 
@@ -25,7 +23,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--postgres",
         action="store_true",
-        help="run only the database tests, against a throw-away PostgreSQL cluster",
+        help="run on a throw-away PostgreSQL cluster instead of SQLite files",
     )
 
 
@@ -46,21 +44,7 @@ def pytest_load_initial_conftests(
     return (yield)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.getoption("postgres"):
-        return
-    keep, drop = [], []
-    for item in items:
-        uses_database = _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
-        wanted = uses_database or item.get_closest_marker("database") is not None
-        wanted = wanted and item.get_closest_marker("database_incidental") is None
-        (keep if wanted else drop).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-    items[:] = keep
-
-
 def pytest_report_header(config: pytest.Config) -> str | None:
     if config.getoption("postgres"):
-        return f"database: PostgreSQL at {os.environ.get(SERVER_URL_VARIABLE)} (database tests)"
+        return f"database: PostgreSQL at {os.environ.get(SERVER_URL_VARIABLE)}"
     return None

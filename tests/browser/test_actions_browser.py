@@ -114,7 +114,6 @@ def test_requeue_a_failure_group_and_see_its_tasks_leave_failed(
     page.close()
 
 
-@pytest.mark.database_incidental
 def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
     browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
 ) -> None:

@@ -114,7 +114,6 @@ def test_a_hung_redis_costs_one_timeout_then_is_left_alone(
     assert len(attempts) > tried  # tried again once the pause is over
 
 
-@pytest.mark.database_incidental  # Redis is what goes; the database only holds acknowledgements
 def test_with_redis_gone_every_page_answers_as_with_a_cache(
     client: Client, emulator: Emulator, cache_on: UseCache, db: None
 ) -> None:
