@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tasks_app.services import attention_refresh
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,3 +48,13 @@ def browser() -> Iterator[Any]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _attention_builds_where_asked(request: pytest.FixtureRequest, monkeypatch: Any) -> None:
+    """The header's count starts a build of the whole farm's attention list on the first page
+    a test opens: CPU the page under test competes with, and that the test's end waits for.
+    Tests of the list, the count or the status board (marker ``attention``) keep it; elsewhere
+    the count stays pending, as before a first build."""
+    if request.node.get_closest_marker("attention") is None:
+        monkeypatch.setattr(attention_refresh, "start_building", lambda: False)

@@ -13,7 +13,7 @@ from tests.browser.farm_pages import farm_urls
 from tests.browser.pages import page_urls
 from tests.browser.scheduling_pages import lab_urls
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.attention]
 
 PAGE_TYPES = [
     # First: building the attention list also puts the stalled badges on the wedged job's pages.

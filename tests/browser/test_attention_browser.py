@@ -19,7 +19,7 @@ from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 from tests.browser.test_accessibility_browser import serious_violations
 from tests.demo import add_heavy_frame_job
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.attention]
 SHOTS = Path(tempfile.gettempdir()) / "attention-shots"
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
