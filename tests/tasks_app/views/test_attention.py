@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -392,11 +393,16 @@ def test_a_young_heavy_frame_is_not_slow_yet(client: Client, emulator: Emulator)
 
 
 def test_when_the_list_cannot_be_built_pages_say_why_and_the_count_waits(
-    client: Client, emulator: Emulator
+    client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emulator.faults.set("ListFarms", deny=True)
+    # The denied build fails in a moment: hold it until the first count has answered.
+    answered = threading.Event()
+    build = attention.get_report
+    monkeypatch.setattr(attention, "get_report", lambda: answered.wait(60) and build())
 
     count = html_of(client.get("/attention/count/", headers=HX))
+    answered.set()
     # The build starts in the background: the count asks again shortly.
     assert 'hx-trigger="load delay:500ms"' in count and "count-badge" not in count
     assert attention_refresh.wait(60)
