@@ -21,6 +21,7 @@ from django.test import Client
 from deadline_emulator import Emulator
 from deadline_emulator.server import serve_in_thread
 from tasks_app.deadline import client as deadline_client
+from tasks_app.services.actions import runs
 from tests.dashboard_processes import aws_environment
 
 TRANSPORTS = ("in-process", "http")
@@ -118,8 +119,12 @@ def acting(
     if request.param == "http":
         with serve_over_http(emulator, settings, monkeypatch):
             yield ActionWorld(emulator=emulator, transport="http", made=made)
+            # Before the database is emptied: a run still writing its items would deadlock
+            # with the emptying on PostgreSQL.
+            assert runs.drain(60), "an action was still running after 60 s"
     else:
         yield ActionWorld(emulator=emulator, transport="in-process", made=made)
+        assert runs.drain(60), "an action was still running after 60 s"
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 
 from django.db import IntegrityError, connection, transaction
@@ -194,3 +195,20 @@ def wait_for(run_id: int, timeout: float) -> bool:
         thread.join(timeout)
         return not thread.is_alive()
     return True
+
+
+def drain(timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for every thread of this process executing a run (tests:
+    a test's database is emptied after it, which must not race a run still writing); True when
+    none is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _threads_lock:
+            threads = list(_threads.values())
+        if not threads:
+            return True
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            with _threads_lock:
+                return not any(t.is_alive() for t in _threads.values())
