@@ -92,13 +92,39 @@ def clock() -> Clock:
     return Clock(pinned_at=PINNED_AT)
 
 
+@pytest.fixture(scope="module")
+def _module_worlds() -> dict[int, Emulator]:
+    """The emulators a ``read_only_world`` module's tests share, by seed (dropped with it)."""
+    return {}
+
+
 @pytest.fixture
-def emulator(clock: Clock, settings: LazySettings) -> Iterator[Emulator]:
-    """A fresh emulator of the demo world (seed from settings), installed as the default."""
-    emulator = Emulator(seed=settings.DEADLINE_DEMO_SEED, clock=clock)
-    set_default_emulator(emulator, seed=settings.DEADLINE_DEMO_SEED)
+def emulator(
+    request: pytest.FixtureRequest, clock: Clock, settings: LazySettings
+) -> Iterator[Emulator]:
+    """A fresh emulator of the demo world (seed from settings), installed as the default.
+
+    In a module marked ``read_only_world`` its tests share one: what the emulator works out
+    (a step's rows, a farm's sessions) is then worked out once for the module. Each test starts
+    with no faults and no calls counted, at the pinned instant, and must leave the world as it
+    found it: a write, an added job or a moved clock fails the test."""
+    seed = settings.DEADLINE_DEMO_SEED
+    shared = request.node.get_closest_marker("read_only_world") is not None
+    if shared:
+        worlds = request.getfixturevalue("_module_worlds")
+        emulator = worlds.get(seed) or worlds.setdefault(seed, Emulator(seed=seed, clock=clock))
+        emulator.faults.clear()
+        emulator.calls.reset()
+        emulator.clock.pin(PINNED_AT)
+        before = emulator.backend.world_state()
+    else:
+        emulator = Emulator(seed=seed, clock=clock)
+    set_default_emulator(emulator, seed=seed)
     yield emulator
-    set_default_emulator(None, seed=settings.DEADLINE_DEMO_SEED)
+    set_default_emulator(None, seed=seed)
+    if shared:
+        assert emulator.backend.world_state() == before, "a read_only_world test wrote"
+        assert emulator.clock.now() == PINNED_AT, "a read_only_world test moved the clock"
 
 
 def _reset_resilience() -> None:

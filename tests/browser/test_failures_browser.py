@@ -12,7 +12,7 @@ from django.conf import LazySettings
 
 from deadline_emulator import Emulator
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 # True once the highlighted line lies inside the log box's visible area (and the page's).
 TARGET_IN_VIEW = """() => {

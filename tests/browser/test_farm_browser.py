@@ -14,7 +14,7 @@ from deadline_emulator import Emulator
 from tests.browser.farm_pages import farm_urls
 from tests.browser.test_accessibility_browser import serious_violations
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 WIDER_THAN_THE_SCREEN = """() => {
   const width = document.documentElement.clientWidth;

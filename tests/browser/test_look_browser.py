@@ -14,7 +14,7 @@ from django.conf import LazySettings
 from deadline_emulator import Emulator
 from tests.browser.pages import page_urls
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 DESK = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}

@@ -12,7 +12,7 @@ from deadline_emulator import Emulator
 from tests.browser.console import console_problems
 from tests.demo import task_url
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 
 def _settled(page: Any) -> None:

@@ -19,7 +19,7 @@ from tests.browser.pages import page_urls
 from tests.browser.test_accessibility_browser import serious_violations
 
 # Looks and density: the database (the attention list's acknowledgements) is by the way.
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 DESK = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}

@@ -14,7 +14,7 @@ from deadline_emulator import Emulator
 from tests.browser.pages import page_urls
 from tests.browser.test_accessibility_browser import DARK, serious_violations
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 PICTURES = {"step-durations": 2, "job-timeline": 1, "usage": 1}  # page -> charts drawn
 # Pages whose pictures are meters (a budget's bar), checked for axe and width only.

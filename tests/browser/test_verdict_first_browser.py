@@ -14,7 +14,7 @@ from tests.browser.console import console_problems
 from tests.browser.test_accessibility_browser import COLOUR_ONLY, serious_violations
 from tests.browser.test_look_browser import OVERFLOW
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 DESK = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}

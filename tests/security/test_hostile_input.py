@@ -37,7 +37,10 @@ AUTH_PAGES = frozenset({"login", "logout"})
 ROUTES = [route for route in all_routes() if str(route) not in DATABASE_PAGES]
 
 # Reprs of 5,000-character examples are large, and fine.
-pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning"),
+    pytest.mark.read_only_world,
+]
 
 
 def _real_values(hostile: Hostile, emulator: Emulator) -> list[str]:
