@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 # One test process per core plus one: the suite waits on subprocesses, browsers and injected
 # API latency a quarter of the time, and on 2 cores 3 processes took 479 s where 2 took 543 s
-# (4: no faster). A file's tests stay together (module fixtures start a browser, a server or a
-# cluster once). PYTEST_XDIST= runs the suite in one process.
+# (4: no faster; again on PostgreSQL, 4 took 585 s where 3 took 567 s). A file's tests stay
+# together (module fixtures start a browser, a server or a cluster once); the heaviest start
+# first (tests/conftest.py), not xdist's largest-first. PYTEST_XDIST= runs in one process.
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1)")
 PYTEST_XDIST ?= -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
