@@ -12,7 +12,7 @@ actions of each session in it, all at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, replace
 from itertools import chain
@@ -105,10 +105,6 @@ def _latest_run(task: Mapping[str, Any]) -> ActivityAction:
         task_id=task.get("taskId"),
         step_id=task.get("stepId"),
     )
-
-
-def _at_once(read: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
-    return list(read_pool().map(read, list(items)))
 
 
 def job_runs(*, farm_id: str, queue_id: str, job_id: str, tasks: int = 0) -> JobRuns:
@@ -206,15 +202,28 @@ def session_actions(
     ).actions
 
 
-def _actions_of(
-    farm_id: str, queue_id: str, job_id: str, sessions: Iterable[ActivitySession]
-) -> list[ActivityAction]:
-    def read(session: ActivitySession) -> tuple[ActivityAction, ...]:
-        return session_actions(
-            farm_id=farm_id, queue_id=queue_id, job_id=job_id, session_id=session.session_id
-        )
+ActionReads = list[Future[tuple[ActivityAction, ...]]]
 
-    return [action for got in _at_once(read, sessions) for action in got]
+
+def _start_actions(
+    farm_id: str, queue_id: str, job_id: str, sessions: Iterable[ActivitySession]
+) -> ActionReads:
+    """The sessions' actions, all asked at once on the read pool (not waited for)."""
+    pool = read_pool()
+    return [
+        pool.submit(
+            session_actions,
+            farm_id=farm_id,
+            queue_id=queue_id,
+            job_id=job_id,
+            session_id=session.session_id,
+        )
+        for session in sessions
+    ]
+
+
+def _actions_read(reads: ActionReads) -> list[ActivityAction]:
+    return [action for read in reads for action in read.result()]
 
 
 def job_sessions(*, farm_id: str, queue_id: str, job_id: str) -> JobActivity:
@@ -257,7 +266,7 @@ def window_activity(
     inside = overlapping(every.sessions, start, end, now)
     if len(inside) > MAX_WINDOW_SESSIONS:
         return None
-    actions = _actions_of(farm_id, queue_id, job_id, inside)
+    actions = _actions_read(_start_actions(farm_id, queue_id, job_id, inside))
     return JobActivity(sessions=tuple(inside), actions=tuple(actions))
 
 
@@ -275,24 +284,14 @@ def sample(
 
 
 #: The sampled sessions and their actions' reads, under way on the read pool.
-SampleReads = tuple[list[ActivitySession], list[Future[tuple[ActivityAction, ...]]]]
+SampleReads = tuple[list[ActivitySession], ActionReads]
 
 
 def start_sample(*, farm_id: str, queue_id: str, job_id: str, runs: JobRuns) -> SampleReads:
     """Start reading the actions of the sessions the overhead is estimated from (not waiting
     for them: the caller reads the lanes' host names meanwhile)."""
     chosen = sample(runs.activity.sessions)
-    pool = read_pool()
-    return chosen, [
-        pool.submit(
-            session_actions,
-            farm_id=farm_id,
-            queue_id=queue_id,
-            job_id=job_id,
-            session_id=session.session_id,
-        )
-        for session in chosen
-    ]
+    return chosen, _start_actions(farm_id, queue_id, job_id, chosen)
 
 
 def estimated_overhead(
@@ -304,7 +303,7 @@ def estimated_overhead(
     sample's reads if ``start_sample`` began them."""
     ids = {"farm_id": farm_id, "queue_id": queue_id, "job_id": job_id}
     chosen, reads = started or start_sample(**ids, runs=runs)
-    actions = [action for read in reads for action in read.result()]
+    actions = _actions_read(reads)
     sampled_seconds = sum(duration(s.start, s.end, now) for s in chosen)
     by_kind: dict[str, float] = {}
     for action in actions:
