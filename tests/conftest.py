@@ -112,7 +112,9 @@ def emulator(
     shared = request.node.get_closest_marker("read_only_world") is not None
     if shared:
         worlds = request.getfixturevalue("_module_worlds")
-        emulator = worlds.get(seed) or worlds.setdefault(seed, Emulator(seed=seed, clock=clock))
+        if seed not in worlds:
+            worlds[seed] = Emulator(seed=seed, clock=clock)
+        emulator = worlds[seed]
         emulator.faults.clear()
         emulator.calls.reset()
         emulator.clock.pin(PINNED_AT)

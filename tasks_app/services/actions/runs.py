@@ -204,11 +204,7 @@ def drain(timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while True:
         with _threads_lock:
-            threads = list(_threads.values())
-        if not threads:
-            return True
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        if time.monotonic() >= deadline:
-            with _threads_lock:
-                return not any(t.is_alive() for t in _threads.values())
+            left = next(iter(_threads.values()), None)  # a thread leaves as it ends
+        if left is None or time.monotonic() >= deadline:
+            return left is None
+        left.join(deadline - time.monotonic())
