@@ -92,9 +92,9 @@ def clock() -> Clock:
     return Clock(pinned_at=PINNED_AT)
 
 
-@pytest.fixture(scope="session")
-def _read_only_worlds() -> dict[int, Emulator]:
-    """The emulators the ``read_only_world`` modules of one test process share, by seed."""
+@pytest.fixture(scope="module")
+def _module_worlds() -> dict[int, Emulator]:
+    """The emulators a ``read_only_world`` module's tests share, by seed (dropped with it)."""
     return {}
 
 
@@ -104,15 +104,14 @@ def emulator(
 ) -> Iterator[Emulator]:
     """A fresh emulator of the demo world (seed from settings), installed as the default.
 
-    The tests of modules marked ``read_only_world`` share one per process: what the emulator
-    works out (a step's rows, a farm's sessions) is then worked out once. Each test starts with
-    no faults and no calls counted, at the pinned instant, and must leave the world as it found
-    it: a write, an added job or a moved clock fails the test (and the next test gets a fresh
-    emulator)."""
+    In a module marked ``read_only_world`` its tests share one: what the emulator works out
+    (a step's rows, a farm's sessions) is then worked out once for the module. Each test starts
+    with no faults and no calls counted, at the pinned instant, and must leave the world as it
+    found it: a write, an added job or a moved clock fails the test."""
     seed = settings.DEADLINE_DEMO_SEED
     shared = request.node.get_closest_marker("read_only_world") is not None
     if shared:
-        worlds = request.getfixturevalue("_read_only_worlds")
+        worlds = request.getfixturevalue("_module_worlds")
         if seed not in worlds:
             worlds[seed] = Emulator(seed=seed, clock=clock)
         emulator = worlds[seed]
@@ -126,12 +125,8 @@ def emulator(
     yield emulator
     set_default_emulator(None, seed=seed)
     if shared:
-        untouched = emulator.backend.world_state() == before
-        still = emulator.clock.now() == PINNED_AT
-        if not (untouched and still):
-            del worlds[seed]
-        assert untouched, "a read_only_world test wrote"
-        assert still, "a read_only_world test moved the clock"
+        assert emulator.backend.world_state() == before, "a read_only_world test wrote"
+        assert emulator.clock.now() == PINNED_AT, "a read_only_world test moved the clock"
 
 
 def _reset_resilience() -> None:
