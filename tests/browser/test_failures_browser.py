@@ -56,7 +56,8 @@ def test_from_a_red_job_to_the_failing_line_in_two_clicks(
     expect(failed).to_contain_text("5")
 
     failed.click()  # one click: the failures view
-    page.wait_for_url("**/failures/")
+    # The view may hold its first paint for up to 30 s (whole_pages): wait longer than that.
+    page.wait_for_url("**/failures/", timeout=60_000)
     expect(page.locator("h1")).to_contain_text("Why did it fail?")
     groups = page.locator(".failure-group")
     expect(groups.first).to_be_visible()
