@@ -136,6 +136,16 @@ def _reset_resilience() -> None:
     health.reset()
 
 
+def await_background_work() -> None:
+    """Wait until nothing a request started in this process still calls the API."""
+    # Failure analyses run in the background: none may outlive the test that started it.
+    assert failure_analysis.drain(), "a failure analysis was still running after 60 s"
+    # Nor may a read a page gave up on: it would call the next test's emulator.
+    assert resilience.drain_reads(), "a read was still running after 60 s"
+    # Nor the attention report the header's count builds in the background.
+    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     """Every test starts in demo mode with no cached client, an empty Django cache and closed
@@ -150,12 +160,7 @@ def _fresh_caches(settings: LazySettings) -> Iterator[None]:
     cache.clear()
     _reset_resilience()
     yield
-    # Failure analyses run in the background: none may outlive the test that started it.
-    assert failure_analysis.drain(), "a failure analysis was still running after 60 s"
-    # Nor may a read a page gave up on: it would call the next test's emulator.
-    assert resilience.drain_reads(), "a read was still running after 60 s"
-    # Nor the attention report the header's count builds in the background.
-    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
+    await_background_work()
     attention_refresh.reset()
     deadline_client.clear_client_cache()
     cache.clear()

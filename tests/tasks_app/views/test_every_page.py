@@ -13,8 +13,7 @@ from django.test import Client
 
 from deadline_emulator import Emulator
 from tasks_app.deadline import resilience
-from tasks_app.services import attention_refresh
-from tasks_app.services.failure_analysis import runner as failure_analysis
+from tests.conftest import await_background_work
 from tests.htmx_headers import HTMX as HX
 from tests.security.routes import DATABASE_PAGES, Route, all_routes
 
@@ -128,9 +127,7 @@ def _cold() -> None:
     """Nothing cached, breakers closed, and no background work of the previous load still
     calling the API: its calls would be counted as this load's, and a throttled one of them
     would count against this load's breakers."""
-    assert failure_analysis.drain(), "a failure analysis was still running after 60 s"
-    assert resilience.drain_reads(), "a read was still running after 60 s"
-    assert attention_refresh.wait(60), "an attention build was still running after 60 s"
+    await_background_work()
     cache.clear()
     resilience.reset()
 
