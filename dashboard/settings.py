@@ -523,6 +523,11 @@ else:
         # Workers look for such tasks this often (kombu's default: every 100 s).
         "unacked_restore_interval": max(1, DASHBOARD_TASK_VISIBILITY_SECONDS // 2),
         "unacked_restore_throttle": 1,
+        # Workers take turns looking for such tasks under a Redis lock that lapses on its own.
+        # kombu's default is 300 s: a worker killed while holding it (its look takes a few
+        # milliseconds, once a period) kept every other worker from restoring for 5 minutes.
+        # Restoring a task twice cannot happen (kombu moves each in a watched transaction).
+        "unacked_mutex_expire": DASHBOARD_TASK_VISIBILITY_SECONDS,
     }
 # Acknowledged when done, not when taken: a worker killed mid-task leaves it to another.
 CELERY_TASK_ACKS_LATE = True

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,19 @@ def _healthy_api(site: Site) -> Iterator[None]:
     site.emulator.faults.clear()
 
 
+@contextmanager
+def _logs_on_failure(folder: Path) -> Iterator[None]:
+    """A failure below says what the workers logged (their logs are gone after the run)."""
+    try:
+        yield
+    except AssertionError as failed:
+        logs = "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-4000:]}"
+            for log in sorted(folder.glob("*.log"))
+        )
+        raise AssertionError(f"{failed}\n{logs}") from failed
+
+
 def _path(made: dict[str, Any]) -> str:
     return "/farms/{farmId}/queues/{queueId}/jobs/{jobId}/".format(**made)
 
@@ -120,7 +134,7 @@ def test_a_requeue_killed_mid_way_is_finished_by_a_second_worker_each_task_once(
 
     # No beat (so no resumer): the task itself comes back, acknowledged late, and the second
     # worker takes the run over once the first one's lease lapsed.
-    with celery_worker(site.env, tmp_path / "second.log", "second"):
+    with _logs_on_failure(tmp_path), celery_worker(site.env, tmp_path / "second.log", "second"):
         await_true(
             lambda: 'data-state="done"' in browser.request(f"{site.host_b}{result}").text,
             120,
@@ -160,7 +174,7 @@ def test_a_failure_analysis_killed_mid_way_is_completed_by_a_second_worker(
     status, partial, _ = _json(browser, f"{base}{failures}")
     assert status == 200 and partial["complete"] is False
 
-    with celery_worker(site.env, tmp_path / "second.log", "second"):
+    with _logs_on_failure(tmp_path), celery_worker(site.env, tmp_path / "second.log", "second"):
         await_true(
             lambda: _json(browser, f"{site.host_b}{failures}&wait=5")[1]["complete"],
             120,
