@@ -863,26 +863,36 @@ class DeadlineBackend(
         if worker is None or worker.fleet_id != fleet_id:
             raise _not_found("worker", worker_id, f"fleet {fleet_id}")
         t = self.clock.now()
-        found = []
-        for job in self._all_jobs(t):
-            ran_here = worker_id in self._pools.get(job.queue_id, ()) or (
-                job.wedged_worker_id == worker_id
+
+        def rows() -> list[tuple[Any, tuple[Any, ...]]]:
+            found = []
+            for job in self._all_jobs(t):
+                ran_here = worker_id in self._pools.get(job.queue_id, ()) or (
+                    job.wedged_worker_id == worker_id
+                )
+                if job.farm_id != farm_id or not ran_here:
+                    continue
+                for step, index, attempt in self._job_attempts(job, t):
+                    if attempt.worker_id == worker_id:
+                        key = (attempt.assigned_at, self._session_hex(job, step, index, attempt))
+                        found.append((key, (job, step, index, attempt)))
+            found.sort(key=lambda x: x[0])
+            return found
+
+        query = query_hash("ListSessionsForWorker", farm_id, fleet_id, worker_id)
+        if self.clock.is_pinned:  # every page at one instant reads the same rows: build once
+            stamp = (t, self.world_state())
+            keys, found = self._job_rows.get("worker-sessions", worker_id, stamp, rows)
+            page, token = page_rows(
+                keys, found, query=query, next_token=next_token, max_results=max_results
             )
-            if job.farm_id != farm_id or not ran_here:
-                continue
-            for step, index, attempt in self._job_attempts(job, t):
-                if attempt.worker_id == worker_id:
-                    found.append((attempt.assigned_at, job, step, index, attempt))
-        found.sort(key=lambda x: (x[0], self._session_hex(x[1], x[2], x[3], x[4])))
-        page, token = paginate(
-            found,
-            lambda x: [x[0], self._session_hex(x[1], x[2], x[3], x[4])],
-            query=query_hash("ListSessionsForWorker", farm_id, fleet_id, worker_id),
-            next_token=next_token,
-            max_results=max_results,
-        )
+        else:
+            rows_page, token = paginate(
+                rows(), lambda x: x[0], query=query, next_token=next_token, max_results=max_results
+            )
+            page = [item for _, item in rows_page]
         sessions = []
-        for _, job, step, index, attempt in page:
+        for job, step, index, attempt in page:
             session_id = "session-" + self._session_hex(job, step, index, attempt)
             summary = self._session_answer(job, attempt, session_id, t, False)
             for member in ("fleetId", "workerId"):
