@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from deadline_emulator import Emulator
+from tests.browser.conftest import Tab
 from tests.browser.farm_pages import farm_urls
 from tests.browser.pages import page_urls
 from tests.browser.scheduling_pages import lab_urls
@@ -90,7 +91,7 @@ def serious_violations(results: Any) -> list[str]:
 
 
 def test_no_serious_accessibility_violation_on_any_page(
-    browser: Any, live_server: Any, emulator: Emulator
+    tab: Tab, live_server: Any, emulator: Emulator
 ) -> None:
     """Each page is loaded once and checked in light, then dark mode: the colours follow
     ``prefers-color-scheme``, which Chromium switches on the loaded page."""
@@ -98,45 +99,37 @@ def test_no_serious_accessibility_violation_on_any_page(
 
     axe = Axe()
     urls = {**page_urls(emulator), **lab_urls(emulator), **farm_urls(emulator)}
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
-    page = context.new_page()
+    page = tab(viewport={"width": 1280, "height": 900}, color_scheme="light")
     page.set_default_timeout(30_000)
     found: dict[str, list[str]] = {}
-    try:
-        for name in PAGE_TYPES:
-            page.emulate_media(color_scheme="light")
-            page.goto(live_server.url + urls[name])
-            page.wait_for_load_state("networkidle")
-            # The task page's triage sections arrive right after the page: check them too.
-            page.wait_for_function(
-                "document.querySelectorAll('[data-triage-placeholder]').length === 0"
-            )
-            for scheme in ("light", "dark"):
-                page.emulate_media(color_scheme=scheme)
-                assert page.evaluate(DARK) == (scheme == "dark")
-                problems = serious_violations(axe.run(page)) + page.evaluate(COLOUR_ONLY)
-                if problems:
-                    found[f"{name} ({scheme})"] = problems
-    finally:
-        context.close()
+    for name in PAGE_TYPES:
+        page.emulate_media(color_scheme="light")
+        page.goto(live_server.url + urls[name])
+        page.wait_for_load_state("networkidle")
+        # The task page's triage sections arrive right after the page: check them too.
+        page.wait_for_function(
+            "document.querySelectorAll('[data-triage-placeholder]').length === 0"
+        )
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            assert page.evaluate(DARK) == (scheme == "dark")
+            problems = serious_violations(axe.run(page)) + page.evaluate(COLOUR_ONLY)
+            if problems:
+                found[f"{name} ({scheme})"] = problems
 
     assert found == {}
 
 
 def test_the_shortcuts_dialog_and_a_phone_page_pass_too(
-    browser: Any, live_server: Any, emulator: Emulator
+    tab: Tab, live_server: Any, emulator: Emulator
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     urls = page_urls(emulator)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
-    page = context.new_page()
+    page = tab(viewport={"width": 390, "height": 844}, color_scheme="dark")
     page.set_default_timeout(30_000)
-    try:
-        page.goto(live_server.url + urls["queue"])
-        assert serious_violations(Axe().run(page)) == []
-        page.keyboard.press("?")
-        page.locator("#keys-dialog").wait_for()
-        assert serious_violations(Axe().run(page)) == []
-    finally:
-        context.close()
+    page.goto(live_server.url + urls["queue"])
+    assert serious_violations(Axe().run(page)) == []
+    page.keyboard.press("?")
+    page.locator("#keys-dialog").wait_for()
+    assert serious_violations(Axe().run(page)) == []

@@ -11,6 +11,7 @@ import pytest
 
 from deadline_emulator import Emulator
 from tasks_app.services import actions
+from tests.browser.conftest import Tab
 from tests.browser.console import console_problems
 from tests.browser.test_accessibility_browser import COLOUR_ONLY, serious_violations
 
@@ -22,12 +23,12 @@ def _job_path(made: dict[str, Any]) -> str:
 
 
 def test_requeue_from_the_job_page_through_the_dialog(
-    browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
+    tab: Tab, live_server: Any, emulator: Emulator, transactional_db: None
 ) -> None:
     from playwright.sync_api import expect
 
     made = emulator.add_failed_job(failed_tasks=9, steps=3)
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
     page.goto(live_server.url + _job_path(made))
     expect(page.locator(".work-summary .legend-item", has_text="failed")).to_contain_text("9")
@@ -79,13 +80,13 @@ def test_requeue_a_step_without_javascript(
 
 
 def test_requeue_a_failure_group_and_see_its_tasks_leave_failed(
-    browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
+    tab: Tab, live_server: Any, emulator: Emulator, transactional_db: None
 ) -> None:
     from playwright.sync_api import expect
 
     made = emulator.add_failed_job(failed_tasks=8, steps=2, causes=["oom", "license"])
     group = {t["taskId"] for t in made["failedTasks"] if t["cause"] == "license"}
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
     page.goto(f"{live_server.url}{_job_path(made)}failures/")
     cause = page.locator(".failure-group", has_text="icense")
@@ -115,7 +116,7 @@ def test_requeue_a_failure_group_and_see_its_tasks_leave_failed(
 
 
 def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
-    browser: Any, live_server: Any, emulator: Emulator, transactional_db: None
+    tab: Tab, live_server: Any, emulator: Emulator, transactional_db: None
 ) -> None:
     """The preview dialog, the preview page (no JavaScript), the result page and the audit
     with rows: no serious accessibility violation, no status told by colour alone."""
@@ -129,8 +130,7 @@ def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
     result = ""
     for scheme, width in (("light", 1280), ("dark", 1280), ("dark", 390)):
         view = {"width": width, "height": 900}
-        context = browser.new_context(viewport=view, color_scheme=scheme)
-        page = context.new_page()
+        page = tab(viewport=view, color_scheme=scheme)
         page.set_default_timeout(30_000)
         page.goto(job)
         page.get_by_text("Act on this job").click()  # the menu below the verdict
@@ -150,11 +150,9 @@ def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
             found[f"{name} {scheme} {width}"] = serious_violations(axe.run(page)) + page.evaluate(
                 COLOUR_ONLY
             )
-        context.close()
         # The preview as a page, as without JavaScript (axe itself needs JavaScript): no htmx.
-        context = browser.new_context(viewport=view, color_scheme=scheme)
-        context.route("**/htmx-2.min.js", lambda route: route.abort())
-        page = context.new_page()
+        page = tab(viewport=view, color_scheme=scheme)
+        page.route("**/htmx-2.min.js", lambda route: route.abort())
         page.set_default_timeout(30_000)
         page.goto(job)
         page.get_by_text("Act on this job").click()  # the menu below the verdict
@@ -163,6 +161,5 @@ def test_the_action_pages_pass_axe_in_light_and_dark_and_on_a_phone(
         found[f"preview page {scheme} {width}"] = serious_violations(axe.run(page)) + page.evaluate(
             COLOUR_ONLY
         )
-        context.close()
 
     assert {name: problems for name, problems in found.items() if problems} == {}

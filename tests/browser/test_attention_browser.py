@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from deadline_emulator import Emulator
 from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
+from tests.browser.conftest import Tab
 from tests.browser.test_accessibility_browser import serious_violations
 from tests.demo import add_heavy_frame_job
 
@@ -30,12 +31,12 @@ def need(count: int) -> re.Pattern[str]:
 
 
 def test_the_list_and_the_header_count_refresh_in_place(
-    browser: Any, live_server: Any, emulator: Emulator, settings: LazySettings
+    tab: Tab, live_server: Any, emulator: Emulator, settings: LazySettings
 ) -> None:
     settings.DASHBOARD_POLL_SECONDS = 0.5
     settings.DASHBOARD_ATTENTION_SECONDS = 1.0
     wedged = emulator.backend.landmarks()["wedged_running_task"]
-    page = browser.new_page()
+    page = tab()
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto(live_server.url + "/attention/")
@@ -67,39 +68,35 @@ def test_the_list_and_the_header_count_refresh_in_place(
     [(1400, 900, "light"), (1400, 900, "dark"), (390, 844, "light")],
 )
 def test_the_dead_worker_is_one_incident_at_every_size(
-    browser: Any, live_server: Any, emulator: Emulator, width: int, height: int, scheme: str
+    tab: Tab, live_server: Any, emulator: Emulator, width: int, height: int, scheme: str
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     worker = emulator.backend.landmarks()["wedged_worker"]["workerId"]
-    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
-    page = context.new_page()
+    page = tab(viewport={"width": width, "height": height}, color_scheme=scheme)
     page.set_default_timeout(30_000)
-    try:
-        page.goto(live_server.url + "/attention/")
-        page.wait_for_load_state("networkidle")
-        dead = page.locator(f'#live tbody tr[data-key="sick_worker:{worker}"]')
-        expect(dead).to_have_count(1)
-        expect(page.locator(f'#live tbody tr[data-key$="{worker}"]')).to_have_count(1)
-        # Its five tasks are inside it, behind one disclosure.
-        held = dead.locator("details.attention-held")
-        expect(held).to_have_attribute("data-held", "5")
-        held.locator("summary").click()
-        expect(held.locator("li a")).to_have_count(5)
-        expect(held.locator("li a").first).to_be_visible()
-        assert page.evaluate(SIDEWAYS) <= 1
-        assert serious_violations(Axe().run(page)) == []
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"attention-{width}-{scheme}.png"), full_page=False)
-    finally:
-        context.close()
+    page.goto(live_server.url + "/attention/")
+    page.wait_for_load_state("networkidle")
+    dead = page.locator(f'#live tbody tr[data-key="sick_worker:{worker}"]')
+    expect(dead).to_have_count(1)
+    expect(page.locator(f'#live tbody tr[data-key$="{worker}"]')).to_have_count(1)
+    # Its five tasks are inside it, behind one disclosure.
+    held = dead.locator("details.attention-held")
+    expect(held).to_have_attribute("data-held", "5")
+    held.locator("summary").click()
+    expect(held.locator("li a")).to_have_count(5)
+    expect(held.locator("li a").first).to_be_visible()
+    assert page.evaluate(SIDEWAYS) <= 1
+    assert serious_violations(Axe().run(page)) == []
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"attention-{width}-{scheme}.png"), full_page=False)
 
 
 def test_acknowledging_the_dead_worker_takes_it_out_of_the_count(
-    browser: Any, live_server: Any, emulator: Emulator
+    tab: Tab, live_server: Any, emulator: Emulator
 ) -> None:
     worker = emulator.backend.landmarks()["wedged_worker"]["workerId"]
-    page = browser.new_page()
+    page = tab()
     try:
         page.goto(live_server.url + "/attention/")
         rows = page.locator("#live tbody tr")

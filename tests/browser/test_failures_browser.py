@@ -11,6 +11,7 @@ import pytest
 from django.conf import LazySettings
 
 from deadline_emulator import Emulator
+from tests.browser.conftest import Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
@@ -78,14 +79,14 @@ def test_from_a_red_job_to_the_failing_line_in_two_clicks(
 
 
 def test_a_big_job_streams_in_under_a_progress_bar(
-    browser: Any, live_server: Any, emulator: Emulator, settings: LazySettings
+    tab: Tab, live_server: Any, emulator: Emulator, settings: LazySettings
 ) -> None:
     from playwright.sync_api import expect
 
     settings.DASHBOARD_FAILURES_FIRST_PAINT_SECONDS = 0
     settings.DASHBOARD_FAILURES_CONCURRENCY = 2
     job = emulator.backend.landmarks()["big_job"]
-    page = browser.new_page()
+    page = tab()
     page.set_default_timeout(60_000)
     page.goto(live_server.url + _job_url(job) + "failures/")
     expect(page.locator("[data-progress]")).to_contain_text("failed tasks")
@@ -138,7 +139,7 @@ def test_copy_as_markdown_puts_the_summary_on_the_clipboard(
     ids=["desktop-light", "desktop-dark", "phone"],
 )
 def test_the_top_cause_reads_plainly_in_the_first_screen(
-    browser: Any,
+    tab: Tab,
     live_server: Any,
     emulator: Emulator,
     whole_pages: None,
@@ -152,8 +153,7 @@ def test_the_top_cause_reads_plainly_in_the_first_screen(
     from playwright.sync_api import expect
 
     job = emulator.backend.landmarks()["big_job"]
-    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
-    page = context.new_page()
+    page = tab(viewport={"width": width, "height": height}, color_scheme=scheme)
     page.set_default_timeout(60_000)
     page.goto(live_server.url + _job_url(job) + "failures/")
     top = page.locator(".failure-group").first
@@ -177,4 +177,3 @@ def test_the_top_cause_reads_plainly_in_the_first_screen(
     expect(retry).to_have_count(1)
     cluster_link = page.locator(".worker-cluster a[href^='#cause-']").first
     assert cluster_link.get_attribute("href") == "#" + (retry.get_attribute("id") or "")
-    context.close()

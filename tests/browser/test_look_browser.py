@@ -5,13 +5,13 @@ never inside a field), and a phone shows the status without scrolling."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import LazySettings
 
 from deadline_emulator import Emulator
+from tests.browser.conftest import Tab
 from tests.browser.pages import page_urls
 
 pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
@@ -58,20 +58,14 @@ def urls(emulator: Emulator) -> dict[str, str]:
 
 
 @pytest.fixture
-def open_page(browser: Any, live_server: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
+def open_page(tab: Tab, live_server: Any) -> Any:
     def open_(path: str, viewport: dict[str, int] = DESK, scheme: str = "light") -> Any:
-        context = browser.new_context(viewport=viewport, color_scheme=scheme)
-        contexts.append(context)
-        page = context.new_page()
+        page = tab(viewport, scheme)
         page.set_default_timeout(SLOW)
         page.goto(live_server.url + path)
         return page
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 @pytest.mark.parametrize("name", ["queue", "job", "step", "hostile-job"])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from deadline_emulator import Emulator
+from tests.browser.conftest import Tab
 from tests.browser.console import console_problems
 from tests.demo import task_url
 
@@ -23,14 +24,12 @@ def _settled(page: Any) -> None:
     expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
-def test_cascading_selects_with_javascript(
-    browser: Any, live_server: Any, emulator: Emulator
-) -> None:
+def test_cascading_selects_with_javascript(tab: Tab, live_server: Any, emulator: Emulator) -> None:
     from playwright.sync_api import expect
 
     big = emulator.backend.landmarks()["big_step"]
     task_id = f"task-{big['stepId'].removeprefix('step-')}-41"
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
     page.goto(live_server.url + "/browse/")
     page.evaluate("window.__sameDocument = true")
@@ -98,7 +97,7 @@ def test_cascading_form_without_javascript(
 
 
 def test_filter_the_big_step_to_failed_and_open_one(
-    browser: Any, live_server: Any, emulator: Emulator
+    tab: Tab, live_server: Any, emulator: Emulator
 ) -> None:
     from playwright.sync_api import expect
 
@@ -106,7 +105,7 @@ def test_filter_the_big_step_to_failed_and_open_one(
     step_path = (
         f"/farms/{big['farmId']}/queues/{big['queueId']}/jobs/{big['jobId']}/steps/{big['stepId']}/"
     )
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
     page.goto(live_server.url + step_path)
     expect(page.locator(".pagination--top .pagination__range")).to_contain_text("of 10,000")

@@ -6,7 +6,6 @@ Screenshots go to DASHBOARD_SHOTS (when set) for a person to look at."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 
 from deadline_emulator import Emulator
 from tasks_app.selectors import attention
+from tests.browser.conftest import Tab
 from tests.browser.console import console_problems
 from tests.browser.pages import page_urls
 from tests.browser.test_accessibility_browser import serious_violations
@@ -32,14 +32,11 @@ ROWS_IN_FIRST_SCREEN = """(selector) => [...document.querySelectorAll(selector)]
 
 
 @pytest.fixture
-def shoot(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any]:
-    contexts: list[Any] = []
+def shoot(tab: Tab, live_server: Any, transactional_db: None) -> Any:
     folder = os.environ.get("DASHBOARD_SHOTS")
 
     def open_(path: str, name: str, viewport: dict[str, int], scheme: str) -> Any:
-        context = browser.new_context(viewport=viewport, color_scheme=scheme)
-        contexts.append(context)
-        page = context.new_page()
+        page = tab(viewport, scheme)
         page.set_default_timeout(30_000)
         problems = console_problems(page)
         response = page.goto(live_server.url + path)
@@ -51,9 +48,7 @@ def shoot(browser: Any, live_server: Any, transactional_db: None) -> Iterator[An
         page.console_problems = problems
         return page
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 @pytest.mark.parametrize(("screen", "viewport", "scheme"), SCREENS)

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from deadline_emulator import Emulator
 from tasks_app.deadline.types import TaskRunStatus
+from tests.browser.conftest import Tab
 from tests.browser.console import console_problems
 from tests.conftest import Tiny
 from tests.demo import advance_until_terminal, task_url
@@ -37,12 +38,12 @@ def _words(text: str | None) -> str:
 
 
 def test_demo_running_task_finishes_without_reload(
-    browser: Any, live_server: Any, emulator: Emulator, fast_polls: None
+    tab: Tab, live_server: Any, emulator: Emulator, fast_polls: None
 ) -> None:
     from playwright.sync_api import expect
 
     ids = emulator.backend.find_tasks("RUNNING", limit=1, include_landmarks=False)[0]
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
     page.goto(live_server.url + task_url(ids))
     badge = page.locator("#run-status .badge").first
@@ -61,12 +62,12 @@ def test_demo_running_task_finishes_without_reload(
 
 
 def test_badge_changes_without_reload(
-    browser: Any, live_server: Any, tiny: Tiny, fast_polls: None
+    tab: Tab, live_server: Any, tiny: Tiny, fast_polls: None
 ) -> None:
     from playwright.sync_api import expect
 
     ids = tiny.world.add_task(0, runStatus="RUNNING", startedAt=NOW)
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
     page.goto(live_server.url + ids.url())
     badge = page.locator("#run-status .badge").first
@@ -86,12 +87,12 @@ def test_badge_changes_without_reload(
 
 
 def test_failed_poll_keeps_the_data_and_warns(
-    browser: Any, live_server: Any, tiny: Tiny, fast_polls: None
+    tab: Tab, live_server: Any, tiny: Tiny, fast_polls: None
 ) -> None:
     from playwright.sync_api import expect
 
     ids = tiny.world.add_task(0, runStatus="RUNNING", parameters={"Frame": {"int": "12"}})
-    page = browser.new_page()
+    page = tab()
     page.goto(live_server.url + ids.url())
     expect(page.locator("#run-status .badge")).to_have_text("Running")
     loaded_at = page.locator("[data-updated]").get_attribute("data-updated")

@@ -9,6 +9,7 @@ import pytest
 from django.conf import LazySettings
 
 from deadline_emulator import Emulator
+from tests.browser.conftest import Tab
 from tests.browser.console import console_problems
 from tests.demo import task_url
 from tests.triage_demo import clustered_failed_task, host_name, long_running_task
@@ -60,13 +61,13 @@ COUNT_FOLLOW_POLLS = """() => {
 
 
 def test_failed_task_names_the_failing_worker_and_shows_the_error_line(
-    browser: Any, live_server: Any, emulator: Emulator, fast_polls: None
+    tab: Tab, live_server: Any, emulator: Emulator, fast_polls: None
 ) -> None:
     from playwright.sync_api import expect
 
     ids, worker_id, on_worker, failed = clustered_failed_task(emulator)
     worker = host_name(emulator, ids, worker_id)
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
 
     page.goto(live_server.url + task_url(ids))
@@ -105,12 +106,12 @@ def test_failed_task_names_the_failing_worker_and_shows_the_error_line(
 
 
 def test_running_task_log_grows_as_the_clock_advances(
-    browser: Any, live_server: Any, emulator: Emulator, fast_polls: None
+    tab: Tab, live_server: Any, emulator: Emulator, fast_polls: None
 ) -> None:
     from playwright.sync_api import expect
 
     ids = long_running_task(emulator)
-    page = browser.new_page()
+    page = tab()
     problems = console_problems(page)
     page.goto(live_server.url + task_url(ids))
     lines = page.locator("#log-lines .log-line")

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from deadline_emulator import Emulator
+from tests.browser.conftest import Tab
 from tests.browser.console import console_problems
 from tests.browser.test_accessibility_browser import COLOUR_ONLY, serious_violations
 from tests.browser.test_look_browser import OVERFLOW
@@ -78,7 +79,7 @@ def _looked_over(page: Any, axe: Any) -> list[str]:
 
 
 def test_the_failed_jobs_top_cause_is_in_the_first_screen(
-    browser: Any, live_server: Any, emulator: Emulator
+    tab: Tab, live_server: Any, emulator: Emulator
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect
@@ -87,8 +88,7 @@ def test_the_failed_jobs_top_cause_is_in_the_first_screen(
     job = live_server.url + _job_path(emulator.backend.landmarks()["big_job"])
     found: dict[str, list[str]] = {}
     for scheme, screen in SCREENS:
-        context = browser.new_context(viewport=screen, color_scheme=scheme)
-        page = context.new_page()
+        page = tab(viewport=screen, color_scheme=scheme)
         problems = console_problems(page)
         page.goto(job)
         # At once: the verdict section leads (with its progress while the analysis runs).
@@ -104,13 +104,12 @@ def test_the_failed_jobs_top_cause_is_in_the_first_screen(
         assert verdict_y < page.locator(".work-summary").bounding_box()["y"]
         assert verdict_y < page.locator(".actions-menu").bounding_box()["y"]
         found[f"job {scheme} {screen['width']}"] = _looked_over(page, axe) + problems
-        context.close()
 
     assert {name: problems for name, problems in found.items() if problems} == {}
 
 
 def test_the_failed_frames_reason_and_log_are_in_the_first_screen(
-    browser: Any, live_server: Any, emulator: Emulator
+    tab: Tab, live_server: Any, emulator: Emulator
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import expect
@@ -120,8 +119,7 @@ def test_the_failed_frames_reason_and_log_are_in_the_first_screen(
     url = live_server.url + "{}steps/{stepId}/tasks/{taskId}/".format(_job_path(ids), **ids)
     found: dict[str, list[str]] = {}
     for scheme, screen in SCREENS:
-        context = browser.new_context(viewport=screen, color_scheme=scheme)
-        page = context.new_page()
+        page = tab(viewport=screen, color_scheme=scheme)
         problems = console_problems(page)
         page.goto(url)
         expect(page.locator("h1")).to_have_text("Frame 93 of beauty")
@@ -142,6 +140,5 @@ def test_the_failed_frames_reason_and_log_are_in_the_first_screen(
             < page.locator("#task-panel").bounding_box()["y"]
         )
         found[f"task {scheme} {screen['width']}"] = _looked_over(page, axe) + problems
-        context.close()
 
     assert {name: problems for name, problems in found.items() if problems} == {}
