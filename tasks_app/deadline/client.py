@@ -23,6 +23,8 @@ import botocore.utils
 from botocore.config import Config
 from django.conf import settings
 
+from deadline_facts.timestamps import parse_iso8601
+
 from . import allow_list
 
 USER_AGENT_APPID = "deadline-task-dashboard"
@@ -91,22 +93,10 @@ def _config(**extra: Any) -> Config:
 
 
 def parse_timestamp(value: Any) -> datetime:
-    """botocore's timestamp parser, with the API's own form parsed by the standard library.
-
-    Every Deadline Cloud timestamp is ISO 8601 (``timestampFormat: iso8601`` on each timestamp
-    shape of botocore's model), e.g. ``2026-11-20T10:05:00.123Z``; botocore reads them with
-    dateutil's general parser, a sixth of the CPU of a whole call. Anything else (no offset,
-    epoch numbers, RFC 822 dates) still goes to botocore's parser.
-    """
-    if isinstance(value, str) and len(value) > 19 and value[10] == "T":
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is not None:
-                return parsed
-    return botocore.utils.parse_timestamp(value)
+    """botocore's timestamp parser, with the API's own ISO 8601 form read by the standard
+    library first (``deadline_facts.timestamps``)."""
+    parsed = parse_iso8601(value)
+    return parsed if parsed is not None else botocore.utils.parse_timestamp(value)
 
 
 @functools.cache

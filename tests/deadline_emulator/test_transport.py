@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.exceptions
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.utils import parse_timestamp
 
 from deadline_emulator import Emulator
 from deadline_emulator.exceptions import (
@@ -21,7 +22,7 @@ from deadline_emulator.exceptions import (
 )
 from deadline_emulator.responses import Answer, Request, WireProtocol
 from deadline_emulator.server import serve_in_thread
-from deadline_emulator.transport import RawBody, attach, detach
+from deadline_emulator.transport import RawBody, attach, detach, in_process_client
 from tests.deadline_emulator.fakes import (
     FARM_ID,
     MISSING_TASK_ID,
@@ -219,3 +220,13 @@ def test_a_second_protocol_can_serve_another_service_in_process() -> None:
     assert emulator.calls["GetLogEvents"] == 1
     deadline = local_client(emulator)
     assert deadline.list_farms()["farms"]  # rest-json still answers
+
+
+def test_an_in_process_clients_timestamps_are_read_by_the_standard_library() -> None:
+    """The emulator's ISO 8601 timestamps become the instants botocore's own parser gives,
+    read by ``datetime.fromisoformat`` (dateutil's parser gives its own tzutc)."""
+    emulator = Emulator(seed=0)
+    farm = in_process_client(emulator).list_farms()["farms"][0]
+    raw = json.loads(emulator.handle("GET", "/2023-10-12/farms", "", {}, None)[2])["farms"][0]
+    assert farm["createdAt"].tzinfo is UTC
+    assert farm["createdAt"] == parse_timestamp(raw["createdAt"])
