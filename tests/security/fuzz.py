@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,6 +183,14 @@ PARAMETERS = [
 ]
 
 
+@functools.cache
+def matching(regex: str) -> st.SearchStrategy[str]:
+    """Strings that match ``regex`` whole (one strategy per pattern: hypothesis works each
+    strategy's properties out once, and the tests draw from these in every example)."""
+    return st.from_regex(regex, fullmatch=True)
+
+
+@functools.cache
 def near_miss_ids() -> st.SearchStrategy[str]:
     """Strings that look like IDs but break the pattern (case, length, index, prefix)."""
     return st.from_regex(
@@ -191,13 +200,13 @@ def near_miss_ids() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def valid_ids() -> st.SearchStrategy[str]:
     """Well-formed IDs of any kind that (almost surely) do not exist."""
-    return st.sampled_from(sorted(ID_PATTERNS)).flatmap(
-        lambda kind: st.from_regex(ID_PATTERNS[kind], fullmatch=True)
-    )
+    return st.sampled_from(sorted(ID_PATTERNS)).flatmap(lambda kind: matching(ID_PATTERNS[kind]))
 
 
+@functools.cache
 def hostile_text() -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(SAMPLES),
@@ -213,7 +222,8 @@ def hostile_text() -> st.SearchStrategy[str]:
     )
 
 
-def parameter_values(real: list[str]) -> st.SearchStrategy[str]:
+@functools.lru_cache(maxsize=16)
+def parameter_values(real: tuple[str, ...]) -> st.SearchStrategy[str]:
     """Hostile text, plausible values and the demo world's real IDs (``real``)."""
     return st.one_of(
         hostile_text(),
@@ -223,7 +233,8 @@ def parameter_values(real: list[str]) -> st.SearchStrategy[str]:
     )
 
 
-def query_pairs(real: list[str]) -> st.SearchStrategy[list[tuple[str, str]]]:
+@functools.lru_cache(maxsize=16)
+def query_pairs(real: tuple[str, ...]) -> st.SearchStrategy[list[tuple[str, str]]]:
     """A query string as (name, value) pairs: known names (repeated sometimes) and others."""
     name = st.one_of(st.sampled_from(PARAMETERS), hostile_text())
     return st.lists(st.tuples(name, parameter_values(real)), max_size=6)
@@ -241,7 +252,8 @@ def path_segment(value: str, how: str) -> str:
 ENCODINGS = st.sampled_from(["encoded", "encoded", "raw-slashes", "double"])
 
 
-def htmx_headers(real_pages: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+@functools.lru_cache(maxsize=16)
+def htmx_headers(real_pages: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     """No htmx, or htmx headers as a page (or an attacker) would send them."""
     current = st.one_of(
         st.sampled_from(real_pages or ["/"]).map(lambda page: f"http://testserver{page}"),
