@@ -109,10 +109,12 @@ def _dt(value: float | None) -> datetime | None:
     return _aware(value)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 17)
 def _aware(value: float) -> datetime:
     # The world's instants repeat in every answer about them (a 10,000-task step's rows, a
-    # farm's sessions), and making an aware datetime was a tenth of the emulator's time.
+    # farm's sessions), and making an aware datetime was a tenth of the emulator's time. A
+    # farm-wide attention build meets ~120,000 of them: at 65,536 the cache missed 61 % of
+    # its calls (each a new datetime); at 131,072 (about 20 MB when full) it misses 5 %.
     return datetime.fromtimestamp(round(value, 3), tz=UTC)
 
 
