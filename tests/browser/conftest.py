@@ -81,7 +81,6 @@ class Tabs:
 
     def __init__(self, browser: Any, origin: str) -> None:
         self.context = browser.new_context()
-        self._origin = origin
         self._kept = self.context.new_page()
         self._kept.goto(origin + "/healthz")
         self._open: list[Any] = []
