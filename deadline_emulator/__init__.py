@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
+from deadline_emulator.answer_memory import NOT_PURE, READS, AnswerMemory, memory_key
 from deadline_emulator.calls import CallCounter
 from deadline_emulator.clock import Clock
 from deadline_emulator.exceptions import DeadlineError
@@ -91,6 +92,7 @@ class Emulator:
         self.protocols: list[WireProtocol] = [deadline_protocol()]
         self._protocol_backends: dict[int, Callable[[], Any]] = {}
         self._logs_backend: LogsBackend | None = None
+        self._answers: AnswerMemory | None = None
         self.add_protocol(logs_protocol(), get_backend=self._get_logs_backend)
 
     @property
@@ -149,7 +151,32 @@ class Emulator:
                 protocol = candidate
                 break
         get_backend = self._protocol_backends.get(id(protocol), self._get_backend)
-        return dispatch(protocol, request, get_backend, self._count_and_inject)
+        return dispatch(protocol, request, get_backend, self._count_and_inject, self._remember)
+
+    def remember_answers(self) -> None:
+        """From now on, answer a read asked again at the same pinned instant, in the same
+        state of the world, from memory (``answer_memory``). For a world nothing writes but
+        through this emulator's operations (the tests' read-only worlds)."""
+        self._answers = AnswerMemory()
+
+    def answers_kept(self) -> int:
+        """How many answers ``remember_answers`` keeps now."""
+        return 0 if self._answers is None else len(self._answers)
+
+    def _remember(self, operation: str, request: Request, call: Callable[[], Answer]) -> Answer:
+        memory = self._answers
+        if (
+            memory is None
+            or not operation.startswith(READS)
+            or operation in NOT_PURE
+            or not self.clock.is_pinned
+            or self.faults.rule_for(operation) is not None
+            or not hasattr(self.backend, "world_state")
+        ):
+            return call()
+        backend = self.backend
+        state = (self.clock.now(), backend.world_state(), self.search.mode)
+        return memory.answer(memory_key(operation, request, *state), call)
 
     def _get_backend(self) -> Any:
         return self.backend

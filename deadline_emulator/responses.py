@@ -94,8 +94,10 @@ def dispatch(
     request: Request,
     get_backend: Callable[[], Any],
     before_call: Callable[[str], None] | None = None,
+    remember: Callable[[str, Request, Callable[[], Answer]], Answer] | None = None,
 ) -> Answer:
-    """Route, run ``before_call(operation)`` (counting, faults), call, and answer.
+    """Route, run ``before_call(operation)`` (counting, faults), call, and answer;
+    ``remember(operation, request, call)`` may answer a read from memory instead of calling.
 
     Modelled errors become their AWS answers; anything else a generic 500 (logged).
     ``EmulatorUnavailable`` propagates so the transport can drop the connection.
@@ -107,7 +109,11 @@ def dispatch(
     try:
         if before_call is not None:
             before_call(operation)
-        answer = protocol.call(get_backend(), operation, route_data, request)
+
+        def call() -> Answer:
+            return protocol.call(get_backend(), operation, route_data, request)
+
+        answer = call() if remember is None else remember(operation, request, call)
     except DeadlineError as error:
         answer = protocol.error_answer(error)
     except EmulatorUnavailable:

@@ -105,15 +105,18 @@ def emulator(
     """A fresh emulator of the demo world (seed from settings), installed as the default.
 
     In a module marked ``read_only_world`` its tests share one: what the emulator works out
-    (a step's rows, a farm's sessions) is then worked out once for the module. Each test starts
-    with no faults and no calls counted, at the pinned instant, and must leave the world as it
-    found it: a write, an added job or a moved clock fails the test."""
+    (a step's rows, a farm's sessions, a read's whole answer) is then worked out once for the
+    module: a read asked again is answered from memory (still counted and faulted), not worked
+    out again (``Emulator.remember_answers``). Each test starts with no faults and no calls
+    counted, at the pinned instant, and must leave the world as it found it: a write, an added
+    job or a moved clock fails the test."""
     seed = settings.DEADLINE_DEMO_SEED
     shared = request.node.get_closest_marker("read_only_world") is not None
     if shared:
         worlds = request.getfixturevalue("_module_worlds")
         if seed not in worlds:
             worlds[seed] = Emulator(seed=seed, clock=clock)
+            worlds[seed].remember_answers()
         emulator = worlds[seed]
         emulator.faults.clear()
         emulator.calls.reset()

@@ -17,6 +17,9 @@ from tests.conftest import await_background_work
 from tests.htmx_headers import HTMX as HX
 from tests.security.routes import DATABASE_PAGES, Route, all_routes
 
+# Its tests only read (with faults): one world for the module, its reads' answers remembered.
+pytestmark = pytest.mark.read_only_world
+
 #: Per route name: the reads whose failure leaves the page nothing to show (its subject),
 #: so it answers 503 with Retry-After. Any other read failing must leave a 200 that shows
 #: what it has. A route missing here fails the tests below: add it, with its subject.
