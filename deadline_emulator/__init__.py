@@ -165,16 +165,17 @@ class Emulator:
 
     def _remember(self, operation: str, request: Request, call: Callable[[], Answer]) -> Answer:
         memory = self._answers
+        if memory is None:
+            return call()
+        backend = self.backend
         if (
-            memory is None
-            or not operation.startswith(READS)
+            not operation.startswith(READS)
             or operation in NOT_PURE
             or not self.clock.is_pinned
             or self.faults.rule_for(operation) is not None
-            or not hasattr(self.backend, "world_state")
+            or not hasattr(backend, "world_state")
         ):
             return call()
-        backend = self.backend
         state = (self.clock.now(), backend.world_state(), self.search.mode)
         return memory.answer(memory_key(operation, request, *state), call)
 

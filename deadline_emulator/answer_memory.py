@@ -1,12 +1,12 @@
 """Answers to reads kept for one instant and one state of the world (opt-in).
 
 With the clock pinned and nothing written, a read asked again gets the same answer: a page
-loaded cold over and over (the every-page and fuzz tests, the browser modules that share a
-read-only world) asked the emulator to work the same pages out each time. ``remember``
-serves a repeated read from memory, keyed on the request, the instant, the world's state
-(``DeadlineBackend.world_state``) and the search mode. The call is still counted and its
-faults still applied first (``dispatch``); a read with a fault rule of its own, or the
-``"*"`` rule, is never kept or served from memory (its answer may carry item faults).
+loaded cold over and over (the every-page test) asked the emulator to work the same pages
+out each time. ``AnswerMemory`` serves a repeated read from memory, keyed on the request,
+the instant, the world's state (``DeadlineBackend.world_state``) and the search mode. The
+call is still counted and its faults still applied first (``dispatch``); a read with a
+fault rule of its own, or the ``"*"`` rule, is never kept or served from memory (its answer
+may carry item faults).
 """
 
 from __future__ import annotations
@@ -27,14 +27,16 @@ NOT_PURE = frozenset({"GetSessionsStatisticsAggregation"})
 MAX_BYTES = 64 << 20
 
 
+def _size(answer: Answer) -> int:
+    return len(answer[2]) + 256  # the payload, and about what the status and headers take
+
+
 class AnswerMemory:
     """Kept answers by key, least recently used dropped past ``max_bytes``."""
 
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         self._lock = threading.Lock()
-        self._answers: LRUCache[Hashable, Answer] = LRUCache(
-            maxsize=max_bytes, getsizeof=lambda answer: len(answer[2]) + 256
-        )
+        self._answers: LRUCache[Hashable, Answer] = LRUCache(maxsize=max_bytes, getsizeof=_size)
 
     def __len__(self) -> int:
         with self._lock:
@@ -47,11 +49,11 @@ class AnswerMemory:
         if found is not None:
             status, headers, payload = found
             return status, dict(headers), payload
-        status, headers, payload = build()
-        if status == 200 and len(payload) + 256 <= self._answers.maxsize:
+        answer = build()
+        if answer[0] == 200 and _size(answer) <= self._answers.maxsize:
             with self._lock:
-                self._answers[key] = (status, dict(headers), payload)
-        return status, headers, payload
+                self._answers[key] = (answer[0], dict(answer[1]), answer[2])
+        return answer
 
 
 def memory_key(operation: str, request: Request, *state: Any) -> tuple[Any, ...]:
