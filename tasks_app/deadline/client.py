@@ -115,16 +115,24 @@ def _session(**options: Any) -> boto3.session.Session:
     return boto3.session.Session(botocore_session=core, **options)
 
 
-def _emulator_client(emulator: Any, service: str, endpoint: str, config: Config) -> Any:
-    """A boto3 client of ``service`` answered in-process by ``emulator``."""
-    from deadline_emulator.transport import attach
-
-    session = _session(
+@functools.cache
+def _demo_session() -> boto3.session.Session:
+    """The one session of the process's emulator clients (created under ``_lock``, as boto3
+    asks of a shared session): a new session registers botocore's ~300 event handlers again,
+    about 10 ms per client, and the clients are made again after every settings change."""
+    return _session(
         aws_access_key_id="demo",
         aws_secret_access_key="demo",  # noqa: S106 - the emulator ignores signatures
         region_name=DEMO_REGION,
     )
-    client = session.client(service, endpoint_url=endpoint, config=config)
+
+
+def _emulator_client(emulator: Any, service: str, endpoint: str, config: Config) -> Any:
+    """A boto3 client of ``service`` answered in-process by ``emulator`` (call with ``_lock``
+    held)."""
+    from deadline_emulator.transport import attach
+
+    client = _demo_session().client(service, endpoint_url=endpoint, config=config)
     attach(client, emulator)
     return client
 
