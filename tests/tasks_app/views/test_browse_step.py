@@ -17,7 +17,7 @@ from tests.tasks_app.views.browse_pages import TASK_ROW as ROW
 from tests.tasks_app.views.browse_pages import step_url
 
 # Counts of API calls across requests must not depend on how fast a loaded machine serves them.
-pytestmark = pytest.mark.usefixtures("held_clock")
+pytestmark = [pytest.mark.usefixtures("held_clock"), pytest.mark.read_only_world]
 
 
 def rows(response: Any) -> list[str]:

@@ -20,7 +20,7 @@ from deadline_emulator.transport import in_process_client
 from tasks_app.deadline import resilience
 from tasks_app.selectors.usage import job_overview
 
-pytestmark = pytest.mark.usefixtures("held_clock")
+pytestmark = [pytest.mark.usefixtures("held_clock"), pytest.mark.read_only_world]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.urls import reverse
 from deadline_emulator import Emulator
 from deadline_emulator.transport import in_process_client
 
-pytestmark = pytest.mark.usefixtures("held_clock")
+pytestmark = [pytest.mark.usefixtures("held_clock"), pytest.mark.read_only_world]
 
 
 def _url(name: str, step: dict[str, str]) -> str:
