@@ -66,6 +66,14 @@ def _attention_builds_where_asked(request: pytest.FixtureRequest, monkeypatch: A
 
 #: A new context's viewport when a test names none (Playwright's own default).
 DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
+#: Playwright's own default timeout (ms), given back to a page a test set its own on.
+DEFAULT_TIMEOUT = 30_000
+#: What leaves state on a page that navigating away does not clear: a page a test called any
+#: of these on is closed at the test's end, not reused.
+LASTING = (
+    "on", "once", "route", "route_from_har", "route_web_socket", "add_init_script",
+    "expose_function", "expose_binding", "set_extra_http_headers", "add_locator_handler",
+)  # fmt: skip
 #: Opens a page: ``tab(viewport=None, color_scheme="light")``.
 Tab = Callable[..., Any]
 
@@ -74,31 +82,65 @@ class Tabs:
     """Pages of one browser context that a module's tests share, beside a page kept open on
     the dashboard's origin. Chromium gives a new page of the same site the renderer that page
     has: a context's first dashboard page costs Chromium ~1.4 s of CPU, a page opened beside
-    the kept one ~0.5 s (measured with the process tree's CPU times). The viewport and the
-    colour scheme are the page's own (set as a new context would have them); cookies and
-    local storage are cleared after each test. Tests that need a context of their own (no
-    JavaScript, a fake clock, a second signed-in user) still make one."""
+    the kept one ~0.5 s (measured with the process tree's CPU times), and a page a finished
+    test left behind, reused, less again. A test's pages are closed at its end, but for one:
+    cleared (session storage), sent to ``about:blank`` and given to the next test, unless the
+    test left something on it that navigating does not clear (``LASTING``). The viewport, the
+    colour scheme and the timeouts are set on each page a test opens (as a new context would
+    have them); cookies and local storage are cleared after each test. Tests that need a
+    context of their own (no JavaScript, a fake clock, a second signed-in user) still make
+    one."""
 
     def __init__(self, browser: Any, origin: str) -> None:
         self.context = browser.new_context()
+        self._origin = origin
         self._kept = self.context.new_page()
         self._kept.goto(origin + "/healthz")
         self._open: list[Any] = []
+        self._lasting: set[int] = set()
+        self._spare: Any | None = None
 
     def open(self, viewport: dict[str, int] | None = None, color_scheme: str = "light") -> Any:
-        page = self.context.new_page()
+        page, self._spare = self._spare, None
+        if page is None:
+            page = self.context.new_page()
+            self._watch(page)
         page.set_viewport_size(viewport or DEFAULT_VIEWPORT)
         page.emulate_media(color_scheme=color_scheme)
+        page.set_default_timeout(DEFAULT_TIMEOUT)
+        page.set_default_navigation_timeout(DEFAULT_TIMEOUT)
         self._open.append(page)
         return page
 
+    def _watch(self, page: Any) -> None:
+        """Mark the page as not reusable once a test calls one of ``LASTING`` on it."""
+        for name in LASTING:
+            method = getattr(page, name)
+
+            def marked(*args: Any, _method: Any = method, **kwargs: Any) -> Any:
+                self._lasting.add(id(page))
+                return _method(*args, **kwargs)
+
+            setattr(page, name, marked)
+
     def forget(self) -> None:
-        """Close this test's pages and forget what they stored."""
+        """Close this test's pages (one kept, cleared, for the next test) and forget what
+        they stored."""
         for page in self._open:
-            page.close()
+            if self._spare is None and self._reusable(page):
+                if page.url.startswith(self._origin):
+                    page.evaluate("() => sessionStorage.clear()")
+                page.goto("about:blank")
+                self._spare = page
+            else:
+                self._lasting.discard(id(page))
+                page.close()
         self._open.clear()
         self.context.clear_cookies()
         self._kept.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+
+    def _reusable(self, page: Any) -> bool:
+        return not page.is_closed() and id(page) not in self._lasting
 
     def close(self) -> None:
         self.context.close()
