@@ -28,7 +28,7 @@ from deadline_emulator.exceptions import (
     ValidationException,
 )
 from deadline_emulator.render_logs import SessionLog
-from deadline_emulator.responses import Answer, Request, WireProtocol
+from deadline_emulator.responses import Answer, Request, WireProtocol, encode_json
 from deadline_emulator.service_model import ServiceModel, load_service_model, snake_case
 from deadline_emulator.session_logs import render_session
 from deadline_emulator.validation import Problem, Validator
@@ -553,7 +553,7 @@ class LogsProtocol(WireProtocol):
         params = self._parse(operation, request.body)
         method = getattr(backend, snake_case(operation))
         result = method(**{snake_case(name): value for name, value in params.items()})
-        return 200, {"Content-Type": CONTENT_TYPE}, _encode(result)
+        return 200, {"Content-Type": CONTENT_TYPE}, encode_json(result)
 
     def _parse(self, operation: str, body: bytes) -> dict[str, Any]:
         try:
@@ -572,7 +572,7 @@ class LogsProtocol(WireProtocol):
     def error_answer(self, error: DeadlineError) -> Answer:
         error = as_logs_error(error)
         headers = {"Content-Type": CONTENT_TYPE, "x-amzn-ErrorType": error.code}
-        return error.status, headers, _encode({"__type": error.code, "message": error.message})
+        return error.status, headers, encode_json({"__type": error.code, "message": error.message})
 
 
 def _problems_message(problems: list[Problem]) -> str:
@@ -582,11 +582,6 @@ def _problems_message(problems: list[Problem]) -> str:
         for path, message in problems[:10]
     )
     return f"{count} validation error{'s' if count != 1 else ''} detected: {detail}"
-
-
-def _encode(value: Any) -> bytes:
-    # ASCII-escaped: hostile job names travel inside log lines.
-    return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 _protocol: LogsProtocol | None = None

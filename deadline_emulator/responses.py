@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+
 from deadline_emulator.exceptions import (
     DeadlineError,
     InternalServerErrorException,
@@ -145,9 +147,22 @@ def format_timestamp(value: datetime | float | str) -> str:
     return value.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
+#: Types the standard library refuses stay refused (orjson would write datetimes and
+#: dataclasses on its own): they fail over to ``json`` below, which raises.
+_STRICT = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
 def encode_json(value: Any) -> bytes:
-    """Compact JSON; ASCII-escaped so lone surrogates in hostile strings cannot break it."""
-    return json.dumps(value, separators=(",", ":")).encode("ascii")
+    """Compact JSON in UTF-8, as the service answers. A hostile string with a lone surrogate
+    (which UTF-8 cannot carry) is written by the standard library instead, ASCII-escaped."""
+    try:
+        return orjson.dumps(value, option=_STRICT)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(value, separators=(",", ":")).encode("ascii")
 
 
 def validation_error(problems: list[Problem]) -> ValidationException:
