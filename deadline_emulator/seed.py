@@ -14,6 +14,7 @@ long the server runs.
 from __future__ import annotations
 
 import hashlib
+import operator
 import random
 import struct
 from dataclasses import dataclass, field
@@ -67,13 +68,14 @@ def hex_id(seed: int, kind: str, key: object) -> str:
 
 
 _UNIFORMS = struct.Struct(">32H")
-_UNIFORM_SCALE = 1.0 / 65536.0
+#: Every 16-bit number's uniform in [0, 1), made once: n * 2**-16 (exact).
+_UNIFORM_OF = tuple(n / 65536.0 for n in range(65536))
 
 
 def uniforms(seed: int, *parts: object) -> tuple[float, ...]:
     """32 uniform numbers in [0, 1) from one hash: cheap per-task randomness."""
-    # Multiplying by 2**-16 is exact, like the division it replaces, and faster.
-    return tuple(map(_UNIFORM_SCALE.__mul__, _UNIFORMS.unpack(digest(seed, *parts, size=64))))
+    # Looked up in one C call: a third of uniforms' time went to 32 multiplications.
+    return operator.itemgetter(*_UNIFORMS.unpack(digest(seed, *parts, size=64)))(_UNIFORM_OF)
 
 
 def rng(seed: int, *parts: object) -> random.Random:
