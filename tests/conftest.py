@@ -4,6 +4,7 @@ client and Django caches, per test."""
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import tempfile
 import uuid
@@ -147,6 +148,14 @@ def await_background_work() -> None:
     assert resilience.drain_reads(), "a read was still running after 60 s"
     # Nor the attention report the header's count builds in the background.
     assert attention_refresh.wait(60), "an attention build was still running after 60 s"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _api_lines_at_warning() -> None:
+    """The line per API call at WARNING (failed calls), as ``make run`` has it: at INFO, each
+    of the suite's API calls was formatted for the console and for pytest's capture (a few
+    percent of the test processes' CPU). Tests of the lines set the level they read."""
+    logging.getLogger("tasks_app.api").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)

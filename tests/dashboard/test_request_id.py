@@ -130,8 +130,9 @@ def test_django_s_own_4xx_log_lines_carry_the_request_id(
 
 
 def test_api_call_log_lines_carry_the_request_id_from_the_read_pool_threads(
-    client: Client, emulator: Emulator, log_output: io.StringIO
+    client: Client, emulator: Emulator, log_output: io.StringIO, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="tasks_app.api")  # the suite has it at WARNING
     url = task_url(emulator.backend.landmarks()["failed_with_retries_task"])
     response = client.get(url, headers={"X-Request-ID": "lb-task-page"})
     assert response.status_code == 200
