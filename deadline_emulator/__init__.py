@@ -26,7 +26,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from deadline_emulator.answer_memory import NOT_PURE, READS, AnswerMemory, memory_key
+from deadline_emulator.answer_memory import (
+    CHANGES_NOTHING,
+    NOT_PURE,
+    READS,
+    AnswerMemory,
+    memory_key,
+)
 from deadline_emulator.calls import CallCounter
 from deadline_emulator.clock import Clock
 from deadline_emulator.exceptions import DeadlineError
@@ -126,6 +132,9 @@ class Emulator:
         self.protocols.insert(0, protocol)
         if get_backend is not None:
             self._protocol_backends[id(protocol)] = get_backend
+        note = getattr(self.backend, "note_write", None)
+        if note is not None:
+            note()  # its answers differ from those kept before it
 
     def _count_and_inject(self, operation: str) -> None:
         self.calls.increment(operation)
@@ -164,13 +173,14 @@ class Emulator:
         return 0 if self._answers is None else len(self._answers)
 
     def _remember(self, operation: str, request: Request, call: Callable[[], Answer]) -> Answer:
+        if not operation.startswith(READS):
+            return self._written(operation, call)
         memory = self._answers
         if memory is None:
             return call()
         backend = self.backend
         if (
-            not operation.startswith(READS)
-            or operation in NOT_PURE
+            operation in NOT_PURE
             or not self.clock.is_pinned
             or self.faults.rule_for(operation) is not None
             or not hasattr(backend, "world_state")
@@ -178,6 +188,15 @@ class Emulator:
             return call()
         state = (self.clock.now(), backend.world_state(), self.search.mode)
         return memory.answer(memory_key(operation, request, *state), call)
+
+    def _written(self, operation: str, call: Callable[[], Answer]) -> Answer:
+        """A write's answer; one that succeeded moves the world's state (``world_state``), so
+        nothing worked out for the state before it is answered again."""
+        answer = call()
+        note = getattr(self.backend, "note_write", None)
+        if answer[0] < 400 and operation not in CHANGES_NOTHING and note is not None:
+            note()
+        return answer
 
     def _get_backend(self) -> Any:
         return self.backend

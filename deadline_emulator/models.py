@@ -242,6 +242,7 @@ class DeadlineBackend(
         self._task_changes: Counter[tuple[str, str, str]] = Counter()
         self._task_writes: Counter[tuple[str, str, str]] = Counter()
         self._update_seq = 0
+        self._writes = 0  # other writes that succeeded (budgets, limits, fleets, a protocol)
         self._extra_jobs: list[JobSpec] = []  # added by scenario builders
         self._step_cache: dict[str, tuple[int, StepAggregate, list[TaskState]]] = {}
         self._job_rows = JobRows()  # job-wide session listings at a pinned instant
@@ -1273,11 +1274,27 @@ class DeadlineBackend(
                 reason="STATUS_CONFLICT",
             )
 
-    def world_state(self) -> tuple[int, int, int]:
-        """What changes when anything in the world is written or added (the order of updates,
-        the jobs' versions, the jobs scenarios added): with the instant, the key of an answer
-        worked out once and kept."""
-        return (self._update_seq, sum(self._job_versions.values()), len(self._extra_jobs))
+    def world_state(self) -> tuple[int, ...]:
+        """What changes when anything in the world is written or added (the order of task
+        updates, the jobs' versions, every other write that succeeded, and what scenario
+        builders added: jobs, farms, fleets, workers, queues): with the instant, the key of an
+        answer or rows worked out once and kept."""
+        return (
+            self._update_seq,
+            sum(self._job_versions.values()),
+            self._writes,
+            len(self._extra_jobs),
+            len(self._farms),
+            len(self._fleets),
+            len(self._workers),
+            len(self._queues),
+        )
+
+    def note_write(self) -> None:
+        """Something outside the task states changed (a write the emulator answered, a
+        protocol added): answers kept for the state before are no longer the world's."""
+        with self._lock:
+            self._writes += 1
 
     def _next_seq(self) -> int:
         """The next update's place in the order of updates (call with the lock held)."""

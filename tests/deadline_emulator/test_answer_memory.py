@@ -79,3 +79,44 @@ def test_a_read_that_fails_is_not_kept(world: Any) -> None:
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_task(**{**task, "taskId": task["stepId"].replace("step-", "task-") + "-99999"})
     assert emulator.answers_kept() == 0
+
+
+def test_every_write_that_succeeds_and_every_addition_moves_the_world_state(world: Any) -> None:
+    """Not only task writes: a limit created through the API, a fleet a scenario adds and a
+    protocol added each give fresh answers afterwards; a refused write and the start of a
+    usage aggregation (which changes nothing) do not."""
+    emulator, client, task, built = world
+    backend = emulator.backend
+    farm_id = task["farmId"]
+    states = [backend.world_state()]
+
+    client.get_task(**task)
+    client.create_limit(
+        farmId=farm_id, displayName="licences", amountRequirementName="amount.limit.nuke",
+        maxCount=5,
+    )  # fmt: skip
+    states.append(backend.world_state())
+    client.get_task(**task)
+    assert len(built) == 2  # answered afresh after the write
+
+    emulator.add_big_fleet(workers=3, farm_id=farm_id)
+    states.append(backend.world_state())
+    emulator.add_protocol(object(), get_backend=None)  # type: ignore[arg-type]
+    emulator.protocols.pop(0)
+    states.append(backend.world_state())
+    assert len(set(states)) == len(states), states
+
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.create_limit(
+            farmId="farm-" + "0" * 32, displayName="licences",
+            amountRequirementName="amount.limit.x", maxCount=2,
+        )  # fmt: skip
+    client.start_sessions_statistics_aggregation(
+        farmId=farm_id,
+        resourceIds={"queueIds": [task["queueId"]]},
+        startTime=DEMO_EPOCH,
+        endTime=DEMO_EPOCH + 86_400,
+        groupBy=["QUEUE_ID"],
+        statistics=["SUM"],
+    )
+    assert backend.world_state() == states[-1]
