@@ -27,9 +27,9 @@ from typing import Any
 from urllib.parse import quote
 
 from deadline_emulator.answer_memory import (
-    CHANGES_NOTHING,
     NOT_PURE,
     READS,
+    WRITES,
     AnswerMemory,
     memory_key,
 )
@@ -173,8 +173,10 @@ class Emulator:
         return 0 if self._answers is None else len(self._answers)
 
     def _remember(self, operation: str, request: Request, call: Callable[[], Answer]) -> Answer:
+        if operation.startswith(WRITES):
+            return self._written(call)
         if not operation.startswith(READS):
-            return self._written(operation, call)
+            return call()
         memory = self._answers
         if memory is None:
             return call()
@@ -189,12 +191,12 @@ class Emulator:
         state = (self.clock.now(), backend.world_state(), self.search.mode)
         return memory.answer(memory_key(operation, request, *state), call)
 
-    def _written(self, operation: str, call: Callable[[], Answer]) -> Answer:
+    def _written(self, call: Callable[[], Answer]) -> Answer:
         """A write's answer; one that succeeded moves the world's state (``world_state``), so
         nothing worked out for the state before it is answered again."""
         answer = call()
         note = getattr(self.backend, "note_write", None)
-        if answer[0] < 400 and operation not in CHANGES_NOTHING and note is not None:
+        if answer[0] < 400 and note is not None:
             note()
         return answer
 

@@ -23,9 +23,13 @@ from deadline_emulator.responses import Answer, Request
 #: world), by name; GetSessionsStatisticsAggregation counts its polls, so it is not one.
 READS = ("Get", "List", "Search", "BatchGet")
 NOT_PURE = frozenset({"GetSessionsStatisticsAggregation"})
-#: Operations that are not reads and change nothing of the world (they start a computation
-#: over it): every other one that succeeds moves the world's state.
-CHANGES_NOTHING = frozenset({"StartSessionsStatisticsAggregation"})
+#: Operations that change the world, by name (Deadline Cloud's and CloudWatch Logs'): one
+#: that succeeds moves the world's state. The others only read or start a computation over
+#: it (Assume*, Describe*, Filter*, StartSessionsStatisticsAggregation).
+WRITES = (
+    "Create", "Update", "Delete", "BatchUpdate", "BatchDelete", "Associate", "Disassociate",
+    "Put", "Tag", "Untag", "Copy",
+)  # fmt: skip
 #: Kept answers' bytes at the most (least recently used go first).
 MAX_BYTES = 64 << 20
 
