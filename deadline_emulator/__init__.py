@@ -132,9 +132,11 @@ class Emulator:
         self.protocols.insert(0, protocol)
         if get_backend is not None:
             self._protocol_backends[id(protocol)] = get_backend
-        note = getattr(self.backend, "note_write", None)
+        # Its answers differ from any kept before it; a world not built yet has kept none
+        # (and is not built here: the constructor adds the logs protocol).
+        note = getattr(self._backend, "note_write", None)
         if note is not None:
-            note()  # its answers differ from those kept before it
+            note()
 
     def _count_and_inject(self, operation: str) -> None:
         self.calls.increment(operation)
@@ -160,7 +162,7 @@ class Emulator:
                 protocol = candidate
                 break
         get_backend = self._protocol_backends.get(id(protocol), self._get_backend)
-        return dispatch(protocol, request, get_backend, self._count_and_inject, self._remember)
+        return dispatch(protocol, request, get_backend, self._count_and_inject, self._answer)
 
     def remember_answers(self) -> None:
         """From now on, answer a read asked again at the same pinned instant, in the same
@@ -172,7 +174,9 @@ class Emulator:
         """How many answers ``remember_answers`` keeps now."""
         return 0 if self._answers is None else len(self._answers)
 
-    def _remember(self, operation: str, request: Request, call: Callable[[], Answer]) -> Answer:
+    def _answer(self, operation: str, request: Request, call: Callable[[], Answer]) -> Answer:
+        """``call``'s answer: a write that succeeds moves the world's state; a read may come
+        from the remembered answers instead."""
         if operation.startswith(WRITES):
             return self._written(call)
         if not operation.startswith(READS):
