@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import UseCache
-from tests.dashboard_processes import Browser, environment, gunicorn_processes, manage
+from tests.dashboard_processes import Browser, environment, gunicorn_processes, migrate
 from tests.redis_server import redis_server
 from tests.security.conftest import PASSWORD
 
@@ -25,12 +25,7 @@ def two_hosts(shared_database_url: str) -> Iterator[list[str]]:
     env = environment(
         DASHBOARD_AUTH="login", DATABASE_URL=shared_database_url, DEADLINE_BACKEND="demo"
     )
-    manage("migrate", "--noinput", env=env)
-    for name in ("ada", "grace"):
-        manage(
-            "createsuperuser", "--noinput", f"--username={name}", f"--email={name}@example.com",
-            env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-        )  # fmt: skip
+    migrate(env, "ada", "grace")
     with gunicorn_processes(2, env) as bases:
         yield bases
 

@@ -89,7 +89,7 @@ def test_a_fresh_server_builds_the_list_as_it_starts(shared_database_url: str) -
             DATABASE_URL=shared_database_url,
             DASHBOARD_CACHE_URL=redis_url,
         )
-        migrate(env, username="grace")  # the module's database: ada exists
+        migrate(env, "grace")  # the module's database: ada exists
         with gunicorn_processes(1, env, threads=2) as (base,):
             store = redis.Redis.from_url(redis_url)
             # Before any request: its build (its lock, then the report) is in the shared cache.
