@@ -231,6 +231,7 @@ class BudgetOperations(SchedulingBase):
             self.__dict__.pop("_budget_usage_memo", None)
             if self._budget_tripped(record):
                 record["_stoppedAt"] = self.clock.now()  # type: ignore[attr-defined]
+        self.note_write()  # type: ignore[attr-defined]  # answers kept before it are stale
 
 
 def _ms(epoch: float) -> float:

@@ -19,6 +19,7 @@ from django.core.cache import cache
 
 from deadline_emulator import Emulator, set_default_emulator
 from deadline_emulator.clock import Clock
+from deadline_emulator.search import SearchPolicy
 from deadline_emulator.seed import DEMO_EPOCH
 from tasks_app.deadline import client as deadline_client
 from tasks_app.deadline import resilience
@@ -105,14 +106,18 @@ def emulator(
 ) -> Iterator[Emulator]:
     """A fresh emulator of the demo world (seed from settings), installed as the default.
 
-    In a module marked ``read_only_world`` its tests share one: what the emulator works out
+    In a module marked ``read_only_world`` its tests share one (but a test marked
+    ``fresh_world``, which writes, gets its own): what the emulator works out
     (a step's rows, a farm's sessions, a read's whole answer) is then worked out once for the
     module: a read asked again is answered from memory (still counted and faulted), not worked
     out again (``Emulator.remember_answers``). Each test starts with no faults and no calls
-    counted, at the pinned instant, and must leave the world as it found it: a write, an added
-    job or a moved clock fails the test."""
+    counted, at the pinned instant, in the default search mode, and must leave the world as it
+    found it: a write, an added job or a moved clock fails the test."""
     seed = settings.DEADLINE_DEMO_SEED
-    shared = request.node.get_closest_marker("read_only_world") is not None
+    shared = (
+        request.node.get_closest_marker("read_only_world") is not None
+        and request.node.get_closest_marker("fresh_world") is None
+    )
     if shared:
         worlds = request.getfixturevalue("_module_worlds")
         if seed not in worlds:
@@ -122,6 +127,7 @@ def emulator(
         emulator.faults.clear()
         emulator.calls.reset()
         emulator.clock.pin(PINNED_AT)
+        emulator.search.set(SearchPolicy().mode)  # as a fresh emulator's
         before = emulator.backend.world_state()
     else:
         emulator = Emulator(seed=seed, clock=clock)

@@ -20,7 +20,7 @@ from tests.browser.conftest import Tab
 from tests.browser.test_accessibility_browser import serious_violations
 from tests.demo import add_heavy_frame_job
 
-pytestmark = [pytest.mark.browser, pytest.mark.attention]
+pytestmark = [pytest.mark.browser, pytest.mark.attention, pytest.mark.read_only_world]
 SHOTS = Path(tempfile.gettempdir()) / "attention-shots"
 SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
@@ -30,6 +30,7 @@ def need(count: int) -> re.Pattern[str]:
     return re.compile(rf"^\(?{count} need attention\)?$")
 
 
+@pytest.mark.fresh_world
 def test_the_list_and_the_header_count_refresh_in_place(
     tab: Tab, live_server: Any, emulator: Emulator, settings: LazySettings
 ) -> None:

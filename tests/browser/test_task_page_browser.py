@@ -17,7 +17,7 @@ from tests.conftest import Tiny
 from tests.demo import advance_until_terminal, task_url
 from tests.tasks_app.tiny_world import NOW
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 
 @pytest.fixture
@@ -37,6 +37,7 @@ def _words(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+@pytest.mark.fresh_world
 def test_demo_running_task_finishes_without_reload(
     tab: Tab, live_server: Any, emulator: Emulator, fast_polls: None
 ) -> None:

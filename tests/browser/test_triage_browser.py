@@ -14,7 +14,7 @@ from tests.browser.console import console_problems
 from tests.demo import task_url
 from tests.triage_demo import clustered_failed_task, host_name, long_running_task
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.read_only_world]
 
 
 @pytest.fixture
@@ -105,6 +105,7 @@ def test_failed_task_names_the_failing_worker_and_shows_the_error_line(
     page.close()
 
 
+@pytest.mark.fresh_world
 def test_running_task_log_grows_as_the_clock_advances(
     tab: Tab, live_server: Any, emulator: Emulator, fast_polls: None
 ) -> None:

@@ -82,9 +82,9 @@ def test_a_read_that_fails_is_not_kept(world: Any) -> None:
 
 
 def test_every_write_that_succeeds_and_every_addition_moves_the_world_state(world: Any) -> None:
-    """Not only task writes: a limit created through the API, a fleet a scenario adds and a
-    protocol added each give fresh answers afterwards; a refused write and the start of a
-    usage aggregation (which changes nothing) do not."""
+    """Not only task writes: a limit created through the API, a fleet a scenario adds, a
+    protocol added and a budget's spend a scenario sets each give fresh answers afterwards;
+    a refused write and the start of a usage aggregation (which changes nothing) do not."""
     emulator, client, task, built = world
     backend = emulator.backend
     farm_id = task["farmId"]
@@ -103,6 +103,9 @@ def test_every_write_that_succeeds_and_every_addition_moves_the_world_state(worl
     states.append(backend.world_state())
     emulator.add_protocol(object(), get_backend=None)  # type: ignore[arg-type]
     emulator.protocols.pop(0)
+    states.append(backend.world_state())
+    budget = client.list_budgets(farmId=farm_id)["budgets"][0]
+    backend.set_budget_usage(budget["budgetId"], 1234.5)  # a scenario's spend outside sessions
     states.append(backend.world_state())
     assert len(set(states)) == len(states), states
 

@@ -27,7 +27,7 @@ from tests.manual_clock import ManualClock
 from tests.security.routes import all_routes
 
 # The list and its count read acknowledgements from the database.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.read_only_world]
 
 JSON = {"Accept": "application/json"}
 ITEM_KEYS = {"kind", "reason", "impact", "url", "farm_id"}
@@ -361,6 +361,7 @@ def test_only_allowed_farms_are_checked(
     assert "Previs" not in html_of(client.get("/attention/"))
 
 
+@pytest.mark.fresh_world
 def test_a_frame_far_slower_than_its_siblings_is_slow(client: Client, emulator: Emulator) -> None:
     heavy = add_heavy_frame_job(emulator, minutes_ago=20)
 
@@ -382,6 +383,7 @@ def test_a_frame_far_slower_than_its_siblings_is_slow(client: Client, emulator: 
     assert step.count("badge--slowtask") == 1
 
 
+@pytest.mark.fresh_world
 def test_a_young_heavy_frame_is_not_slow_yet(client: Client, emulator: Emulator) -> None:
     heavy = add_heavy_frame_job(emulator, minutes_ago=9)
 
@@ -471,6 +473,7 @@ def test_the_readme_states_every_call_a_refresh_makes(client: Client, emulator: 
     assert not undocumented, f"README's attention API budget does not name {undocumented}"
 
 
+@pytest.mark.fresh_world
 def test_a_farm_of_20_queues_of_50_active_jobs_costs_calls_per_queue_and_none_warm(
     client: Client, emulator: Emulator, settings: LazySettings, held_clock: ManualClock
 ) -> None:

@@ -23,7 +23,7 @@ from tasks_app.services import attention_acks
 from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 from tests.htmx_headers import HTMX
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.read_only_world]
 JSON = {"Accept": "application/json"}
 
 

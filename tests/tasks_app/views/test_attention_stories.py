@@ -14,7 +14,7 @@ from deadline_emulator import Emulator
 from tasks_app.selectors import attention
 from tests.attention_builds import no_build_outlives_its_test  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.read_only_world]
 JSON = {"Accept": "application/json"}
 LIVE = {"RUNNING", "ASSIGNED", "STARTING", "SCHEDULED", "INTERRUPTING"}
 

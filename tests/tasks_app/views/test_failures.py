@@ -21,6 +21,9 @@ from deadline_emulator.logs import logs_protocol
 from tests.hostile_logs import HostileLogs, unescape
 from tests.htmx_headers import HTMX
 
+# Tests that write get a world of their own (fresh_world); the others share one.
+pytestmark = pytest.mark.read_only_world
+
 JSON_KEYS = {"failed_tasks", "complete", "jobs_not_read", "groups", "worker_clusters"}
 GROUP_KEYS = {
     "signature",
@@ -364,6 +367,7 @@ def hostile_logs(emulator: Emulator) -> Iterator[None]:
     yield
 
 
+@pytest.mark.fresh_world
 def test_hostile_log_lines_are_shown_inertly_and_never_break_a_view(
     client: Client, emulator: Emulator, hostile_logs: None
 ) -> None:

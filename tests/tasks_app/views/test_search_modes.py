@@ -17,6 +17,9 @@ from tasks_app.selectors.task_table import TASK_SORTS
 from tests.htmx_headers import HTMX as HX
 from tests.tasks_app.views.browse_pages import JOB_ROW, TASK_ROW, queue_url, step_url
 
+# Tests that write get a world of their own (fresh_world); the others share one.
+pytestmark = pytest.mark.read_only_world
+
 MODES = ("lenient", "strict", "ignore")
 
 Views = list[dict[str, str]]
@@ -88,6 +91,7 @@ def test_the_10000_task_step_shows_the_same_rows_in_every_mode(
     assert lenient[str({"q": "Frame=1042"})] == [f"task-{big['stepId'][5:]}-1041"]
 
 
+@pytest.mark.fresh_world
 def test_a_step_among_others_never_shows_a_task_of_another_step(
     client: Client, emulator: Emulator
 ) -> None:

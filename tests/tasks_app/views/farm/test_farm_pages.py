@@ -20,7 +20,7 @@ from deadline_emulator import Emulator
 from deadline_emulator.transport import in_process_client
 from tests.htmx_headers import HTMX as HX
 
-pytestmark = pytest.mark.usefixtures("held_clock")
+pytestmark = [pytest.mark.usefixtures("held_clock"), pytest.mark.read_only_world]
 
 FLEET_KEYS = {
     "fleet_id",
@@ -137,6 +137,7 @@ def big_fleet(emulator: Emulator) -> dict[str, Any]:
     return emulator.add_big_fleet(workers=5000)
 
 
+@pytest.mark.fresh_world
 def test_a_fleet_of_5000_pages_its_workers_first_page_with_one_search(
     client: Client, emulator: Emulator, big_fleet: dict[str, Any]
 ) -> None:
@@ -155,6 +156,7 @@ def test_a_fleet_of_5000_pages_its_workers_first_page_with_one_search(
     assert seen <= set(big_fleet["workerIds"]) and len(seen) == 200
 
 
+@pytest.mark.fresh_world
 def test_a_fleet_of_5000_filters_and_sorts_on_its_whole_listing(
     client: Client, emulator: Emulator, big_fleet: dict[str, Any]
 ) -> None:
@@ -306,6 +308,7 @@ def test_job_workers_flags_the_unreliable_worker_as_the_failures_view_does(
     assert "<html" not in fragment and "data-job-workers" in fragment
 
 
+@pytest.mark.fresh_world
 def test_a_suspended_fleet_says_why(client: Client, emulator: Emulator) -> None:
     made = emulator.add_big_fleet(
         workers=3, status="SUSPENDED", status_message="Suspended: the farm's budget is spent"
@@ -324,6 +327,7 @@ def test_a_suspended_fleet_says_why(client: Client, emulator: Emulator) -> None:
     assert "Suspended</span>" in row and "the farm&#x27;s budget is spent" in row
 
 
+@pytest.mark.fresh_world
 def test_a_fleet_past_the_search_window_is_listed_with_list_workers(
     client: Client, emulator: Emulator
 ) -> None:
