@@ -18,6 +18,8 @@ from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import PASSWORD, ApiCalls, Hostile
 from tests.security.routes import page_urls
 
+pytestmark = pytest.mark.read_only_world
+
 PUBLIC = frozenset({"login", "logout", "healthz", "readyz"})
 
 

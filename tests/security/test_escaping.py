@@ -23,6 +23,8 @@ from tests.security.conftest import Hostile
 from tests.security.html_checks import check_page
 from tests.security.routes import page_urls
 
+pytestmark = pytest.mark.read_only_world
+
 AUTH_PAGES = frozenset({"login", "logout"})
 
 

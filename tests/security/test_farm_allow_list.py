@@ -17,6 +17,8 @@ from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
 
+pytestmark = pytest.mark.read_only_world
+
 AUTH_PAGES = frozenset({"login", "logout"})  # 404 in the default auth mode (none)
 
 

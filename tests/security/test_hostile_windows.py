@@ -16,6 +16,8 @@ from tests.security.fuzz import SAMPLES, recent_moments
 from tests.security.routes import page_urls
 from tests.security.test_hostile_input import EXPECTED
 
+pytestmark = pytest.mark.read_only_world
+
 #: route name -> the parameters it reads (beyond those every page reads).
 READERS = {
     "farm_usage": ("days", "start", "end", "group", "queue", "format"),

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -19,10 +20,14 @@ from tests.htmx_headers import HTMX as HX
 from tests.security.conftest import ApiCalls, Hostile
 from tests.security.routes import page_urls
 
+# Tests that write get a world of their own (fresh_world); the others share one.
+pytestmark = pytest.mark.read_only_world
+
 README = Path(__file__).resolve().parents[2] / "docs" / "operating.md"
 _CONFIRM = re.compile(r'name="confirm" value="([^"]+)"')
 
 
+@pytest.mark.fresh_world
 def test_every_page_calls_only_the_documented_actions(
     client: Client, hostile: Hostile, api_calls: ApiCalls, emulator: Emulator
 ) -> None:
@@ -81,6 +86,7 @@ def _act(client: Client, url: str, fields: dict[str, str]) -> None:
     assert actions.wait_for(int(done["Location"].strip("/").rsplit("/", 1)[1]), timeout=60)
 
 
+@pytest.mark.fresh_world
 def test_actions_call_only_the_optional_write_statement(
     client: Client, emulator: Emulator, api_calls: ApiCalls, transactional_db: None
 ) -> None:
@@ -116,6 +122,7 @@ def test_the_readme_documents_the_optional_write_statement() -> None:
         assert f'"{action}"' in statement, action
 
 
+@pytest.mark.fresh_world
 def test_an_action_the_credentials_may_not_list_names_the_missing_permission(
     client: Client, emulator: Emulator, transactional_db: None
 ) -> None:

@@ -17,6 +17,9 @@ from tasks_app.selectors.failures.retries import judge
 from tasks_app.services import failure_runs
 from tests.tasks_app.views.test_failures import failures_url
 
+# Tests that write get a world of their own (fresh_world); the others share one.
+pytestmark = pytest.mark.read_only_world
+
 
 def _scope(job: dict[str, str]) -> failures.FailureScope:
     return failures.FailureScope(
@@ -117,6 +120,7 @@ def test_the_suspect_worker_is_the_one_the_failures_page_names(
     assert failures.worker_suspect(scope, task_id="task-not-analysed-0") is None
 
 
+@pytest.mark.fresh_world
 def test_a_sample_too_small_names_no_worker(client: Client, emulator: Emulator) -> None:
     job = emulator.add_failed_job(failed_tasks=3, steps=1)
     report = failure_runs.report(_scope(job), wait_seconds=60)

@@ -20,6 +20,9 @@ from tasks_app.services.failure_analysis import runner
 from tasks_app.services.failure_runs import report as failure_report
 from tests.failures_demo import by_cause, causes_of_failed_tasks, partition
 
+# Tests that write get a world of their own (fresh_world); the others share one.
+pytestmark = pytest.mark.read_only_world
+
 
 def _scope(ids: dict[str, str], **extra: str) -> FailureScope:
     return FailureScope(
@@ -194,6 +197,7 @@ def test_past_the_log_cap_counts_stay_exact(emulator: Emulator, settings: LazySe
     assert more.not_read == len(causes) - 40
 
 
+@pytest.mark.fresh_world
 def test_a_big_job_streams_in(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     job = emulator.backend.landmarks()["big_job"]
     # Hold every log read after the fifth until the partial report has been looked at.
@@ -272,6 +276,7 @@ def _logs_moved(
     return groups_read
 
 
+@pytest.mark.fresh_world
 def test_logs_are_read_where_get_session_says_even_when_the_sessions_come_last(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -312,6 +317,7 @@ def test_logs_are_read_where_get_session_says_even_when_the_sessions_come_last(
     assert partition(_groups(report)) == partition(by_cause(causes))
 
 
+@pytest.mark.fresh_world
 def test_without_log_options_the_conventional_log_is_read(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,7 +21,7 @@ from tasks_app.selectors.attention.stories import incidents
 from tests.conftest import Tiny
 from tests.tasks_app.tiny_world import Ids
 
-pytestmark = pytest.mark.usefixtures("held_clock")
+pytestmark = [pytest.mark.usefixtures("held_clock"), pytest.mark.read_only_world]
 
 
 class _Counts(HTMLParser):

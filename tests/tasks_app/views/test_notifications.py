@@ -22,6 +22,9 @@ from tasks_app.models import (
 from tasks_app.services import notifications
 from tests.htmx_headers import HTMX as HX
 
+# Tests that write get a world of their own (fresh_world); the others share one.
+pytestmark = pytest.mark.read_only_world
+
 
 @pytest.fixture
 def farm(emulator: Emulator, settings: LazySettings) -> dict[str, str]:
@@ -157,6 +160,7 @@ def test_a_follower_with_an_address_gets_email_to_it_only(
     assert channels == {("in_app", ""), ("email", "")}  # the address is read when sending
 
 
+@pytest.mark.fresh_world
 def test_the_bell_counts_unread_notifications(
     viewer_client: Client, farm: dict[str, str], emulator: Emulator
 ) -> None:

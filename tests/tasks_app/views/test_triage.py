@@ -30,6 +30,9 @@ from tests.triage_demo import (
     tail_of,
 )
 
+# Tests that write get a world of their own (fresh_world); the others share one.
+pytestmark = pytest.mark.read_only_world
+
 #: The task page with the triage inline (bookmarks, and the page without JavaScript).
 INLINE = {"attempt": "latest"}
 
@@ -194,6 +197,7 @@ def test_access_denied_on_logs_shows_a_403_message_and_the_rest_renders(
     assert 'id="log-lines"' not in html
 
 
+@pytest.mark.fresh_world
 def test_missing_stream_shows_log_not_available_and_keeps_checking_while_live(
     client: Client, emulator: Emulator, settings: LazySettings
 ) -> None:
@@ -216,6 +220,7 @@ def test_missing_stream_shows_log_not_available_and_keeps_checking_while_live(
     assert 'id="task-panel"' in html
 
 
+@pytest.mark.fresh_world
 def test_log_lines_are_escaped(client: Client, emulator: Emulator) -> None:
     ids = emulator.backend.landmarks()["failed_with_retries_task"]
     hostile = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
@@ -330,6 +335,7 @@ def test_load_more_without_js_shows_the_earlier_page_on_the_task_page(
     assert "data-log-follow>" not in html  # an earlier page does not follow
 
 
+@pytest.mark.fresh_world
 def test_follow_fragment_is_204_until_new_lines_then_appends_them(
     client: Client, emulator: Emulator, no_cache: None
 ) -> None:
@@ -351,6 +357,7 @@ def test_follow_fragment_is_204_until_new_lines_then_appends_them(
     assert new_url != follow.group(1)
 
 
+@pytest.mark.fresh_world
 def test_follow_stops_once_the_attempt_has_ended(
     client: Client, emulator: Emulator, no_cache: None
 ) -> None:
@@ -558,6 +565,7 @@ def _session_log_moved(emulator: Emulator, monkeypatch: pytest.MonkeyPatch, log:
     monkeypatch.setattr(emulator.backend, "get_session", get_session)
 
 
+@pytest.mark.fresh_world
 def test_the_log_is_read_where_get_session_says(
     client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -585,6 +593,7 @@ def test_the_log_is_read_where_get_session_says(
     assert f"--log-group-name {moved}" in code_text(html, "aws-logs-command")
 
 
+@pytest.mark.fresh_world
 def test_without_log_options_the_convention_stands_in(
     client: Client, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

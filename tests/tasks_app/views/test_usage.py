@@ -18,7 +18,7 @@ from deadline_emulator import Emulator
 from deadline_emulator.transport import in_process_client
 from tests.htmx_headers import HTMX as HX
 
-pytestmark = pytest.mark.usefixtures("held_clock")
+pytestmark = [pytest.mark.usefixtures("held_clock"), pytest.mark.read_only_world]
 
 
 def _when(text: str) -> datetime:
