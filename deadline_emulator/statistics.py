@@ -151,9 +151,22 @@ class SessionsStatistics:
             self._queue(farm_id, queue_id)  # type: ignore[attr-defined]
         for fleet_id in fleet_ids or ():
             self._fleet(farm_id, fleet_id)  # type: ignore[attr-defined]
-        sessions = self._farm_sessions(farm_id, set(queue_ids or ()), set(fleet_ids or ()))
-        edges = period_edges(start, end, period, timezone)
-        rows = _aggregate(sessions, edges, group_by, statistics, farm.cost_scale_factor)
+        # Worked out once per request, instant and state of the world: a usage view loaded
+        # again starts the same aggregations (read-only once made).
+        t = self.clock.now()  # type: ignore[attr-defined]
+        key = (
+            farm_id, tuple(queue_ids or ()), tuple(fleet_ids or ()), start, end, period,
+            timezone, tuple(group_by), tuple(statistics), t, self.world_state(),  # type: ignore[attr-defined]
+        )  # fmt: skip
+        memo = self.__dict__.setdefault("_aggregated_memo", {})
+        rows = memo.get(key)
+        if rows is None:
+            sessions = self._farm_sessions(farm_id, set(queue_ids or ()), set(fleet_ids or ()))
+            edges = period_edges(start, end, period, timezone)
+            rows = _aggregate(sessions, edges, group_by, statistics, farm.cost_scale_factor)
+            if len(memo) > 64:
+                memo.clear()
+            memo[key] = rows
         with self._lock:  # type: ignore[attr-defined]
             store = self._aggregation_store()
             number = len(store)
