@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from deadline_emulator.exceptions import ResourceNotFoundException
+from deadline_emulator.memos import kept
 from deadline_emulator.scheduling_state import (
     STOP_ACTIONS,
     SchedulingBase,
@@ -76,12 +77,13 @@ class BudgetOperations(SchedulingBase):
             t = t // METER_SECONDS * METER_SECONDS
         versions = sum(self._job_versions.values())  # type: ignore[attr-defined]
         key = (budget["budgetId"], t, self._update_seq, versions, _period(budget))  # type: ignore[attr-defined]
-        memo = self.__dict__.setdefault("_budget_usage_memo", {})
-        if key not in memo:
-            if len(memo) > 256:
-                memo.clear()
-            memo[key] = self._metered(budget, t) + budget.get("_recordedUsd", 0.0)
-        return memo[key]
+        return kept(
+            self,
+            "_budget_usage_memo",
+            key,
+            lambda: self._metered(budget, t) + budget.get("_recordedUsd", 0.0),
+            limit=256,
+        )
 
     def _metered(self, budget: dict[str, Any], t: float) -> float:
         """The cost of the queue's sessions inside the budget's schedule up to ``t``: the

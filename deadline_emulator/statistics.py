@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from deadline_emulator.exceptions import ResourceNotFoundException, ValidationException
+from deadline_emulator.memos import kept
 from deadline_emulator.pagination import paginate, query_hash
 from deadline_emulator.seed import digest
 
@@ -158,15 +159,13 @@ class SessionsStatistics:
             farm_id, tuple(queue_ids or ()), tuple(fleet_ids or ()), start, end, period,
             timezone, tuple(group_by), tuple(statistics), t, self.world_state(),  # type: ignore[attr-defined]
         )  # fmt: skip
-        memo = self.__dict__.setdefault("_aggregated_memo", {})
-        rows = memo.get(key)
-        if rows is None:
+
+        def aggregated() -> list[dict[str, Any]]:
             sessions = self._farm_sessions(farm_id, set(queue_ids or ()), set(fleet_ids or ()))
             edges = period_edges(start, end, period, timezone)
-            rows = _aggregate(sessions, edges, group_by, statistics, farm.cost_scale_factor)
-            if len(memo) > 64:
-                memo.clear()
-            memo[key] = rows
+            return _aggregate(sessions, edges, group_by, statistics, farm.cost_scale_factor)
+
+        rows = kept(self, "_aggregated_memo", key, aggregated, limit=64)
         with self._lock:  # type: ignore[attr-defined]
             store = self._aggregation_store()
             number = len(store)
@@ -238,12 +237,9 @@ class SessionsStatistics:
         and each walked every job's sessions again. Read-only once made."""
         t = self.clock.now()  # type: ignore[attr-defined]
         key = (farm_id, t, self.world_state())  # type: ignore[attr-defined]
-        memo = self.__dict__.setdefault("_farm_sessions_memo", {})
-        if key not in memo:
-            if len(memo) > 8:
-                memo.clear()
-            memo[key] = self._walk_farm_sessions(farm_id, t)
-        return memo[key]
+        return kept(
+            self, "_farm_sessions_memo", key, lambda: self._walk_farm_sessions(farm_id, t), limit=8
+        )
 
     def _walk_farm_sessions(self, farm_id: str, t: float) -> list[dict[str, Any]]:
         found = []
